@@ -1,0 +1,250 @@
+/**
+ * Builds Protime list filter expressions (protime-api.md §5.5) from the catalogue's filter definitions.
+ *
+ * Pure functions: no n8n context, no HTTP. Every user value is validated here and turned into a literal
+ * of the filter grammar (quoted date, bare integers, `true`/`false`, a quoted option), so the only text
+ * that reaches Protime unchecked is the raw expression, which is screened for characters that could
+ * break out of a query-string value. Problems come back as values (message = what happened,
+ * description = how to fix it) so that the caller can raise them with its own item index.
+ */
+import type { CollectionFilter } from './catalogue';
+import { getCollection } from './catalogue';
+
+export interface FilterProblem {
+	message: string;
+	description: string;
+}
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problem: FilterProblem };
+
+/** The value of one `dateRange` filter. */
+export interface DateRangeValue {
+	start?: unknown;
+	end?: unknown;
+}
+
+/** User values keyed by the catalogue filter name (`date`, `person`, `counter-group`, …). */
+export type FilterValues = Record<string, unknown>;
+
+/** Protime rejects URIs over 4,096 characters (414); leave room for the path and other parameters. */
+export const MAX_FILTER_LENGTH = 3000;
+const MAX_RAW_FILTER_LENGTH = 2000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
+const fail = <T>(message: string, description: string): Checked<T> => ({
+	ok: false,
+	problem: { message, description },
+});
+
+const isEmpty = (value: unknown) =>
+	value === undefined ||
+	value === null ||
+	(typeof value === 'string' && value.trim() === '') ||
+	(Array.isArray(value) && value.length === 0);
+
+/**
+ * A calendar date as `YYYY-MM-DD`. Accepts that form, an ISO date-time (n8n's date picker gives
+ * `2026-03-02T00:00:00`; the date as written is kept, no time-zone shift), a JS Date or a Luxon DateTime.
+ */
+export function parseDate(value: unknown, label: string): Checked<string> {
+	let text: string | undefined;
+	if (typeof value === 'string') text = value.trim();
+	else if (value instanceof Date && !Number.isNaN(value.getTime())) text = value.toISOString();
+	else if (value && typeof (value as { toISODate?: unknown }).toISODate === 'function') {
+		text = String((value as { toISODate: () => string }).toISODate());
+	}
+	const match = text ? /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(text) : null;
+	if (match) {
+		const [, y, m, d] = match;
+		const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+		// Round-trip check rejects dates such as 2026-02-30 that Date would silently roll over.
+		if (date.toISOString().startsWith(`${y}-${m}-${d}`)) return ok(`${y}-${m}-${d}`);
+	}
+	return fail(
+		`${label} '${String(text ?? value)}' is not a valid date`,
+		`Enter a date as YYYY-MM-DD, e.g. 2026-03-01, or pick one in the date picker.`,
+	);
+}
+
+/** Whole days from `start` to `end` (both `YYYY-MM-DD`). */
+export function daysBetween(start: string, end: string): number {
+	return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS);
+}
+
+/** Internal Protime ids: a number, an array, or a text list separated by commas, semicolons or spaces. */
+export function parseIdList(value: unknown, label: string): Checked<number[]> {
+	const parts: unknown[] = Array.isArray(value)
+		? value
+		: typeof value === 'number'
+			? [value]
+			: String(value ?? '')
+					.split(/[\s,;]+/)
+					.filter((p) => p !== '');
+	const ids: number[] = [];
+	for (const part of parts) {
+		const text = String(part).trim();
+		const id = Number(text);
+		if (!/^\d{1,15}$/.test(text) || id < 1) {
+			return fail(
+				`${label} contains '${text}', which is not a Protime ID`,
+				`Enter internal Protime IDs as whole numbers separated by commas, e.g. 115, 256. ` +
+					`IDs are the 'id' values in Protime records; employee or badge numbers are external references, not IDs.`,
+			);
+		}
+		if (!ids.includes(id)) ids.push(id);
+	}
+	return ok(ids);
+}
+
+/** `true`/`false` from a boolean or its text. */
+function parseBoolean(value: unknown, label: string): Checked<boolean> {
+	if (typeof value === 'boolean') return ok(value);
+	const text = String(value).trim().toLowerCase();
+	if (text === 'true' || text === 'false') return ok(text === 'true');
+	return fail(`${label} must be true or false, not '${String(value)}'`, `Set ${label} to true or false.`);
+}
+
+/**
+ * Screens a raw filter expression. It is sent as the value of the `filter` query parameter (encoded by
+ * the HTTP client, never put into the path), but `&`, `#` and line breaks are refused anyway: they are
+ * never part of Protime's grammar and are the usual way to smuggle extra parameters past a proxy or log.
+ */
+export function validateRawFilter(raw: string): FilterProblem | undefined {
+	const forbidden = [...raw].find((c) => c === '&' || c === '#' || c.charCodeAt(0) < 0x20 || c === '\x7f');
+	if (forbidden !== undefined) {
+		const shown =
+			forbidden === '\n' || forbidden === '\r'
+				? 'a line break'
+				: forbidden === '&' || forbidden === '#'
+					? `'${forbidden}'`
+					: 'a control character';
+		return {
+			message: `The raw filter expression contains ${shown}, which Protime filters never use`,
+			description:
+				"Write one expression on one line with the operators eq, ge, le, in and 'and', e.g. " +
+				"person in (115,256) and date ge '2026-01-01'. Combine conditions with 'and', not '&'.",
+		};
+	}
+	if (raw.length > MAX_RAW_FILTER_LENGTH) {
+		return {
+			message: `The raw filter expression is ${raw.length} characters long (at most ${MAX_RAW_FILTER_LENGTH})`,
+			description: 'Shorten the expression, e.g. split long ID lists over several calls.',
+		};
+	}
+	return undefined;
+}
+
+/** Whether a raw expression already constrains `identifier` (so a required field may stay empty). */
+function rawMentions(raw: string, identifier: string): boolean {
+	const escaped = identifier.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+	return new RegExp(`(^|[\\s(])${escaped}\\s+(eq|ge|le|in)\\b`, 'i').test(raw);
+}
+
+function dateRangeCondition(filter: CollectionFilter, value: unknown): Checked<string | undefined> {
+	const range = (value ?? {}) as DateRangeValue;
+	const startLabel = `Start ${filter.displayName}`;
+	const endLabel = `End ${filter.displayName}`;
+	if (isEmpty(range.start) && isEmpty(range.end)) return ok(undefined);
+	if (isEmpty(range.start) || isEmpty(range.end)) {
+		const missing = isEmpty(range.start) ? startLabel : endLabel;
+		return fail(
+			`${missing} is empty`,
+			`Protime needs both ends of the range: set ${startLabel} and ${endLabel} (at most one year apart).`,
+		);
+	}
+	const start = parseDate(range.start, startLabel);
+	if (!start.ok) return start;
+	const end = parseDate(range.end, endLabel);
+	if (!end.ok) return end;
+	const days = daysBetween(start.value, end.value);
+	if (days < 0) {
+		return fail(
+			`${endLabel} ${end.value} is before ${startLabel} ${start.value}`,
+			`Swap the two dates so that the range runs forward.`,
+		);
+	}
+	if (filter.maxRangeDays !== undefined && days > filter.maxRangeDays) {
+		return fail(
+			`The range ${start.value} to ${end.value} spans ${days} days; Protime accepts at most ${filter.maxRangeDays} (one year)`,
+			'Split the period into ranges of at most one year and read each one with its own call ' +
+				'(e.g. one item per year into this node, with the dates set by expressions).',
+		);
+	}
+	return ok(`${filter.name} ge '${start.value}' and ${filter.name} le '${end.value}'`);
+}
+
+function condition(filter: CollectionFilter, value: unknown): Checked<string | undefined> {
+	if (filter.kind === 'dateRange') return dateRangeCondition(filter, value);
+	if (isEmpty(value)) return ok(undefined);
+	switch (filter.kind) {
+		case 'idList': {
+			const ids = parseIdList(value, filter.displayName);
+			if (!ids.ok) return ids;
+			return ok(ids.value.length ? `${filter.name} in (${ids.value.join(',')})` : undefined);
+		}
+		case 'boolean': {
+			const flag = parseBoolean(value, filter.displayName);
+			return flag.ok ? ok(`${filter.name} eq ${flag.value}`) : flag;
+		}
+		case 'options': {
+			const text = String(value);
+			if (!filter.options?.includes(text)) {
+				return fail(
+					`${filter.displayName} '${text}' is not one of Protime's values`,
+					`Choose one of: ${(filter.options ?? []).join(', ')}.`,
+				);
+			}
+			return ok(`${filter.name} eq '${text}'`);
+		}
+	}
+}
+
+/**
+ * The `filter` query value for a list call on `collectionName`, or undefined when nothing filters.
+ * Required filters (a collection's date range) must be set, unless the raw expression constrains them.
+ */
+export function buildListFilter(
+	collectionName: string,
+	values: FilterValues,
+	rawFilter?: string,
+): Checked<string | undefined> {
+	const collection = getCollection(collectionName);
+	if (!collection) {
+		return fail(`'${collectionName}' is not a Protime collection`, 'Choose a collection from the list.');
+	}
+	const raw = (rawFilter ?? '').trim();
+	if (raw) {
+		const problem = validateRawFilter(raw);
+		if (problem) return { ok: false, problem };
+	}
+
+	const conditions: string[] = [];
+	for (const filter of collection.filters) {
+		const built = condition(filter, values[filter.name]);
+		if (!built.ok) return built;
+		if (built.value) conditions.push(built.value);
+		else if (filter.required && !rawMentions(raw, filter.name)) {
+			const fields =
+				filter.kind === 'dateRange'
+					? `Start ${filter.displayName} and End ${filter.displayName}`
+					: filter.displayName;
+			return fail(
+				`${fields} ${filter.kind === 'dateRange' ? 'are' : 'is'} required to list ${collection.displayName.toLowerCase()}`,
+				`Protime refuses to list ${collection.displayName.toLowerCase()} without it: set ${fields}` +
+					(filter.maxRangeDays ? ' (at most one year apart).' : '.'),
+			);
+		}
+	}
+	// Parentheses keep an 'or' in the raw part from binding to the generated conditions.
+	if (raw) conditions.push(conditions.length && /\bor\b/i.test(raw) ? `(${raw})` : raw);
+
+	const filter = conditions.join(' and ');
+	if (filter.length > MAX_FILTER_LENGTH) {
+		return fail(
+			`The filter is ${filter.length} characters long; Protime rejects request URLs over 4,096 characters`,
+			'Use fewer IDs per call, e.g. split the ID list over several items and run this node once per item.',
+		);
+	}
+	return ok(filter || undefined);
+}
