@@ -1,0 +1,302 @@
+// Start a real n8n (main, worker or webhook processor) headless on loopback and talk to it
+// over its internal REST API (cookie login), without a browser.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { freePort, log, startProcess, stopProcess, tail, waitFor } from './procs.mjs';
+
+export const OWNER = {
+	email: 'owner@example.com',
+	firstName: 'Demo',
+	lastName: 'Owner',
+	password: 'Protime-e2e-2026',
+};
+export const ENCRYPTION_KEY = 'n8n-nodes-protime-e2e-fixed-encryption-key';
+
+/** Environment shared by every n8n process of one instance. */
+export function n8nEnv(install, { userFolder, port, brokerPort, filesDir, extra = {} }) {
+	const base = `http://127.0.0.1:${port}/`;
+	const env = {
+		// start from a small, clean environment: no N8N_* or DB_* leaking in from the caller
+		PATH: `${path.join(install.nodeHome, 'bin')}${path.delimiter}${process.env.PATH}`,
+		HOME: process.env.HOME,
+		LANG: process.env.LANG || 'C.UTF-8',
+		TZ: 'UTC',
+		GENERIC_TIMEZONE: 'UTC',
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		N8N_WEBHOOK_URL: base,
+		WEBHOOK_URL: base,
+		N8N_EDITOR_BASE_URL: base,
+		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		DB_TYPE: 'sqlite',
+		DB_SQLITE_POOL_SIZE: '2',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+		N8N_SSRF_PROTECTION_ENABLED: 'false',
+		N8N_DISABLED_MODULES: 'mcp-registry',
+		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_LOG_LEVEL: 'info',
+		N8N_LOG_OUTPUT: 'console',
+		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
+		EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
+		N8N_PUBLIC_API_DISABLED: 'false',
+		N8N_PUBLIC_API_SWAGGERUI_DISABLED: 'true',
+	};
+	if (filesDir) {
+		// the Read/Write Files node may write only below these folders
+		env.N8N_RESTRICT_FILE_ACCESS_TO = filesDir;
+	}
+	return { ...env, ...extra };
+}
+
+/**
+ * Starts one n8n process. role: 'start' (main), 'worker' or 'webhook'.
+ * Returns { proc, port, baseUrl, env, logFile }.
+ */
+export async function startN8n(install, opts) {
+	const { role = 'start', runDir, name = `n8n-${role}` } = opts;
+	const port = opts.port ?? (await freePort());
+	const brokerPort = opts.brokerPort ?? (await freePort());
+	const env = n8nEnv(install, { ...opts, port, brokerPort });
+	if (role === 'worker') {
+		// a worker serves only /healthz on QUEUE_HEALTH_CHECK_PORT
+		env.QUEUE_HEALTH_CHECK_ACTIVE = 'true';
+		env.QUEUE_HEALTH_CHECK_PORT = String(opts.healthPort ?? (await freePort()));
+		env.N8N_PORT = env.QUEUE_HEALTH_CHECK_PORT;
+	}
+	const logFile = path.join(runDir, `${name}.log`);
+	const args = [install.n8nBin, role];
+	const proc = startProcess(name, install.nodeBin, args, { env, cwd: runDir, logFile });
+	const t0 = Date.now();
+	const readyUrl =
+		role === 'worker'
+			? `http://127.0.0.1:${env.QUEUE_HEALTH_CHECK_PORT}/healthz/readiness`
+			: `http://127.0.0.1:${port}/healthz/readiness`;
+	await waitFor(
+		`${name} readiness (${readyUrl})`,
+		async () => {
+			if (proc.code !== undefined) {
+				throw Object.assign(new Error(`${name} exited with ${proc.code}:\n${tail(logFile)}`), { fatal: true });
+			}
+			const r = await fetch(readyUrl).catch(() => undefined);
+			return r?.ok;
+		},
+		{ timeoutMs: opts.readyTimeoutMs ?? 180_000, intervalMs: 500 },
+	).catch((err) => {
+		throw new Error(`${err.message}\n--- ${logFile} ---\n${tail(logFile)}`);
+	});
+	log(`${name} ready on port ${port} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	return { proc, port, baseUrl: `http://127.0.0.1:${port}`, env, logFile, name };
+}
+
+export async function stopN8n(instance) {
+	if (instance) await stopProcess(instance.proc, { graceMs: 20_000 });
+}
+
+/** flatted.parse from n8n's own node_modules (execution data is flatted-encoded). */
+export function flattedFrom(install) {
+	const req = createRequire(path.join(install.n8nModules, 'n8n', 'package.json'));
+	return req('flatted');
+}
+
+/** Minimal REST client for n8n's internal API with the n8n-auth cookie. */
+export class N8nClient {
+	constructor(baseUrl, install) {
+		this.baseUrl = baseUrl.replace(/\/$/, '');
+		this.cookie = '';
+		this.flatted = install ? flattedFrom(install) : undefined;
+	}
+
+	async request(method, urlPath, body, { expect = [200], raw = false } = {}) {
+		const headers = { accept: 'application/json' };
+		if (this.cookie) headers.cookie = this.cookie;
+		if (body !== undefined) headers['content-type'] = 'application/json';
+		const res = await fetch(`${this.baseUrl}${urlPath}`, {
+			method,
+			headers,
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const setCookie = res.headers.getSetCookie?.() ?? [];
+		for (const c of setCookie) {
+			const m = /^n8n-auth=([^;]*)/.exec(c);
+			if (m) this.cookie = `n8n-auth=${m[1]}`;
+		}
+		const text = await res.text();
+		let json;
+		try {
+			json = text ? JSON.parse(text) : undefined;
+		} catch {
+			json = undefined;
+		}
+		if (expect && !expect.includes(res.status)) {
+			throw new Error(`${method} ${urlPath} → ${res.status}: ${text.slice(0, 600)}`);
+		}
+		if (raw) return { status: res.status, body: json ?? text };
+		return json && 'data' in json ? json.data : json;
+	}
+
+	get(p, o) {
+		return this.request('GET', p, undefined, o);
+	}
+	post(p, b, o) {
+		return this.request('POST', p, b ?? {}, o);
+	}
+	patch(p, b, o) {
+		return this.request('PATCH', p, b, o);
+	}
+	delete(p, o) {
+		return this.request('DELETE', p, undefined, o);
+	}
+
+	/** Owner setup on a fresh instance, else login. */
+	async setupOwner(owner = OWNER) {
+		const r = await this.request('POST', '/rest/owner/setup', owner, { expect: null, raw: true });
+		if (r.status !== 200) await this.login(owner);
+	}
+
+	async login(owner = OWNER) {
+		await this.post('/rest/login', { emailOrLdapLoginId: owner.email, password: owner.password });
+	}
+
+	async nodeTypes() {
+		return this.request('GET', '/types/nodes.json');
+	}
+	async credentialTypes() {
+		return this.request('GET', '/types/credentials.json');
+	}
+
+	async createCredential(name, type, data) {
+		return this.post('/rest/credentials', { name, type, data });
+	}
+
+	/** Runs the credential's test through n8n (POST /rest/credentials/test). */
+	async testCredential(credential) {
+		return this.post('/rest/credentials/test', { credentials: credential });
+	}
+
+	async createWorkflow(wf) {
+		const body = {
+			name: wf.name,
+			nodes: wf.nodes,
+			connections: wf.connections ?? {},
+			settings: { executionOrder: 'v1', ...(wf.settings ?? {}) },
+			pinData: wf.pinData ?? {},
+		};
+		return this.post('/rest/workflows', body);
+	}
+
+	async getWorkflow(id) {
+		return this.get(`/rest/workflows/${id}`);
+	}
+
+	/** Saves changes (a new version); returns the updated workflow. */
+	async updateWorkflow(id, patch) {
+		const current = await this.getWorkflow(id);
+		return this.patch(`/rest/workflows/${id}`, { ...patch, versionId: current.versionId });
+	}
+
+	/** Publishes the current version and waits for the publication outcome. */
+	async activate(id, { timeoutMs = 60_000, expectStatus = 'published' } = {}) {
+		const wf = await this.getWorkflow(id);
+		await this.post(`/rest/workflows/${id}/activate`, { versionId: wf.versionId });
+		return this.waitPublication(id, { timeoutMs, expectStatus });
+	}
+
+	async publicationStatus(id) {
+		return this.get(`/rest/workflows/${id}/publication-status`);
+	}
+
+	async waitPublication(id, { timeoutMs = 60_000, expectStatus = 'published' } = {}) {
+		let last;
+		const done = await waitFor(
+			`publication of workflow ${id}`,
+			async () => {
+				last = await this.publicationStatus(id);
+				if (!last || last.status === 'in_progress') return false;
+				return last;
+			},
+			{ timeoutMs, intervalMs: 300 },
+		).catch((err) => {
+			throw new Error(`${err.message}; last status ${JSON.stringify(last)}`);
+		});
+		if (expectStatus && done.status !== expectStatus) {
+			throw new Error(`workflow ${id} publication ${done.status}, expected ${expectStatus}: ${JSON.stringify(done)}`);
+		}
+		return done;
+	}
+
+	async deactivate(id) {
+		await this.post(`/rest/workflows/${id}/deactivate`, {});
+	}
+
+	async deleteWorkflow(id) {
+		await this.post(`/rest/workflows/${id}/archive`, {}, { expect: null });
+		await this.delete(`/rest/workflows/${id}`, { expect: null });
+	}
+
+	/** Runs a workflow manually (as the editor's "Execute workflow"), returns the execution id. */
+	async runManually(id) {
+		const wf = await this.getWorkflow(id);
+		const trigger = wf.nodes.find((n) => /manualTrigger/i.test(n.type));
+		const r = await this.post(`/rest/workflows/${id}/run`, {
+			workflowData: wf,
+			...(trigger ? { triggerToStartFrom: { name: trigger.name } } : {}),
+		});
+		return r.executionId;
+	}
+
+	/** Executions of a workflow (summaries, newest first). */
+	async executions(workflowId) {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const r = await this.get(`/rest/executions?filter=${filter}&limit=250`);
+		return r.results ?? r;
+	}
+
+	/** One execution with decoded run data. */
+	async execution(id) {
+		const e = await this.get(`/rest/executions/${id}`);
+		if (typeof e.data === 'string' && this.flatted) e.data = this.flatted.parse(e.data);
+		return e;
+	}
+
+	/** Items a node output in an execution: array of json objects. */
+	static nodeOutput(execution, nodeName, output = 0) {
+		const runs = execution.data?.resultData?.runData?.[nodeName];
+		if (!runs) return undefined;
+		return runs.flatMap((r) => (r.data?.main?.[output] ?? []).map((i) => i.json));
+	}
+
+	static nodeError(execution) {
+		return execution.data?.resultData?.error;
+	}
+
+	/** Waits until the workflow has at least n finished executions; returns their summaries. */
+	async waitExecutions(workflowId, n, { timeoutMs = 60_000 } = {}) {
+		return waitFor(
+			`${n} finished execution(s) of workflow ${workflowId}`,
+			async () => {
+				const list = (await this.executions(workflowId)).filter((e) => e.finished || ['success', 'error', 'crashed'].includes(e.status));
+				return list.length >= n ? list : false;
+			},
+			{ timeoutMs, intervalMs: 500 },
+		);
+	}
+}
+
+export function writeJson(file, value) {
+	fs.mkdirSync(path.dirname(file), { recursive: true });
+	fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
