@@ -1,0 +1,130 @@
+/**
+ * Verification of Protime webhook deliveries.
+ *
+ * Protime signs each delivery with HMAC using the private key returned once when the webhook is created,
+ * but does not publish the details (protime-api.md §3.4, §7.1). Assumptions, chosen to be tolerant of the
+ * format while staying fail-closed:
+ * - The MAC is HMAC-SHA256 over the raw request body bytes exactly as received (never re-serialised JSON).
+ * - The header name is unknown, so every request header is a candidate. A header value is tried whole and
+ *   split on commas, semicolons and spaces; each part may carry a `sha256=` prefix (any case).
+ * - A candidate is hex (64 characters) or base64 (standard or URL-safe, padded or not) and must decode to
+ *   exactly 32 bytes; anything else is ignored. Header values longer than {@link MAX_HEADER_LENGTH} are
+ *   ignored unread, so an attacker cannot make us decode megabytes.
+ * - The key is tried as given (UTF-8 bytes) and, when it is valid base64, as its decoded bytes.
+ * - Comparison uses `timingSafeEqual` on equal-length buffers. Any doubt (no key, no raw body, no
+ *   candidate, an exception) means "not verified"; the function never throws.
+ */
+import { createHmac, timingSafeEqual } from 'crypto';
+
+/** Longest header value considered; a base64 or hex SHA-256 with a prefix is under 80 characters. */
+export const MAX_HEADER_LENGTH = 512;
+const DIGEST_BYTES = 32;
+
+export type SignatureFailure = 'noKey' | 'noRawBody' | 'noCandidate' | 'mismatch' | 'error';
+
+export type SignatureResult =
+	| { valid: true; header: string; keyIndex: number }
+	| { valid: false; reason: SignatureFailure };
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** The bytes of a strictly valid base64 / base64url string, or undefined. */
+export function decodeBase64Strict(value: string): Buffer | undefined {
+	const trimmed = value.trim();
+	if (trimmed.length === 0 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return undefined;
+	const normalised = trimmed.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+	if (normalised.length % 4 === 1) return undefined;
+	const bytes = Buffer.from(normalised, 'base64');
+	// Re-encoding must give the same characters, otherwise Node silently skipped something.
+	if (bytes.toString('base64').replace(/=+$/, '') !== normalised) return undefined;
+	return bytes;
+}
+
+/** A 32-byte digest written as hex or base64, or undefined. */
+function decodeDigest(text: string): Buffer | undefined {
+	const value = text.replace(/^sha256=/i, '');
+	if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
+	const bytes = decodeBase64Strict(value);
+	return bytes?.length === DIGEST_BYTES ? bytes : undefined;
+}
+
+/** Every decodable 32-byte digest found in the headers, with the header it came from. */
+export function signatureCandidates(headers: HeaderMap): Array<{ header: string; digest: Buffer }> {
+	const found: Array<{ header: string; digest: Buffer }> = [];
+	for (const [name, raw] of Object.entries(headers)) {
+		const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+		for (const value of values) {
+			if (typeof value !== 'string' || value.length > MAX_HEADER_LENGTH) continue;
+			const parts = new Set([value.trim(), ...value.split(/[,;\s]+/)]);
+			for (const part of parts) {
+				const digest = part ? decodeDigest(part) : undefined;
+				if (digest) found.push({ header: name.toLowerCase(), digest });
+			}
+		}
+	}
+	return found;
+}
+
+/** The key forms to try: the UTF-8 bytes of the key and, when the key is base64, its decoded bytes. */
+export function keyForms(key: string): Buffer[] {
+	const forms = [Buffer.from(key, 'utf8')];
+	const decoded = decodeBase64Strict(key);
+	if (decoded && decoded.length > 0) forms.push(decoded);
+	return forms;
+}
+
+export function hmacSha256(key: Buffer | string, data: Buffer | string): Buffer {
+	return createHmac('sha256', key).update(data).digest();
+}
+
+/** Constant-time equality of two buffers; false (not an exception) when the lengths differ. */
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+	return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Whether `rawBody` carries a valid signature under one of `keys` (current key first, then previous keys
+ * still in their grace period). Never throws.
+ */
+export function verifySignature(
+	rawBody: Buffer | undefined,
+	headers: HeaderMap,
+	keys: ReadonlyArray<string | undefined>,
+): SignatureResult {
+	try {
+		const usableKeys = keys.filter((k): k is string => typeof k === 'string' && k.length > 0);
+		if (usableKeys.length === 0) return { valid: false, reason: 'noKey' };
+		if (!Buffer.isBuffer(rawBody)) return { valid: false, reason: 'noRawBody' };
+		const candidates = signatureCandidates(headers);
+		if (candidates.length === 0) return { valid: false, reason: 'noCandidate' };
+		for (let keyIndex = 0; keyIndex < usableKeys.length; keyIndex++) {
+			for (const form of keyForms(usableKeys[keyIndex])) {
+				const expected = hmacSha256(form, rawBody);
+				for (const candidate of candidates) {
+					if (safeEqual(expected, candidate.digest)) {
+						return { valid: true, header: candidate.header, keyIndex };
+					}
+				}
+			}
+		}
+		return { valid: false, reason: 'mismatch' };
+	} catch {
+		return { valid: false, reason: 'error' };
+	}
+}
+
+/** A sentence for logs: why a delivery was rejected, without any secret. */
+export function describeSignatureFailure(reason: SignatureFailure): string {
+	switch (reason) {
+		case 'noKey':
+			return 'no webhook key is stored for this trigger (deactivate and activate the workflow to create a fresh subscription)';
+		case 'noRawBody':
+			return 'the raw request body was not available, so the signature cannot be checked';
+		case 'noCandidate':
+			return 'no request header carries a SHA-256 signature in hex or base64';
+		case 'mismatch':
+			return 'no signature header matches the body under the stored webhook key';
+		default:
+			return 'the signature check failed unexpectedly';
+	}
+}

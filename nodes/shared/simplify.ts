@@ -1,0 +1,203 @@
+/**
+ * A flatter, friendlier form of a Protime record for workflows (used by the trigger and the action node).
+ *
+ * Driven by the catalogue (`dateField`, `timeOfDayFields`, `durationFields`); the raw minute fields stay.
+ * - Translated text `{default, translations}` becomes a string: the chosen language when present, else
+ *   the default.
+ * - A reference `{id, externalReferences?}` at `x` becomes `xId`, and each external reference becomes
+ *   `x` + the reference name in PascalCase without `@` (person `@employee-number` → `personEmployeeNumber`,
+ *   custom `HRMID` → `personHRMID`). A list of references at `xs` becomes `xIds` (plus per-reference lists).
+ *   The record's own external references become top-level camelCase fields (`@counter-code` → `counterCode`),
+ *   unless that name is taken, then `externalReference` + PascalCase.
+ * - A duration `<base>InMinutes` gains `<base>` as `H:MM` (no wrap at 24 h, `-1:33` for negatives) and
+ *   `<base>Hours` as decimal hours (two decimals); a base that already ends in `Hours` gets `<base>Decimal`.
+ * - A time of day `<base>InMinutes` gains `<base>` as `HH:MM` (wrapped into the day) and, when the record
+ *   has a date, a local date-time `YYYY-MM-DDTHH:MM` (days added or subtracted for values outside 0–1439)
+ *   named with `DateTime` in place of a trailing `Time`/`TimeOfDay` (`startTime` → `startDateTime`,
+ *   `timeOfDay` → `dateTime`). With a `timeZone`, that date-time carries the zone's UTC offset.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { getCollection } from './catalogue';
+
+export interface SimplifyOptions {
+	/** Translation language code (e.g. `nl`); falls back to the default text. */
+	language?: string;
+	/** IANA zone (e.g. `Europe/Brussels`) used to add a UTC offset to local date-times. */
+	timeZone?: string;
+}
+
+const MINUTES_SUFFIX = 'InMinutes';
+
+function isObject(value: unknown): value is IDataObject {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTranslatedText(value: unknown): value is { default: string; translations?: IDataObject } {
+	return isObject(value) && typeof value.default === 'string';
+}
+
+function isReference(value: unknown): value is { id: string | number; externalReferences?: IDataObject } {
+	return (
+		isObject(value) &&
+		(typeof value.id === 'number' || typeof value.id === 'string') &&
+		Object.keys(value).every((k) => k === 'id' || k === 'externalReferences')
+	);
+}
+
+export function translate(value: { default: string; translations?: IDataObject }, language?: string): string {
+	const translated = language ? value.translations?.[language] : undefined;
+	return typeof translated === 'string' && translated !== '' ? translated : value.default;
+}
+
+/** `@employee-number` → `EmployeeNumber`, `HRMID` → `HRMID`, `customPersonCode` → `CustomPersonCode`. */
+export function referenceSuffix(reference: string): string {
+	return reference
+		.replace(/^@/, '')
+		.split(/[^A-Za-z0-9]+/)
+		.filter(Boolean)
+		.map((part) => part[0].toUpperCase() + part.slice(1))
+		.join('');
+}
+
+function singular(name: string): string {
+	return name.endsWith('s') ? name.slice(0, -1) : name;
+}
+
+/** `H:MM` for a duration in minutes: hours do not wrap at 24, negatives get a leading minus. */
+export function formatDuration(minutes: number): string {
+	const sign = minutes < 0 ? '-' : '';
+	const total = Math.round(Math.abs(minutes));
+	return `${sign}${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+export function decimalHours(minutes: number): number {
+	return Math.round((minutes / 60) * 100) / 100;
+}
+
+/** `HH:MM` of a minutes-since-midnight value, wrapped into one day. */
+export function formatTimeOfDay(minutes: number): string {
+	const inDay = ((Math.round(minutes) % 1440) + 1440) % 1440;
+	return `${String(Math.floor(inDay / 60)).padStart(2, '0')}:${String(inDay % 60).padStart(2, '0')}`;
+}
+
+/** `YYYY-MM-DDTHH:MM` for a date plus minutes since its midnight (may be negative or beyond a day). */
+export function localDateTime(date: string, minutes: number): string | undefined {
+	const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
+	if (!match) return undefined;
+	const utc = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + Math.round(minutes) * 60_000;
+	if (Number.isNaN(utc)) return undefined;
+	return new Date(utc).toISOString().slice(0, 16);
+}
+
+/** The UTC offset (`+01:00`) that `timeZone` has at the given local wall time, or undefined. */
+export function zoneOffset(local: string, timeZone: string): string | undefined {
+	try {
+		const wallAsUtc = Date.parse(`${local}:00Z`);
+		const format = new Intl.DateTimeFormat('en-US', {
+			timeZone,
+			hourCycle: 'h23',
+			year: 'numeric',
+			month: '2-digit',
+			day: '2-digit',
+			hour: '2-digit',
+			minute: '2-digit',
+		});
+		// Two passes find the instant whose wall time in the zone equals `local` (handles DST edges well enough).
+		let offset = 0;
+		for (let i = 0; i < 2; i++) {
+			const parts = Object.fromEntries(format.formatToParts(new Date(wallAsUtc - offset)).map((p) => [p.type, p.value]));
+			const shown = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute);
+			offset = shown - (wallAsUtc - offset);
+		}
+		const total = Math.round(offset / 60_000);
+		const sign = total < 0 ? '-' : '+';
+		const abs = Math.abs(total);
+		return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+	} catch {
+		return undefined;
+	}
+}
+
+function dateTimeName(base: string): string {
+	if (base === 'timeOfDay') return 'dateTime';
+	return base.replace(/(TimeOfDay|Time)$/, '') + 'DateTime';
+}
+
+function baseName(field: string): string {
+	return field.endsWith(MINUTES_SUFFIX) ? field.slice(0, -MINUTES_SUFFIX.length) : field;
+}
+
+function flattenReference(out: IDataObject, name: string, ref: { id: string | number; externalReferences?: IDataObject }) {
+	out[`${name}Id`] = ref.id;
+	for (const [reference, value] of Object.entries(ref.externalReferences ?? {})) {
+		out[`${name}${referenceSuffix(reference)}`] = value;
+	}
+}
+
+/** Simplifies nested values (array elements, sub-objects) without collection-specific minute handling. */
+function simplifyValue(value: unknown, options: SimplifyOptions): unknown {
+	if (Array.isArray(value)) return value.map((v) => simplifyValue(v, options));
+	if (!isObject(value)) return value;
+	if (isTranslatedText(value)) return translate(value, options.language);
+	return simplifyFields(value, options);
+}
+
+function simplifyFields(record: IDataObject, options: SimplifyOptions): IDataObject {
+	const out: IDataObject = {};
+	for (const [name, value] of Object.entries(record)) {
+		if (name === 'externalReferences' && isObject(value)) continue;
+		if (isTranslatedText(value)) out[name] = translate(value, options.language);
+		else if (isReference(value)) flattenReference(out, name, value);
+		else if (Array.isArray(value) && value.length > 0 && value.every(isReference)) {
+			const refs = value as Array<{ id: string | number; externalReferences?: IDataObject }>;
+			out[`${singular(name)}Ids`] = refs.map((r) => r.id);
+			const referenceNames = new Set(refs.flatMap((r) => Object.keys(r.externalReferences ?? {})));
+			for (const reference of referenceNames) {
+				out[`${singular(name)}${referenceSuffix(reference)}s`] = refs.map(
+					(r) => (r.externalReferences?.[reference] as string | undefined) ?? null,
+				);
+			}
+		} else out[name] = simplifyValue(value, options);
+	}
+	return out;
+}
+
+/** The simplified form of one record of `collectionName` (see the module comment for the rules). */
+export function simplifyRecord(collectionName: string, record: IDataObject, options: SimplifyOptions = {}): IDataObject {
+	const out = simplifyFields(record, options);
+
+	// The record's own external references (e.g. a counter definition's `@counter-code`).
+	if (isObject(record.externalReferences)) {
+		for (const [reference, value] of Object.entries(record.externalReferences)) {
+			const suffix = referenceSuffix(reference);
+			const camel = suffix ? suffix[0].toLowerCase() + suffix.slice(1) : suffix;
+			out[camel && !(camel in out) ? camel : `externalReference${suffix}`] = value;
+		}
+	}
+
+	const collection = getCollection(collectionName);
+	if (!collection) return out;
+
+	for (const field of collection.durationFields) {
+		const minutes = record[field];
+		if (typeof minutes !== 'number') continue;
+		const base = baseName(field);
+		out[base.endsWith('Hours') ? `${base}Decimal` : `${base}Hours`] = decimalHours(minutes);
+		if (!(base in record)) out[base] = formatDuration(minutes);
+	}
+
+	const date = collection.dateField ? record[collection.dateField] : undefined;
+	for (const field of collection.timeOfDayFields) {
+		const minutes = record[field];
+		if (typeof minutes !== 'number') continue;
+		const base = baseName(field);
+		if (!(base in record)) out[base] = formatTimeOfDay(minutes);
+		if (typeof date !== 'string') continue;
+		const local = localDateTime(date, minutes);
+		if (!local) continue;
+		const offset = options.timeZone ? zoneOffset(local, options.timeZone) : undefined;
+		out[dateTimeName(base)] = offset ? `${local}:00${offset}` : local;
+	}
+	return out;
+}
