@@ -1,0 +1,18 @@
+/** Output shape of collection records: raw, or the trigger's Simplify. */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { simplifyRecord } from '../../../shared/simplify';
+import type { CollectionName } from '../../../shared/types';
+
+/** A function that turns one raw record of `collectionName` into the output JSON for item `i`. */
+export function recordShaper(
+	this: IExecuteFunctions,
+	i: number,
+	collectionName: CollectionName,
+): (record: IDataObject) => IDataObject {
+	if (!(this.getNodeParameter('simplify', i, true) as boolean)) return (record) => record;
+	const options = this.getNodeParameter('options', i, {}) as { language?: string };
+	const language = options.language?.trim() || undefined;
+	const timeZone = this.getTimezone();
+	return (record) => simplifyRecord(collectionName, record, { language, timeZone });
+}

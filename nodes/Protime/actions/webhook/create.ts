@@ -1,0 +1,45 @@
+/** Create a webhook subscription and hand back its one-time key (or deliberately leave it out). */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { isCustomEnvironment, type ProtimeEnvironmentFields } from '../../../shared/environment';
+import { createWebhook } from '../../../shared/webhooksApi';
+import { problemError } from '../errors';
+import { externalReferencesQuery, readReferenceSpecs } from '../externalReferences';
+import type { Emit } from '../types';
+import { destinationProblem } from './destination';
+import { webhookJson } from './output';
+
+export const KEY_INCLUDED_NOTICE =
+	'Store this key now: Protime returns it only once and it cannot be retrieved again. It verifies the signature of every delivery.';
+export const KEY_OMITTED_NOTICE =
+	"The private key was left out of the output ('Include Key in Output' is off) and cannot be retrieved again. Delete this webhook and create a new one if you need the key.";
+
+export async function create(this: IExecuteFunctions, i: number, emit: Emit): Promise<void> {
+	const collectionName = this.getNodeParameter('collection', i) as string;
+	const destinationUrl = String(this.getNodeParameter('destinationUrl', i, '')).trim();
+	const options = this.getNodeParameter('options', i, {}) as { includeKey?: boolean; allowN8nWebhookUrl?: boolean };
+
+	const credentials = (await this.getCredentials('protimeApi')) as ProtimeEnvironmentFields;
+	const problem = destinationProblem(destinationUrl, {
+		allowHttp: isCustomEnvironment(credentials),
+		allowN8nWebhookUrl: options.allowN8nWebhookUrl === true,
+	});
+	if (problem) throw problemError(this.getNode(), problem, i);
+	const specs = readReferenceSpecs.call(this, i);
+	// Validates the references (throws with the item index); the API call formats them itself.
+	externalReferencesQuery.call(this, i, collectionName, specs);
+
+	const { webhook, key } = await createWebhook.call(this, {
+		collectionName: collectionName as never,
+		destinationUrl,
+		externalReferences: specs.length ? specs : undefined,
+	});
+	const json = webhookJson(webhook, Date.now());
+	if (options.includeKey !== false) {
+		json.key = key;
+		json.keyNotice = KEY_INCLUDED_NOTICE;
+	} else {
+		json.keyNotice = KEY_OMITTED_NOTICE;
+	}
+	emit(json);
+}
