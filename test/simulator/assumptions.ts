@@ -1,0 +1,187 @@
+/**
+ * Every behaviour of the simulator that the public Protime documentation does not pin down, in one place.
+ *
+ * Each entry names the gap it fills (protime-api.md §7, "Open questions") and carries the default from
+ * protime-api.md §8. Tests and the e2e harness may change any of them at runtime through `sim.assumptions`
+ * (or `PATCH /_sim/assumptions`), so the nodes can be proven against each plausible variant.
+ */
+
+export type HmacAlgorithm = 'sha256' | 'sha1' | 'sha512';
+
+export interface SignatureAssumptions {
+	/** §7.1 header name. Default `X-Protime-Signature` (§8). */
+	header: string;
+	/** §7.1 hash. Default SHA-256 (§8; "SHA-256 is likely", §3.4). */
+	algorithm: HmacAlgorithm;
+	/** §7.1 encoding of the digest. Default base64 (§8). */
+	encoding: 'base64' | 'hex';
+	/** §7.1 prefix before the digest, e.g. `sha256=`. Default none (§8). */
+	prefix: string;
+	/**
+	 * §7.1/§7.2 which bytes are the HMAC key: the key string as returned in the 201 body taken as UTF-8 bytes
+	 * (`utf8`, default: what most webhook senders do with a shared secret), or the 32 bytes it base64-encodes.
+	 */
+	keyEncoding: 'utf8' | 'base64';
+}
+
+/** How a webhook's delivery POST body is shaped. */
+export type DeliveryEnvelope =
+	/** One `{changeType, data}` per POST (§8 default). */
+	| 'single'
+	/** A JSON array of `{changeType, data}` items. */
+	| 'array'
+	/** `{"value": [{changeType, data}, …]}`, like a list page. */
+	| 'value';
+
+export interface UnknownTenantAnswer {
+	status: number;
+	/** JSON body, or undefined for an empty body. */
+	body?: unknown;
+}
+
+export interface SimulatorAssumptions {
+	// ---- Authentication (§1) ----
+	/** §1.3 documents 1800 s (30 min) for `expires_in`; configurable so tests can make tokens lapse quickly. */
+	tokenLifetimeSeconds: number;
+	/** §7.13 token endpoint errors: RFC 6749 `{"error":"invalid_client"}` … with this status. Default 400 (IdentityServer). */
+	tokenErrorStatus: number;
+	/**
+	 * §7.13/§8 a requested scope the client is not allowed: `reject` answers 400 `invalid_scope` (what
+	 * IdentityServer does, default); `drop` grants only the allowed subset and lists it in `scope`.
+	 */
+	disallowedScope: 'reject' | 'drop';
+	/** §1.2 shows client credentials in the form body only; IdentityServer also accepts HTTP Basic. Default true. */
+	acceptBasicClientAuth: boolean;
+	/**
+	 * §7.13 an unknown tenant in `/tenants/{tenant}/connect/token`. IdentityServer behind a tenant-resolving
+	 * path prefix has no issuer for it, so the likeliest answer is a plain 404 with an empty body (default).
+	 */
+	unknownTenant: UnknownTenantAnswer;
+	/** §7.13 a missing `User-Agent` on an API call: 400 standard error body (§8). False disables the check. */
+	requireUserAgent: boolean;
+	/** §7.9 valid token without the needed scope: 403 (general Responses page, §8) or 401 (per-collection pages). */
+	missingScopeStatus: 401 | 403;
+	/** §7.9 whether POST /webhooks also needs the subscribed collection's `.read` scope. Default false. */
+	webhookCreateRequiresCollectionScope: boolean;
+
+	// ---- Webhook resource (§2) ----
+	/** §7.2 JSON property of the private key in the 201 body. Default `key` (§8 placeholder). */
+	webhookKeyProperty: string;
+	/** §7.2 key = base64 of this many random bytes. Default 32 (§8). */
+	webhookKeyBytes: number;
+	/** §7.3 how long after creation `validUntil` lies. Default 7 days. */
+	webhookValiditySeconds: number;
+	/** §2.1 `validUntil` is ISO 8601 with an offset; the doc example uses +02:00 (Brussels summer time). */
+	utcOffsetMinutes: number;
+	/** §7.11 accept `http:` destination URLs (the docs require HTTPS). Default false; tests and e2e turn it on. */
+	allowHttpDestinations: boolean;
+	/** §7.8 shape of the webhook's `externalReferences`: `map` = `{"people":["@employee-number"]}` (default), `list` = `[{"collection","reference"}]`. */
+	webhookExternalReferencesShape: 'map' | 'list';
+	/** §7.7 DELETE success status: 204 (default) or 200 with an empty body. */
+	deleteStatus: 200 | 204;
+	/** §7.7 whether soft-deleted webhooks still appear in the list (with status Disabled). Default false (§8). */
+	listDeletedWebhooks: boolean;
+	/** §7.7 GET /webhooks/{id} of a soft-deleted webhook: `notFound` (404, default, consistent with the list) or `disabled`. */
+	getDeletedWebhook: 'notFound' | 'disabled';
+	/** §7.7 a repeated DELETE: 404 (default) or the normal success status again. */
+	repeatDeleteStatus: 404 | 'success';
+	/** §7.6 last path segment of the debugging endpoint `GET /webhooks/{id}/<segment>`. Default `events` (§8). */
+	debugEventsPath: string;
+
+	// ---- Delivery (§3) ----
+	/** §7.1 signature header, hash, encoding, prefix and key handling. */
+	signature: SignatureAssumptions;
+	/** §7.5 body envelope. Default `single` (§8). */
+	envelope: DeliveryEnvelope;
+	/** §7.4 batching: most events per POST with the `array`/`value` envelopes. Default 10. */
+	maxBatchSize: number;
+	/** §7.4 a delivery that takes longer than this counts as failed. Default 10 s (§8). */
+	deliveryTimeoutMs: number;
+	/** §7.4 waits before each retry of a failed delivery; after the last one the webhook becomes Disabled. */
+	retryScheduleMs: number[];
+	/** §7.5 the `User-Agent` Protime sends with deliveries. */
+	deliveryUserAgent: string;
+
+	// ---- Collections (§5.5) ----
+	/** §7.12 records per list page. Default 100. */
+	pageSize: number;
+	/** Test aid (§5.5 "an empty value array does not mean the end"): empty pages inserted before each later page. */
+	emptyPagesBetween: number;
+	/** §7.12 how long a continuation token stays valid (an expired one gives 409). Default 10 minutes. */
+	continuationTokenTtlSeconds: number;
+	/** §5.5 the doc example shows the filter unencoded inside `nextLink`; `encoded` (default) percent-encodes the query. */
+	nextLinkEncoding: 'encoded' | 'raw';
+	/**
+	 * §5.5 a required `date` filter needs a start (`ge` or `eq`); the end is optional. Without an end, the
+	 * one-year limit is measured from the start to today (so `date ge '2026-01-01'` as in the tutorial works).
+	 */
+	openDateRangeEndsToday: boolean;
+	/**
+	 * §4.1 single GET by external reference (`/counter-definitions/OT150`): the value is resolved through the
+	 * collection's own reference named in `?externalReferences=(counter-definitions,@counter-code)` (`query`,
+	 * default); `queryOrPredefined` also tries each predefined reference of the collection when none is named.
+	 */
+	getByReference: 'query' | 'queryOrPredefined';
+	/** §5.5 named lists (`person in circle(1)`, `in org-group(2)`): the simulator knows no circles, so they match every record. */
+	namedListsMatchAll: boolean;
+}
+
+/** Defaults: protime-api.md §8 where it gives one, else the choice named above. */
+export function defaultAssumptions(): SimulatorAssumptions {
+	return {
+		tokenLifetimeSeconds: 1800,
+		tokenErrorStatus: 400,
+		disallowedScope: 'reject',
+		acceptBasicClientAuth: true,
+		unknownTenant: { status: 404 },
+		requireUserAgent: true,
+		missingScopeStatus: 403,
+		webhookCreateRequiresCollectionScope: false,
+
+		webhookKeyProperty: 'key',
+		webhookKeyBytes: 32,
+		webhookValiditySeconds: 7 * 24 * 3600,
+		utcOffsetMinutes: 120,
+		allowHttpDestinations: false,
+		webhookExternalReferencesShape: 'map',
+		deleteStatus: 204,
+		listDeletedWebhooks: false,
+		getDeletedWebhook: 'notFound',
+		repeatDeleteStatus: 404,
+		debugEventsPath: 'events',
+
+		signature: {
+			header: 'X-Protime-Signature',
+			algorithm: 'sha256',
+			encoding: 'base64',
+			prefix: '',
+			keyEncoding: 'utf8',
+		},
+		envelope: 'single',
+		maxBatchSize: 10,
+		deliveryTimeoutMs: 10_000,
+		retryScheduleMs: [1000, 5000, 30_000],
+		deliveryUserAgent: 'Protime-Webhooks/1.0',
+
+		pageSize: 100,
+		emptyPagesBetween: 0,
+		continuationTokenTtlSeconds: 600,
+		nextLinkEncoding: 'encoded',
+		openDateRangeEndsToday: true,
+		getByReference: 'query',
+		namedListsMatchAll: true,
+	};
+}
+
+/** Applies a partial override; `signature` is merged field by field. */
+export function mergeAssumptions(
+	base: SimulatorAssumptions,
+	patch: Partial<Omit<SimulatorAssumptions, 'signature'>> & { signature?: Partial<SignatureAssumptions> } = {},
+): SimulatorAssumptions {
+	const { signature, ...rest } = patch;
+	Object.assign(base, rest);
+	if (signature) Object.assign(base.signature, signature);
+	return base;
+}
+
+export type AssumptionsPatch = Parameters<typeof mergeAssumptions>[1];

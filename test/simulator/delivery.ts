@@ -1,0 +1,172 @@
+/**
+ * Delivers change events to webhooks: one ordered queue per webhook, each POST signed with an HMAC of the
+ * exact body bytes under the webhook key, retried on a short schedule, and the webhook Disabled once the
+ * retries are exhausted (protime-api.md §3; every open detail is an assumption in assumptions.ts).
+ */
+import axios from 'axios';
+import { createHmac, randomUUID } from 'crypto';
+import { sleep } from 'n8n-workflow';
+
+import type { ChangeType } from '../../nodes/shared/types';
+import type { SignatureAssumptions } from './assumptions';
+import { isoWithOffset, type SimContext } from './context';
+import type { SimWebhook, WebhookRegistry } from './webhooks';
+
+export interface ChangeItem {
+	changeType: ChangeType;
+	data: Record<string, unknown>;
+}
+
+interface QueuedEvent {
+	eventId: string;
+	item: ChangeItem;
+}
+
+export interface DeliveryAttempt {
+	webhookId: string;
+	/** Events carried by this POST (one with the `single` envelope). */
+	events: Array<{ eventId: string; changeVersion: string }>;
+	/** 1 for the first try, 2 for the first retry, … */
+	attempt: number;
+	attemptedAt: string;
+	attemptedAtMs: number;
+	/** HTTP status of the answer; 0 when there was none (connection refused, timeout). */
+	statusCode: number;
+	success: boolean;
+	error?: string;
+	durationMs: number;
+	/** The exact body sent and the headers, so tests can check the signature. */
+	body: string;
+	headers: Record<string, string>;
+}
+
+/** `prefix + encode(HMAC(key, body))` with the configured hash, encoding and key handling. */
+export function signBody(key: string, body: Buffer | string, sig: SignatureAssumptions): string {
+	const keyBytes = sig.keyEncoding === 'base64' ? Buffer.from(key, 'base64') : Buffer.from(key, 'utf8');
+	return sig.prefix + createHmac(sig.algorithm, keyBytes).update(body).digest(sig.encoding);
+}
+
+export class Deliverer {
+	readonly attempts: DeliveryAttempt[] = [];
+	/** Unexpected errors of the delivery loop (none expected; exposed for debugging). */
+	readonly failures: Error[] = [];
+	private readonly queues = new Map<string, QueuedEvent[]>();
+	private readonly running = new Set<string>();
+	private readonly abort = new AbortController();
+
+	constructor(
+		private readonly ctx: SimContext,
+		private readonly registry: WebhookRegistry,
+	) {}
+
+	/** Queues one change for a webhook; it goes out after every earlier change of that webhook. */
+	enqueue(webhook: SimWebhook, item: ChangeItem): string {
+		const eventId = randomUUID();
+		let queue = this.queues.get(webhook.id);
+		if (!queue) this.queues.set(webhook.id, (queue = []));
+		queue.push({ eventId, item });
+		if (!this.running.has(webhook.id)) void this.run(webhook);
+		return eventId;
+	}
+
+	/** Changes queued but not yet delivered, over all webhooks. */
+	pending(): number {
+		let n = 0;
+		for (const q of this.queues.values()) n += q.length;
+		return n;
+	}
+
+	stop(): void {
+		this.abort.abort(new Error('simulator stopped'));
+	}
+
+	private async run(webhook: SimWebhook): Promise<void> {
+		this.running.add(webhook.id);
+		const queue = this.queues.get(webhook.id) ?? [];
+		try {
+			while (queue.length > 0 && !this.abort.signal.aborted) {
+				if (!this.registry.isDelivering(webhook)) {
+					// Disabled, expired or deleted: what was queued is lost for this webhook, like the real one.
+					queue.length = 0;
+					break;
+				}
+				const a = this.ctx.assumptions;
+				const batch = a.envelope === 'single' ? queue.slice(0, 1) : queue.slice(0, Math.max(1, a.maxBatchSize));
+				const delivered = await this.deliverWithRetries(webhook, batch);
+				if (!delivered) {
+					queue.length = 0;
+					break;
+				}
+				queue.splice(0, batch.length);
+			}
+		} catch (error) {
+			// Only the retry wait throws, when stop() aborts it; anything else is a simulator bug worth seeing.
+			if (!this.abort.signal.aborted) this.failures.push(error as Error);
+		} finally {
+			this.running.delete(webhook.id);
+		}
+	}
+
+	/** True when delivered; false when the webhook was disabled (retries exhausted, expired or deleted). */
+	private async deliverWithRetries(webhook: SimWebhook, batch: QueuedEvent[]): Promise<boolean> {
+		const a = this.ctx.assumptions;
+		const items = batch.map((e) => e.item);
+		const json = a.envelope === 'single' ? items[0] : a.envelope === 'array' ? items : { value: items };
+		const body = Buffer.from(JSON.stringify(json), 'utf8');
+		for (let attempt = 1; ; attempt++) {
+			if (!this.registry.isDelivering(webhook)) return false;
+			const ok = await this.post(webhook, batch, body, attempt);
+			if (ok) return true;
+			const schedule = this.ctx.assumptions.retryScheduleMs;
+			if (attempt > schedule.length) {
+				this.registry.disable(webhook, 'retriesExhausted');
+				return false;
+			}
+			await sleep(schedule[attempt - 1], this.abort.signal);
+		}
+	}
+
+	private async post(webhook: SimWebhook, batch: QueuedEvent[], body: Buffer, attempt: number): Promise<boolean> {
+		const a = this.ctx.assumptions;
+		const headers: Record<string, string> = {
+			'Content-Type': 'application/json',
+			'User-Agent': a.deliveryUserAgent,
+			[a.signature.header]: signBody(webhook.key, body, a.signature),
+		};
+		const started = this.ctx.clock.now();
+		const startedReal = Date.now();
+		let statusCode = 0;
+		let error: string | undefined;
+		try {
+			const res = await axios.post(webhook.destinationUrl, body, {
+				headers,
+				timeout: a.deliveryTimeoutMs,
+				validateStatus: () => true,
+				maxRedirects: 0,
+				proxy: false,
+				responseType: 'text',
+				transformRequest: [(data: unknown) => data],
+				transformResponse: [(data: unknown) => data],
+				signal: this.abort.signal,
+			});
+			statusCode = res.status;
+		} catch (e) {
+			error = (e as { code?: string; message?: string }).code ?? (e as Error).message ?? 'request failed';
+		}
+		const success = statusCode >= 200 && statusCode < 300;
+		this.attempts.push({
+			webhookId: webhook.id,
+			events: batch.map((e) => ({ eventId: e.eventId, changeVersion: String(e.item.data.changeVersion) })),
+			attempt,
+			attemptedAt: isoWithOffset(started, 0).replace('+00:00', 'Z'),
+			attemptedAtMs: started,
+			statusCode,
+			success,
+			error,
+			durationMs: Date.now() - startedReal,
+			body: body.toString('utf8'),
+			headers,
+		});
+		return success;
+	}
+}
