@@ -61,7 +61,13 @@ export function generateRecord(
 	varyMinutes(record, def.timeOfDayFields, def.durationFields, random);
 	const rest = { ...partial };
 	delete rest.externalReferences;
-	return Object.assign(record, rest, { id: record.id }) as SimRecord;
+	Object.assign(record, rest, { id: record.id });
+	// A given start or duration keeps the end consistent unless the end was given too.
+	const minutes = ['startTimeInMinutes', 'endTimeInMinutes', 'durationInMinutes'].map((f) => record[f]);
+	if (minutes.every((m) => typeof m === 'number') && partial.endTimeInMinutes === undefined) {
+		record.endTimeInMinutes = (record.startTimeInMinutes as number) + (record.durationInMinutes as number);
+	}
+	return record;
 }
 
 /** Keeps start/end/duration consistent when the sample has all three (work interruptions, counters, breaks). */
