@@ -19,12 +19,10 @@ export function cacheRoot() {
 	return process.env.N8N_E2E_CACHE || path.join(os.homedir(), '.cache', 'n8n-protime-e2e');
 }
 
+/** Identifies the install: the pinned manifest (the committed lockfile only records its resolution). */
 function lockHash() {
 	const h = createHash('sha256');
-	for (const f of ['package.json', 'package-lock.json']) {
-		const p = path.join(pinnedDir, f);
-		if (fs.existsSync(p)) h.update(fs.readFileSync(p));
-	}
+	h.update(fs.readFileSync(path.join(pinnedDir, 'package.json')));
 	return h.digest('hex').slice(0, 12);
 }
 

@@ -4,11 +4,20 @@ import path from 'node:path';
 import { repoRoot } from './package.mjs';
 import { freePort, log, startProcess, stopProcess, tail, waitFor } from './procs.mjs';
 
-export async function startSimulator({ runDir, demo = false, port, tenant = 'acme', extraArgs = [], name = 'simulator' }) {
+/**
+ * Starts `node --import tsx test/simulator/cli.mjs` (http destinations allowed, the e2e needs them).
+ * options: validitySeconds, retryMs (array), trafficMs (with demo), assumptions (object).
+ */
+export async function startSimulator({ runDir, demo = false, port, tenant = 'acme', extraArgs = [], name = 'simulator', validitySeconds, retryMs, trafficMs, assumptions, clientId, clientSecret }) {
 	port = port ?? (await freePort());
 	const logFile = path.join(runDir, `${name}.log`);
 	const args = ['--import', 'tsx', path.join(repoRoot, 'test', 'simulator', 'cli.mjs'), '--port', String(port), '--tenant', tenant];
 	if (demo) args.push('--demo');
+	if (trafficMs !== undefined) args.push('--traffic-ms', String(trafficMs));
+	if (validitySeconds !== undefined) args.push('--validity-seconds', String(validitySeconds));
+	if (retryMs) args.push('--retry-ms', retryMs.join(','));
+	if (assumptions) args.push('--assumptions', JSON.stringify(assumptions));
+	if (clientId) args.push('--client-id', clientId, '--client-secret', clientSecret);
 	args.push(...extraArgs);
 	const proc = startProcess(name, process.execPath, args, {
 		cwd: repoRoot,
@@ -22,9 +31,9 @@ export async function startSimulator({ runDir, demo = false, port, tenant = 'acm
 		async () => {
 			if (proc.code !== undefined) throw new Error(`simulator exited with ${proc.code}:\n${tail(logFile)}`);
 			const r = await fetch(`${origin}/_sim/health`).catch(() => undefined);
-			if (r?.ok) return true;
-			const r2 = await fetch(`${origin}/_sim/clients`).catch(() => undefined);
-			return r2?.ok;
+			if (!r?.ok) return false;
+			sim.info = await r.json();
+			return true;
 		},
 		{ timeoutMs: 60_000, intervalMs: 300 },
 	).catch((err) => {
@@ -53,6 +62,74 @@ export class SimulatorClient {
 		} catch {
 			return text;
 		}
+	}
+
+	get tenant() {
+		return this.info.tenant;
+	}
+	get client() {
+		return this.info.defaultClient;
+	}
+
+	/** Data for the n8n `protimeApi` credential pointing at this simulator. */
+	credentialData(overrides = {}) {
+		return {
+			environment: 'custom',
+			baseUrl: this.origin,
+			tenant: this.info.tenant,
+			authentication: 'clientCredentials',
+			clientId: this.info.defaultClient.clientId,
+			clientSecret: this.info.defaultClient.clientSecret,
+			company: 'n8n-nodes-protime e2e',
+			...overrides,
+		};
+	}
+
+	assumptions(patch) {
+		return patch ? this.call('PATCH', '/assumptions', patch) : this.call('GET', '/assumptions');
+	}
+	insert(collection, partial = {}) {
+		return this.call('POST', `/records/${collection}`, partial);
+	}
+	update(collection, id, patch) {
+		return this.call('PATCH', `/records/${collection}/${id}`, patch);
+	}
+	remove(collection, id) {
+		return this.call('DELETE', `/records/${collection}/${id}`);
+	}
+	async seed(collection, records) {
+		return (await this.call('POST', `/records/${collection}/seed`, { records })).value;
+	}
+	async records(collection) {
+		return (await this.call('GET', `/records/${collection}`)).value;
+	}
+	/** All webhooks, deleted ones included, with keys. */
+	async webhooks() {
+		return (await this.call('GET', '/webhooks')).value;
+	}
+	/** Webhooks that are live: not deleted, Enabled (optionally for one destination URL). */
+	async liveWebhooks(destinationPrefix) {
+		return (await this.webhooks()).filter(
+			(w) => !w.deleted && w.status === 'Enabled' && (!destinationPrefix || w.destinationUrl.startsWith(destinationPrefix)),
+		);
+	}
+	async deliveries(webhookId) {
+		return (await this.call('GET', `/deliveries${webhookId ? `?webhookId=${encodeURIComponent(webhookId)}` : ''}`)).value;
+	}
+	expireWebhook(id) {
+		return this.call('POST', `/webhooks/${id}/expire`);
+	}
+	disableWebhook(id) {
+		return this.call('POST', `/webhooks/${id}/disable`);
+	}
+	startTraffic(everyMs) {
+		return this.call('POST', '/traffic/start', { everyMs });
+	}
+	stopTraffic() {
+		return this.call('POST', '/traffic/stop');
+	}
+	stats() {
+		return this.call('GET', '/stats');
 	}
 
 	stop() {
