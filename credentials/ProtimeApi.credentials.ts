@@ -94,8 +94,10 @@ function tokenError(error: unknown, c: ProtimeCredentialData): UserError {
 	const detail = typeof oauth.error_description === 'string' ? ` (${oauth.error_description.slice(0, 200)})` : '';
 
 	if (status === undefined) {
+		// The network code goes into the description only: n8n replaces a message that contains one.
 		return new UserError(
-			`Could not reach the Protime token endpoint ${url}${code ? ` (${code})` : ''}. Check the environment${c.environment === 'custom' ? ' and the base URL' : ''} of the Protime credential and the network between n8n and Protime.`,
+			`Could not reach the Protime token endpoint ${url}. Check the environment${c.environment === 'custom' ? ' and the base URL' : ''} of the Protime credential and the network between n8n and Protime.`,
+			{ description: code ? `Network error: ${code}` : undefined },
 		);
 	}
 	if (status === 404 || /tenant/i.test(`${oauthError} ${detail}`)) {
