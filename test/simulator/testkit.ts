@@ -1,6 +1,7 @@
 /** Shared helpers for the simulator's own tests: an API client and a tiny delivery receiver. */
 import axios, { type AxiosInstance } from 'axios';
 import express from 'express';
+import { sleep } from 'n8n-workflow';
 
 import { DEFAULT_SCOPES } from '../../nodes/shared/catalogue';
 import { ProtimeSimulator, type SimulatorOptions } from './index';
@@ -64,13 +65,17 @@ export async function startReceiver(): Promise<{
 	url: string;
 	received: Received[];
 	statuses: number[];
+	/** Waits this long before answering (to provoke delivery timeouts). */
+	delay: { ms: number };
 	stop: () => Promise<void>;
 }> {
+	const delay = { ms: 0 };
 	const received: Received[] = [];
 	const statuses: number[] = [];
 	const app = express();
-	app.post('/hook', express.raw({ type: '*/*' }), (req, res) => {
+	app.post('/hook', express.raw({ type: '*/*' }), async (req, res) => {
 		received.push({ body: req.body as Buffer, headers: req.headers, at: Date.now() });
+		if (delay.ms > 0) await sleep(delay.ms);
 		res.status(statuses.shift() ?? 200).end();
 	});
 	const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
@@ -82,6 +87,7 @@ export async function startReceiver(): Promise<{
 		url: `http://127.0.0.1:${port}/hook`,
 		received,
 		statuses,
+		delay,
 		stop: async () =>
 			await new Promise<void>((resolve) => {
 				server.close(() => resolve());

@@ -1,0 +1,228 @@
+/** Event delivery rules (protime-api.md §3, §4.1; open details per assumptions.ts / §8). */
+import type { AxiosInstance } from 'axios';
+import { createHmac } from 'crypto';
+
+import type { ProtimeSimulator } from './index';
+import { apiClient, startReceiver, startSim } from './testkit';
+
+let sim: ProtimeSimulator;
+let api: AxiosInstance;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+beforeEach(async () => {
+	sim = await startSim();
+	api = await apiClient(sim);
+	receiver = await startReceiver();
+	sim.seed('people', [{ id: 1001, externalReferences: { '@employee-number': 'E-4821', '@badge-number': '6767676' } }]);
+});
+afterEach(async () => {
+	await sim.stop();
+	await receiver.stop();
+});
+
+async function subscribe(collectionName = 'work-interruptions', query = ''): Promise<{ id: string; key: string }> {
+	const res = await api.post(`/webhooks${query}`, { destinationUrl: receiver.url, collectionName });
+	expect(res.status).toBe(201);
+	return { id: res.data.id, key: res.data.key };
+}
+
+const json = (i: number) => JSON.parse(receiver.received[i].body.toString('utf8'));
+
+describe('delivery', () => {
+	it('delivery: each change is POSTed as one {changeType,data} with Content-Type application/json', async () => {
+		await subscribe();
+		const wi = sim.insert('work-interruptions', { person: { id: 1001 } });
+		await sim.waitForDeliveries(1);
+		expect(receiver.received[0].headers['content-type']).toBe('application/json');
+		expect(json(0)).toEqual({ changeType: 'InsertOrUpdate', data: wi });
+	});
+
+	it('delivery: HMAC-SHA256 of the raw body under the key, base64, in X-Protime-Signature', async () => {
+		const { key } = await subscribe();
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1);
+		const { body, headers } = receiver.received[0];
+		const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(body).digest('base64');
+		expect(headers['x-protime-signature']).toBe(expected);
+	});
+
+	it('delivery: signature header, hash, encoding, prefix and key handling are configurable', async () => {
+		Object.assign(sim.assumptions.signature, {
+			header: 'X-Signature',
+			algorithm: 'sha512',
+			encoding: 'hex',
+			prefix: 'sha512=',
+			keyEncoding: 'base64',
+		});
+		const { key } = await subscribe();
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1);
+		const { body, headers } = receiver.received[0];
+		const expected = createHmac('sha512', Buffer.from(key, 'base64')).update(body).digest('hex');
+		expect(headers['x-signature']).toBe(`sha512=${expected}`);
+		expect(headers['x-protime-signature']).toBeUndefined();
+	});
+
+	it('delivery: the array and value envelopes batch queued events', async () => {
+		sim.assumptions.envelope = 'value';
+		await subscribe();
+		receiver.statuses.push(500); // hold the first POST so the next events queue up behind it
+		for (let i = 0; i < 3; i++) sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(2);
+		const bodies = receiver.received.map((r) => JSON.parse(r.body.toString('utf8')));
+		expect(bodies[0]).toEqual({ value: [expect.objectContaining({ changeType: 'InsertOrUpdate' })] });
+		expect(bodies.at(-1).value.length).toBeGreaterThanOrEqual(1);
+		const delivered = bodies.slice(1).flatMap((b) => b.value);
+		expect(delivered).toHaveLength(3);
+
+		sim.assumptions.envelope = 'array';
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(3);
+		expect(Array.isArray(JSON.parse(receiver.received.at(-1)!.body.toString('utf8')))).toBe(true);
+	});
+
+	it('delivery: a Delete carries only changeVersion and id', async () => {
+		await subscribe();
+		const wi = sim.seed('work-interruptions', [{}])[0];
+		sim.remove('work-interruptions', wi.id);
+		await sim.waitForDeliveries(1);
+		const body = json(0);
+		expect(body.changeType).toBe('Delete');
+		expect(Object.keys(body.data).sort()).toEqual(['changeVersion', 'id']);
+		expect(body.data.id).toBe(wi.id);
+		expect(body.data.changeVersion > wi.changeVersion).toBe(true);
+	});
+
+	it('delivery: external references sit in the referenced sub-object, keyed by reference name', async () => {
+		await subscribe('work-interruptions', '?externalReferences=(people,@employee-number)(people,@badge-number)');
+		sim.insert('work-interruptions', { person: { id: 1001 } });
+		await sim.waitForDeliveries(1);
+		expect(json(0).data.person).toEqual({ id: 1001, externalReferences: { '@employee-number': 'E-4821', '@badge-number': '6767676' } });
+	});
+
+	it("delivery: the record's own reference sits at its top level", async () => {
+		await subscribe('counter-definitions', '?externalReferences=(counter-definitions,@counter-code)(counter-groups,counterCode)');
+		sim.setExternalReferences('counter-groups', 3, { counterCode: 'GRP-OT' });
+		sim.insert('counter-definitions', { code: 'OT175', counterGroup: { id: 3 } });
+		await sim.waitForDeliveries(1);
+		expect(json(0).data.externalReferences).toEqual({ '@counter-code': 'OT175' });
+		expect(json(0).data.counterGroup).toEqual({ id: 3, externalReferences: { counterCode: 'GRP-OT' } });
+	});
+
+	it('delivery: only subscribed collections are delivered, to every Enabled webhook', async () => {
+		await subscribe('work-interruptions');
+		await subscribe('work-interruptions');
+		await subscribe('clockings');
+		sim.insert('work-interruptions', {});
+		sim.insert('counter-definitions', {});
+		await sim.waitForDeliveries(2);
+		expect(receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.id)).toHaveLength(2);
+		expect(sim.pendingDeliveries()).toBe(0);
+	});
+
+	it('delivery: per-webhook order is the order of the changes, retries included', async () => {
+		await subscribe();
+		receiver.statuses.push(503, 503);
+		const versions = [0, 1, 2, 3].map(() => sim.insert('work-interruptions', {}).changeVersion);
+		await sim.waitForDeliveries(4);
+		const delivered = receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.changeVersion);
+		expect(delivered).toEqual([versions[0], versions[0], versions[0], ...versions.slice(1)]);
+	});
+
+	it('changeVersion: monotonically increasing 20-digit upper-case hex', () => {
+		const versions = [
+			sim.insert('work-interruptions', {}).changeVersion,
+			sim.insert('counter-definitions', {}).changeVersion,
+			sim.insert('work-interruptions', {}).changeVersion,
+		];
+		for (const v of versions) expect(v).toMatch(/^[0-9A-F]{20}$/);
+		expect([...versions].sort()).toEqual(versions);
+		expect(new Set(versions).size).toBe(3);
+	});
+
+	it('delivery: a non-2xx answer is retried on the configured schedule', async () => {
+		const { id } = await subscribe();
+		receiver.statuses.push(500, 404);
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: id });
+		expect(sim.deliveries(id).map((d) => [d.attempt, d.statusCode, d.success])).toEqual([
+			[1, 500, false],
+			[2, 404, false],
+			[3, 200, true],
+		]);
+		const [a, b, c] = sim.deliveries(id).map((d) => d.attemptedAtMs);
+		expect(b - a).toBeGreaterThanOrEqual(20);
+		expect(c - b).toBeGreaterThanOrEqual(40);
+	});
+
+	it('delivery: a timeout counts as a failed attempt', async () => {
+		sim.assumptions.deliveryTimeoutMs = 50;
+		sim.assumptions.retryScheduleMs = [];
+		receiver.delay.ms = 500;
+		const { id } = await subscribe();
+		sim.insert('work-interruptions', {});
+		const [attempt] = await sim.waitForDeliveries(1, { webhookId: id, includeFailed: true });
+		expect(attempt).toMatchObject({ success: false, statusCode: 0, error: 'ECONNABORTED' });
+		await waitFor(() => sim.webhooks()[0].status === 'Disabled');
+	});
+
+	it('webhook becomes Disabled after retries are exhausted, and later changes are not delivered', async () => {
+		const { id } = await subscribe();
+		receiver.statuses.push(500, 500, 500);
+		sim.insert('work-interruptions', {});
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(3, { webhookId: id, includeFailed: true });
+		await waitFor(() => sim.webhooks()[0].status === 'Disabled');
+		expect(sim.webhooks()[0]).toMatchObject({ status: 'Disabled', disabledReason: 'retriesExhausted' });
+		expect((await api.get(`/webhooks/${id}`)).data.status).toBe('Disabled');
+		sim.insert('work-interruptions', {});
+		await waitFor(() => sim.pendingDeliveries() === 0);
+		expect(receiver.received).toHaveLength(3);
+	});
+
+	it('webhook becomes Disabled at validUntil and stops delivering (validity configurable)', async () => {
+		sim.assumptions.webhookValiditySeconds = 30;
+		const { id } = await subscribe();
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1);
+		sim.advanceClock(30);
+		sim.insert('work-interruptions', {});
+		expect(sim.webhooks()[0]).toMatchObject({ id, status: 'Disabled', disabledReason: 'expired' });
+		expect(sim.pendingDeliveries()).toBe(0);
+		expect(receiver.received).toHaveLength(1);
+	});
+
+	it('delivery: events raised while a webhook is disabled are lost for it, even for a new webhook', async () => {
+		const first = await subscribe();
+		sim.disableWebhook(first.id);
+		sim.insert('work-interruptions', {});
+		await subscribe();
+		const after = sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1);
+		await waitFor(() => sim.pendingDeliveries() === 0);
+		expect(receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.id)).toEqual([after.id]);
+	});
+
+	it('delivery: a deleted webhook stops receiving events', async () => {
+		const { id } = await subscribe();
+		await api.delete(`/webhooks/${id}`);
+		sim.insert('work-interruptions', {});
+		await waitFor(() => sim.pendingDeliveries() === 0);
+		expect(receiver.received).toHaveLength(0);
+	});
+
+	it('expireWebhook moves validUntil to now', async () => {
+		const { id } = await subscribe();
+		const info = sim.expireWebhook(id);
+		expect(info.status).toBe('Disabled');
+		expect(info.validUntilMs).toBeLessThanOrEqual(sim.now());
+	});
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
+	const { sleep } = await import('n8n-workflow');
+	const deadline = Date.now() + timeoutMs;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error('condition not reached');
+		await sleep(10);
+	}
+}
