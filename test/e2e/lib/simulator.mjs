@@ -97,6 +97,9 @@ export class SimulatorClient {
 	remove(collection, id) {
 		return this.call('DELETE', `/records/${collection}/${id}`);
 	}
+	setExternalReferences(collection, id, values) {
+		return this.call('POST', `/external-references/${collection}/${id}`, values);
+	}
 	async seed(collection, records) {
 		return (await this.call('POST', `/records/${collection}/seed`, { records })).value;
 	}

@@ -1,7 +1,6 @@
 // One call to bring up what a scenario needs: the pinned n8n installed, this package packed
 // and installed as a community package, n8n started with its own user folder, the owner set up.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ensureInstalled } from './install.mjs';
 import { N8nClient, startN8n, stopN8n } from './n8n.mjs';
@@ -27,14 +26,14 @@ export async function preparePackage(runDir) {
 /**
  * A regular-mode n8n with the package installed. Returns { install, n8n, client, userFolder, filesDir, restart() }.
  */
-export async function startInstance({ runDir, name = 'n8n', extraEnv = {}, install }) {
+export async function startInstance({ runDir, name = 'n8n', extraEnv = {}, install, port }) {
 	install = install ?? (await ensureInstalled());
 	const tarball = await preparePackage(runDir);
 	const userFolder = path.join(runDir, `${name}-home`);
 	const filesDir = path.join(runDir, 'files');
 	fs.mkdirSync(filesDir, { recursive: true });
 	installIntoUserFolder(tarball, userFolder);
-	const opts = { runDir, userFolder, filesDir, name, extra: extraEnv };
+	const opts = { runDir, userFolder, filesDir, name, extra: extraEnv, port };
 	let n8n = await startN8n(install, opts);
 	const client = new N8nClient(n8n.baseUrl, install);
 	await client.setupOwner();
@@ -64,6 +63,5 @@ export async function startInstance({ runDir, name = 'n8n', extraEnv = {}, insta
 			await stopN8n(n8n);
 		},
 	};
-	log(`n8n editor: ${n8n.baseUrl}/  (${os.hostname()})`);
 	return inst;
 }

@@ -1,0 +1,463 @@
+// The e2e scenarios. Regular mode: one n8n instance for the smoke, trigger, action and renewal checks
+// (the long renewal checks run in the background while the others go on). Queue mode: PostgreSQL,
+// Redis, a main, a worker and a webhook processor.
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { assert, assertEqual } from './checks.mjs';
+import { N8nClient, startN8n } from './n8n.mjs';
+import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, TRIGGER_TYPE } from './package.mjs';
+import { log, sleep, waitFor } from './procs.mjs';
+import { startPostgres, startRedis } from './services.mjs';
+import { startSimulator } from './simulator.mjs';
+import { preparePackage, startInstance } from './stack.mjs';
+import { triggerWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './workflows.mjs';
+
+const RENEWAL_VALIDITY_S = Number(process.env.E2E_VALIDITY_SECONDS || 180);
+
+/** Signature as the simulator's defaults (X-Protime-Signature: base64 HMAC-SHA256 of the raw body). */
+function sign(key, body) {
+	return createHmac('sha256', Buffer.from(key, 'utf8')).update(body).digest('base64');
+}
+
+async function post(url, body, headers = {}) {
+	const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+	return { status: res.status, text: await res.text() };
+}
+
+function today(offsetDays = 0) {
+	return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The Protime webhook(s) at the simulator whose destination belongs to this n8n node (by webhookId). */
+async function subscriptionsOf(sim, triggerNode, { live = true } = {}) {
+	const all = await sim.webhooks();
+	return all.filter((w) => w.destinationUrl.includes(triggerNode.webhookId) && (!live || (!w.deleted && w.status === 'Enabled')));
+}
+
+async function finishedExecutions(client, workflowId) {
+	return (await client.executions(workflowId)).filter((e) => e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status));
+}
+
+/** All items the trigger emitted over the workflow's executions, with the execution id. */
+async function emittedItems(client, workflowId, nodeName = 'Protime Trigger') {
+	const items = [];
+	for (const e of await finishedExecutions(client, workflowId)) {
+		const full = await client.execution(e.id);
+		for (const json of N8nClient.nodeOutput(full, nodeName) ?? []) items.push({ executionId: e.id, status: e.status, json });
+	}
+	return items;
+}
+
+/** Waits until the trigger emitted an item with this record id; returns it. */
+async function waitForItem(client, workflowId, id, { timeoutMs = 60_000 } = {}) {
+	return waitFor(
+		`an execution of workflow ${workflowId} with record id ${id}`,
+		async () => (await emittedItems(client, workflowId)).find((i) => String(i.json.id) === String(id)),
+		{ timeoutMs, intervalMs: 1000 },
+	);
+}
+
+async function createWorkflow(client, wf, { activate = true } = {}) {
+	const created = await client.createWorkflow(wf);
+	if (activate) await client.activate(created.id);
+	const trigger = wf.nodes.find((n) => n.type === TRIGGER_TYPE);
+	return { id: created.id, trigger, wf };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function regular({ checks, runDir, install, want }) {
+	// demo tenant (people with employee numbers, counter definitions), no background traffic
+	const sim = await startSimulator({ runDir, demo: true, trafficMs: 0, retryMs: [1000, 3000, 10_000, 20_000, 30_000] });
+	// the renewal checks get their own simulator: short webhook validity, patient retries
+	const renewSim = want('renewal')
+		? await startSimulator({ runDir, name: 'simulator-renewal', demo: true, trafficMs: 0, validitySeconds: RENEWAL_VALIDITY_S, retryMs: [2000, 5000, 10_000, 20_000, 40_000] })
+		: undefined;
+	const inst = await startInstance({ runDir, install });
+	const { client } = inst;
+
+	// ---- smoke: package loads, credential test ----
+	let credential;
+	await checks.check('package loads: trigger, action node and credential types are listed', async () => {
+		const nodes = await client.nodeTypes();
+		const names = new Set(nodes.map((n) => n.name));
+		assert(names.has(TRIGGER_TYPE), `${TRIGGER_TYPE} not among n8n's node types (log: ${inst.n8n.logFile})`);
+		assert(names.has(ACTION_TYPE), `${ACTION_TYPE} not among n8n's node types`);
+		const creds = await client.credentialTypes();
+		assert(creds.some((c) => c.name === CREDENTIAL_TYPE), `credential type ${CREDENTIAL_TYPE} not listed`);
+	});
+	await checks.check('credential test succeeds against the simulator', async () => {
+		const r = await client.testCredential({ name: 'Protime (simulator)', type: CREDENTIAL_TYPE, data: sim.credentialData() });
+		assertEqual(r?.status, 'OK', `credential test result ${JSON.stringify(r)}`);
+	});
+	await checks.check('credential test with a wrong secret says the client ID or secret was rejected', async () => {
+		const r = await client.testCredential({ name: 'bad', type: CREDENTIAL_TYPE, data: sim.credentialData({ clientSecret: 'wrong-secret' }) });
+		assertEqual(r?.status, 'Error', `credential test result ${JSON.stringify(r)}`);
+		assert(/client ID or client secret/i.test(r.message), `message: ${r.message}`);
+		assert(!r.message.includes('wrong-secret'), 'the message must not echo the secret');
+	});
+	credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
+	const renewCredential = renewSim ? await client.createCredential('Protime (short validity)', CREDENTIAL_TYPE, renewSim.credentialData()) : undefined;
+
+	// ---- renewal (background): started first, checked at the end ----
+	const renewal = renewSim ? startRenewal({ checks, client, sim: renewSim, credential: renewCredential }) : undefined;
+
+	if (want('trigger')) await triggerChecks({ checks, client, sim, credential, inst });
+	if (want('action')) await actionChecks({ checks, client, sim, credential, inst });
+	if (renewal) await renewal;
+	await inst.stop();
+	await sim.stop();
+	if (renewSim) await renewSim.stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function triggerChecks({ checks, client, sim, credential, inst }) {
+	let wi; // work-interruptions workflow
+	let cd; // counter-definitions workflow
+	await checks.check('trigger: activation creates exactly one subscription at the simulator', async () => {
+		wi = await createWorkflow(
+			client,
+			triggerWorkflow({
+				name: 'e2e work interruptions',
+				collectionName: 'work-interruptions',
+				credential,
+				externalReferences: [{ collection: 'people', reference: '@employee-number' }],
+			}),
+		);
+		const subs = await subscriptionsOf(sim, wi.trigger, { live: false });
+		assertEqual(subs.length, 1, 'webhooks created for the node');
+		assertEqual(subs[0].status, 'Enabled', 'status');
+		assertEqual(subs[0].collectionName, 'work-interruptions', 'collection');
+		assert(subs[0].destinationUrl === `${inst.baseUrl}/webhook/${wi.trigger.webhookId}/webhook`, `destination ${subs[0].destinationUrl}`);
+		cd = await createWorkflow(client, triggerWorkflow({ name: 'e2e counter definitions', collectionName: 'counter-definitions', credential }));
+		assertEqual((await subscriptionsOf(sim, cd.trigger, { live: false })).length, 1, 'counter-definitions webhooks');
+	});
+	if (!wi || !cd) return;
+
+	await checks.check('trigger: a signed work-interruption delivery produces an execution with typed items', async () => {
+		const people = await sim.records('people');
+		const person = people[0];
+		assert(person, 'the simulator has people (demo tenant)');
+		await sim.setExternalReferences('people', person.id, { '@employee-number': 'E-2041' });
+		const record = await sim.insert('work-interruptions', { person: { id: person.id }, date: today(), startTimeInMinutes: 600, endTimeInMinutes: 645, durationInMinutes: 45 });
+		const item = (await waitForItem(client, wi.id, record.id)).json;
+		assertEqual(item.changeType, 'InsertOrUpdate', 'changeType');
+		assertEqual(item.collectionName, 'work-interruptions', 'collectionName');
+		assert(/^[0-9A-F]{20}$/.test(item.changeVersion), `changeVersion ${item.changeVersion}`);
+		const d = item.data;
+		assertEqual(d.date, record.date, 'data.date');
+		assertEqual(d.durationInMinutes, 45, 'data.durationInMinutes');
+		assertEqual(d.duration, '0:45', 'data.duration (H:MM)');
+		assertEqual(d.durationHours, 0.75, 'data.durationHours');
+		assertEqual(d.startTime, '10:00', 'data.startTime');
+		assertEqual(d.personId, person.id, 'data.personId');
+		assertEqual(d.personEmployeeNumber, 'E-2041', 'data.personEmployeeNumber (external reference requested by the trigger)');
+	});
+
+	await checks.check('trigger: a signed counter-definition delivery produces an execution with typed items', async () => {
+		const record = await sim.insert('counter-definitions', {});
+		const item = (await waitForItem(client, cd.id, record.id)).json;
+		assertEqual(item.changeType, 'InsertOrUpdate', 'changeType');
+		assertEqual(item.collectionName, 'counter-definitions', 'collectionName');
+		assertEqual(item.changeVersion, record.changeVersion, 'changeVersion');
+		for (const [k, v] of Object.entries(record)) {
+			if (v && typeof v === 'object' && typeof v.default === 'string') {
+				assertEqual(item.data[k], v.default, `Simplify flattens the translated ${k}`);
+			}
+		}
+	});
+
+	await checks.check('trigger: a Delete delivery produces an item for the deleted id', async () => {
+		const record = await sim.insert('counter-definitions', {});
+		await waitForItem(client, cd.id, record.id);
+		const before = (await finishedExecutions(client, cd.id)).length;
+		await sim.remove('counter-definitions', record.id);
+		await waitFor('one more execution after the delete', async () => (await finishedExecutions(client, cd.id)).length > before, { timeoutMs: 60_000, intervalMs: 1000 });
+		const items = (await emittedItems(client, cd.id)).filter((i) => String(i.json.id) === String(record.id));
+		assert(items.some((i) => i.json.changeType === 'Delete'), `a Delete item for id ${record.id}: ${JSON.stringify(items.map((i) => i.json))}`);
+	});
+
+	await checks.check('trigger: forged, unsigned and altered-body deliveries get 401 and start no execution', async () => {
+		const [sub] = await subscriptionsOf(sim, wi.trigger);
+		assert(sub, 'live subscription');
+		const url = sub.destinationUrl;
+		const people = await sim.records('people');
+		const change = (minutes, version) => JSON.stringify({
+			changeType: 'InsertOrUpdate',
+			data: { changeVersion: version, id: 990000 + minutes, person: { id: people[0].id }, date: today(), startTimeInMinutes: 480, endTimeInMinutes: 480 + minutes, durationInMinutes: minutes },
+		});
+		const before = (await client.executions(wi.id)).length;
+		const bodyA = change(10, 'FFFFFFFF000000000001');
+		const bodyB = change(600, 'FFFFFFFF000000000001');
+		const unsigned = await post(url, bodyA);
+		assertEqual(unsigned.status, 401, `unsigned delivery status (${unsigned.text.slice(0, 200)})`);
+		const forged = await post(url, bodyA, { 'X-Protime-Signature': sign(randomBytes(32).toString('base64'), bodyA) });
+		assertEqual(forged.status, 401, 'forged delivery status');
+		const altered = await post(url, bodyB, { 'X-Protime-Signature': sign(sub.key, bodyA) });
+		assertEqual(altered.status, 401, 'altered-body delivery status');
+		await sleep(3000);
+		assertEqual((await client.executions(wi.id)).length, before, 'executions after the rejected deliveries');
+		// control: the same body correctly signed is accepted, so the 401s above were about the signature
+		const good = await post(url, bodyB, { 'X-Protime-Signature': sign(sub.key, bodyB) });
+		assertEqual(good.status, 200, `correctly signed delivery status (${good.text.slice(0, 200)})`);
+		await waitForItem(client, wi.id, 990600, { timeoutMs: 30_000 });
+	});
+
+	await checks.check('trigger: saving and re-publishing leaves exactly one subscription, deliveries still verify', async () => {
+		for (let i = 1; i <= 2; i++) {
+			const wf = await client.getWorkflow(wi.id);
+			const nodes = wf.nodes.map((n) => (n.type === TRIGGER_TYPE ? { ...n, position: [n.position[0] + 20 * i, n.position[1]] } : n));
+			await client.updateWorkflow(wi.id, { nodes, name: `e2e work interruptions (saved ${i})` });
+			await client.activate(wi.id);
+			const live = await subscriptionsOf(sim, wi.trigger);
+			assertEqual(live.length, 1, `live subscriptions after save ${i}`);
+		}
+		const record = await sim.insert('work-interruptions', { date: today(), durationInMinutes: 5, startTimeInMinutes: 700, endTimeInMinutes: 705 });
+		await waitForItem(client, wi.id, record.id);
+		assertEqual((await subscriptionsOf(sim, wi.trigger)).length, 1, 'live subscriptions after a delivery');
+	});
+
+	await checks.check('trigger: restarting n8n twice leaves exactly one subscription, deliveries still verify', async () => {
+		for (let i = 1; i <= 2; i++) {
+			await inst.restart();
+			await sleep(5000); // trigger() runs on start (activation mode init) after readiness
+			assertEqual((await subscriptionsOf(sim, wi.trigger)).length, 1, `live subscriptions after restart ${i}`);
+			assertEqual((await subscriptionsOf(sim, cd.trigger)).length, 1, `counter-definitions subscriptions after restart ${i}`);
+		}
+		const record = await sim.insert('work-interruptions', { date: today(), durationInMinutes: 7, startTimeInMinutes: 710, endTimeInMinutes: 717 });
+		await waitForItem(client, wi.id, record.id);
+		const record2 = await sim.insert('counter-definitions', {});
+		await waitForItem(client, cd.id, record2.id);
+	});
+
+	await checks.check('trigger: deactivation leaves no subscription', async () => {
+		await client.deactivate(wi.id);
+		await client.deactivate(cd.id);
+		await waitFor('no live subscription of the deactivated workflows', async () =>
+			(await subscriptionsOf(sim, wi.trigger)).length === 0 && (await subscriptionsOf(sim, cd.trigger)).length === 0,
+		{ timeoutMs: 30_000, intervalMs: 500 });
+		const url = `${inst.baseUrl}/webhook/${wi.trigger.webhookId}/webhook`;
+		const r = await post(url, '{}');
+		assertEqual(r.status, 404, 'the production URL after deactivation');
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function actionChecks({ checks, client, sim, credential, inst }) {
+	await checks.check('action: work interruptions of a date range, Return All, across pages → CSV file', async () => {
+		await sim.assumptions({ pageSize: 25 });
+		const people = await sim.records('people');
+		const start = today(-40);
+		const end = today(-10);
+		const seeded = [];
+		for (let d = -45; d <= -5; d++) {
+			for (let k = 0; k < 3; k++) {
+				seeded.push({ person: { id: people[(d + 45 + k) % people.length].id }, date: today(d), startTimeInMinutes: 540 + k * 60, endTimeInMinutes: 560 + k * 60, durationInMinutes: 20 });
+			}
+		}
+		await sim.seed('work-interruptions', seeded);
+		const expected = (await sim.records('work-interruptions')).filter((r) => r.date >= start && r.date <= end);
+		assert(expected.length > 75, `enough records for several pages (${expected.length})`);
+		const fileName = `work-interruptions-${Date.now()}.csv`;
+		const wf = workInterruptionsCsvWorkflow({ credential, filesDir: inst.filesDir, startDate: start, endDate: end, start: 'webhook', webhookPath: `e2e-sync-${Date.now()}`, fileName });
+		const { id } = await createWorkflow(client, wf);
+		const webhookPath = wf.nodes[0].parameters.path;
+		const r = await fetch(`${inst.baseUrl}/webhook/${webhookPath}`, { method: 'POST' });
+		assertEqual(r.status, 200, `workflow run answer (${(await r.text()).slice(0, 300)})`);
+		const [exec] = await client.waitExecutions(id, 1);
+		const full = await client.execution(exec.id);
+		assertEqual(full.status, 'success', `execution status (${JSON.stringify(N8nClient.nodeError(full))?.slice(0, 400)})`);
+		const items = N8nClient.nodeOutput(full, 'Get work interruptions');
+		assertEqual(items.length, expected.length, 'items read with Return All');
+		assertEqual(new Set(items.map((i) => String(i.id))).size, expected.length, 'distinct ids');
+		const file = path.join(inst.filesDir, fileName);
+		assert(fs.existsSync(file), `CSV file ${file} written`);
+		const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+		assertEqual(lines.length, expected.length + 1, 'CSV lines (header + one per record)');
+		assert(/date/.test(lines[0]) && /id/.test(lines[0]), `CSV header ${lines[0]}`);
+		const stats = await sim.stats();
+		const pages = stats.requestLog.filter((e) => /work-interruptions/.test(e.path ?? e.url ?? '')).length;
+		assert(pages >= Math.ceil(expected.length / 25), `paged requests (${pages})`);
+		await client.deactivate(id);
+		await sim.assumptions({ pageSize: 100 });
+	});
+
+	await checks.check('action: create, list and delete a webhook subscription', async () => {
+		const destinationUrl = `http://127.0.0.1:9/e2e-crud-${Date.now()}`;
+		const wf = webhookCrudWorkflow({ credential, destinationUrl, start: 'webhook', webhookPath: `e2e-crud-${Date.now()}` });
+		const { id } = await createWorkflow(client, wf);
+		const r = await fetch(`${inst.baseUrl}/webhook/${wf.nodes[0].parameters.path}`, { method: 'POST' });
+		const text = await r.text();
+		assertEqual(r.status, 200, `workflow run answer (${text.slice(0, 300)})`);
+		const [exec] = await client.waitExecutions(id, 1);
+		const full = await client.execution(exec.id);
+		assertEqual(full.status, 'success', `execution status (${JSON.stringify(N8nClient.nodeError(full))?.slice(0, 400)})`);
+		const created = N8nClient.nodeOutput(full, 'Create webhook')[0];
+		assert(created?.id, `created webhook ${JSON.stringify(created)}`);
+		const listed = N8nClient.nodeOutput(full, 'List webhooks');
+		assert(listed.some((w) => w.id === created.id), `the new webhook among the listed ones ${JSON.stringify(listed.map((w) => w.id))}`);
+		const hooks = (await sim.webhooks()).filter((w) => w.destinationUrl === destinationUrl);
+		assertEqual(hooks.length, 1, 'webhooks created at the simulator');
+		assert(hooks[0].deleted, 'the webhook was deleted at the simulator');
+		await client.deactivate(id);
+	});
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Renewal over several validity periods, in the background:
+ *  - steady: a work interruption every ~12 s for three validity periods → every one arrives once;
+ *  - quiet: counter definitions, nothing raised for longer than the validity → the next change arrives.
+ */
+function startRenewal({ checks, client, sim, credential }) {
+	const validityMs = RENEWAL_VALIDITY_S * 1000;
+	const options = { checkInterval: 1, renewalMargin: 2, includeSubscriptionInfo: true };
+	return (async () => {
+		let steady;
+		let quiet;
+		const ok = await checks.check(`renewal: activate two triggers on a simulator whose webhooks are valid ${RENEWAL_VALIDITY_S} s`, async () => {
+			steady = await createWorkflow(client, triggerWorkflow({ name: 'e2e renewal (steady)', collectionName: 'work-interruptions', credential, options }));
+			quiet = await createWorkflow(client, triggerWorkflow({ name: 'e2e renewal (quiet)', collectionName: 'counter-definitions', credential, options }));
+			assertEqual((await subscriptionsOf(sim, steady.trigger)).length, 1, 'steady subscriptions');
+			assertEqual((await subscriptionsOf(sim, quiet.trigger)).length, 1, 'quiet subscriptions');
+			return true;
+		});
+		if (!ok) return;
+		const t0 = Date.now();
+		const raised = [];
+		const steadyRun = (async () => {
+			const people = await sim.records('people');
+			let i = 0;
+			while (Date.now() - t0 < 3 * validityMs + 10_000) {
+				const r = await sim.insert('work-interruptions', { person: { id: people[i % people.length].id }, date: today(), durationInMinutes: 1 + (i % 50), startTimeInMinutes: 60 + i, endTimeInMinutes: 61 + i + (i % 50) });
+				raised.push(r.id);
+				i++;
+				await sleep(12_000);
+			}
+		})();
+		const quietRun = (async () => {
+			await sleep(validityMs + 45_000);
+			return sim.insert('counter-definitions', {});
+		})();
+
+		const quietRecord = await quietRun;
+		await checks.check(`renewal: after ${Math.round((validityMs + 45_000) / 1000)} s without any change (validity ${RENEWAL_VALIDITY_S} s), the next counter-definition change arrives`, async () => {
+			await waitForItem(client, quiet.id, quietRecord.id, { timeoutMs: 90_000 });
+			const all = await subscriptionsOf(sim, quiet.trigger, { live: false });
+			assert(all.length >= 2, `the quiet subscription was renewed (webhooks created: ${all.length})`);
+			assertEqual((await subscriptionsOf(sim, quiet.trigger)).length, 1, 'live quiet subscriptions');
+		});
+
+		await steadyRun;
+		await checks.check(`renewal: ${raised.length} changes raised steadily over three validity periods all arrive, none twice`, async () => {
+			await waitFor(
+				'every raised change in an execution',
+				async () => {
+					const ids = (await emittedItems(client, steady.id)).map((i) => String(i.json.id));
+					return raised.every((id) => ids.includes(String(id)));
+				},
+				{ timeoutMs: 120_000, intervalMs: 3000 },
+			).catch(async (err) => {
+				const ids = new Set((await emittedItems(client, steady.id)).map((i) => String(i.json.id)));
+				throw new Error(`${err.message}; missing ids ${raised.filter((id) => !ids.has(String(id))).join(', ')}`);
+			});
+			const ids = (await emittedItems(client, steady.id)).map((i) => String(i.json.id));
+			const dupes = ids.filter((id, k) => ids.indexOf(id) !== k);
+			assertEqual(dupes, [], 'ids emitted twice');
+			const all = await subscriptionsOf(sim, steady.trigger, { live: false });
+			assert(all.length >= 3, `the subscription was renewed at least twice (webhooks created: ${all.length})`);
+			assertEqual((await subscriptionsOf(sim, steady.trigger)).length, 1, 'live steady subscriptions');
+		});
+		await client.deactivate(steady.id);
+		await client.deactivate(quiet.id);
+		await checks.check('renewal: deactivation leaves no subscription', async () => {
+			await waitFor('no live subscription', async () => (await subscriptionsOf(sim, steady.trigger)).length + (await subscriptionsOf(sim, quiet.trigger)).length === 0, { timeoutMs: 30_000 });
+		});
+	})();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function queue({ checks, runDir, install }) {
+	const qDir = path.join(runDir, 'queue');
+	fs.mkdirSync(qDir, { recursive: true });
+	let pg;
+	let redis;
+	try {
+		pg = await startPostgres({ runDir: qDir });
+		redis = await startRedis({ runDir: qDir });
+	} catch (err) {
+		checks.fail('queue mode: PostgreSQL and Redis start', err);
+		return;
+	}
+	const sim = await startSimulator({ runDir: qDir, name: 'simulator-queue', demo: true, trafficMs: 0, retryMs: [1000, 3000, 10_000] });
+	const tarball = await preparePackage(runDir);
+	const userFolder = path.join(qDir, 'home');
+	const filesDir = path.join(qDir, 'files');
+	fs.mkdirSync(filesDir, { recursive: true });
+	installIntoUserFolder(tarball, userFolder);
+	const { freePort } = await import('./procs.mjs');
+	const mainPort = await freePort();
+	const webhookPort = await freePort();
+	const shared = {
+		...pg.env,
+		EXECUTIONS_MODE: 'queue',
+		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+		QUEUE_BULL_REDIS_PORT: String(redis.port),
+		N8N_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/`,
+		WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/`,
+		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${mainPort}/`,
+		N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
+		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+		N8N_LOG_LEVEL: 'debug',
+	};
+	let main;
+	let worker;
+	let webhook;
+	const ok = await checks.check('queue mode: main, worker and webhook processor start (PostgreSQL, Redis)', async () => {
+		main = await startN8n(install, { role: 'start', name: 'n8n-queue-main', runDir: qDir, userFolder, filesDir, port: mainPort, extra: shared });
+		[worker, webhook] = await Promise.all([
+			startN8n(install, { role: 'worker', name: 'n8n-queue-worker', runDir: qDir, userFolder, filesDir, extra: shared }),
+			startN8n(install, { role: 'webhook', name: 'n8n-queue-webhook', runDir: qDir, userFolder, filesDir, port: webhookPort, extra: shared }),
+		]);
+		return true;
+	});
+	if (!ok) return;
+	const client = new N8nClient(main.baseUrl, install);
+	await client.setupOwner();
+	const credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
+	let wf;
+	await checks.check('queue mode: activation on the main creates one subscription pointing at the webhook processor', async () => {
+		wf = await createWorkflow(client, triggerWorkflow({ name: 'e2e queue work interruptions', collectionName: 'work-interruptions', credential }));
+		const subs = await subscriptionsOf(sim, wf.trigger, { live: false });
+		assertEqual(subs.length, 1, 'webhooks created');
+		assert(subs[0].destinationUrl.startsWith(`http://127.0.0.1:${webhookPort}/webhook/`), `destination ${subs[0].destinationUrl}`);
+	});
+	if (!wf) return;
+	await checks.check('queue mode: deliveries are verified on the webhook processor and executed on the worker', async () => {
+		const records = [];
+		for (let i = 0; i < 3; i++) records.push(await sim.insert('work-interruptions', { date: today(), durationInMinutes: 10 + i, startTimeInMinutes: 300, endTimeInMinutes: 310 + i }));
+		for (const r of records) await waitForItem(client, wf.id, r.id, { timeoutMs: 90_000 });
+		const [sub] = await subscriptionsOf(sim, wf.trigger);
+		const body = JSON.stringify({ changeType: 'InsertOrUpdate', data: { id: 1, changeVersion: 'FFFFFFFFFFFFFFFFFFFF', date: today() } });
+		const forged = await post(sub.destinationUrl, body, { 'X-Protime-Signature': sign('not-the-key', body) });
+		assertEqual(forged.status, 401, 'forged delivery on the webhook processor');
+		const execs = await finishedExecutions(client, wf.id);
+		const workerLog = fs.readFileSync(worker.logFile, 'utf8');
+		for (const e of execs) {
+			assert(new RegExp(`execution ${e.id}\\b`).test(workerLog), `worker log mentions execution ${e.id}`);
+		}
+		const mainLog = fs.readFileSync(main.logFile, 'utf8');
+		assert(!/Worker started execution/.test(mainLog), 'the main did not run executions');
+		assertEqual((await subscriptionsOf(sim, wf.trigger)).length, 1, 'live subscriptions');
+	});
+	await checks.check('queue mode: deactivation leaves no subscription', async () => {
+		await client.deactivate(wf.id);
+		await waitFor('no live subscription', async () => (await subscriptionsOf(sim, wf.trigger)).length === 0, { timeoutMs: 30_000 });
+	});
+	log('queue mode done');
+}
