@@ -67,7 +67,7 @@ export function signatureCandidates(headers: HeaderMap): Array<{ header: string;
 
 /** The key forms to try: the UTF-8 bytes of the key and, when the key is base64, its decoded bytes. */
 export function keyForms(key: string): Buffer[] {
-	const forms = [Buffer.from(key, 'utf8')];
+	const forms: Buffer[] = [Buffer.from(key, 'utf8')];
 	const decoded = decodeBase64Strict(key);
 	if (decoded && decoded.length > 0) forms.push(decoded);
 	return forms;

@@ -158,7 +158,7 @@ function simplifyFields(record: IDataObject, options: SimplifyOptions): IDataObj
 					(r) => (r.externalReferences?.[reference] as string | undefined) ?? null,
 				);
 			}
-		} else out[name] = simplifyValue(value, options);
+		} else out[name] = simplifyValue(value, options) as IDataObject[keyof IDataObject];
 	}
 	return out;
 }

@@ -1,0 +1,66 @@
+import {
+	NodeConnectionTypes,
+	type IHookFunctions,
+	type ILoadOptionsFunctions,
+	type INodePropertyOptions,
+	type INodeType,
+	type INodeTypeDescription,
+	type ITriggerFunctions,
+	type ITriggerResponse,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { startClock } from './clock';
+import { triggerProperties } from './description';
+import { checkExists, create, deleteSubscription } from './hooks';
+import { referenceChoices } from './settings';
+import { handleWebhook } from './webhookHandler';
+
+export class ProtimeTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Protime Trigger',
+		name: 'protimeTrigger',
+		icon: { light: 'file:../../icons/protime.svg', dark: 'file:../../icons/protime.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["collectionName"]}}',
+		description: 'Starts the workflow when records of a Protime collection change (verified webhook events)',
+		defaults: { name: 'Protime Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'protimeApi', required: true }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		properties: triggerProperties,
+	};
+
+	methods = {
+		loadOptions: {
+			async getTriggerReferenceOptions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+				return referenceChoices(String(this.getCurrentNodeParameter('collectionName') ?? ''));
+			},
+		},
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return await checkExists.call(this);
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return await create.call(this);
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return await deleteSubscription.call(this);
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await handleWebhook.call(this);
+	}
+
+	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
+		return await startClock.call(this);
+	}
+}

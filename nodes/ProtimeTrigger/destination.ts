@@ -1,0 +1,27 @@
+/**
+ * Whether Protime can reach the URL n8n gives this node. Protime requires HTTPS (protime-api.md §2.2, §3.1),
+ * and a loopback or private host can never be reached from Protime's cloud.
+ */
+const LOCAL_HOST = /^(localhost|.*\.localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1?|10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|.*\.local|.*\.internal)$/i;
+
+const FIX =
+	'Set the WEBHOOK_URL environment variable of n8n (N8N_WEBHOOK_URL in n8n 2.x) to the public HTTPS address under which Protime reaches this n8n, e.g. https://n8n.example.com/, and restart n8n; a reverse proxy or tunnel that terminates TLS works.';
+
+/** An error message when Protime cannot deliver to `url`, or undefined when it is usable. */
+export function destinationProblem(url: string | undefined, allowLocal: boolean): string | undefined {
+	if (!url) return `n8n did not provide a webhook URL for this node. ${FIX}`;
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return `The webhook URL "${url}" is not an absolute URL. ${FIX}`;
+	}
+	if (allowLocal) return undefined;
+	if (parsed.protocol !== 'https:') {
+		return `Protime only delivers to HTTPS addresses, but this node's webhook URL is ${url}. ${FIX}`;
+	}
+	if (LOCAL_HOST.test(parsed.hostname)) {
+		return `Protime cannot reach ${parsed.hostname} (a local or private address), which is where this node's webhook URL ${url} points. ${FIX}`;
+	}
+	return undefined;
+}

@@ -1,0 +1,47 @@
+/** The items the trigger emits: one per change, plus the resync notice after a lapse. */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import type { Change } from '../shared/changes';
+import { simplifyRecord } from '../shared/simplify';
+import type { TriggerSettings } from './settings';
+import type { PendingResync, SubscriptionState } from './state';
+
+export const RESYNC_CHANGE_TYPE = 'ResyncRequired';
+
+function subscriptionInfo(state: SubscriptionState): IDataObject {
+	return { webhookId: state.webhookId ?? null, validUntil: state.validUntil ?? null };
+}
+
+export function changeItem(change: Change, settings: TriggerSettings, state: SubscriptionState): INodeExecutionData {
+	const data = settings.simplify
+		? simplifyRecord(settings.collectionName, change.data, { language: settings.language, timeZone: settings.timeZone })
+		: change.data;
+	const json: IDataObject = {
+		changeType: change.changeType,
+		collectionName: settings.collectionName,
+		id: change.data.id,
+		changeVersion: change.data.changeVersion,
+		data,
+	};
+	if (settings.includeSubscriptionInfo) json._subscription = subscriptionInfo(state);
+	return { json };
+}
+
+/** Tells the workflow that changes may have been missed and how to recover (protime-api.md §2.7, §3.6). */
+export function resyncItem(lapse: PendingResync, settings: TriggerSettings, state: SubscriptionState): INodeExecutionData {
+	return {
+		json: {
+			changeType: RESYNC_CHANGE_TYPE,
+			collectionName: settings.collectionName,
+			reason: lapse.reason,
+			detectedAt: lapse.detectedAt,
+			previousWebhookId: lapse.previousWebhookId ?? null,
+			webhookId: state.webhookId ?? null,
+			validUntil: state.validUntil ?? null,
+			message:
+				`The Protime subscription for ${settings.collectionName} lapsed (${lapse.reason}), so changes made before ` +
+				`${lapse.detectedAt} may not have been delivered. A new subscription is active. Run a full initial sync: ` +
+				`a Protime node with this collection and the Get Many operation (Return All), and apply its result.`,
+		},
+	};
+}

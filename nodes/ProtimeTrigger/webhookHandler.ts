@@ -1,0 +1,133 @@
+/**
+ * `webhook()` of the Protime Trigger: a maintenance ping from the node's own clock, or a Protime delivery.
+ * The node always answers the request itself and returns `noWebhookResponse`, which is the form in which
+ * n8n 2.41 persists what `webhook()` wrote to static data (renewed id and key, the version filter).
+ */
+import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+
+import {
+	dropStaleChanges,
+	isWantedChange,
+	loadVersionStore,
+	parseDelivery,
+	sortByChangeVersion,
+	type Change,
+} from '../shared/changes';
+import { describeSignatureFailure, verifySignature, type HeaderMap } from '../shared/signature';
+import { changeItem, resyncItem } from './items';
+import { MAINTENANCE_HEADER, verifyMaintenancePing } from './maintenance';
+import { readSettings, type TriggerSettings } from './settings';
+import { acceptedKeys, subscriptionState, type PendingResync, type SubscriptionState } from './state';
+import { maintainSubscription, type Maintenance } from './subscription';
+import { handoffKey, putTestItems } from './testHandoff';
+
+type RawRequest = { headers: HeaderMap; rawBody?: Buffer; body?: unknown };
+
+function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): void {
+	ctx.getResponseObject().status(status).json(body);
+}
+
+function lapseNotice(ctx: IWebhookFunctions, m: Extract<Maintenance, { action: 'renewed' | 'recreated' }>, settings: TriggerSettings): PendingResync {
+	const lapse = { reason: m.reason, detectedAt: new Date().toISOString(), previousWebhookId: m.previousWebhookId };
+	ctx.logger.error(
+		`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${m.reason}); a new one was created. ` +
+			`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
+	);
+	return lapse;
+}
+
+/** The resync notice left by an activation hook, emitted once. */
+function takePendingResync(state: SubscriptionState, settings: TriggerSettings): INodeExecutionData[] {
+	const pending = state.pendingResync;
+	if (!pending) return [];
+	delete state.pendingResync;
+	return [resyncItem(pending, settings, state)];
+}
+
+async function handlePing(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
+	const check = verifyMaintenancePing(req.headers[MAINTENANCE_HEADER], req.rawBody, state.renewalSecret, state.lastPingAt);
+	if (!check.ok) {
+		this.logger.warn(`Protime Trigger: rejected a maintenance request (401): ${check.reason}`);
+		reply(this, 401, { error: 'Unauthorized' });
+		return { noWebhookResponse: true };
+	}
+	state.lastPingAt = check.timestamp;
+	const settings = readSettings(this);
+	let maintenance: Maintenance;
+	try {
+		maintenance = await maintainSubscription.call(this, state, settings, true);
+	} catch (error) {
+		const message = (error as Error).message;
+		this.logger.error(`Protime Trigger: the subscription check failed and will be retried at the next check: ${message}`);
+		reply(this, 502, { ok: false, error: message });
+		return { noWebhookResponse: true };
+	}
+	const items = takePendingResync(state, settings);
+	if (maintenance.action !== 'none') {
+		if (maintenance.lapsed) items.push(resyncItem(lapseNotice(this, maintenance, settings), settings, state));
+		else this.logger.info(`Protime Trigger: renewed the subscription (${maintenance.reason}); now ${state.webhookId}, valid until ${state.validUntil}`);
+	}
+	reply(this, 200, {
+		ok: true,
+		action: maintenance.action,
+		webhookId: state.webhookId ?? null,
+		validUntil: state.validUntil ?? null,
+		problems: maintenance.action === 'none' ? [] : maintenance.problems,
+	});
+	return items.length ? { noWebhookResponse: true, workflowData: [items] } : { noWebhookResponse: true };
+}
+
+function selectChanges(changes: Change[], settings: TriggerSettings, state: SubscriptionState): { wanted: Change[]; dropped: number } {
+	const ordered = sortByChangeVersion(changes);
+	let fresh = ordered;
+	let dropped = 0;
+	if (settings.dropStale) {
+		const store = loadVersionStore(state.versions, settings.collectionName);
+		({ fresh, dropped } = dropStaleChanges(ordered, store));
+		state.versions = store as unknown as IDataObject;
+	}
+	return { wanted: fresh.filter((c) => isWantedChange(c, settings.events)), dropped };
+}
+
+async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
+	const check = verifySignature(req.rawBody, req.headers, acceptedKeys(state));
+	if (!check.valid) {
+		this.logger.warn(`Protime Trigger: rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
+		reply(this, 401, { error: 'Unauthorized', message: 'Invalid or missing signature' });
+		return { noWebhookResponse: true };
+	}
+	const parsed = parseDelivery(req.body);
+	if (!parsed.ok) {
+		this.logger.warn(`Protime Trigger: rejected a delivery (400): ${parsed.message}`);
+		reply(this, 400, { error: 'Bad Request', message: parsed.message });
+		return { noWebhookResponse: true };
+	}
+	const settings = readSettings(this);
+	const { wanted, dropped } = selectChanges(parsed.changes, settings, state);
+	reply(this, 200, { received: parsed.changes.length, emitted: wanted.length, dropped });
+
+	const manual = this.getMode() === 'manual';
+	const items = manual ? [] : takePendingResync(state, settings);
+	if (!manual) {
+		// After answering, so Protime is not kept waiting; before returning, so n8n saves the new id and key.
+		try {
+			const maintenance = await maintainSubscription.call(this, state, settings, false);
+			if (maintenance.action !== 'none') {
+				this.logger.info(`Protime Trigger: renewed the subscription on delivery (${maintenance.reason}); now ${state.webhookId}`);
+			}
+		} catch (error) {
+			this.logger.error(`Protime Trigger: renewing the subscription on delivery failed; the next check retries: ${(error as Error).message}`);
+		}
+	}
+	items.push(...wanted.map((change) => changeItem(change, settings, state)));
+	if (items.length === 0) return { noWebhookResponse: true };
+	if (manual) putTestItems(handoffKey(this.getWorkflow().id, this.getNode().name), [items]);
+	return { noWebhookResponse: true, workflowData: [items] };
+}
+
+export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const req = this.getRequestObject() as unknown as RawRequest;
+	const state = subscriptionState(this.getWorkflowStaticData('node'));
+	if (req.headers[MAINTENANCE_HEADER] !== undefined) return await handlePing.call(this, req, state);
+	return await handleDelivery.call(this, req, state);
+}
