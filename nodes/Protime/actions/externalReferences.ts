@@ -24,9 +24,10 @@ export function externalReferencesQuery(
 	i: number,
 	collectionName: string,
 	specs: ExternalReferenceSpec[],
+	forWebhook = false,
 ): string | undefined {
 	if (specs.length === 0) return undefined;
-	const message = validateExternalReferences(collectionName, specs);
+	const message = validateExternalReferences(collectionName, specs, { forWebhook });
 	if (message) {
 		throw problemError(
 			this.getNode(),

@@ -48,8 +48,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			await runOperation.call(this, resource, operation, i, (json) => {
 				returnData.push({ json, pairedItem: { item: i } });
 			});
-		} catch (error) {
-			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
+		} catch (caught) {
+			const error = asNodeError(this.getNode(), caught, i);
+			if (!this.continueOnFail()) throw error;
 			// An item either succeeds completely or yields exactly one error item: records of a Get Many
 			// that failed half-way are dropped so that a partial sync never looks complete.
 			returnData.length = firstOfItem;

@@ -42,7 +42,8 @@ export async function get(this: IExecuteFunctions, i: number, r: RecordResource,
 
 	let record: IDataObject;
 	try {
-		record = await protimeRequest.call(this, { method: 'GET', path: `/${name}/${checked.segment}`, qs, itemIndex: i });
+		const path = `/${name}/${checked.segment}`;
+		record = (await protimeRequest.call(this, { method: 'GET', path, qs, itemIndex: i })) as IDataObject;
 	} catch (error) {
 		if (!isNotFoundError(error)) throw asNodeError(this.getNode(), error, i);
 		throw problemError(

@@ -27,12 +27,13 @@ export async function create(this: IExecuteFunctions, i: number, emit: Emit): Pr
 	if (problem) throw problemError(this.getNode(), problem, i);
 	const specs = readReferenceSpecs.call(this, i);
 	// Validates the references (throws with the item index); the API call formats them itself.
-	externalReferencesQuery.call(this, i, collectionName, specs);
+	externalReferencesQuery.call(this, i, collectionName, specs, true);
 
 	const { webhook, key } = await createWebhook.call(this, {
-		collectionName: collectionName as never,
+		collectionName,
 		destinationUrl,
 		externalReferences: specs.length ? specs : undefined,
+		itemIndex: i,
 	});
 	const json = webhookJson(webhook, Date.now());
 	if (options.includeKey !== false) {

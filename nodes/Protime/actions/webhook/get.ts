@@ -24,7 +24,7 @@ export function readWebhookId(this: IExecuteFunctions, i: number): string {
 
 export async function get(this: IExecuteFunctions, i: number, emit: Emit): Promise<void> {
 	const id = readWebhookId.call(this, i);
-	const webhook = await getWebhook.call(this, id);
+	const webhook = await getWebhook.call(this, id, i);
 	if (!webhook) throw problemError(this.getNode(), webhookNotFound(id), i);
 	emit(webhookJson(webhook, Date.now()));
 }

@@ -11,7 +11,8 @@ export async function getMany(this: IExecuteFunctions, i: number, emit: Emit): P
 	const webhooks = await listWebhooks.call(this, {
 		status: filters.status || undefined,
 		collectionName: filters.collection || undefined,
-	} as Parameters<typeof listWebhooks>[0]);
+		itemIndex: i,
+	});
 	const now = Date.now();
 	for (const webhook of webhooks.slice(0, limit)) emit(webhookJson(webhook, now));
 }
