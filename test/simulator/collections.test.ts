@@ -153,7 +153,8 @@ describe('collections', () => {
 
 	it('list: an unknown or expired continuation token → 409', async () => {
 		const first = await api.get('/work-interruptions', { params: { filter: week() } });
-		const bogus = await api.get('/work-interruptions', { params: { filter: week(), continuationToken: 'eyJub3BlIjp0cnVlfQ' } });
+		const unknown = Buffer.from('{"nope":true}').toString('base64url');
+		const bogus = await api.get('/work-interruptions', { params: { filter: week(), continuationToken: unknown } });
 		expect(bogus.status).toBe(409);
 		expect(bogus.data.error.code).toBe('Conflict');
 		sim.advanceClock(sim.assumptions.continuationTokenTtlSeconds);
