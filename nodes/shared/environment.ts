@@ -51,6 +51,9 @@ export function validateBaseUrl(value: unknown): string | undefined {
 	const raw = typeof value === 'string' ? value.trim() : '';
 	const example = 'for example https://protime.example.com or http://127.0.0.1:4010 for the simulator';
 	if (raw === '') return `The base URL is empty. Enter the origin that serves the Protime API, ${example}.`;
+	if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+		return `The base URL "${raw}" must start with http:// or https://. Enter an origin, ${example}.`;
+	}
 	let url: URL;
 	try {
 		url = new URL(raw);
