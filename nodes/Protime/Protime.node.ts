@@ -10,7 +10,7 @@ import { router } from './actions/router';
 import { recordProperties } from './descriptions/record';
 import { resourceProperty } from './descriptions/resource';
 import { webhookProperties } from './descriptions/webhook';
-import { getReferenceCollections } from './methods/loadOptions';
+import { getReferenceOptions } from './methods/loadOptions';
 
 export class Protime implements INodeType {
 	description: INodeTypeDescription = {
@@ -29,7 +29,7 @@ export class Protime implements INodeType {
 		properties: [resourceProperty, ...webhookProperties, ...recordProperties],
 	};
 
-	methods = { loadOptions: { getReferenceCollections } };
+	methods = { loadOptions: { getReferenceOptions } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

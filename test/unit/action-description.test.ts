@@ -82,18 +82,23 @@ describe('Protime node description', () => {
 	});
 });
 
-describe('getReferenceCollections', () => {
+describe('getReferenceOptions', () => {
 	const bed = createProtimeTestbed();
 	const load = async (currentParameters: IDataObject) =>
-		(await node.methods.loadOptions.getReferenceCollections.call(
-			bed.loadOptionsFunctions({ currentParameters }),
-		)).map((o) => o.value);
+		(await node.methods.loadOptions.getReferenceOptions.call(bed.loadOptionsFunctions({ currentParameters }))).map(
+			(o) => o.value,
+		);
 
-	it('lists the referenced collections of the resource or of the Create collection', async () => {
-		expect(await load({ resource: 'workInterruption' })).toEqual(['people']);
+	it('lists the references of the resource, or of the Create collection, like the trigger', async () => {
+		expect(await load({ resource: 'workInterruption' })).toEqual([
+			'people|@badge-number',
+			'people|@employee-number',
+			'people|',
+		]);
 		expect(await load({ resource: 'webhook', collection: 'counter-definitions' })).toEqual([
-			'counter-definitions',
-			'counter-groups',
+			'counter-definitions|@counter-code',
+			'counter-definitions|',
+			'counter-groups|',
 		]);
 		expect(await load({ resource: 'webhook', collection: '={{ $json.x }}' })).toEqual([]);
 	});

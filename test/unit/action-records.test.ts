@@ -137,7 +137,7 @@ describe('Simplify and external references', () => {
 			resource: 'workInterruption',
 			operation: 'get',
 			recordId: '20000',
-			externalReferences: { reference: [{ collection: 'people', reference: '@employee-number' }] },
+			externalReferences: { reference: [{ reference: 'people|@employee-number' }] },
 		});
 		expect(item.json).toMatchObject({ id: 20000, personId: 1001, personEmployeeNumber: 'E-1001' });
 		expect(typeof item.json.durationHours).toBe('number');
@@ -149,7 +149,7 @@ describe('Simplify and external references', () => {
 			operation: 'get',
 			recordId: '20000',
 			simplify: false,
-			externalReferences: { reference: [{ collection: 'people', reference: '@employee-number' }] },
+			externalReferences: { reference: [{ reference: 'people|@employee-number' }] },
 		});
 		expect(item.json.person).toEqual({ id: 1001, externalReferences: { '@employee-number': 'E-1001' } });
 		expect(item.json).not.toHaveProperty('personId');
@@ -197,5 +197,36 @@ describe('Get', () => {
 		const error = await h.fail({ resource: 'workInterruption', operation: 'get', recordId });
 		expect(error.message).toMatch(/contains/);
 		expect(h.apiRequests()).toEqual([]);
+	});
+});
+
+describe('external reference rows', () => {
+	it('reads a custom reference name and refuses an incomplete row before any call', async () => {
+		h.sim.setExternalReferences('people', 1002, { HRMID: 'H-2' });
+		const [item] = await h.run({
+			resource: 'workInterruption',
+			operation: 'get',
+			recordId: '20001',
+			externalReferences: { reference: [{ reference: 'people|', customName: 'HRMID' }] },
+		});
+		expect(item.json).toMatchObject({ personId: 1002, personHRMID: 'H-2' });
+
+		h.sim.resetStats();
+		const error = await h.fail({
+			resource: 'workInterruption',
+			operation: 'get',
+			recordId: '20001',
+			externalReferences: { reference: [{ reference: 'people|' }] },
+		});
+		expect(error.message).toBe('External reference 1 is incomplete');
+		expect(h.apiRequests()).toEqual([]);
+	});
+
+	it('uses the same Simplify options as the trigger (time zone offset only when set)', async () => {
+		const params = { resource: 'workInterruption', operation: 'get', recordId: '20000' };
+		const [plain] = await h.run(params);
+		expect(plain.json.startDateTime).toMatch(/^2026-01-01T\d\d:\d\d$/);
+		const [zoned] = await h.run({ ...params, options: { timeZone: 'Europe/Brussels' } });
+		expect(zoned.json.startDateTime).toMatch(/^2026-01-01T\d\d:\d\d:00\+01:00$/);
 	});
 });

@@ -45,7 +45,7 @@ describe('Webhook > Create', () => {
 
 	it('requests external references on the subscription', async () => {
 		const [item] = await h.run(
-			create({ externalReferences: { reference: [{ collection: 'people', reference: '@employee-number' }] } }),
+			create({ externalReferences: { reference: [{ reference: 'people|@employee-number' }] } }),
 		);
 		expect(h.sim.webhooks().find((w) => w.id === item.json.id)!.externalReferences).toEqual([
 			{ collection: 'people', reference: '@employee-number' },
@@ -54,7 +54,7 @@ describe('Webhook > Create', () => {
 
 	it('refuses an external reference the collection cannot carry, before any call', async () => {
 		const error = await h.fail(
-			create({ externalReferences: { reference: [{ collection: 'terminals', reference: '@external-code' }] } }),
+			create({ externalReferences: { reference: [{ reference: 'terminals|@external-code' }] } }),
 		);
 		expect(error.message).toMatch(/terminals/);
 		expect(h.apiRequests()).toEqual([]);

@@ -8,14 +8,31 @@ import {
 } from '../../shared/externalReferences';
 import { problemError } from './errors';
 
-/** The specs the user entered for item `i` (empty rows are skipped). */
+/** Separates collection and reference in an option value, as in the trigger: `people|@employee-number`; `people|` = custom. */
+export const REFERENCE_SEPARATOR = '|';
+
+/** The specs the user entered for item `i`. */
 export function readReferenceSpecs(this: IExecuteFunctions, i: number): ExternalReferenceSpec[] {
 	const param = this.getNodeParameter('externalReferences', i, {}) as {
-		reference?: Array<{ collection?: string; reference?: string }>;
+		reference?: Array<{ reference?: string; customName?: string }>;
 	};
-	return (param.reference ?? [])
-		.map((r) => ({ collection: String(r.collection ?? '').trim(), reference: String(r.reference ?? '').trim() }))
-		.filter((r) => r.collection !== '' || r.reference !== '');
+	return (param.reference ?? []).map((row, n) => {
+		const value = String(row.reference ?? '');
+		const at = value.indexOf(REFERENCE_SEPARATOR);
+		const collection = (at >= 0 ? value.slice(0, at) : value).trim();
+		const reference = ((at >= 0 ? value.slice(at + 1) : '') || String(row.customName ?? '')).trim();
+		if (!collection || !reference) {
+			throw problemError(
+				this.getNode(),
+				{
+					message: `External reference ${n + 1} is incomplete`,
+					description: 'Choose a reference, and for a "custom reference" entry also enter its name in Custom Reference Name.',
+				},
+				i,
+			);
+		}
+		return { collection, reference };
+	});
 }
 
 /** The validated query value, or undefined when no reference is asked for. */
@@ -34,7 +51,7 @@ export function externalReferencesQuery(
 			{
 				message,
 				description:
-					'Pick the referenced collection from the list and enter a reference name such as @employee-number (predefined, with @) or the exact name of a custom reference.',
+					'Choose a reference from the list (predefined ones start with @), or a "custom reference" entry with the exact name of the custom reference.',
 			},
 			i,
 		);

@@ -41,22 +41,21 @@ export function externalReferences(show: Show, target: string): INodeProperties 
 				displayName: 'Reference',
 				values: [
 					{
-						displayName: 'Referenced Collection Name or ID',
-						name: 'collection',
+						displayName: 'Reference Name or ID',
+						name: 'reference',
 						type: 'options',
-						typeOptions: { loadOptionsMethod: 'getReferenceCollections', loadOptionsDependsOn: ['collection'] },
+						typeOptions: { loadOptionsMethod: 'getReferenceOptions', loadOptionsDependsOn: ['collection'] },
 						default: '',
 						description:
-							'The collection the reference belongs to, e.g. people for an employee number. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+							'A predefined reference (starting with @), or a custom reference of a referenced collection. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 					},
 					{
-						displayName: 'Reference Name',
-						name: 'reference',
+						displayName: 'Custom Reference Name',
+						name: 'customName',
 						type: 'string',
 						default: '',
-						placeholder: 'e.g. @employee-number',
-						description:
-							'A predefined reference (starting with @, such as @employee-number or @badge-number for people, @counter-code for counter definitions) or the name of a custom reference',
+						placeholder: 'e.g. HRMID',
+						description: 'The name of the custom reference, when a "custom reference" entry is chosen above',
 					},
 				],
 			},
@@ -72,7 +71,7 @@ export function simplifyAndOptions(show: Show): INodeProperties[] {
 			type: 'boolean',
 			default: true,
 			description:
-				'Whether to return flat records (translations reduced to one language, minutes also as hours and clock times), the same shape as the Protime Trigger gives',
+				'Whether to flatten translations and references (personId, personEmployeeNumber) and add readable times (H:MM, decimal hours, local date-times), exactly as the Protime Trigger does',
 			displayOptions: { show },
 		},
 		{
@@ -84,13 +83,22 @@ export function simplifyAndOptions(show: Show): INodeProperties[] {
 			displayOptions: { show: { ...show, simplify: [true] } },
 			options: [
 				{
-					displayName: 'Language',
+					displayName: 'Time Zone',
+					name: 'timeZone',
+					type: 'string',
+					default: '',
+					placeholder: 'e.g. Europe/Brussels',
+					description:
+						"Add this zone's UTC offset to the local date-times. Empty: local date-times without offset (as in the Protime Trigger).",
+				},
+				{
+					displayName: 'Translation Language',
 					name: 'language',
 					type: 'string',
 					default: '',
 					placeholder: 'e.g. nl',
 					description:
-						'Language code whose translation replaces the default name; empty keeps the default text',
+						'The language code of translated names to use; the default text is used when a translation is missing',
 				},
 			],
 		},

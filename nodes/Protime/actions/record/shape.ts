@@ -11,8 +11,9 @@ export function recordShaper(
 	collectionName: CollectionName,
 ): (record: IDataObject) => IDataObject {
 	if (!(this.getNodeParameter('simplify', i, true) as boolean)) return (record) => record;
-	const options = this.getNodeParameter('options', i, {}) as { language?: string };
+	// Same options and defaults as the trigger, so a record read here equals the one a delivery gives.
+	const options = this.getNodeParameter('options', i, {}) as { language?: string; timeZone?: string };
 	const language = options.language?.trim() || undefined;
-	const timeZone = this.getTimezone();
+	const timeZone = options.timeZone?.trim() || undefined;
 	return (record) => simplifyRecord(collectionName, record, { language, timeZone });
 }
