@@ -1,0 +1,611 @@
+/**
+ * The Protime Trigger end to end inside the test bed: the real node code, the real credential and transport,
+ * real HTTP to the Protime simulator, and a small HTTP server standing in for n8n's webhook endpoint (it
+ * hands each request to `webhook()` through the test bed, which saves static data the way n8n 2.41 does).
+ */
+import axios from 'axios';
+import { createHmac, randomBytes } from 'crypto';
+import express from 'express';
+import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+
+import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
+import { cronFor } from '../../nodes/ProtimeTrigger/clock';
+import { MAINTENANCE_HEADER, signMaintenancePing } from '../../nodes/ProtimeTrigger/maintenance';
+import { handoffKey, putTestItems } from '../../nodes/ProtimeTrigger/testHandoff';
+import { createWebhook, deleteWebhook } from '../../nodes/shared/webhooksApi';
+import { ProtimeSimulator } from '../simulator';
+import { ProtimeTestbed } from '../support/context';
+
+const trigger = new ProtimeTrigger();
+const hooks = trigger.webhookMethods.default;
+const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-1' };
+
+interface Execution {
+	items: INodeExecutionData[];
+	mode: string;
+}
+
+/** Stands in for n8n's webhook endpoint: raw body kept, JSON parsed (422 when not JSON, as n8n does). */
+class FakeN8n {
+	readonly executions: Execution[] = [];
+	readonly answers: Array<{ status: number; body: unknown }> = [];
+	origin = '';
+	private server?: ReturnType<express.Express['listen']>;
+
+	constructor(
+		private readonly bed: () => ProtimeTestbed,
+		private readonly parameters: () => Record<string, unknown>,
+	) {}
+
+	async start(): Promise<void> {
+		const app = express();
+		app.use(express.raw({ type: () => true, limit: '50mb' }));
+		app.post('/:kind/:id/webhook', async (req, res) => {
+			const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+			let body: unknown;
+			try {
+				body = JSON.parse(rawBody.toString('utf8'));
+			} catch {
+				res.status(422).json({ message: 'Failed to parse request body' });
+				return;
+			}
+			const test = req.params.kind === 'webhook-test';
+			const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
+			const { result, response } = await this.bed().runWebhook(trigger.webhook, {
+				parameters: this.parameters(),
+				node: NODE,
+				mode: test ? 'manual' : 'webhook',
+				testStaticData: test,
+				webhookUrl: `${this.origin}/${req.params.kind}/${req.params.id}/webhook`,
+				request: { headers, rawBody, body },
+			});
+			this.answers.push({ status: response.statusCode, body: response.body });
+			if (result.workflowData) this.executions.push({ items: result.workflowData[0], mode: test ? 'manual' : 'webhook' });
+			res.status(response.statusCode).json(response.body ?? {});
+		});
+		await new Promise<void>((resolve) => {
+			this.server = app.listen(0, '127.0.0.1', () => resolve());
+		});
+		this.origin = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
+	}
+
+	async stop(): Promise<void> {
+		await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+	}
+
+	get productionUrl(): string {
+		return `${this.origin}/webhook/${NODE.webhookId}/webhook`;
+	}
+
+	get testUrl(): string {
+		return `${this.origin}/webhook-test/${NODE.webhookId}/webhook`;
+	}
+
+	/** Posts raw bytes to the production URL; never throws on status. */
+	async post(raw: string | Buffer, headers: Record<string, string> = {}, url = this.productionUrl) {
+		return await axios.post(url, raw, {
+			headers: { 'content-type': 'application/json', ...headers },
+			validateStatus: () => true,
+			proxy: false,
+			transformRequest: (d: unknown) => d,
+			maxBodyLength: Infinity,
+		});
+	}
+}
+
+let sim: ProtimeSimulator;
+let bed: ProtimeTestbed;
+let params: Record<string, unknown>;
+let n8n: FakeN8n;
+
+const baseParams = (): Record<string, unknown> => ({
+	collectionName: 'work-interruptions',
+	events: ['insertOrUpdate', 'delete'],
+	externalReferences: {},
+	options: {},
+});
+
+beforeAll(async () => {
+	sim = await ProtimeSimulator.start({ assumptions: { allowHttpDestinations: true, retryScheduleMs: [20, 40] } });
+	n8n = new FakeN8n(
+		() => bed,
+		() => params,
+	);
+	await n8n.start();
+});
+
+afterAll(async () => {
+	await n8n.stop();
+	await sim.stop();
+});
+
+beforeEach(() => {
+	bed = new ProtimeTestbed({
+		simulatorOrigin: sim.origin,
+		clientId: sim.defaultClient.clientId,
+		clientSecret: sim.defaultClient.clientSecret,
+		node: NODE,
+	});
+	params = baseParams();
+	n8n.executions.length = 0;
+	n8n.answers.length = 0;
+	sim.clearFaults();
+	sim.assumptions.signature = { header: 'X-Protime-Signature', algorithm: 'sha256', encoding: 'base64', prefix: '', keyEncoding: 'utf8' };
+	sim.assumptions.envelope = 'single';
+	sim.assumptions.webhookKeyProperty = 'key';
+	sim.assumptions.webhookValiditySeconds = 7 * 24 * 3600;
+});
+
+afterEach(async () => {
+	// Leave no subscription behind for the next test.
+	const live = sim.webhooks().filter((w) => !w.deleted && w.destinationUrl.startsWith(n8n.origin));
+	const ctx = bed.hookFunctions({ parameters: params, webhookUrl: n8n.productionUrl });
+	for (const w of live) await deleteWebhook.call(ctx, w.id);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+type HookName = 'checkExists' | 'create' | 'delete';
+const hookInput = (extra: { test?: boolean; activationMode?: string } = {}) => ({
+	parameters: params,
+	node: NODE,
+	webhookUrl: extra.test ? n8n.testUrl : n8n.productionUrl,
+	mode: extra.test ? 'manual' : 'trigger',
+	testStaticData: extra.test ?? false,
+	activationMode: extra.activationMode ?? (extra.test ? 'manual' : 'activate'),
+});
+const runHook = async (name: HookName, extra: { test?: boolean; activationMode?: string } = {}) =>
+	await bed.runHook(hooks[name], hookInput(extra));
+
+/** What n8n does on activation: checkExists, create if needed, then trigger(). */
+async function activate() {
+	if (!(await runHook('checkExists'))) await runHook('create');
+	return await bed.runTrigger(trigger.trigger, hookInput());
+}
+
+const state = (test = false) => bed.staticData(NODE.name, test);
+const liveAt = (url = n8n.productionUrl) => sim.webhooks().filter((w) => !w.deleted && w.destinationUrl === url);
+const editState = (patch: IDataObject) => {
+	Object.assign(bed.db.staticData[`node:${NODE.name}`], patch);
+};
+const cv = (n: number) => n.toString(16).toUpperCase().padStart(20, '0');
+const sign = (key: string, raw: string) => createHmac('sha256', key).update(raw).digest('base64');
+const wi = (id: number, version: number, extra: IDataObject = {}) => ({
+	changeType: 'InsertOrUpdate',
+	data: { changeVersion: cv(version), id, person: { id: 1001 }, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645, ...extra },
+});
+async function postSigned(body: unknown, key = String(state().key)) {
+	const raw = JSON.stringify(body);
+	return await n8n.post(raw, { 'x-protime-signature': sign(key, raw) });
+}
+const flat = () => n8n.executions.flatMap((e) => e.items.map((i) => i.json));
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('activation lifecycle', () => {
+	it('creates exactly one subscription and stores id, key, validUntil, createdAt, URL and renewal secret', async () => {
+		expect(await runHook('checkExists')).toBe(false);
+		expect(await runHook('create')).toBe(true);
+		const live = liveAt();
+		expect(live).toHaveLength(1);
+		expect(live[0]).toMatchObject({ collectionName: 'work-interruptions', status: 'Enabled' });
+		const s = state();
+		expect(s).toMatchObject({ webhookId: live[0].id, key: live[0].key, validUntil: live[0].validUntil, destinationUrl: n8n.productionUrl, collectionName: 'work-interruptions' });
+		expect(typeof s.createdAt).toBe('number');
+		expect(String(s.renewalSecret)).toMatch(/^[0-9a-f]{64}$/);
+		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
+	});
+
+	it('adopts a healthy subscription on the next activation (no new one, nothing deleted)', async () => {
+		await activate();
+		const before = sim.webhooks().length;
+		expect(await runHook('checkExists', { activationMode: 'init' })).toBe(true);
+		expect(sim.webhooks()).toHaveLength(before);
+		expect(liveAt()).toHaveLength(1);
+	});
+
+	it.each([
+		['expired', (id: string) => sim.expireWebhook(id), true],
+		['disabled', (id: string) => sim.disableWebhook(id), true],
+	])('replaces an %s subscription and records a pending resync', async (_name, spoil, lapse) => {
+		await activate();
+		const oldId = String(state().webhookId);
+		spoil(oldId);
+		expect(await runHook('checkExists')).toBe(false);
+		await runHook('create');
+		const live = liveAt().filter((w) => w.status === 'Enabled');
+		expect(live).toHaveLength(1);
+		expect(live[0].id).not.toBe(oldId);
+		expect(Boolean(state().pendingResync)).toBe(lapse);
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('lapsed'))).toBe(true);
+	});
+
+	it('replaces a subscription near its expiry (a planned renewal, no resync)', async () => {
+		sim.assumptions.webhookValiditySeconds = 120;
+		await activate();
+		const oldId = String(state().webhookId);
+		editState({ createdAt: Date.now() - 24 * 3600_000 }); // an old subscription with two minutes left
+		expect(await runHook('checkExists')).toBe(false);
+		await runHook('create');
+		expect(liveAt().map((w) => w.id)).not.toContain(oldId);
+		expect(liveAt()).toHaveLength(1);
+		expect(state().pendingResync).toBeUndefined();
+	});
+
+	it('replaces the subscription when the settings changed (collection, external references)', async () => {
+		await activate();
+		const first = String(state().webhookId);
+		params.externalReferences = { reference: [{ reference: 'people|@employee-number' }] };
+		expect(await runHook('checkExists')).toBe(false);
+		await runHook('create');
+		const live = liveAt();
+		expect(live).toHaveLength(1);
+		expect(live[0].id).not.toBe(first);
+		expect(live[0].externalReferences).toEqual([{ collection: 'people', reference: '@employee-number' }]);
+		params.collectionName = 'counter-definitions';
+		params.externalReferences = {};
+		expect(await runHook('checkExists')).toBe(false);
+		await runHook('create');
+		expect(liveAt().map((w) => w.collectionName)).toEqual(['counter-definitions']);
+	});
+
+	it('replaces a subscription whose key is not held', async () => {
+		await activate();
+		const oldId = String(state().webhookId);
+		delete bed.db.staticData[`node:${NODE.name}`].key;
+		expect(await runHook('checkExists')).toBe(false);
+		await runHook('create');
+		expect(liveAt().map((w) => w.id)).not.toContain(oldId);
+		expect(liveAt()).toHaveLength(1);
+	});
+
+	it('finds the orphan of lost static data by URL and removes it (no duplicates)', async () => {
+		await activate();
+		const orphan = String(state().webhookId);
+		bed.db.staticData = {};
+		expect(await runHook('checkExists')).toBe(false);
+		await runHook('create');
+		expect(liveAt()).toHaveLength(1);
+		expect(liveAt()[0].id).not.toBe(orphan);
+	});
+
+	it('removes a duplicate at the same URL when adopting the stored subscription', async () => {
+		await activate();
+		await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
+		expect(liveAt()).toHaveLength(2);
+		expect(await runHook('checkExists')).toBe(true);
+		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+	});
+
+	it('fails activation with the property names when the 201 body has no key', async () => {
+		sim.assumptions.webhookKeyProperty = 'zzz';
+		const error = await runHook('create').catch((e: { message: string; description?: string }) => e);
+		expect(error).toMatchObject({ message: expect.stringMatching(/no private key/) });
+		expect((error as { description: string }).description).toMatch(/zzz/);
+		// n8n calls delete() after a failed create(): the keyless webhook must not stay behind.
+		expect(liveAt()).toHaveLength(1);
+		await runHook('delete');
+		expect(liveAt()).toHaveLength(0);
+	});
+
+	it('refuses an http or local production URL with a message about WEBHOOK_URL unless the environment is custom', async () => {
+		bed.credentials.edit({ environment: 'production' });
+		await expect(runHook('create')).rejects.toThrow(/HTTPS.*WEBHOOK_URL/s);
+		const local = bed.runHook(hooks.create, { ...hookInput(), webhookUrl: 'https://localhost:5678/webhook/wh-1/webhook' });
+		await expect(local).rejects.toThrow(/localhost.*WEBHOOK_URL/s);
+		expect(sim.webhooks().filter((w) => w.destinationUrl.includes('localhost'))).toHaveLength(0);
+	});
+
+	it('gives a test listen its own subscription and deletes only that one when listening ends', async () => {
+		await activate();
+		const production = String(state().webhookId);
+		expect(await runHook('checkExists', { test: true })).toBe(false);
+		await runHook('create', { test: true });
+		expect(liveAt(n8n.testUrl)).toHaveLength(1);
+		expect(state(true).webhookId).toBe(liveAt(n8n.testUrl)[0].id);
+		await runHook('delete', { test: true });
+		expect(liveAt(n8n.testUrl)).toHaveLength(0);
+		expect(liveAt().map((w) => w.id)).toEqual([production]);
+	});
+});
+
+describe('deactivation', () => {
+	it('deletes the subscription and clears the stored state', async () => {
+		await activate();
+		expect(await runHook('delete')).toBe(true);
+		expect(liveAt()).toHaveLength(0);
+		expect(state()).toEqual({});
+	});
+
+	it('counts a 404 as done', async () => {
+		await activate();
+		await deleteWebhook.call(bed.hookFunctions(hookInput()), String(state().webhookId));
+		expect(await runHook('delete')).toBe(true);
+		expect(bed.logs.some((l) => l.message.includes('already gone'))).toBe(true);
+	});
+
+	it('copes with a create() that never completed, removing what it may have left at the URL', async () => {
+		await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
+		expect(await runHook('delete')).toBe(true);
+		expect(liveAt()).toHaveLength(0);
+	});
+
+	it('logs and reports a failed delete instead of swallowing it', async () => {
+		await activate();
+		const id = String(state().webhookId);
+		sim.injectFault({ status: 500, path: new RegExp(`/webhooks/${id}$`), times: 10 });
+		await expect(runHook('delete')).rejects.toThrow(/Could not delete/);
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes(id))).toBe(true);
+		sim.clearFaults();
+	});
+});
+
+describe('deliveries', () => {
+	const variants: Array<[string, Partial<ProtimeSimulator['assumptions']['signature']>]> = [
+		['base64, key as text (default)', {}],
+		['hex', { encoding: 'hex' }],
+		['sha256= prefixed hex in another header', { encoding: 'hex', prefix: 'sha256=', header: 'X-Hub-Signature-256' }],
+		['base64 under the decoded key bytes', { keyEncoding: 'base64' }],
+	];
+	it.each(variants)('verifies a simulator delivery signed as %s and emits a typed item', async (_name, signature) => {
+		Object.assign(sim.assumptions.signature, signature);
+		await activate();
+		const record = sim.insert('work-interruptions', { durationInMinutes: 90, startTimeInMinutes: 480, endTimeInMinutes: 570 });
+		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		expect(n8n.executions).toHaveLength(1);
+		expect(n8n.executions[0].items[0].json).toMatchObject({
+			changeType: 'InsertOrUpdate',
+			collectionName: 'work-interruptions',
+			id: record.id,
+			changeVersion: record.changeVersion,
+			data: { id: record.id, durationInMinutes: 90, duration: '1:30', durationHours: 1.5, startTime: '08:00', endTime: '09:30' },
+		});
+	});
+
+	it('emits Delete changes and honours the Events filter', async () => {
+		params.events = ['delete'];
+		await activate();
+		const record = sim.insert('work-interruptions', {});
+		sim.remove('work-interruptions', record.id);
+		await sim.waitForDeliveries(2, { webhookId: String(state().webhookId) });
+		expect(flat()).toEqual([expect.objectContaining({ changeType: 'Delete', id: record.id })]);
+		expect(n8n.answers.map((a) => a.status)).toEqual([200, 200]);
+	});
+
+	it('flattens external references with Simplify and keeps raw records without it', async () => {
+		params.externalReferences = { reference: [{ reference: 'people|@employee-number' }, { reference: 'people|', customName: 'HRMID' }] };
+		sim.setExternalReferences('people', 1001, { '@employee-number': 'E-1001', HRMID: 'H-7' });
+		await activate();
+		sim.insert('work-interruptions', { person: { id: 1001 } });
+		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		expect(flat()[0].data).toMatchObject({ personId: 1001, personEmployeeNumber: 'E-1001', personHRMID: 'H-7' });
+		params.options = { simplify: false, includeSubscriptionInfo: true };
+		sim.insert('work-interruptions', { person: { id: 1001 } });
+		await sim.waitForDeliveries(2, { webhookId: String(state().webhookId) });
+		expect(flat()[1]).toMatchObject({
+			data: { person: { id: 1001, externalReferences: { '@employee-number': 'E-1001' } } },
+			_subscription: { webhookId: state().webhookId, validUntil: state().validUntil },
+		});
+	});
+
+	it('accepts array and {value} envelopes and emits in changeVersion order', async () => {
+		await activate();
+		expect((await postSigned([wi(1, 30), wi(2, 10), wi(3, 20)])).status).toBe(200);
+		expect((await postSigned({ value: [wi(4, 50), wi(5, 40)] })).status).toBe(200);
+		expect(n8n.executions.map((e) => e.items.map((i) => i.json.id))).toEqual([
+			[2, 3, 1],
+			[5, 4],
+		]);
+		sim.assumptions.envelope = 'array';
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		expect(n8n.executions).toHaveLength(3);
+	});
+
+	it('drops stale and duplicate changes by changeVersion per record (on by default, can be turned off)', async () => {
+		await activate();
+		await postSigned(wi(1, 5));
+		const dup = await postSigned(wi(1, 5));
+		await postSigned(wi(1, 4));
+		await postSigned(wi(1, 6));
+		expect(dup.data).toMatchObject({ received: 1, emitted: 0, dropped: 1 });
+		expect(flat().map((j) => j.changeVersion)).toEqual([cv(5), cv(6)]);
+		params.options = { dropStale: false };
+		await postSigned(wi(1, 5));
+		expect(flat()).toHaveLength(3);
+	});
+
+	it('handles a delivery of 10,000 changes', async () => {
+		await activate();
+		const many = Array.from({ length: 10_000 }, (_, i) => wi(i + 1, 20_000 - i));
+		const response = await postSigned({ value: many });
+		expect(response.status).toBe(200);
+		const items = n8n.executions[0].items;
+		expect(items).toHaveLength(10_000);
+		expect(items[0].json.id).toBe(10_000);
+		expect(items[9_999].json.id).toBe(1);
+	});
+
+	it.each([
+		['an unrelated object', { hello: 'world' }],
+		['a change without changeVersion', { changeType: 'InsertOrUpdate', data: { id: 1 } }],
+		['an array with a number', [wi(1, 1), 7]],
+		['a string', 'text'],
+	])('answers 400 with a clear message and starts nothing for %s', async (_name, body) => {
+		await activate();
+		const response = await postSigned(body);
+		expect(response.status).toBe(400);
+		expect(String(response.data.message)).toMatch(/Expected a change/);
+		expect(n8n.executions).toHaveLength(0);
+	});
+
+	it('leaves bodies that are not JSON to n8n (422 before the node runs)', async () => {
+		await activate();
+		expect((await n8n.post('{not json', { 'x-protime-signature': sign(String(state().key), '{not json') })).status).toBe(422);
+		expect(n8n.executions).toHaveLength(0);
+	});
+});
+
+describe('verification failures: 401 and no execution', () => {
+	const raw = JSON.stringify(wi(9, 9));
+	const cases: Array<[string, () => Record<string, string>, string?]> = [
+		['a tampered body', () => ({ 'x-protime-signature': sign(String(state().key), raw.replace('"id":9', '"id":8')) })],
+		['the wrong key', () => ({ 'x-protime-signature': sign(randomBytes(32).toString('base64'), raw) })],
+		['no signature header (unsigned)', () => ({})],
+		['an oversized header', () => ({ 'x-protime-signature': `${'A'.repeat(600)},${sign(String(state().key), raw)}` })],
+	];
+	it.each(cases)('rejects %s', async (_name, headers) => {
+		await activate();
+		const response = await n8n.post(raw, headers());
+		expect(response.status).toBe(401);
+		expect(n8n.executions).toHaveLength(0);
+		expect(bed.logs.some((l) => l.level === 'warn' && l.message.includes('401'))).toBe(true);
+	});
+
+	it('rejects a delivery whose raw body is missing', async () => {
+		await activate();
+		const ctx = bed.webhookFunctions({ ...hookInput(), mode: 'webhook', request: { body: wi(9, 9), headers: { 'x-protime-signature': sign(String(state().key), raw) } } });
+		const request = ctx.getRequestObject() as unknown as { rawBody?: Buffer };
+		delete request.rawBody;
+		const result = await trigger.webhook.call(ctx as IWebhookFunctions);
+		expect(result).toEqual({ noWebhookResponse: true });
+		expect(ctx.response.statusCode).toBe(401);
+	});
+
+	it('rejects everything while no key is stored (fail closed)', async () => {
+		const response = await n8n.post(raw, { 'x-protime-signature': sign('anything', raw) });
+		expect(response.status).toBe(401);
+	});
+});
+
+describe('renewal through the maintenance ping', () => {
+	it('registers one cron tick at the chosen interval, spread by a stable second', async () => {
+		params.options = { checkInterval: 5 };
+		const { ctx } = await activate();
+		const controls = ctx as unknown as { crons: Array<{ cron: { expression: string } }> };
+		expect(controls.crons).toHaveLength(1);
+		expect(controls.crons[0].cron.expression).toMatch(/^\d{1,2} \*\/5 \* \* \* \*$/);
+		expect(cronFor(60, 'x')).toMatch(/^\d{1,2} \d{1,2} \* \* \* \*$/);
+	});
+
+	it('does nothing to a healthy subscription', async () => {
+		const { ctx } = await activate();
+		const id = state().webhookId;
+		await (ctx as unknown as { tick(): Promise<void> }).tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none' } });
+		expect(state().webhookId).toBe(id);
+		expect(n8n.executions).toHaveLength(0);
+	});
+
+	it('renews near expiry: new subscription first, old one deleted, new key saved, previous key accepted for a grace period', async () => {
+		sim.assumptions.webhookValiditySeconds = 120;
+		const { ctx } = await activate();
+		const old = { id: String(state().webhookId), key: String(state().key) };
+		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		await (ctx as unknown as { tick(): Promise<void> }).tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renewed' } });
+		const now = state();
+		expect(now.webhookId).not.toBe(old.id);
+		expect(liveAt().map((w) => w.id)).toEqual([now.webhookId]);
+		expect(n8n.executions).toHaveLength(0); // a planned renewal is not a lapse
+		// The new key verifies real deliveries of the new subscription...
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: String(now.webhookId) });
+		expect(n8n.executions).toHaveLength(1);
+		// ...and an in-flight delivery signed with the previous key still verifies.
+		expect((await postSigned(wi(77, 77), old.key)).status).toBe(200);
+		expect(n8n.executions).toHaveLength(2);
+	});
+
+	it('renews ahead of validUntil when a delivery arrives', async () => {
+		sim.assumptions.webhookValiditySeconds = 120;
+		await activate();
+		const oldId = String(state().webhookId);
+		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: oldId });
+		expect(state().webhookId).not.toBe(oldId);
+		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+		expect(n8n.executions).toHaveLength(1);
+	});
+
+	it('after a lapse creates a new subscription and emits a ResyncRequired item', async () => {
+		const { ctx } = await activate();
+		const oldId = String(state().webhookId);
+		sim.disableWebhook(oldId);
+		await (ctx as unknown as { tick(): Promise<void> }).tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recreated' } });
+		expect(flat()).toEqual([
+			expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', previousWebhookId: oldId, webhookId: state().webhookId }),
+		]);
+		expect(String(flat()[0].message)).toContain('Get Many');
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('resync'))).toBe(true);
+		expect(liveAt().filter((w) => w.status === 'Enabled')).toHaveLength(1);
+	});
+
+	it('emits the resync notice recorded by an activation hook with the next request', async () => {
+		await activate();
+		sim.expireWebhook(String(state().webhookId));
+		expect(await runHook('checkExists', { activationMode: 'init' })).toBe(false);
+		await runHook('create');
+		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
+		await (ctx as unknown as { tick(): Promise<void> }).tick();
+		expect(flat().map((j) => j.changeType)).toEqual(['ResyncRequired']);
+		expect(state().pendingResync).toBeUndefined();
+	});
+
+	it('refuses forged, replayed and stale pings with 401', async () => {
+		await activate();
+		const secret = String(state().renewalSecret);
+		const forged = signMaintenancePing(randomBytes(32).toString('hex'));
+		expect((await n8n.post(forged.body, { [MAINTENANCE_HEADER]: forged.header })).status).toBe(401);
+		const good = signMaintenancePing(secret);
+		expect((await n8n.post(good.body, { [MAINTENANCE_HEADER]: good.header })).status).toBe(200);
+		expect((await n8n.post(good.body, { [MAINTENANCE_HEADER]: good.header })).status).toBe(401);
+		const old = signMaintenancePing(secret, Date.now() - 10 * 60_000);
+		expect((await n8n.post(old.body, { [MAINTENANCE_HEADER]: old.header })).status).toBe(401);
+		const altered = signMaintenancePing(secret);
+		expect((await n8n.post(altered.body.replace('1', '2'), { [MAINTENANCE_HEADER]: altered.header })).status).toBe(401);
+	});
+
+	it('logs clearly when the ping cannot reach n8n, and when the check fails at Protime', async () => {
+		const { ctx } = await activate();
+		const tick = (ctx as unknown as { tick(): Promise<void> }).tick;
+		sim.injectFault({ status: 500, path: /\/webhooks\//, times: 10 });
+		await tick();
+		expect(n8n.answers.at(-1)?.status).toBe(502);
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('answered 502'))).toBe(true);
+		sim.clearFaults();
+		editState({ destinationUrl: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
+		const second = await bed.runTrigger(trigger.trigger, hookInput());
+		await (second.ctx as unknown as { tick(): Promise<void> }).tick();
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('WEBHOOK_URL'))).toBe(true);
+	});
+
+	it('warns and registers no clock when nothing is stored', async () => {
+		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
+		expect((ctx as unknown as { crons: unknown[] }).crons).toHaveLength(0);
+		expect(bed.logs.some((l) => l.level === 'warn')).toBe(true);
+	});
+});
+
+describe('test listens (manual mode)', () => {
+	it('emits, from trigger(), the items webhook() produced for the test delivery', async () => {
+		await runHook('create', { test: true });
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: String(state(true).webhookId) });
+		expect(n8n.executions[0].mode).toBe('manual');
+		const manual = bed.triggerFunctions({ ...hookInput({ test: true }), mode: 'manual' });
+		const response = await trigger.trigger.call(manual);
+		await response.manualTriggerFunction!();
+		const emitted = (manual as unknown as { emitted: INodeExecutionData[][][] }).emitted;
+		expect(emitted[0][0][0].json).toMatchObject({ changeType: 'InsertOrUpdate', collectionName: 'work-interruptions' });
+		await response.manualTriggerFunction!();
+		expect(emitted[1][0][0].json.changeType).toBe('TestDeliveryUnavailable');
+	});
+
+	it('keeps the hand-off bounded', () => {
+		for (let i = 0; i < 50; i++) putTestItems(handoffKey('w', `n${i}`), [[{ json: { i } }]]);
+		expect(handoffKey('w', 'n')).not.toBe(handoffKey('w2', 'n'));
+	});
+});
