@@ -1,4 +1,6 @@
 /** Protime node, collection resources (Get, Get Many), against the simulator. */
+import { getMany } from '../../nodes/Protime/actions/record/getMany';
+import { recordResource } from '../../nodes/Protime/resources';
 import { ActionHarness, jsonOf } from './action-helpers';
 
 let h: ActionHarness;
@@ -71,6 +73,17 @@ describe('Get Many paging', () => {
 		expect(h.apiRequests()).toHaveLength(1);
 	});
 
+	it('streams: each page is turned into items before the next page is requested', async () => {
+		const ctx = h.testbed.executeFunctions({ parameters: interruptions() });
+		const requestsAtEmit: number[] = [];
+		await getMany.call(ctx, 0, recordResource('workInterruption')!, () => {
+			requestsAtEmit.push(h.sim.stats.apiRequests);
+		});
+		expect(requestsAtEmit).toHaveLength(250);
+		// Record k (0-based) is emitted while only its own page, number floor(k / 20) + 1, has been fetched.
+		expect(requestsAtEmit.every((requests, k) => requests === Math.floor(k / 20) + 1)).toBe(true);
+	});
+
 	it('runs once per input item, each with its own filter and pairedItem', async () => {
 		const items = await h.run(interruptions({ filters: (i: number) => ({ person: String(PEOPLE[i]) }) }), {
 			items: [{ json: {} }, { json: {} }],
@@ -113,6 +126,7 @@ describe('Get Many filters', () => {
 		['a missing date range', { startDate: '', endDate: '' }, /^Start Date and End Date are required to list work interruptions$/],
 		['a range over one year', { startDate: '2025-01-01', endDate: '2026-01-31' }, /spans 395 days; Protime accepts at most 366/],
 		['an end before the start', { startDate: '2026-02-01', endDate: '2026-01-01' }, /is before/],
+		['a limit below 1', { returnAll: false, limit: 0 }, /Limit must be a whole number of at least 1/],
 		['bad person ids', { filters: { person: '1001, abc' } }, /Person IDs contains 'abc'/],
 		['a raw filter with &', { filters: { rawFilter: "person eq 1&date ge '2020-01-01'" } }, /contains '&'/],
 		['a raw filter with a newline', { filters: { rawFilter: 'person eq 1\nx' } }, /a line break/],

@@ -6,14 +6,14 @@ import { protimePages } from '../../../shared/transport';
 import { readFilterValues } from '../../descriptions/filterFields';
 import type { RecordResource } from '../../resources';
 import { problemError } from '../errors';
+import { readLimit } from '../paging';
 import { externalReferencesQuery, readReferenceSpecs } from '../externalReferences';
 import type { Emit } from '../types';
 import { recordShaper } from './shape';
 
 export async function getMany(this: IExecuteFunctions, i: number, r: RecordResource, emit: Emit): Promise<void> {
 	const name = r.collection.name;
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? Infinity : (this.getNodeParameter('limit', i, 50) as number);
+	const limit = readLimit.call(this, i);
 
 	// Everything is validated before the first request, so a bad range costs no API call.
 	const { values, raw } = readFilterValues.call(this, i, r);

@@ -1,12 +1,12 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { listWebhooks } from '../../../shared/webhooksApi';
+import { readLimit } from '../paging';
 import type { Emit } from '../types';
 import { webhookJson } from './output';
 
 export async function getMany(this: IExecuteFunctions, i: number, emit: Emit): Promise<void> {
-	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
-	const limit = returnAll ? Infinity : (this.getNodeParameter('limit', i, 50) as number);
+	const limit = readLimit.call(this, i);
 	const filters = this.getNodeParameter('filters', i, {}) as { status?: string; collection?: string };
 	const webhooks = await listWebhooks.call(this, {
 		status: filters.status || undefined,
