@@ -22,6 +22,11 @@ export interface SignatureAssumptions {
 	 * (`utf8`, default: what most webhook senders do with a shared secret), or the 32 bytes it base64-encodes.
 	 */
 	keyEncoding: 'utf8' | 'base64';
+	/**
+	 * §7.1 replay protection: when set (e.g. `X-Protime-Timestamp`), that header carries Unix seconds and the
+	 * HMAC covers `<timestamp>.<body>` instead of the body alone. Default '' (no timestamp; none is documented).
+	 */
+	timestampHeader: string;
 }
 
 /** How a webhook's delivery POST body is shaped. */
@@ -57,7 +62,10 @@ export interface SimulatorAssumptions {
 	 * path prefix has no issuer for it, so the likeliest answer is a plain 404 with an empty body (default).
 	 */
 	unknownTenant: UnknownTenantAnswer;
-	/** §7.13 a missing `User-Agent` on an API call: 400 standard error body (§8). False disables the check. */
+	/**
+	 * §7.13 a missing `User-Agent` on an API call: 400 standard error body (§8), checked before the token
+	 * (a gateway-level rule). False disables the check.
+	 */
 	requireUserAgent: boolean;
 	/** §7.9 valid token without the needed scope: 403 (general Responses page, §8) or 401 (per-collection pages). */
 	missingScopeStatus: 401 | 403;
@@ -73,8 +81,13 @@ export interface SimulatorAssumptions {
 	webhookValiditySeconds: number;
 	/** §2.1 `validUntil` is ISO 8601 with an offset; the doc example uses +02:00 (Brussels summer time). */
 	utcOffsetMinutes: number;
-	/** §7.11 accept `http:` destination URLs (the docs require HTTPS). Default false; tests and e2e turn it on. */
+	/**
+	 * §7.11 accept `http:` destination URLs (the docs require HTTPS). Default false; tests and e2e turn it on.
+	 * Non-public hosts are accepted and there is no validation handshake.
+	 */
 	allowHttpDestinations: boolean;
+	/** §7.10 several webhooks for the same collection and destination: `allow` (default) or `reject` with 400. */
+	duplicateWebhooks: 'allow' | 'reject';
 	/** §7.8 shape of the webhook's `externalReferences`: `map` = `{"people":["@employee-number"]}` (default), `list` = `[{"collection","reference"}]`. */
 	webhookExternalReferencesShape: 'map' | 'list';
 	/** §7.7 DELETE success status: 204 (default) or 200 with an empty body. */
@@ -85,7 +98,11 @@ export interface SimulatorAssumptions {
 	getDeletedWebhook: 'notFound' | 'disabled';
 	/** §7.7 a repeated DELETE: 404 (default) or the normal success status again. */
 	repeatDeleteStatus: 404 | 'success';
-	/** §7.6 last path segment of the debugging endpoint `GET /webhooks/{id}/<segment>`. Default `events` (§8). */
+	/**
+	 * §7.6 last path segment of the debugging endpoint `GET /webhooks/{id}/<segment>`. Default `events` (§8).
+	 * It answers `{value:[{eventId, changeVersion, attemptedAt, statusCode, success}]}`, one row per event per
+	 * attempt, `statusCode` 0 when no answer came (refused, timeout); retention: the simulator's lifetime.
+	 */
 	debugEventsPath: string;
 
 	// ---- Delivery (§3) ----
@@ -97,7 +114,10 @@ export interface SimulatorAssumptions {
 	maxBatchSize: number;
 	/** §7.4 a delivery that takes longer than this counts as failed. Default 10 s (§8). */
 	deliveryTimeoutMs: number;
-	/** §7.4 waits before each retry of a failed delivery; after the last one the webhook becomes Disabled. */
+	/**
+	 * §7.4 waits before each retry of a failed delivery (any non-2xx answer, no answer, or a timeout; 410 is
+	 * not special); after the last retry fails the webhook becomes Disabled and its queued changes are lost.
+	 */
 	retryScheduleMs: number[];
 	/** §7.5 the `User-Agent` Protime sends with deliveries. */
 	deliveryUserAgent: string;
@@ -126,6 +146,25 @@ export interface SimulatorAssumptions {
 	namedListsMatchAll: boolean;
 }
 
+/*
+ * Fixed choices (not switchable, named here so every assumption is in one place):
+ * - §7.12 the webhook list is not paged (`{value:[…]}` only); list filters allow only `eq` joined by `and`.
+ * - §7.12 a continuation token is bound to the filter and references of its first page; another query → 409.
+ *   The page's records are the ones matching when the first page was asked (records deleted since are skipped).
+ * - §7.5 deliveries carry no webhook id, event id or timestamp in body or headers (none is documented);
+ *   `Content-Type: application/json`; one change per POST by default.
+ * - §7.4 deliveries of one webhook are strictly ordered and never concurrent; different webhooks run in parallel.
+ * - §7.2 the 201 body echoes `id`, `status`, `destinationUrl`, `collectionName`, `externalReferences`.
+ * - §7.13 401 answers carry Protime's standard error body and `WWW-Authenticate: Bearer`.
+ * - §7.13 the token endpoint accepts a request without `scope` (grants every allowed scope); under `drop`,
+ *   a request whose scopes are all disallowed is still `invalid_scope`. Errors carry no `error_description`.
+ * - §4.1 an object without a value for a requested reference simply lacks that key (and `externalReferences`
+ *   is left out when no value exists); `@counter-code`, `@shift-code`, `@absence-code` are the record's `code`.
+ * - §3.3 changeVersion counts up from `0000090200004BD00001` (the prefix of the doc examples), one counter per tenant.
+ * - §7.14 translation keys are the catalogue samples' two-letter language codes (`nl`, `fr`).
+ * - §5.5 `date` filters compare with the collection's date field (`from` for assignments and contracts).
+ */
+
 /** Defaults: protime-api.md §8 where it gives one, else the choice named above. */
 export function defaultAssumptions(): SimulatorAssumptions {
 	return {
@@ -143,6 +182,7 @@ export function defaultAssumptions(): SimulatorAssumptions {
 		webhookValiditySeconds: 7 * 24 * 3600,
 		utcOffsetMinutes: 120,
 		allowHttpDestinations: false,
+		duplicateWebhooks: 'allow',
 		webhookExternalReferencesShape: 'map',
 		deleteStatus: 204,
 		listDeletedWebhooks: false,
@@ -156,6 +196,7 @@ export function defaultAssumptions(): SimulatorAssumptions {
 			encoding: 'base64',
 			prefix: '',
 			keyEncoding: 'utf8',
+			timestampHeader: '',
 		},
 		envelope: 'single',
 		maxBatchSize: 10,

@@ -43,6 +43,7 @@ describe('delivery', () => {
 		const { body, headers } = receiver.received[0];
 		const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(body).digest('base64');
 		expect(headers['x-protime-signature']).toBe(expected);
+		expect(headers['x-protime-timestamp']).toBeUndefined();
 	});
 
 	it('delivery: signature header, hash, encoding, prefix and key handling are configurable', async () => {
@@ -60,6 +61,18 @@ describe('delivery', () => {
 		const expected = createHmac('sha512', Buffer.from(key, 'base64')).update(body).digest('hex');
 		expect(headers['x-signature']).toBe(`sha512=${expected}`);
 		expect(headers['x-protime-signature']).toBeUndefined();
+	});
+
+	it('delivery: an optional timestamp header is signed as <timestamp>.<body> (off by default)', async () => {
+		sim.assumptions.signature.timestampHeader = 'X-Protime-Timestamp';
+		const { key } = await subscribe();
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1);
+		const { body, headers } = receiver.received[0];
+		const ts = headers['x-protime-timestamp'] as string;
+		expect(ts).toMatch(/^\d{10}$/);
+		const expected = createHmac('sha256', key).update(`${ts}.`).update(body).digest('base64');
+		expect(headers['x-protime-signature']).toBe(expected);
 	});
 
 	it('delivery: the array and value envelopes batch queued events', async () => {

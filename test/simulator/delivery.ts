@@ -9,7 +9,7 @@ import { sleep } from 'n8n-workflow';
 
 import type { ChangeType } from '../../nodes/shared/types';
 import type { SignatureAssumptions } from './assumptions';
-import { isoWithOffset, type SimContext } from './context';
+import type { SimContext } from './context';
 import type { SimWebhook, WebhookRegistry } from './webhooks';
 
 export interface ChangeItem {
@@ -40,10 +40,15 @@ export interface DeliveryAttempt {
 	headers: Record<string, string>;
 }
 
-/** `prefix + encode(HMAC(key, body))` with the configured hash, encoding and key handling. */
-export function signBody(key: string, body: Buffer | string, sig: SignatureAssumptions): string {
+/**
+ * `prefix + encode(HMAC(key, body))` with the configured hash, encoding and key handling; with a timestamp
+ * (only when `timestampHeader` is configured) the signed bytes are `<timestamp>.<body>`.
+ */
+export function signBody(key: string, body: Buffer | string, sig: SignatureAssumptions, timestamp?: string): string {
 	const keyBytes = sig.keyEncoding === 'base64' ? Buffer.from(key, 'base64') : Buffer.from(key, 'utf8');
-	return sig.prefix + createHmac(sig.algorithm, keyBytes).update(body).digest(sig.encoding);
+	const hmac = createHmac(sig.algorithm, keyBytes);
+	if (timestamp !== undefined) hmac.update(`${timestamp}.`);
+	return sig.prefix + hmac.update(body).digest(sig.encoding);
 }
 
 export class Deliverer {
@@ -128,12 +133,14 @@ export class Deliverer {
 
 	private async post(webhook: SimWebhook, batch: QueuedEvent[], body: Buffer, attempt: number): Promise<boolean> {
 		const a = this.ctx.assumptions;
+		const started = this.ctx.clock.now();
+		const timestamp = a.signature.timestampHeader ? String(Math.floor(started / 1000)) : undefined;
 		const headers: Record<string, string> = {
 			'Content-Type': 'application/json',
 			'User-Agent': a.deliveryUserAgent,
-			[a.signature.header]: signBody(webhook.key, body, a.signature),
+			[a.signature.header]: signBody(webhook.key, body, a.signature, timestamp),
 		};
-		const started = this.ctx.clock.now();
+		if (timestamp !== undefined) headers[a.signature.timestampHeader] = timestamp;
 		const startedReal = Date.now();
 		let statusCode = 0;
 		let error: string | undefined;
@@ -158,7 +165,7 @@ export class Deliverer {
 			webhookId: webhook.id,
 			events: batch.map((e) => ({ eventId: e.eventId, changeVersion: String(e.item.data.changeVersion) })),
 			attempt,
-			attemptedAt: isoWithOffset(started, 0).replace('+00:00', 'Z'),
+			attemptedAt: new Date(started).toISOString(),
 			attemptedAtMs: started,
 			statusCode,
 			success,

@@ -90,6 +90,14 @@ describe('create webhook', () => {
 		expect(noneOnGroups.status).toBe(400);
 	});
 
+	it('create webhook: duplicates for one collection and destination are allowed (reject configurable)', async () => {
+		expect((await create()).status).toBe(201);
+		expect((await create()).status).toBe(201);
+		sim.assumptions.duplicateWebhooks = 'reject';
+		expect((await create()).status).toBe(400);
+		expect((await create('clockings')).status).toBe(201);
+	});
+
 	it('create webhook: the resource externalReferences shape is configurable (map or list)', async () => {
 		sim.assumptions.webhookExternalReferencesShape = 'list';
 		const res = await create('work-interruptions', '?externalReferences=(people,@employee-number)');

@@ -159,6 +159,12 @@ export function webhookRoutes(ctx: SimContext, registry: WebhookRegistry, delive
 		if ('reasons' in parsed) reasons.push(...parsed.reasons);
 		else if (isCollectionName(collectionName)) reasons.push(...validateExternalReferences(collectionName, parsed.specs, true));
 		if (reasons.length > 0 || !isCollectionName(collectionName) || 'reasons' in parsed) return sendBadRequest(res, reasons);
+		const duplicate = registry
+			.all()
+			.some((w) => !w.deleted && w.status === 'Enabled' && w.collectionName === collectionName && w.destinationUrl === body.destinationUrl);
+		if (duplicate && a().duplicateWebhooks === 'reject') {
+			return sendBadRequest(res, [`A webhook for '${collectionName}' and this destinationUrl already exists`]);
+		}
 
 		if (a().webhookCreateRequiresCollectionScope && !checkScope(ctx, res, getCollection(collectionName).readScope)) return;
 
