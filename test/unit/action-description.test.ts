@@ -1,5 +1,5 @@
 /** The Protime node's description: generated from the catalogue, and following n8n's UI conventions. */
-import type { IDataObject, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import { NodeHelpers, type IDataObject, type INodeParameters, type INodeProperties, type INodePropertyOptions } from 'n8n-workflow';
 
 import { Protime } from '../../nodes/Protime/Protime.node';
 import { RECORD_RESOURCES } from '../../nodes/Protime/resources';
@@ -101,5 +101,39 @@ describe('getReferenceOptions', () => {
 			'counter-groups|',
 		]);
 		expect(await load({ resource: 'webhook', collection: '={{ $json.x }}' })).toEqual([]);
+	});
+});
+
+describe('as n8n resolves the parameters', () => {
+	const resolve = (values: IDataObject) =>
+		NodeHelpers.getNodeParameters(props, values as INodeParameters, true, false, { typeVersion: 1 }, description)!;
+
+	it('keeps same-named parameters apart by resource (filters, options, operation)', () => {
+		const wi = resolve({ resource: 'workInterruption', operation: 'getAll' });
+		expect(wi).toMatchObject({ returnAll: false, limit: 50, startDate: '', endDate: '', filters: {}, simplify: true });
+		const cd = resolve({ resource: 'counterDefinition', operation: 'getAll', filters: { enabled: false } });
+		expect(cd).not.toHaveProperty('startDate');
+		expect(cd.filters).toEqual({ enabled: false });
+		const create = resolve({ resource: 'webhook', operation: 'create' });
+		expect(create).toMatchObject({ collection: 'clockings', destinationUrl: '', options: {} });
+		expect(create).not.toHaveProperty('simplify');
+	});
+
+	it('shows ID or reference fields on Get by the look-up mode', () => {
+		expect(resolve({ resource: 'workInterruption', operation: 'get' })).toHaveProperty('recordId', '');
+		expect(resolve({ resource: 'workInterruption', operation: 'get' })).not.toHaveProperty('lookUpBy');
+		const byRef = resolve({ resource: 'counterDefinition', operation: 'get', lookUpBy: 'externalReference' });
+		expect(byRef).toMatchObject({ referenceName: '', referenceValue: '' });
+		expect(byRef).not.toHaveProperty('recordId');
+	});
+
+	it('reports the missing required fields as issues', () => {
+		const parameters = resolve({ resource: 'workInterruption', operation: 'getAll' });
+		const issues = NodeHelpers.getNodeParametersIssues(
+			props,
+			{ id: '1', name: 'Protime', type: 'n8n-nodes-protime.protime', typeVersion: 1, position: [0, 0], parameters },
+			description,
+		);
+		expect(Object.keys(issues?.parameters ?? {}).sort()).toEqual(['endDate', 'startDate']);
 	});
 });
