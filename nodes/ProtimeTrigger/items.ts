@@ -3,10 +3,33 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { Change } from '../shared/changes';
 import { simplifyRecord } from '../shared/simplify';
+import type { BaseRecord, ChangeType, CollectionName, CollectionRecords } from '../shared/types';
 import type { TriggerSettings } from './settings';
 import type { PendingResync, SubscriptionState } from './state';
 
 export const RESYNC_CHANGE_TYPE = 'ResyncRequired';
+
+/** The JSON of an emitted change item (`data` is the raw record, or its simplified form with Simplify). */
+export interface ProtimeTriggerChange<C extends CollectionName = CollectionName> {
+	changeType: ChangeType;
+	collectionName: C;
+	id: number | string;
+	changeVersion: string;
+	data: CollectionRecords[C] | Pick<BaseRecord, 'changeVersion' | 'id'> | IDataObject;
+	_subscription?: { webhookId: string | null; validUntil: string | null };
+}
+
+/** The JSON of the item emitted after a lapse. */
+export interface ProtimeTriggerResync {
+	changeType: typeof RESYNC_CHANGE_TYPE;
+	collectionName: CollectionName;
+	reason: string;
+	detectedAt: string;
+	previousWebhookId: string | null;
+	webhookId: string | null;
+	validUntil: string | null;
+	message: string;
+}
 
 function subscriptionInfo(state: SubscriptionState): IDataObject {
 	return { webhookId: state.webhookId ?? null, validUntil: state.validUntil ?? null };

@@ -80,7 +80,8 @@ export async function deleteOthersAtUrl(this: SubscriptionContext, url: string, 
 		return [message];
 	}
 	for (const hook of all) {
-		if (hook.destinationUrl !== url || hook.id === keepId) continue;
+		// Disabled ones deliver nothing; skipping them keeps this bounded if Protime lists deleted webhooks.
+		if (hook.destinationUrl !== url || hook.id === keepId || hook.status === 'Disabled') continue;
 		const failure = await deleteQuietly.call(this, hook.id, why);
 		if (failure) failures.push(failure);
 	}

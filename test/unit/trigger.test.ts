@@ -10,8 +10,10 @@ import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-wor
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import { cronFor } from '../../nodes/ProtimeTrigger/clock';
+import { destinationProblem } from '../../nodes/ProtimeTrigger/destination';
+import { acceptedKeys, effectiveMargin } from '../../nodes/ProtimeTrigger/state';
 import { MAINTENANCE_HEADER, signMaintenancePing } from '../../nodes/ProtimeTrigger/maintenance';
-import { handoffKey, putTestItems } from '../../nodes/ProtimeTrigger/testHandoff';
+import { handoffKey, putTestItems, takeTestItems } from '../../nodes/ProtimeTrigger/testHandoff';
 import { createWebhook, deleteWebhook } from '../../nodes/shared/webhooksApi';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed } from '../support/context';
@@ -606,6 +608,29 @@ describe('test listens (manual mode)', () => {
 
 	it('keeps the hand-off bounded', () => {
 		for (let i = 0; i < 50; i++) putTestItems(handoffKey('w', `n${i}`), [[{ json: { i } }]]);
-		expect(handoffKey('w', 'n')).not.toBe(handoffKey('w2', 'n'));
+		expect(takeTestItems(handoffKey('w', 'n0'))).toBeUndefined();
+		expect(takeTestItems(handoffKey('w', 'n49'))).toEqual([[{ json: { i: 49 } }]]);
+		expect(takeTestItems(handoffKey('w', 'n49'))).toBeUndefined();
+	});
+});
+
+describe('pure helpers', () => {
+	it('refuses destinations Protime cannot reach', () => {
+		expect(destinationProblem('https://n8n.example.com/webhook/x/webhook', false)).toBeUndefined();
+		for (const url of ['http://n8n.example.com/w', 'https://127.0.0.1/w', 'https://10.1.2.3/w', 'https://192.168.1.4/w', 'https://box.local/w', 'https://[::1]/w']) {
+			expect(destinationProblem(url, false)).toMatch(/WEBHOOK_URL/);
+		}
+		expect(destinationProblem('http://127.0.0.1:5678/w', true)).toBeUndefined();
+		expect(destinationProblem(undefined, true)).toMatch(/WEBHOOK_URL/);
+		expect(destinationProblem('not a url', true)).toMatch(/not an absolute URL/);
+	});
+
+	it('caps the renewal margin at half the validity and ages previous keys out', () => {
+		const createdAt = Date.parse('2026-03-01T00:00:00Z');
+		const s = { createdAt, validUntil: '2026-03-01T00:10:00Z', key: 'new', previousKeys: [{ key: 'old', until: createdAt + 1000 }] };
+		expect(effectiveMargin(s, 60 * 60_000)).toBe(5 * 60_000);
+		expect(effectiveMargin({}, 60_000)).toBe(60_000);
+		expect(acceptedKeys(s, createdAt)).toEqual(['new', 'old']);
+		expect(acceptedKeys(s, createdAt + 2000)).toEqual(['new']);
 	});
 });
