@@ -258,17 +258,27 @@ export class N8nClient {
 		return r.executionId;
 	}
 
-	/** Executions of a workflow (summaries, newest first). */
+	/** Executions of a workflow (summaries, newest first), all pages. */
 	async executions(workflowId) {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const r = await this.get(`/rest/executions?filter=${filter}&limit=250`);
-		return r.results ?? r;
+		const all = [];
+		let lastId;
+		for (;;) {
+			const r = await this.get(`/rest/executions?filter=${filter}&limit=100${lastId ? `&lastId=${lastId}` : ''}`);
+			const page = r.results ?? r;
+			all.push(...page);
+			if (page.length < 100) return all;
+			lastId = page[page.length - 1].id;
+		}
 	}
 
-	/** One execution with decoded run data. */
+	/** One execution with decoded run data (finished ones are cached). */
 	async execution(id) {
+		this.cache ??= new Map();
+		if (this.cache.has(id)) return this.cache.get(id);
 		const e = await this.get(`/rest/executions/${id}`);
 		if (typeof e.data === 'string' && this.flatted) e.data = this.flatted.parse(e.data);
+		if (e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status)) this.cache.set(id, e);
 		return e;
 	}
 

@@ -87,17 +87,20 @@ export async function regular({ checks, runDir, install, want }) {
 		const creds = await client.credentialTypes();
 		assert(creds.some((c) => c.name === CREDENTIAL_TYPE), `credential type ${CREDENTIAL_TYPE} not listed`);
 	});
+	credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
 	await checks.check('credential test succeeds against the simulator', async () => {
-		const r = await client.testCredential({ name: 'Protime (simulator)', type: CREDENTIAL_TYPE, data: sim.credentialData() });
+		const r = await client.testCredential({ id: credential.id, name: credential.name, type: CREDENTIAL_TYPE, data: sim.credentialData() });
 		assertEqual(r?.status, 'OK', `credential test result ${JSON.stringify(r)}`);
 	});
 	await checks.check('credential test with a wrong secret says the client ID or secret was rejected', async () => {
-		const r = await client.testCredential({ name: 'bad', type: CREDENTIAL_TYPE, data: sim.credentialData({ clientSecret: 'wrong-secret' }) });
+		const data = sim.credentialData({ clientSecret: 'wrong-secret-e2e' });
+		const bad = await client.createCredential('Protime (wrong secret)', CREDENTIAL_TYPE, data);
+		const r = await client.testCredential({ id: bad.id, name: bad.name, type: CREDENTIAL_TYPE, data });
 		assertEqual(r?.status, 'Error', `credential test result ${JSON.stringify(r)}`);
 		assert(/client ID or client secret/i.test(r.message), `message: ${r.message}`);
-		assert(!r.message.includes('wrong-secret'), 'the message must not echo the secret');
+		assert(!r.message.includes('wrong-secret-e2e'), 'the message must not echo the secret');
+		await client.delete(`/rest/credentials/${bad.id}`, { expect: null });
 	});
-	credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
 	const renewCredential = renewSim ? await client.createCredential('Protime (short validity)', CREDENTIAL_TYPE, renewSim.credentialData()) : undefined;
 
 	// ---- renewal (background): started first, checked at the end ----

@@ -151,7 +151,7 @@ export function asExample(wf) {
 		name: wf.name,
 		nodes: wf.nodes.map((n) => {
 			const copy = { ...n };
-			if (copy.credentials) copy.credentials = { [CREDENTIAL_TYPE]: { id: '', name: 'Protime API' } };
+			delete copy.credentials; // chosen by the user after import
 			return copy;
 		}),
 		connections: wf.connections,
