@@ -115,6 +115,11 @@ function tokenError(error: unknown, c: ProtimeCredentialData): UserError {
 			`Protime refused the requested scopes (invalid_scope${detail}): ${normaliseScopes(c.scopes)}. Remove from the Scopes field the scopes your API client was not granted, or ask Protime to grant them to client ID "${(c.clientId ?? '').trim()}".`,
 		);
 	}
+	if (status === 429) {
+		return new UserError(
+			'Protime is rate-limiting token requests (429). Wait a few minutes before running again; the credential reuses each token for its whole lifetime, so this usually means many credentials or workflows share one API client.',
+		);
+	}
 	if (oauthError === 'unsupported_grant_type') {
 		return new UserError(
 			`Protime does not allow the client-credentials grant for this client (unsupported_grant_type${detail}). Ask Protime for an API client that may use client credentials.`,
@@ -304,6 +309,7 @@ export class ProtimeApi implements ICredentialType {
 			},
 			body: form.toString(),
 			json: true,
+			timeout: 30_000,
 		};
 		let raw: unknown;
 		try {

@@ -58,6 +58,9 @@ export const RETRY_POLICY = {
 	maxRetryAfterMs: 120_000,
 };
 
+/** How long one Protime call may take before it is reported (not retried: a POST may have been applied). */
+export const REQUEST_LIMITS = { timeoutMs: 60_000 };
+
 const RETRYABLE = new Set([429, 503]);
 
 /** What a failed call looked like, read from n8n's wrapped error (its `cause` is the HTTP client error). */
@@ -177,6 +180,9 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 	const s = f.status;
 
 	if (s === undefined) {
+		if (f.networkCode === 'ECONNABORTED' || f.networkCode === 'ETIMEDOUT') {
+			return apiError(ctx, s, `Protime did not answer within ${REQUEST_LIMITS.timeoutMs / 1000} seconds`, `${call} timed out. Try again later; for large listings, narrow the filter.`);
+		}
 		if (f.networkCode) {
 			// The code goes into the description only: n8n replaces a message that contains one.
 			return apiError(ctx, s, `Could not reach Protime at ${ctx.origin}`, `Network error ${f.networkCode} on ${call}. Check the environment or base URL of the Protime credential and the network between n8n and Protime.`);
@@ -287,6 +293,7 @@ async function send<T>(fns: ProtimeFunctions, req: ProtimeRequest, continuation:
 		body: req.body,
 		json: true,
 		returnFullResponse: true,
+		timeout: REQUEST_LIMITS.timeoutMs,
 	};
 	for (let attempt = 1; ; attempt++) {
 		try {

@@ -601,7 +601,7 @@ export class ProtimeTestbed {
 		return { ...hook, save: () => statics.save() } as unknown as IHookFunctions & { save(): void };
 	}
 
-	/** Runs one webhook lifecycle method and saves static data afterwards (also when it throws, as n8n does not). */
+	/** Runs one webhook lifecycle method and saves static data when it returns (not when it throws, like n8n). */
 	async runHook<T>(method: (this: IHookFunctions) => Promise<T>, input: HookInput = {}): Promise<T> {
 		const ctx = this.hookFunctions(input);
 		const result = await method.call(ctx);

@@ -13,6 +13,7 @@ import {
 	protimeRequest,
 	protimeRequestFull,
 	retryDelayMs,
+	REQUEST_LIMITS,
 	RETRY_POLICY,
 	scopeFor,
 } from '../../nodes/shared/transport';
@@ -157,6 +158,20 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
 		expect(error.message).toBe(`Could not reach Protime at ${sim.origin}`);
 		expect(error.description).toMatch(/^Network error \w+/);
+	});
+
+	it('a call that takes too long is reported as a timeout, not retried', async () => {
+		const saved = REQUEST_LIMITS.timeoutMs;
+		REQUEST_LIMITS.timeoutMs = 300;
+		try {
+			await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
+			sim.injectDelay({ ms: 1000, path: '/webhooks', target: 'api' });
+			const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
+			expect(error.message).toBe('Protime did not answer within 0.3 seconds');
+			expect(error.description).toMatch(/timed out/);
+		} finally {
+			REQUEST_LIMITS.timeoutMs = saved;
+		}
 	});
 
 	it('refuses a path that would leave the API', async () => {
