@@ -19,7 +19,7 @@ export async function create(this: IExecuteFunctions, i: number, emit: Emit): Pr
 	const destinationUrl = String(this.getNodeParameter('destinationUrl', i, '')).trim();
 	const options = this.getNodeParameter('options', i, {}) as { includeKey?: boolean; allowN8nWebhookUrl?: boolean };
 
-	const credentials = (await this.getCredentials('protimeApi')) as ProtimeEnvironmentFields;
+	const credentials = (await this.getCredentials('protimeApi', i)) as ProtimeEnvironmentFields;
 	const problem = destinationProblem(destinationUrl, {
 		allowHttp: isCustomEnvironment(credentials),
 		allowN8nWebhookUrl: options.allowN8nWebhookUrl === true,
