@@ -6,11 +6,14 @@
  * format while staying fail-closed:
  * - The MAC is HMAC-SHA256 over the raw request body bytes exactly as received (never re-serialised JSON).
  * - The header name is unknown, so every request header is a candidate. A header value is tried whole and
- *   split on commas, semicolons and spaces; each part may carry a `sha256=` prefix (any case).
+ *   split on commas, semicolons and spaces; each part may carry a label such as `sha256=` or `v1=`.
  * - A candidate is hex (64 characters) or base64 (standard or URL-safe, padded or not) and must decode to
  *   exactly 32 bytes; anything else is ignored. Header values longer than {@link MAX_HEADER_LENGTH} are
  *   ignored unread, so an attacker cannot make us decode megabytes.
  * - The key is tried as given (UTF-8 bytes) and, when it is valid base64, as its decoded bytes.
+ * - Some senders sign `<timestamp>.<body>` for replay protection (Stripe, Zendesk). When a header whose name
+ *   contains `timestamp` holds Unix seconds or milliseconds (or a signature header has a `t=` part), that form
+ *   is tried too, and then only within {@link MAX_TIMESTAMP_AGE_MS} of now.
  * - Comparison uses `timingSafeEqual` on equal-length buffers. Any doubt (no key, no raw body, no
  *   candidate, an exception) means "not verified"; the function never throws.
  */
@@ -18,6 +21,8 @@ import { createHmac, timingSafeEqual } from 'crypto';
 
 /** Longest header value considered; a base64 or hex SHA-256 with a prefix is under 80 characters. */
 export const MAX_HEADER_LENGTH = 512;
+/** Largest clock difference accepted for a timestamped signature. */
+export const MAX_TIMESTAMP_AGE_MS = 5 * 60_000;
 const DIGEST_BYTES = 32;
 
 export type SignatureFailure = 'noKey' | 'noRawBody' | 'noCandidate' | 'mismatch' | 'error';
@@ -42,7 +47,8 @@ export function decodeBase64Strict(value: string): Buffer | undefined {
 
 /** A 32-byte digest written as hex or base64, or undefined. */
 function decodeDigest(text: string): Buffer | undefined {
-	const value = text.replace(/^sha256=/i, '');
+	// `sha256=…`, `v1=…`: a short label before the digest.
+	const value = text.replace(/^[A-Za-z][A-Za-z0-9_-]{0,15}=(?=.)/, '');
 	if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
 	const bytes = decodeBase64Strict(value);
 	return bytes?.length === DIGEST_BYTES ? bytes : undefined;
@@ -63,6 +69,21 @@ export function signatureCandidates(headers: HeaderMap): Array<{ header: string;
 		}
 	}
 	return found;
+}
+
+/** Timestamps a sender may have signed with the body: `*timestamp*` headers and `t=` parts, within the window. */
+export function signedTimestamps(headers: HeaderMap, now = Date.now()): string[] {
+	const found = new Set<string>();
+	for (const [name, raw] of Object.entries(headers)) {
+		const value = Array.isArray(raw) ? raw[0] : raw;
+		if (typeof value !== 'string' || value.length > MAX_HEADER_LENGTH) continue;
+		if (/timestamp/i.test(name) && /^\d{9,13}$/.test(value.trim())) found.add(value.trim());
+		for (const match of value.matchAll(/(?:^|[,;\s])t=(\d{9,13})(?=$|[,;\s])/g)) found.add(match[1]);
+	}
+	return [...found].filter((t) => {
+		const ms = t.length > 11 ? Number(t) : Number(t) * 1000;
+		return Math.abs(now - ms) <= MAX_TIMESTAMP_AGE_MS;
+	});
 }
 
 /** The key forms to try: the UTF-8 bytes of the key and, when the key is base64, its decoded bytes. */
@@ -97,12 +118,15 @@ export function verifySignature(
 		if (!Buffer.isBuffer(rawBody)) return { valid: false, reason: 'noRawBody' };
 		const candidates = signatureCandidates(headers);
 		if (candidates.length === 0) return { valid: false, reason: 'noCandidate' };
+		const signedBytes = [rawBody, ...signedTimestamps(headers).map((t) => Buffer.concat([Buffer.from(`${t}.`), rawBody]))];
 		for (let keyIndex = 0; keyIndex < usableKeys.length; keyIndex++) {
 			for (const form of keyForms(usableKeys[keyIndex])) {
-				const expected = hmacSha256(form, rawBody);
-				for (const candidate of candidates) {
-					if (safeEqual(expected, candidate.digest)) {
-						return { valid: true, header: candidate.header, keyIndex };
+				for (const bytes of signedBytes) {
+					const expected = hmacSha256(form, bytes);
+					for (const candidate of candidates) {
+						if (safeEqual(expected, candidate.digest)) {
+							return { valid: true, header: candidate.header, keyIndex };
+						}
 					}
 				}
 			}

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'crypto';
 
 import {
 	MAX_HEADER_LENGTH,
+	MAX_TIMESTAMP_AGE_MS,
 	decodeBase64Strict,
 	describeSignatureFailure,
 	verifySignature,
@@ -27,6 +28,23 @@ describe('verifySignature', () => {
 	it.each(variants)('accepts %s', (_name, sign) => {
 		const result = verifySignature(body, { 'x-anything': sign(), 'content-type': 'application/json' }, [base64Key]);
 		expect(result).toEqual({ valid: true, header: 'x-anything', keyIndex: 0 });
+	});
+
+	it('accepts a signature over "<timestamp>.<body>" with a fresh timestamp header or t= part', () => {
+		const seconds = String(Math.floor(Date.now() / 1000));
+		const signed = mac(base64Key, Buffer.concat([Buffer.from(`${seconds}.`), body])).toString('base64');
+		expect(verifySignature(body, { 'x-protime-signature': signed, 'x-protime-timestamp': seconds }, [base64Key]).valid).toBe(true);
+		const hex = mac(base64Key, Buffer.concat([Buffer.from(`${seconds}.`), body])).toString('hex');
+		expect(verifySignature(body, { 'x-sig': `t=${seconds},v1=${hex}` }, [base64Key]).valid).toBe(true);
+	});
+
+	it('rejects a timestamped signature outside the replay window', () => {
+		const stale = String(Math.floor((Date.now() - MAX_TIMESTAMP_AGE_MS - 60_000) / 1000));
+		const signed = mac(base64Key, Buffer.concat([Buffer.from(`${stale}.`), body])).toString('base64');
+		expect(verifySignature(body, { 'x-protime-signature': signed, 'x-protime-timestamp': stale }, [base64Key])).toEqual({
+			valid: false,
+			reason: 'mismatch',
+		});
 	});
 
 	it('accepts a non-base64 key used as UTF-8 text', () => {

@@ -132,7 +132,7 @@ beforeEach(() => {
 	n8n.executions.length = 0;
 	n8n.answers.length = 0;
 	sim.clearFaults();
-	sim.assumptions.signature = { header: 'X-Protime-Signature', algorithm: 'sha256', encoding: 'base64', prefix: '', keyEncoding: 'utf8' };
+	sim.assumptions.signature = { header: 'X-Protime-Signature', algorithm: 'sha256', encoding: 'base64', prefix: '', keyEncoding: 'utf8', timestampHeader: '' };
 	sim.assumptions.envelope = 'single';
 	sim.assumptions.webhookKeyProperty = 'key';
 	sim.assumptions.webhookValiditySeconds = 7 * 24 * 3600;
@@ -348,6 +348,7 @@ describe('deliveries', () => {
 		['hex', { encoding: 'hex' }],
 		['sha256= prefixed hex in another header', { encoding: 'hex', prefix: 'sha256=', header: 'X-Hub-Signature-256' }],
 		['base64 under the decoded key bytes', { keyEncoding: 'base64' }],
+		['base64 over "<timestamp>.<body>" with a timestamp header', { timestampHeader: 'X-Protime-Timestamp' }],
 	];
 	it.each(variants)('verifies a simulator delivery signed as %s and emits a typed item', async (_name, signature) => {
 		Object.assign(sim.assumptions.signature, signature);
