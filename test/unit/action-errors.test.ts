@@ -63,6 +63,25 @@ describe('server errors and paging conflicts', () => {
 	});
 });
 
+describe('item index', () => {
+	it('carries the index of the failing item on API errors and validation errors', async () => {
+		const ids = ['40001', '999999'];
+		const notFound = await h.fail(
+			{ resource: 'workInterruption', operation: 'get', recordId: (i: number) => ids[i] },
+			{ items: [{ json: {} }, { json: {} }] },
+		);
+		expect((notFound as unknown as { context: { itemIndex?: number } }).context.itemIndex).toBe(1);
+
+		h.sim.injectFault({ status: 500, times: 1, path: 'webhooks' });
+		const serverError = await h.fail(
+			{ resource: 'webhook', operation: 'getAll', returnAll: true },
+			{ items: [{ json: {} }] },
+		);
+		expect(serverError.httpCode).toBe('500');
+		expect((serverError as unknown as { context: { itemIndex?: number } }).context.itemIndex).toBe(0);
+	});
+});
+
 describe('Continue On Fail', () => {
 	it('gives one error item per failed input item, paired, and keeps the others', async () => {
 		const ids = ['40001', '999999', '../x', '40002'];
