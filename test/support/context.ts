@@ -32,13 +32,15 @@ import type {
 	INode,
 	INodeCredentialTestResult,
 	INodeExecutionData,
+	INodeParameters,
+	INodeTypeDescription,
 	ITriggerFunctions,
 	IWebhookFunctions,
 	IWebhookResponseData,
 	ITriggerResponse,
 	Cron,
 } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeHelpers, NodeOperationError } from 'n8n-workflow';
 
 import { ProtimeApi } from '../../credentials/ProtimeApi.credentials';
 
@@ -359,6 +361,11 @@ export interface NodeSpec {
 	typeVersion?: number;
 	/** n8n's webhook id of the node (part of its webhook URL). */
 	webhookId?: string;
+	/**
+	 * The node type's description. When given, parameters are completed with their defaults and hidden
+	 * ones dropped (`NodeHelpers.getNodeParameters`), as n8n does when it loads a workflow.
+	 */
+	description?: INodeTypeDescription;
 }
 
 interface ContextInput {
@@ -472,14 +479,19 @@ export class ProtimeTestbed {
 
 	private node(spec: NodeSpec | undefined, parameters: Record<string, ParameterValue>): INode {
 		const s = { ...(this.options.node ?? {}), ...(spec ?? {}) };
+		const fixed = Object.fromEntries(Object.entries(parameters).filter(([, v]) => typeof v !== 'function')) as INodeParameters;
+		const typeVersion = s.typeVersion ?? 1;
+		const resolved = s.description
+			? (NodeHelpers.getNodeParameters(s.description.properties, fixed, true, false, { typeVersion }, s.description) ?? fixed)
+			: fixed;
 		return {
 			id: 'node-1',
 			name: s.name ?? 'Protime',
 			type: s.type ?? 'n8n-nodes-protime.protime',
-			typeVersion: s.typeVersion ?? 1,
+			typeVersion,
 			position: [0, 0],
 			webhookId: s.webhookId ?? 'webhook-1',
-			parameters: Object.fromEntries(Object.entries(parameters).filter(([, v]) => typeof v !== 'function')) as INode['parameters'],
+			parameters: resolved,
 			credentials: { [CREDENTIAL_TYPE]: { id: '1', name: 'Protime account' } },
 		};
 	}
@@ -511,7 +523,8 @@ export class ProtimeTestbed {
 		const store = this.credentials;
 		const param = (name: string, itemIndex: number, fallback: unknown): unknown => {
 			const top = name.split('.')[0];
-			let value: unknown = top in parameters ? parameters[top] : undefined;
+			// Per-item functions first, then the node's (possibly default-completed) parameters, like n8n.
+			let value: unknown = typeof parameters[top] === 'function' ? parameters[top] : node.parameters[top];
 			if (typeof value === 'function') value = (value as (i: number, it: unknown) => unknown)(itemIndex, extra.item?.(itemIndex));
 			if (name.includes('.')) value = getPath({ [top]: value }, name);
 			if (value === undefined) {
