@@ -51,7 +51,7 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 		if (state.webhookId) this.logger.info(`Protime Trigger: replacing the subscription: ${problem}`);
 		if (isLapse(state, remote) && this.getMode() !== 'manual') {
 			this.logger.error(
-				`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${problem}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ${'ResyncRequired'} item.`,
+				`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${problem}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ResyncRequired item with its next request.`,
 			);
 			state.pendingResync = { reason: problem, detectedAt: new Date().toISOString(), previousWebhookId: state.webhookId };
 		}
