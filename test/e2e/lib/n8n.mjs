@@ -29,7 +29,6 @@ export function n8nEnv(install, { userFolder, port, brokerPort, filesDir, extra 
 		N8N_HOST: '127.0.0.1',
 		N8N_PROTOCOL: 'http',
 		N8N_WEBHOOK_URL: base,
-		WEBHOOK_URL: base,
 		N8N_EDITOR_BASE_URL: base,
 		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
