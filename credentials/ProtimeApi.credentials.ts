@@ -11,13 +11,7 @@ import type {
 import { UserError } from 'n8n-workflow';
 
 import { DEFAULT_SCOPES, WEBHOOK_READ_SCOPE } from '../nodes/shared/catalogue';
-import {
-	API_PATH,
-	apiOrigin,
-	environmentProblem,
-	tokenUrl,
-	userAgent,
-} from '../nodes/shared/environment';
+import { API_PATH, apiOrigin, environmentProblem, tokenUrl, userAgent } from '../nodes/shared/environment';
 
 /** The stored credential data, as the shared modules read it. */
 export interface ProtimeCredentialData {
@@ -40,11 +34,20 @@ export interface ProtimeCredentialData {
  * instead of carrying stale scopes for up to 30 minutes.
  */
 function sessionFingerprint(c: ProtimeCredentialData): string {
-	return [c.environment ?? '', (c.baseUrl ?? '').trim(), (c.tenant ?? '').trim().toLowerCase(), (c.clientId ?? '').trim(), normaliseScopes(c.scopes)].join('|');
+	return [
+		c.environment ?? '',
+		(c.baseUrl ?? '').trim(),
+		(c.tenant ?? '').trim().toLowerCase(),
+		(c.clientId ?? '').trim(),
+		normaliseScopes(c.scopes),
+	].join('|');
 }
 
 function normaliseScopes(scopes: unknown): string {
-	return (typeof scopes === 'string' ? scopes : '').split(/[\s,]+/).filter(Boolean).join(' ');
+	return (typeof scopes === 'string' ? scopes : '')
+		.split(/[\s,]+/)
+		.filter(Boolean)
+		.join(' ');
 }
 
 function pastedToken(value: unknown): string {
@@ -166,7 +169,8 @@ export class ProtimeApi implements ICredentialType {
 				{ name: 'Custom Base URL', value: 'custom' },
 			],
 			default: 'production',
-			description: 'Which Protime environment the tenant lives in. Custom is for a private deployment or the test simulator.',
+			description:
+				'Which Protime environment the tenant lives in. Custom is for a private deployment or the test simulator.',
 		},
 		{
 			displayName: 'Base URL',
@@ -278,7 +282,10 @@ export class ProtimeApi implements ICredentialType {
 
 		if (c.authentication === 'accessToken') {
 			const token = pastedToken(c.accessToken);
-			if (token === '') throw new UserError('The access token is empty. Paste a Protime access token, or switch Authentication to Client Credentials.');
+			if (token === '')
+				throw new UserError(
+					'The access token is empty. Paste a Protime access token, or switch Authentication to Client Credentials.',
+				);
 			const expiry = jwtExpiry(token);
 			if (expiry && expiry.getTime() <= Date.now()) {
 				throw new UserError(

@@ -111,7 +111,9 @@ export function tokenUrl(creds: ProtimeEnvironmentFields): string {
 /** `n8n-nodes-protime/<version> (<company>)`, the format Protime asks for (protime-api.md §1.5). */
 export function userAgent(creds: Pick<ProtimeEnvironmentFields, 'company'>): string {
 	// Parentheses and control characters would break the product/comment syntax of the header.
-	const company = Array.from(creds.company ?? '', (ch) => (ch < ' ' || ch === '\u007f' || '()\\'.includes(ch) ? ' ' : ch))
+	const company = Array.from(creds.company ?? '', (ch) =>
+		ch < ' ' || ch === '\u007f' || '()\\'.includes(ch) ? ' ' : ch,
+	)
 		.join('')
 		.replace(/\s+/g, ' ')
 		.trim();

@@ -43,7 +43,8 @@ export function validateExternalReferences(
 		if (!allowed.some((a) => a.collection === collection)) {
 			return `${definition.displayName} records cannot carry external references of "${collection}". Referenced collections available: ${allowedNames}.`;
 		}
-		if (reference === '') return `The external reference for "${collection}" is empty. Enter e.g. ${exampleFor(collection)}.`;
+		if (reference === '')
+			return `The external reference for "${collection}" is empty. Enter e.g. ${exampleFor(collection)}.`;
 		if (reference.startsWith('@')) {
 			const predefined = PREDEFINED_REFERENCES[collection] ?? [];
 			if (!predefined.includes(reference)) {

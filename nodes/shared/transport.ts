@@ -141,7 +141,12 @@ function protimeErrorText(body: unknown): { text?: string; reasons: string[] } {
 		}
 	}
 	if (!b || typeof b !== 'object') return { reasons: [] };
-	const err = ((b as { error?: unknown }).error ?? b) as { code?: unknown; message?: unknown; reasons?: unknown; validationErrors?: unknown };
+	const err = ((b as { error?: unknown }).error ?? b) as {
+		code?: unknown;
+		message?: unknown;
+		reasons?: unknown;
+		validationErrors?: unknown;
+	};
 	const reasons = [err.reasons, err.validationErrors]
 		.filter(Array.isArray)
 		.flat()
@@ -163,11 +168,12 @@ interface ErrorContext {
 }
 
 function apiError(ctx: ErrorContext, status: number | undefined, message: string, description: string): NodeApiError {
-	return new NodeApiError(
-		ctx.node,
-		{ message, description } as JsonObject,
-		{ message, description, httpCode: status === undefined ? undefined : String(status), itemIndex: ctx.itemIndex },
-	);
+	return new NodeApiError(ctx.node, { message, description } as JsonObject, {
+		message,
+		description,
+		httpCode: status === undefined ? undefined : String(status),
+		itemIndex: ctx.itemIndex,
+	});
 }
 
 /** Turns a failure into a NodeApiError that says what happened and how to fix it. Never includes tokens or secrets. */
@@ -181,54 +187,129 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 
 	if (s === undefined) {
 		if (f.networkCode === 'ECONNABORTED' || f.networkCode === 'ETIMEDOUT') {
-			return apiError(ctx, s, `Protime did not answer within ${REQUEST_LIMITS.timeoutMs / 1000} seconds`, `${call} timed out. Try again later; for large listings, narrow the filter.`);
+			return apiError(
+				ctx,
+				s,
+				`Protime did not answer within ${REQUEST_LIMITS.timeoutMs / 1000} seconds`,
+				`${call} timed out. Try again later; for large listings, narrow the filter.`,
+			);
 		}
 		if (f.networkCode) {
 			// The code goes into the description only: n8n replaces a message that contains one.
-			return apiError(ctx, s, `Could not reach Protime at ${ctx.origin}`, `Network error ${f.networkCode} on ${call}. Check the environment or base URL of the Protime credential and the network between n8n and Protime.`);
+			return apiError(
+				ctx,
+				s,
+				`Could not reach Protime at ${ctx.origin}`,
+				`Network error ${f.networkCode} on ${call}. Check the environment or base URL of the Protime credential and the network between n8n and Protime.`,
+			);
 		}
 		// Not an HTTP answer: e.g. the credential could not obtain a token. Its message is already explanatory.
-		return apiError(ctx, s, f.message ?? `The Protime call ${call} failed`, f.description ?? 'Check the Protime credential (tenant, environment, client ID and secret).');
+		return apiError(
+			ctx,
+			s,
+			f.message ?? `The Protime call ${call} failed`,
+			f.description ?? 'Check the Protime credential (tenant, environment, client ID and secret).',
+		);
 	}
 	if (s === 400) {
-		return apiError(ctx, s, `Protime rejected the request as invalid${said}`, `${call} answered 400.${reasonList} Check the node's parameters (filters, dates, destination URL, collection) against the hint above.`);
+		return apiError(
+			ctx,
+			s,
+			`Protime rejected the request as invalid${said}`,
+			`${call} answered 400.${reasonList} Check the node's parameters (filters, dates, destination URL, collection) against the hint above.`,
+		);
 	}
 	if (s === 401) {
 		const wwwAuth = header(f.headers, 'www-authenticate') ?? '';
 		if (/insufficient_scope/i.test(wwwAuth)) {
-			return apiError(ctx, s, `The Protime credential lacks the scope ${scope}`, `${call} needs ${scope}. Add it to the Scopes field of the Protime credential and ask Protime to grant it to your API client if it is not granted yet.`);
+			return apiError(
+				ctx,
+				s,
+				`The Protime credential lacks the scope ${scope}`,
+				`${call} needs ${scope}. Add it to the Scopes field of the Protime credential and ask Protime to grant it to your API client if it is not granted yet.`,
+			);
 		}
 		if (ctx.pastedToken) {
-			return apiError(ctx, s, 'Protime rejected the pasted access token', 'It has probably expired (Protime tokens live 30 minutes) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.');
+			return apiError(
+				ctx,
+				s,
+				'Protime rejected the pasted access token',
+				'It has probably expired (Protime tokens live 30 minutes) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.',
+			);
 		}
-		return apiError(ctx, s, 'Protime rejected the access token even after renewing it', `${call} answered 401 twice. Check that the tenant and environment of the Protime credential belong to the API client; if they do, the client may lack the scope ${scope}.`);
+		return apiError(
+			ctx,
+			s,
+			'Protime rejected the access token even after renewing it',
+			`${call} answered 401 twice. Check that the tenant and environment of the Protime credential belong to the API client; if they do, the client may lack the scope ${scope}.`,
+		);
 	}
 	if (s === 403) {
-		return apiError(ctx, s, `The Protime credential lacks the scope ${scope}`, `${call} needs ${scope}. Add it to the Scopes field of the Protime credential and ask Protime to grant it to your API client if it is not granted yet; the next call fetches a token with the new scopes.`);
+		return apiError(
+			ctx,
+			s,
+			`The Protime credential lacks the scope ${scope}`,
+			`${call} needs ${scope}. Add it to the Scopes field of the Protime credential and ask Protime to grant it to your API client if it is not granted yet; the next call fetches a token with the new scopes.`,
+		);
 	}
 	if (s === 404) {
-		return apiError(ctx, s, `Protime found nothing at ${ctx.path.split('?')[0]}${said}`, 'The id or reference may be wrong, or the item was deleted.');
+		return apiError(
+			ctx,
+			s,
+			`Protime found nothing at ${ctx.path.split('?')[0]}${said}`,
+			'The id or reference may be wrong, or the item was deleted.',
+		);
 	}
 	if (s === 409 && ctx.continuation) {
-		return apiError(ctx, s, 'The paging token expired before all pages were read', 'Protime refused the continuation token of the next page (409). Re-run the node to start the listing again; if it keeps happening, narrow the filter so fewer pages are needed.');
+		return apiError(
+			ctx,
+			s,
+			'The paging token expired before all pages were read',
+			'Protime refused the continuation token of the next page (409). Re-run the node to start the listing again; if it keeps happening, narrow the filter so fewer pages are needed.',
+		);
 	}
 	if (s === 409) {
-		return apiError(ctx, s, `Protime reported a conflict${said}`, `${call} answered 409. Re-read the item and try again.`);
+		return apiError(
+			ctx,
+			s,
+			`Protime reported a conflict${said}`,
+			`${call} answered 409. Re-read the item and try again.`,
+		);
 	}
 	if (s === 410) {
 		return apiError(ctx, s, `The Protime link has expired${said}`, 'Start again from a full listing.');
 	}
 	if (s === 414) {
-		return apiError(ctx, s, 'The request URL is too long for Protime', 'Protime accepts at most 4096 characters. Use fewer ids or external references per call.');
+		return apiError(
+			ctx,
+			s,
+			'The request URL is too long for Protime',
+			'Protime accepts at most 4096 characters. Use fewer ids or external references per call.',
+		);
 	}
 	if (s === 429) {
-		return apiError(ctx, s, `Protime is rate-limiting requests${said}`, `${call} still answered 429 after ${ctx.attempts} attempt(s). Wait a minute before running again, and spread out runs that call Protime.`);
+		return apiError(
+			ctx,
+			s,
+			`Protime is rate-limiting requests${said}`,
+			`${call} still answered 429 after ${ctx.attempts} attempt(s). Wait a minute before running again, and spread out runs that call Protime.`,
+		);
 	}
 	if (s === 503) {
-		return apiError(ctx, s, `Protime is temporarily unavailable${said}`, `${call} still answered 503 after ${ctx.attempts} attempt(s), probably maintenance. Try again later.`);
+		return apiError(
+			ctx,
+			s,
+			`Protime is temporarily unavailable${said}`,
+			`${call} still answered 503 after ${ctx.attempts} attempt(s), probably maintenance. Try again later.`,
+		);
 	}
 	if (s >= 500) {
-		return apiError(ctx, s, `Protime failed to process the request${said}`, `${call} answered ${s}. This is an error on Protime's side: try again later, and contact Protime support with the time of the call if it persists.`);
+		return apiError(
+			ctx,
+			s,
+			`Protime failed to process the request${said}`,
+			`${call} answered ${s}. This is an error on Protime's side: try again later, and contact Protime support with the time of the call if it persists.`,
+		);
 	}
 	return apiError(ctx, s, `Protime answered ${s}${said}`, `${call} failed.${reasonList}`);
 }
@@ -250,7 +331,10 @@ function resolveApiUrl(node: INode, origin: string, path: string, itemIndex?: nu
 	if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || path.includes('\\')) {
 		throw invalid(`"${String(path).slice(0, 200)}" is not a server-relative path.`);
 	}
-	const full = path === API_PATH || path.startsWith(`${API_PATH}/`) || path.startsWith(`${API_PATH}?`) ? path : `${API_PATH}${path}`;
+	const full =
+		path === API_PATH || path.startsWith(`${API_PATH}/`) || path.startsWith(`${API_PATH}?`)
+			? path
+			: `${API_PATH}${path}`;
 	const url = new URL(full, origin);
 	if (url.origin !== origin || !(url.pathname === API_PATH || url.pathname.startsWith(`${API_PATH}/`))) {
 		throw invalid(`"${path.slice(0, 200)}" leaves the Protime API.`);
@@ -302,19 +386,34 @@ async function send<T>(fns: ProtimeFunctions, req: ProtimeRequest, continuation:
 				headers: Record<string, string | string[] | undefined>;
 				body: unknown;
 			};
-			return { statusCode: res.statusCode, headers: res.headers ?? {}, body: (res.body === '' ? undefined : res.body) as T };
+			return {
+				statusCode: res.statusCode,
+				headers: res.headers ?? {},
+				body: (res.body === '' ? undefined : res.body) as T,
+			};
 		} catch (error) {
 			const failure = readFailure(error);
 			if (failure.status !== undefined && RETRYABLE.has(failure.status) && attempt < RETRY_POLICY.maxAttempts) {
 				const wait = retryDelayMs(header(failure.headers, 'retry-after'), attempt);
 				if (wait <= RETRY_POLICY.maxRetryAfterMs) {
-					fns.logger.debug(`Protime answered ${failure.status} to ${req.method} ${req.path.split('?')[0]}; retrying in ${wait} ms (attempt ${attempt + 1} of ${RETRY_POLICY.maxAttempts})`);
+					fns.logger.debug(
+						`Protime answered ${failure.status} to ${req.method} ${req.path.split('?')[0]}; retrying in ${wait} ms (attempt ${attempt + 1} of ${RETRY_POLICY.maxAttempts})`,
+					);
 					await sleep(wait);
 					continue;
 				}
 			}
 			throw toNodeError(
-				{ node: fns.getNode(), method: req.method, path: req.path, origin, pastedToken, continuation, attempts: attempt, itemIndex: req.itemIndex },
+				{
+					node: fns.getNode(),
+					method: req.method,
+					path: req.path,
+					origin,
+					pastedToken,
+					continuation,
+					attempts: attempt,
+					itemIndex: req.itemIndex,
+				},
 				failure,
 			);
 		}
@@ -322,7 +421,10 @@ async function send<T>(fns: ProtimeFunctions, req: ProtimeRequest, continuation:
 }
 
 /** One Protime call; returns status, headers and parsed body. */
-export async function protimeRequestFull<T = IDataObject>(this: ProtimeFunctions, req: ProtimeRequest): Promise<ProtimeResponse<T>> {
+export async function protimeRequestFull<T = IDataObject>(
+	this: ProtimeFunctions,
+	req: ProtimeRequest,
+): Promise<ProtimeResponse<T>> {
 	return await send<T>(this, req, false);
 }
 
@@ -347,7 +449,11 @@ export async function* protimePages<T = IDataObject>(
 	let next: { path: string; qs?: IDataObject } | undefined = { path, qs };
 	let continuation = false;
 	while (next) {
-		const { body } = await send<ProtimePage<T>>(this, { method: 'GET', path: next.path, qs: next.qs, itemIndex: opts.itemIndex }, continuation);
+		const { body } = await send<ProtimePage<T>>(
+			this,
+			{ method: 'GET', path: next.path, qs: next.qs, itemIndex: opts.itemIndex },
+			continuation,
+		);
 		const page = (body ?? {}) as Partial<ProtimePage<T>>;
 		if (!Array.isArray(page.value)) {
 			throw new NodeApiError(this.getNode(), { message: 'no value array' } as JsonObject, {

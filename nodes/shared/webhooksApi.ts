@@ -19,7 +19,17 @@ export interface CreateWebhookArgs {
 }
 
 /** Property names tried first, in order, at the top level and in a nested `webhook`/`data`/`value` object. */
-const KEY_NAMES = ['key', 'privateKey', 'webhookKey', 'secret', 'hmacKey', 'signingKey', 'secretKey', 'sharedSecret', 'signatureKey'];
+const KEY_NAMES = [
+	'key',
+	'privateKey',
+	'webhookKey',
+	'secret',
+	'hmacKey',
+	'signingKey',
+	'secretKey',
+	'sharedSecret',
+	'signatureKey',
+];
 const NESTED = ['webhook', 'data', 'value', 'result'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -82,7 +92,8 @@ function checkedId(fns: ProtimeFunctions, id: string, itemIndex?: number): strin
 	const value = String(id ?? '').trim();
 	if (value === '' || /[/?#\\\s]/.test(value)) {
 		throw new NodeOperationError(fns.getNode(), `"${value.slice(0, 100)}" is not a valid webhook ID`, {
-			description: 'Use the id of a Protime webhook, e.g. a7d853ea-89eb-4735-83d1-b891c6fde398 from the Create or Get Many output.',
+			description:
+				'Use the id of a Protime webhook, e.g. a7d853ea-89eb-4735-83d1-b891c6fde398 from the Create or Get Many output.',
 			itemIndex,
 		});
 	}
@@ -90,7 +101,10 @@ function checkedId(fns: ProtimeFunctions, id: string, itemIndex?: number): strin
 }
 
 /** Creates a webhook; returns it with the private key, which Protime shows only in this answer. */
-export async function createWebhook(this: ProtimeFunctions, args: CreateWebhookArgs): Promise<{ webhook: ProtimeWebhook; key: string }> {
+export async function createWebhook(
+	this: ProtimeFunctions,
+	args: CreateWebhookArgs,
+): Promise<{ webhook: ProtimeWebhook; key: string }> {
 	const refs = args.externalReferences ?? [];
 	const problem = getCollection(args.collectionName)
 		? validateExternalReferences(args.collectionName, refs, { forWebhook: true })
@@ -116,7 +130,10 @@ export async function createWebhook(this: ProtimeFunctions, args: CreateWebhookA
 		});
 	}
 	const pick = (name: string): unknown => body[name] ?? nested[name];
-	const id = typeof pick('id') === 'string' || typeof pick('id') === 'number' ? String(pick('id')) : idFromLocation(res.headers.location);
+	const id =
+		typeof pick('id') === 'string' || typeof pick('id') === 'number'
+			? String(pick('id'))
+			: idFromLocation(res.headers.location);
 	if (id === undefined) {
 		throw new NodeApiError(this.getNode(), { message: 'no id' } as JsonObject, {
 			message: 'Protime created the webhook but named no id for it',
@@ -128,8 +145,11 @@ export async function createWebhook(this: ProtimeFunctions, args: CreateWebhookA
 		id,
 		validUntil: typeof pick('validUntil') === 'string' ? (pick('validUntil') as string) : '',
 		status: (typeof pick('status') === 'string' ? pick('status') : 'Enabled') as WebhookStatus,
-		destinationUrl: typeof pick('destinationUrl') === 'string' ? (pick('destinationUrl') as string) : args.destinationUrl,
-		collectionName: (typeof pick('collectionName') === 'string' ? pick('collectionName') : args.collectionName) as CollectionName,
+		destinationUrl:
+			typeof pick('destinationUrl') === 'string' ? (pick('destinationUrl') as string) : args.destinationUrl,
+		collectionName: (typeof pick('collectionName') === 'string'
+			? pick('collectionName')
+			: args.collectionName) as CollectionName,
 		externalReferences: pick('externalReferences'),
 	};
 	if (webhook.validUntil === '') {
@@ -157,7 +177,9 @@ export async function listWebhooks(
 	}
 	if (opts.collectionName) {
 		if (!getCollection(opts.collectionName)) {
-			throw new NodeOperationError(this.getNode(), `Unknown collection "${opts.collectionName}"`, { itemIndex: opts.itemIndex });
+			throw new NodeOperationError(this.getNode(), `Unknown collection "${opts.collectionName}"`, {
+				itemIndex: opts.itemIndex,
+			});
 		}
 		clauses.push(`collection-name eq '${opts.collectionName}'`);
 	}
@@ -170,7 +192,11 @@ export async function listWebhooks(
 }
 
 /** One webhook, or undefined when Protime answers 404 (unknown or deleted). */
-export async function getWebhook(this: ProtimeFunctions, id: string, itemIndex?: number): Promise<ProtimeWebhook | undefined> {
+export async function getWebhook(
+	this: ProtimeFunctions,
+	id: string,
+	itemIndex?: number,
+): Promise<ProtimeWebhook | undefined> {
 	const path = `/webhooks/${checkedId(this, id, itemIndex)}`;
 	try {
 		return (await protimeRequest.call(this, { method: 'GET', path, itemIndex })) as unknown as ProtimeWebhook;
@@ -181,7 +207,11 @@ export async function getWebhook(this: ProtimeFunctions, id: string, itemIndex?:
 }
 
 /** Soft-deletes a webhook; `notFound` when Protime does not know it (already deleted). */
-export async function deleteWebhook(this: ProtimeFunctions, id: string, itemIndex?: number): Promise<'deleted' | 'notFound'> {
+export async function deleteWebhook(
+	this: ProtimeFunctions,
+	id: string,
+	itemIndex?: number,
+): Promise<'deleted' | 'notFound'> {
 	const path = `/webhooks/${checkedId(this, id, itemIndex)}`;
 	try {
 		await protimeRequest.call(this, { method: 'DELETE', path, itemIndex });

@@ -108,8 +108,13 @@ function toAxios(o: IHttpRequestOptions): AxiosRequestConfig {
 	const body = o.body;
 	if (body !== undefined && body !== null) {
 		const ct = hasHeader(headers, 'content-type');
-		if (ct === undefined && body instanceof URLSearchParams) headers['Content-Type'] = 'application/x-www-form-urlencoded';
-		if (typeof body === 'string' || body instanceof URLSearchParams || (typeof body === 'object' && Object.keys(body).length > 0)) {
+		if (ct === undefined && body instanceof URLSearchParams)
+			headers['Content-Type'] = 'application/x-www-form-urlencoded';
+		if (
+			typeof body === 'string' ||
+			body instanceof URLSearchParams ||
+			(typeof body === 'object' && Object.keys(body).length > 0)
+		) {
 			config.data = body;
 		}
 	}
@@ -117,8 +122,7 @@ function toAxios(o: IHttpRequestOptions): AxiosRequestConfig {
 	if (hasHeader(headers, 'user-agent') === undefined) headers['User-Agent'] = 'n8n';
 	const ignore = o.ignoreHttpStatusErrors;
 	if (ignore) {
-		config.validateStatus =
-			typeof ignore === 'object' ? (status) => !ignore.except.includes(status) : () => true;
+		config.validateStatus = typeof ignore === 'object' ? (status) => !ignore.except.includes(status) : () => true;
 	}
 	if (['GET', 'HEAD', 'OPTIONS'].includes(String(config.method).toUpperCase())) delete config.data;
 	config.headers = headers as Record<string, string>;
@@ -128,7 +132,11 @@ function toAxios(o: IHttpRequestOptions): AxiosRequestConfig {
 function removeEmptyBody(o: IHttpRequestOptions): void {
 	const method = (o.method ?? 'GET').toUpperCase();
 	const b = o.body;
-	const empty = b === undefined || b === null || b === '' || (typeof b === 'object' && !(b instanceof URLSearchParams) && Object.keys(b).length === 0);
+	const empty =
+		b === undefined ||
+		b === null ||
+		b === '' ||
+		(typeof b === 'object' && !(b instanceof URLSearchParams) && Object.keys(b).length === 0);
 	if (['GET', 'HEAD', 'OPTIONS'].includes(method) && empty) delete o.body;
 }
 
@@ -186,7 +194,10 @@ class CoreEmulator {
 	}
 
 	/** cli `CredentialsHelper.authenticate`: a function, or `generic` with `{{$credentials.x}}` placeholders. */
-	async authenticate(credentials: ICredentialDataDecryptedObject, options: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		options: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
 		const auth = this.credentialType.authenticate;
 		if (auth === undefined) return options;
 		if (typeof auth === 'function') return await auth(credentials, options);
@@ -301,7 +312,16 @@ function makeRequest(input: WebhookRequestInput): TestWebhookRequest {
 	}
 	if (headers['content-type'] === undefined) headers['content-type'] = 'application/json';
 	const get = (name: string) => headers[name.toLowerCase()];
-	return { method: input.method ?? 'POST', headers, query: input.query ?? {}, body: body ?? {}, rawBody, url: input.url ?? '/webhook', header: get, get };
+	return {
+		method: input.method ?? 'POST',
+		headers,
+		query: input.query ?? {},
+		body: body ?? {},
+		rawBody,
+		url: input.url ?? '/webhook',
+		header: get,
+		get,
+	};
 }
 
 function makeResponse(rec: RecordedResponse) {
@@ -479,10 +499,13 @@ export class ProtimeTestbed {
 
 	private node(spec: NodeSpec | undefined, parameters: Record<string, ParameterValue>): INode {
 		const s = { ...(this.options.node ?? {}), ...(spec ?? {}) };
-		const fixed = Object.fromEntries(Object.entries(parameters).filter(([, v]) => typeof v !== 'function')) as INodeParameters;
+		const fixed = Object.fromEntries(
+			Object.entries(parameters).filter(([, v]) => typeof v !== 'function'),
+		) as INodeParameters;
 		const typeVersion = s.typeVersion ?? 1;
 		const resolved = s.description
-			? (NodeHelpers.getNodeParameters(s.description.properties, fixed, true, false, { typeVersion }, s.description) ?? fixed)
+			? (NodeHelpers.getNodeParameters(s.description.properties, fixed, true, false, { typeVersion }, s.description) ??
+				fixed)
 			: fixed;
 		return {
 			id: 'node-1',
@@ -514,7 +537,11 @@ export class ProtimeTestbed {
 		};
 	}
 
-	private base(kind: string, input: ContextInput, extra: { item?: (i: number) => INodeExecutionData | undefined; test?: boolean } = {}) {
+	private base(
+		kind: string,
+		input: ContextInput,
+		extra: { item?: (i: number) => INodeExecutionData | undefined; test?: boolean } = {},
+	) {
 		const parameters = input.parameters ?? {};
 		const node = this.node(input.node, parameters);
 		const statics = this.staticDataSession(node, extra.test ?? false);
@@ -525,7 +552,8 @@ export class ProtimeTestbed {
 			const top = name.split('.')[0];
 			// Per-item functions first, then the node's (possibly default-completed) parameters, like n8n.
 			let value: unknown = typeof parameters[top] === 'function' ? parameters[top] : node.parameters[top];
-			if (typeof value === 'function') value = (value as (i: number, it: unknown) => unknown)(itemIndex, extra.item?.(itemIndex));
+			if (typeof value === 'function')
+				value = (value as (i: number, it: unknown) => unknown)(itemIndex, extra.item?.(itemIndex));
 			if (name.includes('.')) value = getPath({ [top]: value }, name);
 			if (value === undefined) {
 				if (fallback !== undefined) return fallback;
@@ -545,7 +573,8 @@ export class ProtimeTestbed {
 			getRestApiUrl: () => 'http://localhost:5678/rest',
 			getInstanceBaseUrl: () => 'http://localhost:5678/',
 			getCredentials: async (type: string) => {
-				if (type !== CREDENTIAL_TYPE) throw new NodeOperationError(node, `Node does not have credentials of type "${type}"`);
+				if (type !== CREDENTIAL_TYPE)
+					throw new NodeOperationError(node, `Node does not have credentials of type "${type}"`);
 				return store.read();
 			},
 			continueOnFail: () => false,
@@ -557,8 +586,10 @@ export class ProtimeTestbed {
 				},
 				returnJsonArray: (data: IDataObject | IDataObject[]): INodeExecutionData[] =>
 					(Array.isArray(data) ? data : [data]).map((json) => ({ json })),
-				constructExecutionMetaData: (items: INodeExecutionData[], options: { itemData: { item: number } | Array<{ item: number }> }) =>
-					items.map((item) => ({ ...item, pairedItem: options.itemData })),
+				constructExecutionMetaData: (
+					items: INodeExecutionData[],
+					options: { itemData: { item: number } | Array<{ item: number }> },
+				) => items.map((item) => ({ ...item, pairedItem: options.itemData })),
 			},
 		};
 		return { ctx, node, statics, param };
@@ -716,11 +747,20 @@ export class ProtimeTestbed {
 	async credentialTest(data?: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
 		const test = this.credentialType.test;
 		if (!test) return { status: 'Error', message: 'No testing function found for this credential.' };
-		const decrypted: ICredentialsDecrypted = { id: '1', name: 'Protime account', type: CREDENTIAL_TYPE, data: data ?? this.credentials.read() };
+		const decrypted: ICredentialsDecrypted = {
+			id: '1',
+			name: 'Protime account',
+			type: CREDENTIAL_TYPE,
+			data: data ?? this.credentials.read(),
+		};
 		const node = this.node({ name: 'Temp-Node', type: 'n8n-nodes-base.noOp' }, { temp: '' });
 		try {
 			const request = structuredClone(test.request) as IHttpRequestOptions;
-			await this.core.httpRequestWithAuthentication(node, { ...request, json: true }, { credentials: decrypted.data, testing: true });
+			await this.core.httpRequestWithAuthentication(
+				node,
+				{ ...request, json: true },
+				{ credentials: decrypted.data, testing: true },
+			);
 		} catch (error) {
 			const cause = (error as { cause?: { response?: { status: number; statusText?: string }; code?: string } }).cause;
 			if (cause?.response) {
@@ -729,7 +769,10 @@ export class ProtimeTestbed {
 						return { status: 'Error', message: rule.properties.message };
 					}
 				}
-				return { status: 'Error', message: cause.response.statusText || `Received HTTP status code: ${cause.response.status}` };
+				return {
+					status: 'Error',
+					message: cause.response.statusText || `Received HTTP status code: ${cause.response.status}`,
+				};
 			}
 			if (cause?.code) return { status: 'Error', message: cause.code };
 			return { status: 'Error', message: String((error as Error).message) };

@@ -25,11 +25,19 @@ import { ProtimeSimulator } from '../simulator';
 describe('environment', () => {
 	it('derives API origin and token URL for production, sandbox and a custom base URL', () => {
 		expect(apiOrigin({ environment: 'production', tenant: 'acme' })).toBe('https://acme.myprotime.eu');
-		expect(tokenUrl({ environment: 'production', tenant: 'acme' })).toBe('https://authentication.myprotime.eu/tenants/acme/connect/token');
+		expect(tokenUrl({ environment: 'production', tenant: 'acme' })).toBe(
+			'https://authentication.myprotime.eu/tenants/acme/connect/token',
+		);
 		expect(apiOrigin({ environment: 'sandbox', tenant: 'Acme' })).toBe('https://acme.myprotimesandbox.eu');
-		expect(tokenUrl({ environment: 'sandbox', tenant: 'acme' })).toBe('https://authentication.myprotimesandbox.eu/tenants/acme/connect/token');
-		expect(apiOrigin({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010/', tenant: 'acme' })).toBe('http://127.0.0.1:4010');
-		expect(tokenUrl({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010', tenant: 'acme' })).toBe('http://127.0.0.1:4010/tenants/acme/connect/token');
+		expect(tokenUrl({ environment: 'sandbox', tenant: 'acme' })).toBe(
+			'https://authentication.myprotimesandbox.eu/tenants/acme/connect/token',
+		);
+		expect(apiOrigin({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010/', tenant: 'acme' })).toBe(
+			'http://127.0.0.1:4010',
+		);
+		expect(tokenUrl({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010', tenant: 'acme' })).toBe(
+			'http://127.0.0.1:4010/tenants/acme/connect/token',
+		);
 		expect(API_PATH).toBe('/connector/protimeapi/api/v1');
 	});
 
@@ -64,7 +72,8 @@ describe('environment', () => {
 	});
 
 	it('accepts http(s) origins, with or without a trailing slash', () => {
-		for (const u of ['http://127.0.0.1:4010', 'https://protime.example.com/', 'http://[::1]:8080']) expect(validateBaseUrl(u)).toBeUndefined();
+		for (const u of ['http://127.0.0.1:4010', 'https://protime.example.com/', 'http://[::1]:8080'])
+			expect(validateBaseUrl(u)).toBeUndefined();
 		expect(environmentProblem({ environment: 'custom', tenant: 'acme', baseUrl: 'http://x:1' })).toBeUndefined();
 		expect(environmentProblem({ environment: 'mars', tenant: 'acme' })).toContain('Unknown environment');
 	});
@@ -72,7 +81,9 @@ describe('environment', () => {
 	it('User-Agent is n8n-nodes-protime/<package version> (<company>), sanitised', () => {
 		expect(PACKAGE_VERSION).toBe(packageJson.version);
 		expect(userAgent({ company: 'Acme Corp' })).toBe(`n8n-nodes-protime/${packageJson.version} (Acme Corp)`);
-		expect(userAgent({ company: 'Evil) (x\r\nInjected: 1' })).toBe(`n8n-nodes-protime/${packageJson.version} (Evil x Injected: 1)`);
+		expect(userAgent({ company: 'Evil) (x\r\nInjected: 1' })).toBe(
+			`n8n-nodes-protime/${packageJson.version} (Evil x Injected: 1)`,
+		);
 		expect(userAgent({})).toBe(`n8n-nodes-protime/${packageJson.version} (n8n)`);
 	});
 });
@@ -89,18 +100,41 @@ describe('credential description', () => {
 		expect(cred.properties.find((p) => p.name === 'accessToken')?.typeOptions?.password).toBe(true);
 		expect(cred.documentationUrl).toMatch(/^https:\/\/documentation\.myprotime\.eu\//);
 		expect(cred.properties.map((p) => p.name)).toEqual(
-			expect.arrayContaining(['environment', 'baseUrl', 'tenant', 'authentication', 'clientId', 'clientSecret', 'scopes', 'company', 'accessToken']),
+			expect.arrayContaining([
+				'environment',
+				'baseUrl',
+				'tenant',
+				'authentication',
+				'clientId',
+				'clientSecret',
+				'scopes',
+				'company',
+				'accessToken',
+			]),
 		);
 	});
 
 	it('authenticate adds Bearer and User-Agent, replaces caller values, and sets the API origin for relative URLs', async () => {
-		const auth = cred.authenticate as (c: object, o: object) => Promise<{ headers: Record<string, string>; baseURL?: string }>;
+		const auth = cred.authenticate as (
+			c: object,
+			o: object,
+		) => Promise<{ headers: Record<string, string>; baseURL?: string }>;
 		const base = { environment: 'production', tenant: 'acme', clientId: 'c', scopes: 'a b', company: 'X' };
 		const fingerprint = ['production', '', 'acme', 'c', 'a b'].join('|');
-		const out = await auth({ ...base, sessionToken: 'tok', sessionFor: fingerprint }, { url: '/x', headers: { 'user-agent': 'n8n', authorization: 'Bearer old', Accept: 'application/json' } });
-		expect(out.headers).toEqual({ Accept: 'application/json', 'User-Agent': `n8n-nodes-protime/${PACKAGE_VERSION} (X)`, Authorization: 'Bearer tok' });
+		const out = await auth(
+			{ ...base, sessionToken: 'tok', sessionFor: fingerprint },
+			{ url: '/x', headers: { 'user-agent': 'n8n', authorization: 'Bearer old', Accept: 'application/json' } },
+		);
+		expect(out.headers).toEqual({
+			Accept: 'application/json',
+			'User-Agent': `n8n-nodes-protime/${PACKAGE_VERSION} (X)`,
+			Authorization: 'Bearer tok',
+		});
 		expect(out.baseURL).toBe('https://acme.myprotime.eu');
-		const absolute = await auth({ ...base, sessionToken: 'tok', sessionFor: fingerprint }, { url: 'https://elsewhere.example/x' });
+		const absolute = await auth(
+			{ ...base, sessionToken: 'tok', sessionFor: fingerprint },
+			{ url: 'https://elsewhere.example/x' },
+		);
 		expect(absolute.baseURL).toBeUndefined();
 		// A token issued for other settings is not sent, so the API's 401 makes n8n fetch a fresh one.
 		const stale = await auth({ ...base, scopes: 'a b c', sessionToken: 'tok', sessionFor: fingerprint }, { url: '/x' });
@@ -148,39 +182,63 @@ describe('against the simulator', () => {
 			const token = b.sentRequests[0];
 			expect(token.url).toBe(`${sim.origin}/tenants/acme/connect/token`);
 			expect(token.headers['Content-Type']).toBe('application/x-www-form-urlencoded');
-			expect(sim.stats.requestLog.map((r) => r.userAgent)).toEqual([`n8n-nodes-protime/${PACKAGE_VERSION} (Test Corp)`, `n8n-nodes-protime/${PACKAGE_VERSION} (Test Corp)`]);
+			expect(sim.stats.requestLog.map((r) => r.userAgent)).toEqual([
+				`n8n-nodes-protime/${PACKAGE_VERSION} (Test Corp)`,
+				`n8n-nodes-protime/${PACKAGE_VERSION} (Test Corp)`,
+			]);
 			expect(sim.stats.requestLog[1].path).toBe(`${API_PATH}/webhooks`);
 		});
 
 		it('wrong secret: says to copy the client ID and secret again', async () => {
 			const result = await bed({ clientSecret: 'wrong' }).credentialTest();
 			expect(result.status).toBe('Error');
-			expect(result.message).toMatch(/^Protime rejected the client ID or client secret for tenant "acme" \(invalid_client\)\. Copy the client ID and secret again/);
+			expect(result.message).toMatch(
+				/^Protime rejected the client ID or client secret for tenant "acme" \(invalid_client\)\. Copy the client ID and secret again/,
+			);
 			expect(result.message).not.toContain('wrong');
 		});
 
 		it('unknown tenant: says which tenant and how to find the right one', async () => {
 			const result = await bed({ tenant: 'acmee' }).credentialTest();
 			expect(result.status).toBe('Error');
-			expect(result.message).toMatch(/^Protime does not know the tenant "acmee" in the custom environment \(the token endpoint answered 404\)\. Enter the subdomain/);
+			expect(result.message).toMatch(
+				/^Protime does not know the tenant "acmee" in the custom environment \(the token endpoint answered 404\)\. Enter the subdomain/,
+			);
 		});
 
 		it('missing scope (token granted, API refuses): names the scope to add', async () => {
-			const result = await bed({ clientId: 'collections-only', clientSecret: 'c-secret', scopes: 'connector-protimeapi-clockings.read' }).credentialTest();
-			expect(result).toEqual({ status: 'Error', message: expect.stringMatching(new RegExp(`^The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} \\(403\\)`)) });
+			const result = await bed({
+				clientId: 'collections-only',
+				clientSecret: 'c-secret',
+				scopes: 'connector-protimeapi-clockings.read',
+			}).credentialTest();
+			expect(result).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(
+					new RegExp(
+						`^The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} \\(403\\)`,
+					),
+				),
+			});
 		});
 
 		it('missing scope (token endpoint refuses a requested scope): lists what was requested', async () => {
 			const result = await bed({ clientId: 'webhooks-only', clientSecret: 'w-secret' }).credentialTest();
 			expect(result.status).toBe('Error');
-			expect(result.message).toMatch(/^Protime refused the requested scopes \(invalid_scope\): .*Remove from the Scopes field/);
+			expect(result.message).toMatch(
+				/^Protime refused the requested scopes \(invalid_scope\): .*Remove from the Scopes field/,
+			);
 		});
 
 		it('the three failures give three different messages', async () => {
 			const messages = await Promise.all([
 				bed({ clientSecret: 'wrong' }).credentialTest(),
 				bed({ tenant: 'acmee' }).credentialTest(),
-				bed({ clientId: 'collections-only', clientSecret: 'c-secret', scopes: 'connector-protimeapi-clockings.read' }).credentialTest(),
+				bed({
+					clientId: 'collections-only',
+					clientSecret: 'c-secret',
+					scopes: 'connector-protimeapi-clockings.read',
+				}).credentialTest(),
 			]);
 			expect(new Set(messages.map((m) => m.message)).size).toBe(3);
 		});
@@ -188,7 +246,9 @@ describe('against the simulator', () => {
 		it('an unreachable base URL says so (not a bare network code)', async () => {
 			sim.setUnreachable(true);
 			const result = await bed().credentialTest();
-			expect(result.message).toMatch(/^Could not reach the Protime token endpoint http:\/\/127\.0\.0\.1:\d+\/tenants\/acme\/connect\/token/);
+			expect(result.message).toMatch(
+				/^Could not reach the Protime token endpoint http:\/\/127\.0\.0\.1:\d+\/tenants\/acme\/connect\/token/,
+			);
 		});
 
 		it('the test always fetches a fresh token, even with one stored', async () => {

@@ -17,10 +17,25 @@ const description: INodeTypeDescription = {
 	inputs: [NodeConnectionTypes.Main],
 	outputs: [NodeConnectionTypes.Main],
 	properties: [
-		{ displayName: 'Mode', name: 'mode', type: 'options', options: [{ name: 'A', value: 'a' }, { name: 'B', value: 'b' }], default: 'a' },
+		{
+			displayName: 'Mode',
+			name: 'mode',
+			type: 'options',
+			options: [
+				{ name: 'A', value: 'a' },
+				{ name: 'B', value: 'b' },
+			],
+			default: 'a',
+		},
 		{ displayName: 'Only B', name: 'onlyB', type: 'string', default: 'bee', displayOptions: { show: { mode: ['b'] } } },
 		{ displayName: 'Limit', name: 'limit', type: 'number', default: 50 },
-		{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [{ displayName: 'X', name: 'x', type: 'boolean', default: false }] },
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			default: {},
+			options: [{ displayName: 'X', name: 'x', type: 'boolean', default: false }],
+		},
 	],
 };
 
@@ -39,7 +54,10 @@ describe('parameters', () => {
 	it('per-item values are functions of the item', () => {
 		const bed = createProtimeTestbed();
 		const items = [{ json: { id: 7 } }, { json: { id: 8 } }];
-		const ctx = bed.executeFunctions({ items, parameters: { id: (_i: number, item: { json: { id: number } }) => item.json.id } });
+		const ctx = bed.executeFunctions({
+			items,
+			parameters: { id: (_i: number, item: { json: { id: number } }) => item.json.id },
+		});
 		expect([0, 1].map((i) => ctx.getNodeParameter('id', i))).toEqual([7, 8]);
 	});
 });
@@ -87,7 +105,11 @@ describe('static data is saved where n8n saves it', () => {
 	it('webhook request object: raw bytes, parsed body, lower-cased headers', async () => {
 		const bed = createProtimeTestbed();
 		const ctx = bed.webhookFunctions({ request: { rawBody: '{"a": 1}', headers: { 'X-Protime-Signature': 's' } } });
-		const req = ctx.getRequestObject() as unknown as { rawBody: Buffer; body: unknown; headers: Record<string, string> };
+		const req = ctx.getRequestObject() as unknown as {
+			rawBody: Buffer;
+			body: unknown;
+			headers: Record<string, string>;
+		};
 		expect(req.rawBody.toString()).toBe('{"a": 1}');
 		expect(req.body).toEqual({ a: 1 });
 		expect(ctx.getHeaderData()['x-protime-signature']).toBe('s');
@@ -113,10 +135,13 @@ describe('static data is saved where n8n saves it', () => {
 
 	it('test listens use separate static data', async () => {
 		const bed = createProtimeTestbed();
-		await bed.runHook(async function () {
-			this.getWorkflowStaticData('node').id = 'test';
-			return true;
-		}, { testStaticData: true });
+		await bed.runHook(
+			async function () {
+				this.getWorkflowStaticData('node').id = 'test';
+				return true;
+			},
+			{ testStaticData: true },
+		);
 		expect(bed.staticData('Protime', true)).toEqual({ id: 'test' });
 		expect(bed.staticData()).toEqual({});
 	});

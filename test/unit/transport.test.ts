@@ -50,9 +50,7 @@ const apiLog = () => sim.stats.requestLog.filter((r) => !r.token);
 
 beforeEach(async () => {
 	sim = await ProtimeSimulator.start({
-		clients: [
-			{ clientId: 'narrow', clientSecret: 'narrow-secret', scopes: [WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE] },
-		],
+		clients: [{ clientId: 'narrow', clientSecret: 'narrow-secret', scopes: [WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE] }],
 	});
 	bed = bedFor(sim);
 });
@@ -95,14 +93,21 @@ describe('token reuse and renewal', () => {
 	it('does not reuse a token issued before the scopes were changed', async () => {
 		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
 		bed.credentials.edit({ scopes: `${WEBHOOK_READ_SCOPE} ${CLOCKINGS_READ}` });
-		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/clockings', qs: { filter: "date ge '2026-01-01'" } });
+		await protimeRequest.call(bed.executeFunctions(), {
+			method: 'GET',
+			path: '/clockings',
+			qs: { filter: "date ge '2026-01-01'" },
+		});
 		expect(sim.stats.tokenRequests).toBe(2);
 	});
 });
 
 describe('errors become NodeApiErrors that say how to fix them', () => {
 	it('400 with reasons: message, reasons in the description, httpCode kept', async () => {
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/work-interruptions', itemIndex: 2 }));
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/work-interruptions', itemIndex: 2 }),
+		);
 		expect(error.name).toBe('NodeApiError');
 		expect(error.httpCode).toBe('400');
 		expect(error.message).toBe('Protime rejected the request as invalid: The request was invalid');
@@ -111,8 +116,19 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	});
 
 	it('403 names the missing scope from the path', async () => {
-		const narrow = bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret', scopes: `${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE}` });
-		const error = await failure(async () => await protimeRequest.call(narrow.executeFunctions(), { method: 'GET', path: '/clockings', qs: { filter: "date ge '2026-01-01'" } }));
+		const narrow = bedFor(sim, {
+			clientId: 'narrow',
+			clientSecret: 'narrow-secret',
+			scopes: `${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE}`,
+		});
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(narrow.executeFunctions(), {
+					method: 'GET',
+					path: '/clockings',
+					qs: { filter: "date ge '2026-01-01'" },
+				}),
+		);
 		expect(error.httpCode).toBe('403');
 		expect(error.message).toBe(`The Protime credential lacks the scope ${CLOCKINGS_READ}`);
 		expect(error.description).toContain('Scopes field');
@@ -121,7 +137,14 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	it('401 for a missing scope (the other documented variant) names the scope after one renewal', async () => {
 		sim.assumptions.missingScopeStatus = 401;
 		const narrow = bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret', scopes: WEBHOOK_READ_SCOPE });
-		const error = await failure(async () => await protimeRequest.call(narrow.executeFunctions(), { method: 'POST', path: '/webhooks', body: { destinationUrl: 'https://example.com/x', collectionName: 'clockings' } }));
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(narrow.executeFunctions(), {
+					method: 'POST',
+					path: '/webhooks',
+					body: { destinationUrl: 'https://example.com/x', collectionName: 'clockings' },
+				}),
+		);
 		expect(error.httpCode).toBe('401');
 		expect(error.message).toBe(`The Protime credential lacks the scope ${WEBHOOK_WRITE_SCOPE}`);
 		expect(sim.stats.tokenRequests).toBe(2);
@@ -129,7 +152,9 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 
 	it('401 that survives a renewal says so', async () => {
 		sim.injectFault({ status: 401, times: 2, path: '/webhooks', target: 'api' });
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+		);
 		expect(error.httpCode).toBe('401');
 		expect(error.message).toBe('Protime rejected the access token even after renewing it');
 		expect(sim.stats.tokenRequests).toBe(2);
@@ -137,15 +162,23 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	});
 
 	it('404 is recognisable with isNotFoundError', async () => {
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks/a7d853ea-89eb-4735-83d1-b891c6fde398' }));
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), {
+					method: 'GET',
+					path: '/webhooks/a7d853ea-89eb-4735-83d1-b891c6fde398',
+				}),
+		);
 		expect(isNotFoundError(error)).toBe(true);
 		expect(error.message).toMatch(/^Protime found nothing at \/webhooks\/a7d853ea/);
 		expect(isNotFoundError(new Error('x'))).toBe(false);
 	});
 
-	it('500 is not retried and says it is on Protime\'s side', async () => {
+	it("500 is not retried and says it is on Protime's side", async () => {
 		sim.injectFault({ status: 500, path: '/webhooks' });
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+		);
 		expect(error.httpCode).toBe('500');
 		expect(error.message).toBe('Protime failed to process the request: An unexpected error occurred');
 		expect(error.description).toMatch(/Protime's side/);
@@ -155,7 +188,9 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	it('an unreachable Protime is reported with the origin, the network code only in the description', async () => {
 		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
 		sim.setUnreachable(true);
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+		);
 		expect(error.message).toBe(`Could not reach Protime at ${sim.origin}`);
 		expect(error.description).toMatch(/^Network error \w+/);
 	});
@@ -166,7 +201,9 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 		try {
 			await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
 			sim.injectDelay({ ms: 1000, path: '/webhooks', target: 'api' });
-			const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
+			const error = await failure(
+				async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			);
 			expect(error.message).toBe('Protime did not answer within 0.3 seconds');
 			expect(error.description).toMatch(/timed out/);
 		} finally {
@@ -175,15 +212,25 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	});
 
 	it('refuses a path that would leave the API', async () => {
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '//evil.example/x' }));
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '//evil.example/x' }),
+		);
 		expect(error.message).toBe('Refused to follow a Protime link');
 		expect(sim.stats.apiRequests).toBe(0);
 	});
 
 	it('no error message or description contains the client secret or the token', async () => {
 		const errors = [
-			await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/work-interruptions' })),
-			await failure(async () => await protimeRequest.call(bedFor(sim, { clientSecret: 'wrong-secret-value' }).executeFunctions(), { method: 'GET', path: '/webhooks' })),
+			await failure(
+				async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/work-interruptions' }),
+			),
+			await failure(
+				async () =>
+					await protimeRequest.call(bedFor(sim, { clientSecret: 'wrong-secret-value' }).executeFunctions(), {
+						method: 'GET',
+						path: '/webhooks',
+					}),
+			),
 		];
 		const token = bed.credentials.read().sessionToken as string;
 		for (const e of errors) {
@@ -197,23 +244,51 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 
 describe('token endpoint errors reach the node as explanatory errors', () => {
 	it('wrong secret: invalid_client', async () => {
-		const error = await failure(async () => await protimeRequest.call(bedFor(sim, { clientSecret: 'nope' }).executeFunctions(), { method: 'GET', path: '/webhooks' }));
-		expect(error.message).toMatch(/^Protime rejected the client ID or client secret for tenant "acme" \(invalid_client\)/);
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(bedFor(sim, { clientSecret: 'nope' }).executeFunctions(), {
+					method: 'GET',
+					path: '/webhooks',
+				}),
+		);
+		expect(error.message).toMatch(
+			/^Protime rejected the client ID or client secret for tenant "acme" \(invalid_client\)/,
+		);
 		expect(sim.stats.apiRequests).toBe(0);
 	});
 
 	it('unknown tenant: 404 from the token endpoint', async () => {
-		const error = await failure(async () => await protimeRequest.call(bedFor(sim, { tenant: 'nobody' }).executeFunctions(), { method: 'GET', path: '/webhooks' }));
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(bedFor(sim, { tenant: 'nobody' }).executeFunctions(), {
+					method: 'GET',
+					path: '/webhooks',
+				}),
+		);
 		expect(error.message).toMatch(/^Protime does not know the tenant "nobody"/);
 	});
 
 	it('scopes the client may not have: invalid_scope lists the requested scopes', async () => {
-		const error = await failure(async () => await protimeRequest.call(bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret' }).executeFunctions(), { method: 'GET', path: '/webhooks' }));
-		expect(error.message).toMatch(/^Protime refused the requested scopes \(invalid_scope\): connector-protimeapi-webhooks.read /);
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(
+					bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret' }).executeFunctions(),
+					{ method: 'GET', path: '/webhooks' },
+				),
+		);
+		expect(error.message).toMatch(
+			/^Protime refused the requested scopes \(invalid_scope\): connector-protimeapi-webhooks.read /,
+		);
 	});
 
 	it('an invalid tenant is refused before any request', async () => {
-		const error = await failure(async () => await protimeRequest.call(bedFor(sim, { tenant: 'https://acme.myprotime.eu' }).executeFunctions(), { method: 'GET', path: '/webhooks' }));
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(bedFor(sim, { tenant: 'https://acme.myprotime.eu' }).executeFunctions(), {
+					method: 'GET',
+					path: '/webhooks',
+				}),
+		);
 		expect(error.message).toContain("'acme' from https://acme.myprotime.eu");
 		expect(sim.stats.requestLog).toHaveLength(0);
 	});
@@ -231,7 +306,9 @@ describe('retries on 429 and 503', () => {
 
 	it('retries 503 and stops after a bounded number of attempts', async () => {
 		sim.injectFault({ status: 503, retryAfterSeconds: 0, times: -1, path: '/webhooks' });
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+		);
 		expect(apiLog()).toHaveLength(RETRY_POLICY.maxAttempts);
 		expect(error.httpCode).toBe('503');
 		expect(error.message).toBe('Protime is temporarily unavailable: The service is temporarily unavailable');
@@ -241,7 +318,9 @@ describe('retries on 429 and 503', () => {
 
 	it('bounded for 429 too, with a message about rate limiting', async () => {
 		sim.injectFault({ status: 429, retryAfterSeconds: 0, times: -1, path: '/webhooks' });
-		const error = await failure(async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }));
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+		);
 		expect(apiLog()).toHaveLength(RETRY_POLICY.maxAttempts);
 		expect(error.message).toMatch(/^Protime is rate-limiting requests/);
 	});
@@ -266,7 +345,10 @@ describe('paging', () => {
 	it('follows nextLink through many pages, empty pages included, until it is absent', async () => {
 		sim.assumptions.pageSize = 3;
 		sim.assumptions.emptyPagesBetween = 1;
-		sim.seed('counter-definitions', Array.from({ length: 10 }, (_, i) => ({ id: 100 + i })));
+		sim.seed(
+			'counter-definitions',
+			Array.from({ length: 10 }, (_, i) => ({ id: 100 + i })),
+		);
 		const pages = await pageAll(bed, '/counter-definitions');
 		expect(pages.reduce((a, b) => a + b, 0)).toBe(10);
 		expect(pages).toContain(0);
@@ -277,14 +359,22 @@ describe('paging', () => {
 	it('works with the unencoded nextLink form of the docs', async () => {
 		sim.assumptions.pageSize = 2;
 		sim.assumptions.nextLinkEncoding = 'raw';
-		sim.seed('work-interruptions', Array.from({ length: 5 }, (_, i) => ({ id: 500 + i, date: '2026-03-02' })));
-		const pages = await pageAll(bed, '/work-interruptions', { filter: "date ge '2026-03-01' and date le '2026-03-31'" });
+		sim.seed(
+			'work-interruptions',
+			Array.from({ length: 5 }, (_, i) => ({ id: 500 + i, date: '2026-03-02' })),
+		);
+		const pages = await pageAll(bed, '/work-interruptions', {
+			filter: "date ge '2026-03-01' and date le '2026-03-31'",
+		});
 		expect(pages).toEqual([2, 2, 1]);
 	});
 
 	it('a 409 on an expired continuation token says to re-run', async () => {
 		sim.assumptions.pageSize = 2;
-		sim.seed('counter-definitions', Array.from({ length: 5 }, (_, i) => ({ id: 200 + i })));
+		sim.seed(
+			'counter-definitions',
+			Array.from({ length: 5 }, (_, i) => ({ id: 200 + i })),
+		);
 		const error = await failure(async () => {
 			for await (const page of protimePages.call(bed.executeFunctions(), '/counter-definitions')) {
 				expect(page).toHaveLength(2);
