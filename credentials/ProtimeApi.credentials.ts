@@ -8,6 +8,7 @@ import type {
 	Icon,
 	INodeProperties,
 } from 'n8n-workflow';
+import { createHash } from 'crypto';
 import { UserError } from 'n8n-workflow';
 
 import { DEFAULT_SCOPES, WEBHOOK_READ_SCOPE } from '../nodes/shared/catalogue';
@@ -29,17 +30,23 @@ export interface ProtimeCredentialData {
 }
 
 /**
- * What a cached token was issued for. A token obtained before the user changed the client, scopes or
- * tenant is not sent (see `authenticate`), so the next call gets a 401 and n8n fetches a fresh token,
- * instead of carrying stale scopes for up to 30 minutes.
+ * What a cached token was issued for. A token obtained before the user changed the client, its secret,
+ * the scopes or the tenant is not sent (see `authenticate`), so the next call gets a 401 and n8n fetches a
+ * fresh token with the new settings, instead of carrying stale settings for up to 30 minutes. The secret
+ * enters only as a short one-way hash, stored next to the secret itself.
  */
 function sessionFingerprint(c: ProtimeCredentialData): string {
+	const secret = createHash('sha256')
+		.update(c.clientSecret ?? '')
+		.digest('base64url')
+		.slice(0, 12);
 	return [
 		c.environment ?? '',
 		(c.baseUrl ?? '').trim(),
 		(c.tenant ?? '').trim().toLowerCase(),
 		(c.clientId ?? '').trim(),
 		normaliseScopes(c.scopes),
+		secret,
 	].join('|');
 }
 

@@ -3,6 +3,7 @@
  * mode. Network behaviour is proven against the simulator.
  */
 import axios from 'axios';
+import { createHash } from 'crypto';
 import type { NodeApiError } from 'n8n-workflow';
 
 import packageJson from '../../package.json';
@@ -119,8 +120,16 @@ describe('credential description', () => {
 			c: object,
 			o: object,
 		) => Promise<{ headers: Record<string, string>; baseURL?: string }>;
-		const base = { environment: 'production', tenant: 'acme', clientId: 'c', scopes: 'a b', company: 'X' };
-		const fingerprint = ['production', '', 'acme', 'c', 'a b'].join('|');
+		const base = {
+			environment: 'production',
+			tenant: 'acme',
+			clientId: 'c',
+			clientSecret: 's',
+			scopes: 'a b',
+			company: 'X',
+		};
+		const secretHash = createHash('sha256').update('s').digest('base64url').slice(0, 12);
+		const fingerprint = ['production', '', 'acme', 'c', 'a b', secretHash].join('|');
 		const out = await auth(
 			{ ...base, sessionToken: 'tok', sessionFor: fingerprint },
 			{ url: '/x', headers: { 'user-agent': 'n8n', authorization: 'Bearer old', Accept: 'application/json' } },

@@ -100,6 +100,16 @@ describe('token reuse and renewal', () => {
 		});
 		expect(sim.stats.tokenRequests).toBe(2);
 	});
+
+	it('a changed client secret is checked on the next call instead of riding on the old token', async () => {
+		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
+		bed.credentials.edit({ clientSecret: 'typo' });
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+		);
+		expect(error.message).toMatch(/invalid_client/);
+		expect(sim.stats.tokenRequests).toBe(2);
+	});
 });
 
 describe('errors become NodeApiErrors that say how to fix them', () => {
