@@ -58,7 +58,8 @@ export interface WebhookInfo {
 	externalReferences: Array<{ collection: string; reference: string }>;
 }
 
-type Partial2<C extends CollectionName> = Partial<CollectionRecords[C]> & Record<string, unknown>;
+/** A record to store: any subset of its fields (the rest comes from the catalogue sample), plus `externalReferences` values. */
+export type RecordInput<C extends CollectionName> = Partial<CollectionRecords[C]> & Record<string, unknown>;
 
 type Server = ReturnType<ReturnType<typeof buildApp>['listen']>;
 
@@ -175,13 +176,13 @@ export class ProtimeSimulator {
 	// ---- records ----
 
 	/** Stores records without raising events (initial state). Partial records are completed from the catalogue sample. */
-	seed<C extends CollectionName>(collection: C, records: Array<Partial2<C>>): Array<CollectionRecords[C]> {
+	seed<C extends CollectionName>(collection: C, records: Array<RecordInput<C>>): Array<CollectionRecords[C]> {
 		this.collection(collection);
 		return records.map((partial) => this.store(collection, partial) as unknown as CollectionRecords[C]);
 	}
 
 	/** Inserts a record (completed from the sample) and raises an InsertOrUpdate event. */
-	insert<C extends CollectionName>(collection: C, partial: Partial2<C> = {}): CollectionRecords[C] {
+	insert<C extends CollectionName>(collection: C, partial: RecordInput<C> = {}): CollectionRecords[C] {
 		this.collection(collection);
 		const record = this.store(collection, partial);
 		this.raise(collection, 'InsertOrUpdate', record);
@@ -189,7 +190,7 @@ export class ProtimeSimulator {
 	}
 
 	/** Changes a record (shallow merge) and raises an InsertOrUpdate event with a new changeVersion. */
-	update<C extends CollectionName>(collection: C, id: number | string, patch: Partial2<C>): CollectionRecords[C] {
+	update<C extends CollectionName>(collection: C, id: number | string, patch: RecordInput<C>): CollectionRecords[C] {
 		this.collection(collection);
 		const current = this.ctx.store.get(collection, id);
 		if (!current) throw new Error(`No ${collection} record with id ${id}`);
