@@ -184,6 +184,10 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 	const reasonList = reasons.length ? ` Reasons: ${reasons.join('; ')}.` : '';
 	const scope = scopeFor(ctx.method, ctx.path);
 	const s = f.status;
+	const retryAfter = header(f.headers, 'retry-after');
+	const waitHint = retryAfter
+		? ` Protime asked to retry after ${retryAfter.slice(0, 40)}${/^\d+$/.test(retryAfter) ? ' s' : ''}.`
+		: '';
 
 	if (s === undefined) {
 		if (f.networkCode === 'ECONNABORTED' || f.networkCode === 'ETIMEDOUT') {
@@ -292,7 +296,7 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 			ctx,
 			s,
 			`Protime is rate-limiting requests${said}`,
-			`${call} still answered 429 after ${ctx.attempts} attempt(s). Wait a minute before running again, and spread out runs that call Protime.`,
+			`${call} still answered 429 after ${ctx.attempts} attempt(s).${waitHint} Wait before running again, and spread out runs that call Protime.`,
 		);
 	}
 	if (s === 503) {
@@ -300,7 +304,7 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 			ctx,
 			s,
 			`Protime is temporarily unavailable${said}`,
-			`${call} still answered 503 after ${ctx.attempts} attempt(s), probably maintenance. Try again later.`,
+			`${call} still answered 503 after ${ctx.attempts} attempt(s), probably maintenance.${waitHint} Try again later.`,
 		);
 	}
 	if (s >= 500) {

@@ -326,6 +326,15 @@ describe('retries on 429 and 503', () => {
 		expect(sim.stats.tokenRequests).toBe(1);
 	});
 
+	it('a Retry-After longer than the wait limit is reported, not slept through', async () => {
+		sim.injectFault({ status: 429, retryAfterSeconds: 3600, times: 1, path: '/webhooks' });
+		const error = await failure(
+			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+		);
+		expect(apiLog()).toHaveLength(1);
+		expect(error.description).toContain('after 1 attempt(s). Protime asked to retry after 3600 s.');
+	});
+
 	it('bounded for 429 too, with a message about rate limiting', async () => {
 		sim.injectFault({ status: 429, retryAfterSeconds: 0, times: -1, path: '/webhooks' });
 		const error = await failure(
