@@ -7,7 +7,6 @@
  */
 import express from 'express';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import type { AddressInfo } from 'net';
 
 import { Protime } from '../../nodes/Protime/Protime.node';
 import { ProtimeSimulator } from '../simulator';
@@ -28,7 +27,7 @@ async function startCanary(): Promise<typeof canary> {
 		const s = app.listen(0, '127.0.0.1', () => resolve(s));
 	});
 	return {
-		origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
 		hits,
 		close: async () =>
 			await new Promise<void>((resolve) => {
@@ -337,7 +336,7 @@ describe('nextLink injection (a remote-controlled value)', () => {
 			const s = app.listen(0, '127.0.0.1', () => resolve(s));
 		});
 		fake = {
-			origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+			origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
 			close: async () =>
 				await new Promise<void>((resolve) => {
 					server.close(() => resolve());
