@@ -11,10 +11,10 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
+import { referenceChoices } from '../shared/referenceParameter';
 import { startClock } from './clock';
 import { triggerProperties } from './description';
 import { checkExists, create, deleteSubscription } from './hooks';
-import { referenceChoices } from './settings';
 import { handleWebhook } from './webhookHandler';
 
 export class ProtimeTrigger implements INodeType {
@@ -37,7 +37,7 @@ export class ProtimeTrigger implements INodeType {
 	methods = {
 		loadOptions: {
 			async getTriggerReferenceOptions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-				return referenceChoices(String(this.getCurrentNodeParameter('collectionName') ?? ''));
+				return referenceChoices(this.getCurrentNodeParameter('collectionName'));
 			},
 		},
 	};

@@ -2,6 +2,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { COLLECTIONS } from '../shared/catalogue';
+import { externalReferencesParameter } from '../shared/referenceParameter';
+import { simplifyOptionFields, simplifyParameter } from '../shared/simplifyParameter';
 
 export const CHECK_INTERVALS = [1, 2, 5, 10, 15, 30, 60] as const;
 export const DEFAULT_CHECK_INTERVAL = 10;
@@ -29,41 +31,12 @@ export const triggerProperties: INodeProperties[] = [
 		required: true,
 		description: 'Which changes start the workflow; other changes are acknowledged to Protime and skipped',
 	},
-	{
-		displayName: 'External References',
-		name: 'externalReferences',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		placeholder: 'Add External Reference',
-		default: {},
+	externalReferencesParameter({
+		loadOptionsMethod: 'getTriggerReferenceOptions',
+		dependsOn: ['collectionName'],
 		description:
 			'Identifiers from your own systems that Protime adds to the records, e.g. the employee number of the person. Changing them replaces the subscription.',
-		options: [
-			{
-				displayName: 'Reference',
-				name: 'reference',
-				values: [
-					{
-						displayName: 'Reference Name or ID',
-						name: 'reference',
-						type: 'options',
-						typeOptions: { loadOptionsMethod: 'getTriggerReferenceOptions', loadOptionsDependsOn: ['collectionName'] },
-						default: '',
-						description:
-							'A predefined reference (starting with @), or a custom reference of a referenced collection. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-					},
-					{
-						displayName: 'Custom Reference Name',
-						name: 'customName',
-						type: 'string',
-						default: '',
-						placeholder: 'HRMID',
-						description: 'The name of the custom reference, when a "custom reference" entry is chosen above',
-					},
-				],
-			},
-		],
-	},
+	}),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -104,30 +77,8 @@ export const triggerProperties: INodeProperties[] = [
 				description:
 					'Renew the subscription when it expires within this many minutes (capped at half its validity). Keep it at least twice the check interval.',
 			},
-			{
-				displayName: 'Simplify',
-				name: 'simplify',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to flatten translations and references (personId, personEmployeeNumber) and add readable times (H:MM, decimal hours, local date-times)',
-			},
-			{
-				displayName: 'Time Zone',
-				name: 'timeZone',
-				type: 'string',
-				default: '',
-				placeholder: 'Europe/Brussels',
-				description: 'With Simplify: add this zone\'s UTC offset to the local date-times. Empty: local date-times without offset.',
-			},
-			{
-				displayName: 'Translation Language',
-				name: 'language',
-				type: 'string',
-				default: '',
-				placeholder: 'nl',
-				description: 'With Simplify: the language code of translated names to use; the default text is used when a translation is missing',
-			},
+			simplifyParameter(),
+			...simplifyOptionFields('Only used with Simplify on.'),
 		],
 	},
 ];

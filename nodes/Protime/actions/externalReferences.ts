@@ -6,33 +6,14 @@ import {
 	validateExternalReferences,
 	type ExternalReferenceSpec,
 } from '../../shared/externalReferences';
+import { parseReferenceRows } from '../../shared/referenceParameter';
 import { problemError } from './errors';
-
-/** Separates collection and reference in an option value, as in the trigger: `people|@employee-number`; `people|` = custom. */
-export const REFERENCE_SEPARATOR = '|';
 
 /** The specs the user entered for item `i`. */
 export function readReferenceSpecs(this: IExecuteFunctions, i: number): ExternalReferenceSpec[] {
-	const param = this.getNodeParameter('externalReferences', i, {}) as {
-		reference?: Array<{ reference?: string; customName?: string }>;
-	};
-	return (param.reference ?? []).map((row, n) => {
-		const value = String(row.reference ?? '');
-		const at = value.indexOf(REFERENCE_SEPARATOR);
-		const collection = (at >= 0 ? value.slice(0, at) : value).trim();
-		const reference = ((at >= 0 ? value.slice(at + 1) : '') || String(row.customName ?? '')).trim();
-		if (!collection || !reference) {
-			throw problemError(
-				this.getNode(),
-				{
-					message: `External reference ${n + 1} is incomplete`,
-					description: 'Choose a reference, and for a "custom reference" entry also enter its name in Custom Reference Name.',
-				},
-				i,
-			);
-		}
-		return { collection, reference };
-	});
+	const parsed = parseReferenceRows(this.getNodeParameter('externalReferences', i, {}));
+	if ('problem' in parsed) throw problemError(this.getNode(), parsed.problem, i);
+	return parsed.specs;
 }
 
 /** The validated query value, or undefined when no reference is asked for. */

@@ -1,6 +1,9 @@
 /** Parameters shared by several operations: paging, external references, simplify. */
 import type { INodeProperties } from 'n8n-workflow';
 
+import { externalReferencesParameter } from '../../shared/referenceParameter';
+import { simplifyOptionFields, simplifyParameter } from '../../shared/simplifyParameter';
+
 export type Show = NonNullable<NonNullable<INodeProperties['displayOptions']>['show']>;
 
 export function returnAllAndLimit(show: Show): INodeProperties[] {
@@ -25,55 +28,20 @@ export function returnAllAndLimit(show: Show): INodeProperties[] {
 	];
 }
 
+/** The External References list of an operation; `target` says what Protime adds the references to. */
 export function externalReferences(show: Show, target: string): INodeProperties {
-	return {
-		displayName: 'External References',
-		name: 'externalReferences',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		placeholder: 'Add External Reference',
-		default: {},
+	return externalReferencesParameter({
+		loadOptionsMethod: 'getReferenceOptions',
+		dependsOn: ['resource', 'collection'],
 		description: `Identifiers from other systems (e.g. employee numbers) that Protime adds to ${target}, inside the referenced object under externalReferences`,
 		displayOptions: { show },
-		options: [
-			{
-				name: 'reference',
-				displayName: 'Reference',
-				values: [
-					{
-						displayName: 'Reference Name or ID',
-						name: 'reference',
-						type: 'options',
-						typeOptions: { loadOptionsMethod: 'getReferenceOptions', loadOptionsDependsOn: ['collection'] },
-						default: '',
-						description:
-							'A predefined reference (starting with @), or a custom reference of a referenced collection. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-					},
-					{
-						displayName: 'Custom Reference Name',
-						name: 'customName',
-						type: 'string',
-						default: '',
-						placeholder: 'e.g. HRMID',
-						description: 'The name of the custom reference, when a "custom reference" entry is chosen above',
-					},
-				],
-			},
-		],
-	};
+	});
 }
 
+/** Simplify, and its options (time zone, language) while it is on: the same fields and defaults as the Protime Trigger. */
 export function simplifyAndOptions(show: Show): INodeProperties[] {
 	return [
-		{
-			displayName: 'Simplify',
-			name: 'simplify',
-			type: 'boolean',
-			default: true,
-			description:
-				'Whether to flatten translations and references (personId, personEmployeeNumber) and add readable times (H:MM, decimal hours, local date-times), exactly as the Protime Trigger does',
-			displayOptions: { show },
-		},
+		simplifyParameter({ note: ', exactly as the Protime Trigger does', displayOptions: { show } }),
 		{
 			displayName: 'Options',
 			name: 'options',
@@ -81,26 +49,7 @@ export function simplifyAndOptions(show: Show): INodeProperties[] {
 			placeholder: 'Add Option',
 			default: {},
 			displayOptions: { show: { ...show, simplify: [true] } },
-			options: [
-				{
-					displayName: 'Time Zone',
-					name: 'timeZone',
-					type: 'string',
-					default: '',
-					placeholder: 'e.g. Europe/Brussels',
-					description:
-						"Add this zone's UTC offset to the local date-times. Empty: local date-times without offset (as in the Protime Trigger).",
-				},
-				{
-					displayName: 'Translation Language',
-					name: 'language',
-					type: 'string',
-					default: '',
-					placeholder: 'e.g. nl',
-					description:
-						'The language code of translated names to use; the default text is used when a translation is missing',
-				},
-			],
+			options: simplifyOptionFields(),
 		},
 	];
 }

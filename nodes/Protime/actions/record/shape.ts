@@ -2,6 +2,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { simplifyRecord } from '../../../shared/simplify';
+import { readSimplifyOptions } from '../../../shared/simplifyParameter';
 import type { CollectionName } from '../../../shared/types';
 
 /** A function that turns one raw record of `collectionName` into the output JSON for item `i`. */
@@ -12,8 +13,6 @@ export function recordShaper(
 ): (record: IDataObject) => IDataObject {
 	if (!(this.getNodeParameter('simplify', i, true) as boolean)) return (record) => record;
 	// Same options and defaults as the trigger, so a record read here equals the one a delivery gives.
-	const options = this.getNodeParameter('options', i, {}) as { language?: string; timeZone?: string };
-	const language = options.language?.trim() || undefined;
-	const timeZone = options.timeZone?.trim() || undefined;
-	return (record) => simplifyRecord(collectionName, record, { language, timeZone });
+	const options = readSimplifyOptions(this.getNodeParameter('options', i, {}));
+	return (record) => simplifyRecord(collectionName, record, options);
 }
