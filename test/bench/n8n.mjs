@@ -1,0 +1,171 @@
+// Real-n8n benchmark: deliveries per second and latency through the Protime Trigger against n8n's built-in
+// Webhook node, both active in the same n8n 2.41.1 instance and receiving the same payloads.
+//
+// The package is built from the committed HEAD into .bench/tree (git archive; node_modules linked), packed
+// and installed as a community package with the e2e harness (test/e2e/lib), so `dist/` of the working
+// copy is never touched. The simulator (test/e2e/lib/simulator.mjs) serves the token and webhook API for
+// the trigger's activation; the deliveries themselves are posted by this process on loopback, signed with
+// the key the simulator handed to the trigger, so both endpoints see identical bodies and headers.
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureInstalled } from '../e2e/lib/install.mjs';
+import { N8nClient, startN8n } from '../e2e/lib/n8n.mjs';
+import { installIntoUserFolder, repoRoot } from '../e2e/lib/package.mjs';
+import { log } from '../e2e/lib/procs.mjs';
+import { startSimulator } from '../e2e/lib/simulator.mjs';
+import { protimeTriggerNode } from '../e2e/lib/workflows.mjs';
+import { median, percentile } from './stats.mjs';
+
+/** Builds the committed HEAD in a separate tree and packs it; returns the tarball path. */
+export function packFromHead(benchDir) {
+	const tree = path.join(benchDir, 'tree');
+	fs.rmSync(tree, { recursive: true, force: true });
+	fs.mkdirSync(tree, { recursive: true });
+	const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+	execFileSync('sh', ['-c', `git -C "${repoRoot}" archive HEAD | tar -x -C "${tree}"`]);
+	fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(tree, 'node_modules'));
+	const bin = (name) => path.join(repoRoot, 'node_modules', '.bin', name);
+	execFileSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+	execFileSync(bin('gulp'), ['build:icons'], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+	const packDir = path.join(benchDir, 'pack');
+	fs.mkdirSync(packDir, { recursive: true });
+	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], {
+		cwd: tree,
+		encoding: 'utf8',
+		env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	const info = JSON.parse(out)[0];
+	log(`bench: packed ${info.filename} from HEAD ${head}`);
+	return { tarball: path.join(packDir, info.filename), head };
+}
+
+let version = 0x100000;
+const cv = () => (version++).toString(16).toUpperCase().padStart(20, '0');
+
+function payload(key) {
+	const id = 1 + Math.floor(Math.random() * 2000);
+	const body = JSON.stringify({
+		changeType: 'InsertOrUpdate',
+		data: { changeVersion: cv(), id, person: { id: 1001 + (id % 250) }, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645 },
+	});
+	return { body, headers: { 'content-type': 'application/json', 'x-protime-signature': createHmac('sha256', key).update(body).digest('base64') } };
+}
+
+/** Posts `bodies` to `url` with `concurrency` workers; returns latencies (ms), elapsed ms and failures. */
+async function load(url, bodies, concurrency, check) {
+	const latencies = [];
+	const failures = [];
+	let next = 0;
+	const t0 = performance.now();
+	const worker = async () => {
+		while (next < bodies.length) {
+			const p = bodies[next++];
+			const t = performance.now();
+			const res = await fetch(url, { method: 'POST', body: p.body, headers: p.headers });
+			const text = await res.text();
+			latencies.push(performance.now() - t);
+			const problem = check(res.status, text);
+			if (problem && failures.length < 5) failures.push(problem);
+			else if (problem) failures.length++;
+		}
+	};
+	await Promise.all(Array.from({ length: concurrency }, worker));
+	return { latencies, elapsedMs: performance.now() - t0, failures };
+}
+
+export async function benchN8n({ quick, benchDir }) {
+	const rounds = quick ? 3 : 5;
+	const perRound = quick ? 150 : 400;
+	const concurrency = 4;
+	const runDir = path.join(benchDir, `n8n-${Date.now()}`);
+	fs.mkdirSync(runDir, { recursive: true });
+
+	const install = await ensureInstalled();
+	const { tarball, head } = packFromHead(benchDir);
+	const userFolder = path.join(runDir, 'n8n-home');
+	installIntoUserFolder(tarball, userFolder);
+	const sim = await startSimulator({ runDir });
+	const n8n = await startN8n(install, {
+		runDir,
+		userFolder,
+		filesDir: path.join(runDir, 'files'),
+		name: 'n8n-bench',
+		extra: { N8N_LOG_LEVEL: 'warn' },
+	});
+	const client = new N8nClient(n8n.baseUrl, install);
+	await client.setupOwner();
+	const credential = await client.createCredential('Protime (bench)', 'protimeApi', sim.credentialData());
+
+	// Protime Trigger workflow.
+	const triggerNode = protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'] });
+	const wfA = await client.createWorkflow({ name: 'bench: Protime Trigger', nodes: [triggerNode], connections: {} });
+	await client.activate(wfA.id);
+	const protimeUrl = `${n8n.baseUrl}/webhook/${triggerNode.webhookId}/webhook`;
+	const live = await sim.liveWebhooks(protimeUrl);
+	if (live.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl}, found ${live.length}`);
+	const key = live[0].key;
+
+	// Built-in Webhook node workflow, same instance.
+	const hookPath = `bench-${randomUUID().slice(0, 8)}`;
+	const webhookNode = {
+		id: randomUUID(),
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		webhookId: randomUUID(),
+		parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
+	};
+	const wfB = await client.createWorkflow({ name: 'bench: built-in Webhook', nodes: [webhookNode], connections: {} });
+	await client.activate(wfB.id);
+	const builtinUrl = `${n8n.baseUrl}/webhook/${hookPath}`;
+
+	const checkProtime = (status, text) => {
+		if (status !== 200) return `Protime Trigger answered ${status}: ${text.slice(0, 200)}`;
+		const body = JSON.parse(text);
+		return body.emitted === 1 ? undefined : `Protime Trigger did not emit: ${text.slice(0, 200)}`;
+	};
+	const checkBuiltin = (status, text) => (status === 200 ? undefined : `Webhook node answered ${status}: ${text.slice(0, 200)}`);
+
+	// Warm-up, then interleaved rounds (the order alternates each round).
+	await load(protimeUrl, Array.from({ length: 40 }, () => payload(key)), concurrency, checkProtime);
+	await load(builtinUrl, Array.from({ length: 40 }, () => payload(key)), concurrency, checkBuiltin);
+	const result = { protime: { rates: [], latencies: [], failures: [] }, builtin: { rates: [], latencies: [], failures: [] } };
+	const ratios = [];
+	for (let r = 0; r < rounds; r++) {
+		const order = r % 2 === 0 ? ['protime', 'builtin'] : ['builtin', 'protime'];
+		const rate = {};
+		for (const which of order) {
+			const bodies = Array.from({ length: perRound }, () => payload(key));
+			const out =
+				which === 'protime'
+					? await load(protimeUrl, bodies, concurrency, checkProtime)
+					: await load(builtinUrl, bodies, concurrency, checkBuiltin);
+			rate[which] = (perRound / out.elapsedMs) * 1000;
+			result[which].rates.push(rate[which]);
+			result[which].latencies.push(...out.latencies);
+			result[which].failures.push(...out.failures);
+			log(`bench: n8n round ${r + 1}/${rounds} ${which}: ${rate[which].toFixed(1)} deliveries/s`);
+		}
+		ratios.push(rate.protime / rate.builtin);
+	}
+	const summary = (x) => ({
+		rate: median(x.rates),
+		p50: percentile(x.latencies, 50),
+		p99: percentile(x.latencies, 99),
+		failures: x.failures,
+	});
+	return {
+		head,
+		rounds,
+		perRound,
+		concurrency,
+		protime: summary(result.protime),
+		builtin: summary(result.builtin),
+		ratio: median(ratios),
+		n8nVersion: '2.41.1',
+	};
+}

@@ -1,0 +1,166 @@
+// `npm run bench [-- --quick] [-- --skip-n8n] [-- --only webhook,getmany,tokens,n8n]`
+// Measures every ratio of issue 6 side by side in one run (baseline and candidate interleaved, medians),
+// prints each with its target and PASS/FAIL, and writes BENCHMARKS.md. Not part of CI: the numbers depend
+// on the machine and its load.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../e2e/lib/package.mjs';
+import { stopAll } from '../e2e/lib/procs.mjs';
+import { benchGetMany } from './getmany.mjs';
+import { benchTokens, benchWebhook } from './inprocess.mjs';
+import { fmt, MB, table } from './stats.mjs';
+
+const { values } = parseArgs({
+	options: {
+		quick: { type: 'boolean', default: false },
+		'skip-n8n': { type: 'boolean', default: false },
+		only: { type: 'string' },
+		out: { type: 'string', default: path.join(repoRoot, 'BENCHMARKS.md') },
+	},
+});
+const quick = values.quick;
+const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n'];
+const want = (s) => only.includes(s) && !(s === 'n8n' && values['skip-n8n']);
+const benchDir = path.join(repoRoot, '.bench');
+fs.mkdirSync(benchDir, { recursive: true });
+
+const rows = []; // [measure, baseline, candidate, ratio, target, verdict]
+const notes = [];
+const pass = (ok) => (ok ? 'PASS' : 'FAIL');
+
+function machine() {
+	let commit = '';
+	try {
+		commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+	} catch {
+		commit = 'unknown';
+	}
+	const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+	return {
+		date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+		nproc: os.availableParallelism?.() ?? os.cpus().length,
+		cpu: os.cpus()[0]?.model ?? 'unknown',
+		memory: `${fmt(os.totalmem() / 1024 ** 3, 1)} GiB`,
+		node: process.version,
+		os: `${os.type()} ${os.release()}`,
+		commit,
+		load,
+	};
+}
+
+async function main() {
+	const started = machine();
+	const t0 = Date.now();
+	if (want('webhook')) {
+		for (const r of await benchWebhook({ quick })) {
+			const measured = r.target;
+			rows.push([
+				`Webhook handling, ${r.label} (deliveries/s)`,
+				`floor ${fmt(r.floor)}`,
+				`ours ${fmt(r.ours)}`,
+				fmt(r.ratio, 2),
+				measured ? '≥ 0.70' : 'info',
+				measured ? pass(r.ratio >= 0.7) : '—',
+			]);
+		}
+	}
+	if (want('tokens')) {
+		process.stderr.write('[bench] token requests ...\n');
+		const t = await benchTokens({ quick });
+		rows.push([
+			`Token requests per 1,000 API calls (one ${t.lifetimeSeconds} s token lifetime, ${t.calls} calls in separate executions)`,
+			'—',
+			`${t.tokenRequests} token / ${t.apiRequests} API`,
+			fmt(t.perThousand, 2),
+			'= 1',
+			pass(t.perThousand === 1),
+		]);
+	}
+	if (want('getmany')) {
+		const g = await benchGetMany({ quick });
+		rows.push([
+			`Get Many ${fmt(g.records)} records, speed (records/s)`,
+			`axios loop ${fmt(g.axios.recordsPerSecond)}`,
+			`Protime node ${fmt(g.protime.recordsPerSecond)}`,
+			fmt(g.speedRatio, 2),
+			'≥ 1.00',
+			pass(g.speedRatio >= 1),
+		]);
+		rows.push([
+			`Get Many ${fmt(g.records)} records, peak RSS growth (MB)`,
+			`axios loop ${fmt(g.axios.rssGrowth / MB, 1)}`,
+			`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
+			fmt(g.memoryRatio, 2),
+			'≤ 1.00',
+			pass(g.memoryRatio <= 1),
+		]);
+		notes.push(
+			`Get Many: baseline is a plain paginated axios loop (token request, GET with the same filter, follow nextLink, collect ` +
+				`{json} items), not n8n's HTTP Request node in a real n8n (not feasible in the time available). Each run is a fresh ` +
+				`child process that loads the same modules before measuring; the simulator runs in a third process. ` +
+				`Peak heap growth: axios ${fmt(g.axios.heapGrowth / MB, 1)} MB, Protime ${fmt(g.protime.heapGrowth / MB, 1)} MB; ` +
+				`process maxRSS: axios ${fmt(g.axios.maxRss / MB, 0)} MB, Protime ${fmt(g.protime.maxRss / MB, 0)} MB. Medians of ${g.rounds} rounds.`,
+		);
+	}
+	if (want('n8n')) {
+		const { benchN8n } = await import('./n8n.mjs');
+		try {
+			const n = await benchN8n({ quick, benchDir });
+			rows.push([
+				`Real n8n ${n.n8nVersion}: deliveries/s (concurrency ${n.concurrency})`,
+				`Webhook node ${fmt(n.builtin.rate, 1)}`,
+				`Protime Trigger ${fmt(n.protime.rate, 1)}`,
+				fmt(n.ratio, 2),
+				'≥ 0.90',
+				pass(n.ratio >= 0.9 && n.protime.failures.length === 0),
+			]);
+			rows.push([
+				'Real n8n: latency p50 / p99 (ms)',
+				`Webhook node ${fmt(n.builtin.p50, 1)} / ${fmt(n.builtin.p99, 1)}`,
+				`Protime Trigger ${fmt(n.protime.p50, 1)} / ${fmt(n.protime.p99, 1)}`,
+				'—',
+				'info',
+				'—',
+			]);
+			notes.push(
+				`Real n8n: package built from commit ${n.head} in .bench/tree, installed as a community package; ${n.rounds} rounds of ` +
+					`${n.perRound} deliveries per endpoint (order alternating), same signed single-change payloads to both; every Protime ` +
+					`answer checked for "emitted": 1. Failures: Protime ${n.protime.failures.length}, Webhook node ${n.builtin.failures.length}` +
+					`${n.protime.failures.length ? ` (${n.protime.failures.slice(0, 2).join('; ')})` : ''}.`,
+			);
+		} finally {
+			await stopAll();
+		}
+	}
+	const seconds = Math.round((Date.now() - t0) / 1000);
+	const headers = ['Measure', 'Baseline', 'Candidate', 'Ratio', 'Target', 'Result'];
+	const text = table(headers, rows);
+	process.stdout.write(`\n${text}\n\n`);
+	for (const n of notes) process.stdout.write(`- ${n}\n`);
+	const command = `npm run bench${quick ? ' -- --quick' : ''}${values['skip-n8n'] ? ' -- --skip-n8n' : ''}${values.only ? ` -- --only ${values.only}` : ''}`;
+	const md = [
+		'# Benchmarks',
+		'',
+		'Produced by `test/bench/run.mjs`; rerun to refresh. Not part of CI (timings depend on the machine and its load).',
+		'',
+		`- Command: \`${command}\` (${seconds} s)`,
+		`- Date: ${started.date}, commit ${started.commit}`,
+		`- Machine: ${started.nproc} CPU (${started.cpu}), ${started.memory} memory, ${started.os}, Node ${started.node}; load average at start ${started.load} (the machine was shared)`,
+		'',
+		text,
+		'',
+		...notes.map((n) => `- ${n}`),
+		'',
+	].join('\n');
+	fs.writeFileSync(values.out, `${fs.existsSync(values.out) && values.only ? '' : ''}${md}`);
+	process.stderr.write(`[bench] wrote ${values.out}\n`);
+}
+
+main().catch(async (error) => {
+	process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+	await stopAll();
+	process.exitCode = 1;
+});
