@@ -13,7 +13,7 @@ import {
 
 import { referenceChoices } from '../shared/referenceParameter';
 import { startClock } from './clock';
-import { triggerProperties } from './description';
+import { triggerPanel, triggerProperties } from './description';
 import { checkExists, create, deleteSubscription } from './hooks';
 import { handleWebhook } from './webhookHandler';
 
@@ -31,6 +31,7 @@ export class ProtimeTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'protimeApi', required: true }],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		triggerPanel,
 		properties: triggerProperties,
 	};
 

@@ -1,5 +1,5 @@
 /** The parameters of the Protime Trigger. */
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, TriggerPanelDefinition } from 'n8n-workflow';
 
 import { COLLECTIONS } from '../shared/catalogue';
 import { externalReferencesParameter } from '../shared/referenceParameter';
@@ -8,6 +8,24 @@ import { simplifyOptionFields, simplifyParameter } from '../shared/simplifyParam
 export const CHECK_INTERVALS = [1, 2, 5, 10, 15, 30, 60] as const;
 export const DEFAULT_CHECK_INTERVAL = 10;
 export const DEFAULT_RENEWAL_MARGIN = 60;
+
+const SAMPLE_TIP =
+	"To build the next steps before a change arrives, a Protime node with this collection and Get Many (same Simplify options) returns records shaped like the <code>data</code> of an item here, and its fields show in the next node's input even before it runs.";
+
+/** The texts of the editor's trigger panel (Listen for test event, and when the workflow runs). */
+export const triggerPanel: TriggerPanelDefinition = {
+	header: 'Pull in changes from Protime',
+	executionsHelp: {
+		inactive:
+			"<b>While building your workflow</b>, click 'Execute step': the node subscribes this n8n's test URL to the chosen collection in Protime (Protime must reach it over public HTTPS). Then create, change or delete a record of that collection in Protime. The change arrives here as one item: <code>changeType</code>, <code>collectionName</code>, <code>id</code>, <code>changeVersion</code> and the record under <code>data</code>. The test subscription is deleted when listening stops.<br /> <br /> <b>Once you're happy with your workflow</b>, publish it. The node then keeps its own Protime subscription, renews it before it expires, and every matching change starts an execution. These executions show up in the <a data-key=\"executions\">executions list</a>, but not in the editor.",
+		active:
+			"<b>While building your workflow</b>, click 'Execute step', then create, change or delete a record of the chosen collection in Protime: the change arrives here through a separate test subscription, which is deleted when listening stops.<br /> <br /> <b>Your workflow also runs automatically</b>, since it is published: every matching change in Protime starts an execution, and the node renews its Protime subscription before it expires. These executions show up in the <a data-key=\"executions\">executions list</a>, but not in the editor.",
+	},
+	activationHint: {
+		inactive: `Once you've finished building your workflow, publish it to receive every change continuously (you just won't see those executions here). ${SAMPLE_TIP}`,
+		active: `This node also starts the workflow on every matching change in Protime (those executions won't show up here). If the subscription ever lapsed, the next item is a <code>ResyncRequired</code> notice: run Get Many for the collection to catch up. ${SAMPLE_TIP}`,
+	},
+};
 
 export const triggerProperties: INodeProperties[] = [
 	{

@@ -88,7 +88,7 @@ export function parseReferenceRows(value: unknown): { specs: ExternalReferenceSp
 		const text = String(row?.reference ?? '');
 		const at = text.indexOf(REFERENCE_SEPARATOR);
 		const collection = (at >= 0 ? text.slice(0, at) : text).trim();
-		const reference = ((at >= 0 ? text.slice(at + 1) : '') || String(row?.customName ?? '')).trim();
+		const reference = (at >= 0 ? text.slice(at + 1).trim() : '') || String(row?.customName ?? '').trim();
 		if (!collection || !reference) {
 			return {
 				problem: {
