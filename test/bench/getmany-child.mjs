@@ -61,7 +61,7 @@ async function baseline() {
 sample();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
-const timer = setInterval(sample, 5);
+const timer = setInterval(sample, 20);
 const t0 = performance.now();
 const items = values.candidate === 'protime' ? await protime() : await baseline();
 const ms = performance.now() - t0;

@@ -78,7 +78,7 @@ async function load(url, bodies, concurrency, check) {
 
 export async function benchN8n({ quick, benchDir }) {
 	const rounds = quick ? 3 : 5;
-	const perRound = quick ? 150 : 400;
+	const perRound = quick ? 150 : 200;
 	const concurrency = 4;
 	const runDir = path.join(benchDir, `n8n-${Date.now()}`);
 	fs.mkdirSync(runDir, { recursive: true });
