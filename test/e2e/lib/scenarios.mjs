@@ -5,9 +5,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { assert, assertEqual } from './checks.mjs';
-import { N8nClient, startN8n } from './n8n.mjs';
+import { N8nClient, startN8n, stopN8n } from './n8n.mjs';
 import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, TRIGGER_TYPE } from './package.mjs';
-import { log, sleep, waitFor } from './procs.mjs';
+import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
 import { startPostgres, startRedis } from './services.mjs';
 import { startSimulator } from './simulator.mjs';
 import { preparePackage, startInstance } from './stack.mjs';
@@ -67,7 +67,7 @@ async function createWorkflow(client, wf, { activate = true } = {}) {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function regular({ checks, runDir, install, want }) {
+export async function regular({ checks, runDir, install, want, during }) {
 	// demo tenant (people with employee numbers, counter definitions), no background traffic
 	const sim = await startSimulator({ runDir, demo: true, trafficMs: 0, retryMs: [1000, 3000, 10_000, 20_000, 30_000] });
 	// the renewal checks get their own simulator: short webhook validity, patient retries
@@ -103,11 +103,19 @@ export async function regular({ checks, runDir, install, want }) {
 	});
 	const renewCredential = renewSim ? await client.createCredential('Protime (short validity)', CREDENTIAL_TYPE, renewSim.credentialData()) : undefined;
 
-	// ---- renewal (background): started first, checked at the end ----
-	const renewal = renewSim ? startRenewal({ checks, client, sim: renewSim, credential: renewCredential }) : undefined;
-
 	if (want('trigger')) await triggerChecks({ checks, client, sim, credential, inst });
+
+	// ---- renewal (background, after the restart checks: a restart re-runs trigger() and would hide
+	// an activation-time problem of the renewal clock) ----
+	const renewal = renewSim ? startRenewal({ checks, client, sim: renewSim, credential: renewCredential }) : undefined;
 	if (want('action')) await actionChecks({ checks, client, sim, credential, inst });
+	if (during) {
+		try {
+			await during();
+		} catch (err) {
+			checks.fail('queue mode', err);
+		}
+	}
 	if (renewal) await renewal;
 	await inst.stop();
 	await sim.stop();
@@ -403,7 +411,6 @@ export async function queue({ checks, runDir, install }) {
 	const filesDir = path.join(qDir, 'files');
 	fs.mkdirSync(filesDir, { recursive: true });
 	installIntoUserFolder(tarball, userFolder);
-	const { freePort } = await import('./procs.mjs');
 	const mainPort = await freePort();
 	const webhookPort = await freePort();
 	const shared = {
@@ -469,5 +476,9 @@ export async function queue({ checks, runDir, install }) {
 		await client.deactivate(wf.id);
 		await waitFor('no live subscription', async () => (await subscriptionsOf(sim, wf.trigger)).length === 0, { timeoutMs: 30_000 });
 	});
+	for (const p of [webhook, worker, main]) await stopN8n(p);
+	await sim.stop();
+	await stopProcess(redis.proc);
+	await stopProcess(pg.proc, { graceMs: 20_000 });
 	log('queue mode done');
 }

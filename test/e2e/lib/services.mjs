@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, log, onCleanup, startProcess, tail, waitFor } from './procs.mjs';
+import { freePort, log, startProcess, tail, waitFor } from './procs.mjs';
 
 function which(cmd) {
 	for (const dir of (process.env.PATH || '').split(path.delimiter).concat(['/usr/sbin', '/usr/bin', '/usr/local/bin'])) {
@@ -76,6 +76,5 @@ export async function startPostgres({ runDir }) {
 	}, { timeoutMs: 30_000 });
 	execFileSync(path.join(binDir, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'n8n', 'n8n']);
 	log(`postgres ready on 127.0.0.1:${port}`);
-	onCleanup(async () => {});
 	return { port, proc, env: { DB_TYPE: 'postgresdb', DB_POSTGRESDB_HOST: '127.0.0.1', DB_POSTGRESDB_PORT: String(port), DB_POSTGRESDB_DATABASE: 'n8n', DB_POSTGRESDB_USER: 'n8n', DB_POSTGRESDB_PASSWORD: '' } };
 }
