@@ -14,6 +14,10 @@
  *   back only where n8n saves it: after an activation hook, after `webhook()` unless it returned
  *   `workflowData` without `noWebhookResponse`, after `trigger()` returned, and inside `emit()`. A cron tick
  *   that does not emit changes nothing in the database (n8n-harness.md, "Observed behaviour").
+ * - Activation (`activate()`) follows n8n 2.41's workflow publication service by default: `trigger()` runs
+ *   FIRST, on its own copy of static data as the database held it before `checkExists`/`create()`, and that
+ *   copy is never refreshed (cron ticks see it as it was); then `checkExists`, then `create()` when it
+ *   returned false. The order of n8n's start (and of older versions), webhooks first, is `order: 'webhooksFirst'`.
  * - The credential test follows `CredentialsTester.testCredentials` for a declarative `test` request:
  *   preAuthentication always runs, errors become `{ status: 'Error', message }` using the `rules`.
  *
@@ -394,6 +398,8 @@ interface ContextInput {
 	/** `getMode()`; defaults per context kind. */
 	mode?: string;
 	timezone?: string;
+	/** `getInstanceBaseUrl()`; default the test bed's, then `http://localhost:5678/`. */
+	instanceBaseUrl?: string;
 }
 
 export interface ExecuteInput extends ContextInput {
@@ -427,6 +433,37 @@ export interface WebhookInput extends HookInput {
 
 export type TriggerInput = HookInput;
 
+/**
+ * In which order n8n runs a trigger node's activation methods. `publication`: n8n 2.41's workflow publication
+ * service (the default there), `trigger()` before the webhook's `checkExists`/`create()`. `webhooksFirst`:
+ * `checkExists`/`create()` before `trigger()` (n8n's start in mode `init`, and older versions).
+ */
+export type ActivationOrder = 'publication' | 'webhooksFirst';
+
+export interface ActivationInput extends TriggerInput {
+	/** Default `publication` (n8n 2.41). */
+	order?: ActivationOrder;
+}
+
+/** The parts of a trigger node type that activation calls. */
+export interface ActivatableNode {
+	trigger?: (this: ITriggerFunctions) => Promise<ITriggerResponse | undefined>;
+	webhookMethods?: {
+		default?: {
+			checkExists: (this: IHookFunctions) => Promise<boolean>;
+			create: (this: IHookFunctions) => Promise<boolean>;
+		};
+	};
+}
+
+export interface ActivationResult {
+	/** The trigger context (`crons`, `tick()`); undefined when the node has no `trigger()`. */
+	ctx?: ITriggerFunctions & TriggerControls;
+	response?: ITriggerResponse;
+	/** Whether `create()` ran (`checkExists` answered false). */
+	created: boolean;
+}
+
 export interface CronRegistration {
 	cron: Cron;
 	onTick: (scheduled: Date) => void;
@@ -444,6 +481,8 @@ export interface TestbedOptions {
 	node?: NodeSpec;
 	/** Default timezone (`getTimezone()`). */
 	timezone?: string;
+	/** Default `getInstanceBaseUrl()` (n8n: N8N_EDITOR_BASE_URL, else the webhook base URL). */
+	instanceBaseUrl?: string;
 }
 
 function getPath(obj: unknown, path: string): unknown {
@@ -571,7 +610,7 @@ export class ProtimeTestbed {
 			getExecutionId: () => 'execution-1',
 			getInstanceId: () => 'instance-1',
 			getRestApiUrl: () => 'http://localhost:5678/rest',
-			getInstanceBaseUrl: () => 'http://localhost:5678/',
+			getInstanceBaseUrl: () => input.instanceBaseUrl ?? this.options.instanceBaseUrl ?? 'http://localhost:5678/',
 			getCredentials: async (type: string) => {
 				if (type !== CREDENTIAL_TYPE)
 					throw new NodeOperationError(node, `Node does not have credentials of type "${type}"`);
@@ -738,6 +777,27 @@ export class ProtimeTestbed {
 		const response = await trigger.call(ctx);
 		ctx.save();
 		return { ctx, response };
+	}
+
+	/**
+	 * Activates a trigger node as n8n does (see {@link ActivationOrder}). In the `publication` order the
+	 * trigger context is built, and `trigger()` run, before the webhook methods touch static data, so its
+	 * copy never sees what `create()` stores: code that needs that data in `trigger()` fails here as it
+	 * does in n8n 2.41.
+	 */
+	async activate(node: ActivatableNode, input: ActivationInput = {}): Promise<ActivationResult> {
+		const { order = 'publication', ...rest } = input;
+		const hooks = node.webhookMethods?.default;
+		const runWebhooks = async (): Promise<boolean> => {
+			if (!hooks || (await this.runHook(hooks.checkExists, rest))) return false;
+			await this.runHook(hooks.create, rest);
+			return true;
+		};
+		let created = false;
+		if (order === 'webhooksFirst') created = await runWebhooks();
+		const started = node.trigger ? await this.runTrigger(node.trigger, rest) : undefined;
+		if (order === 'publication') created = await runWebhooks();
+		return { ctx: started?.ctx, response: started?.response, created };
 	}
 
 	/**
