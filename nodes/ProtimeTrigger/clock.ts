@@ -1,18 +1,40 @@
 /**
- * `trigger()` of the Protime Trigger: the node's clock. n8n calls it on activation (after `create()`) and on
- * every start of the instance that runs triggers, where no webhook method runs (n8n-harness.md). Each tick
- * sends the maintenance ping to the node's own production URL; `webhook()` then checks and renews the
- * subscription (see `maintenance.ts` for why the tick does not renew by itself).
+ * `trigger()` of the Protime Trigger: the node's clock. Each cron tick sends the maintenance ping to the
+ * node's own production webhook; `webhook()` then checks and renews the subscription (see `maintenance.ts`
+ * for why the tick does not renew by itself and how the ping is signed).
+ *
+ * Why the clock depends on no static data: n8n calls `trigger()` on activation and on every start of the
+ * instance that runs triggers. With n8n 2.41's workflow publication service (the default), activation runs
+ * `trigger()` BEFORE `checkExists`/`create()`, on a different Workflow object whose static data is an
+ * in-memory copy that is never refreshed; only on a start (mode `init`) does it hold what `create()` stored.
+ * So `trigger()` always registers the cron, and each tick derives what it needs from what it can read:
+ * - the ping secret from the node's credential (`maintenanceSecret`), read at every tick;
+ * - where to send the ping: the address that answered last, else the production URL `webhook()` reported
+ *   in its last answer or, on a start, the one stored by `create()`, else one derived from the instance
+ *   base URL and the node's webhook path (`<base>/webhook/<webhookId>/webhook`, n8n's default production
+ *   path; a custom N8N_ENDPOINT_WEBHOOK breaks that form until the next start, when the stored URL is used).
+ *   A network error or a 404 on one address makes the tick try the next one. These addresses are routing
+ *   hints kept in memory; all state of record stays in static data, written by the hooks and `webhook()`.
  *
  * The ping is a request from n8n to n8n, not to Protime, so it uses `helpers.httpRequest` without the
- * Protime credential; it is authenticated by the per-activation renewal secret instead.
+ * Protime credential.
  */
-import type { IDataObject, ITriggerFunctions, ITriggerResponse, CronExpression } from 'n8n-workflow';
+import {
+	NodeHelpers,
+	type CronExpression,
+	type IDataObject,
+	type ITriggerFunctions,
+	type ITriggerResponse,
+} from 'n8n-workflow';
 
 import { DEFAULT_CHECK_INTERVAL } from './description';
-import { MAINTENANCE_HEADER, signMaintenancePing } from './maintenance';
+import { MAINTENANCE_HEADER, maintenanceSecret, signMaintenancePing } from './maintenance';
 import { subscriptionState } from './state';
 import { handoffKey, takeTestItems } from './testHandoff';
+
+/** The `path` of the node's webhook description (`ProtimeTrigger.node.ts`). */
+const WEBHOOK_PATH = 'webhook';
+const PING_TIMEOUT_MS = 120_000;
 
 /** A stable second (and minute) per workflow node, so many triggers do not all ping at once. */
 function spread(seed: string, modulo: number): number {
@@ -36,8 +58,59 @@ function parseBody(body: unknown): IDataObject {
 	}
 }
 
-/** Sends one ping and logs the outcome; never throws (a cron callback must not reject). */
-export async function sendMaintenancePing(this: ITriggerFunctions, url: string, secret: string): Promise<void> {
+function isHttpUrl(value: unknown): value is string {
+	if (typeof value !== 'string') return false;
+	try {
+		return ['http:', 'https:'].includes(new URL(value).protocol);
+	} catch {
+		return false;
+	}
+}
+
+/** n8n's production URL of this node, built from the instance base URL (see the top of this file). */
+export function derivedWebhookUrl(ctx: ITriggerFunctions): string | undefined {
+	const base = ctx.getInstanceBaseUrl().replace(/\/+$/, '');
+	const url = `${base}/webhook/${NodeHelpers.getNodeWebhookPath(String(ctx.getWorkflow().id ?? ''), ctx.getNode(), WEBHOOK_PATH)}`;
+	return isHttpUrl(url) ? url : undefined;
+}
+
+/** Where pings go, in order of preference. In memory only, per `trigger()` call. */
+export class PingRoute {
+	private reported?: string;
+
+	private lastReached?: string;
+
+	constructor(
+		private readonly stored: string | undefined,
+		private readonly derived: string | undefined,
+	) {}
+
+	candidates(): string[] {
+		const all = [this.lastReached, this.reported ?? this.stored, this.derived];
+		return [...new Set(all.filter((u): u is string => u !== undefined))];
+	}
+
+	/** `url` answered; `reported` is the production URL `webhook()` gave in its answer, if any. */
+	reached(url: string, reported: unknown): void {
+		this.lastReached = url;
+		if (isHttpUrl(reported)) this.reported = reported;
+	}
+}
+
+type PingOutcome =
+	| { reached: true; statusCode: number; body: IDataObject }
+	| { reached: false; reason: string; tryNext: boolean };
+
+function describeNetworkError(error: unknown): { reason: string; timedOut: boolean } {
+	const e = (error ?? {}) as { message?: unknown; code?: unknown; cause?: { code?: unknown } };
+	const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : '';
+	const message = typeof e.message === 'string' ? e.message : 'request failed';
+	const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message);
+	return { reason: code && !message.includes(code) ? `${message} (${code})` : message, timedOut };
+}
+
+/** Sends one signed ping to `url`; never throws. */
+async function postPing(this: ITriggerFunctions, url: string, secret: string): Promise<PingOutcome> {
 	const ping = signMaintenancePing(secret);
 	try {
 		const response = (await this.helpers.httpRequest({
@@ -47,23 +120,59 @@ export async function sendMaintenancePing(this: ITriggerFunctions, url: string, 
 			headers: { 'Content-Type': 'application/json', [MAINTENANCE_HEADER]: ping.header },
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-			timeout: 120_000,
+			timeout: PING_TIMEOUT_MS,
 		})) as { statusCode: number; body: unknown };
-		const body = parseBody(response.body);
-		if (response.statusCode >= 200 && response.statusCode < 300) {
-			const level = body.action === 'none' ? 'debug' : 'info';
-			this.logger[level](`Protime Trigger: subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);
-			return;
+		if (response.statusCode === 404) {
+			return { reached: false, reason: 'answered 404: no active webhook of this workflow is registered at this address', tryNext: true };
 		}
-		this.logger.error(
-			`Protime Trigger: the subscription check at ${url} answered ${response.statusCode}: ${String(body.error ?? body.message ?? body.text ?? '')}. The subscription is not renewed while this fails.`,
-		);
+		return { reached: true, statusCode: response.statusCode, body: parseBody(response.body) };
 	} catch (error) {
-		this.logger.error(
-			`Protime Trigger: could not reach this workflow's own webhook URL ${url} for the subscription check (${(error as Error).message}). ` +
-				'The subscription is not renewed while this fails; make sure the n8n host can reach the address in WEBHOOK_URL.',
-		);
+		const { reason, timedOut } = describeNetworkError(error);
+		// A timeout may mean the check is still running there; a second ping could renew twice.
+		if (timedOut) return { reached: false, reason: `${reason}; the check may still be running there, so no other address is tried`, tryNext: false };
+		return { reached: false, reason, tryNext: true };
 	}
+}
+
+function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, body: IDataObject): void {
+	if (statusCode >= 200 && statusCode < 300) {
+		const level = body.action === 'none' ? 'debug' : 'info';
+		this.logger[level](`Protime Trigger: subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);
+		return;
+	}
+	this.logger.error(
+		`Protime Trigger: the subscription check at ${url} answered ${statusCode}: ${String(body.error ?? body.message ?? body.text ?? '')}. The subscription is not renewed while this fails.`,
+	);
+}
+
+/** One check: signs a ping and sends it to the first address that answers. Never throws. */
+export async function runMaintenanceCheck(this: ITriggerFunctions, route: PingRoute): Promise<void> {
+	const secret = await maintenanceSecret.call(this);
+	if (secret === undefined) {
+		this.logger.error(
+			"Protime Trigger: cannot sign the subscription check: the node's Protime credential could not be read or has no client secret or access token. The subscription is not renewed while this lasts; check the credential.",
+		);
+		return;
+	}
+	const failures: string[] = [];
+	for (const url of route.candidates()) {
+		const outcome = await postPing.call(this, url, secret);
+		if (!outcome.reached) {
+			failures.push(`${url}: ${outcome.reason}`);
+			if (outcome.tryNext) continue;
+			break;
+		}
+		route.reached(url, outcome.body.destinationUrl);
+		if (failures.length) {
+			this.logger.warn(`Protime Trigger: the subscription check could not use ${failures.join('; ')}. It reached ${url} instead.`);
+		}
+		logAnswer.call(this, url, outcome.statusCode, outcome.body);
+		return;
+	}
+	this.logger.error(
+		`Protime Trigger: could not reach this workflow's own webhook for the subscription check (${failures.join('; ') || 'no address known'}). ` +
+			"The subscription is not renewed while this fails; make sure the n8n host can reach the address in WEBHOOK_URL and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.",
+	);
 }
 
 /** In a manual run n8n calls `trigger()` after a test delivery; emit what `webhook()` produced for it. */
@@ -91,20 +200,15 @@ function manualResponse(this: ITriggerFunctions): ITriggerResponse {
 
 export async function startClock(this: ITriggerFunctions): Promise<ITriggerResponse> {
 	if (this.getMode() === 'manual') return manualResponse.call(this);
-	const state = subscriptionState(this.getWorkflowStaticData('node'));
-	const { destinationUrl: url, renewalSecret: secret } = state;
-	if (!url || !secret) {
-		this.logger.warn(
-			'Protime Trigger: no subscription is recorded for this node, so it cannot check or renew it. Deactivate and activate the workflow.',
-		);
-		return {};
-	}
+	// Present on a start (mode init); absent on an activation through n8n 2.41's publication service.
+	const stored = subscriptionState(this.getWorkflowStaticData('node')).destinationUrl;
+	const route = new PingRoute(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this));
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
 	let running: Promise<void> | undefined;
 	this.helpers.registerCron({ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) }, async () => {
 		// One check at a time: a slow Protime must not pile up renewals.
-		running ??= sendMaintenancePing.call(this, url, secret).finally(() => {
+		running ??= runMaintenanceCheck.call(this, route).finally(() => {
 			running = undefined;
 		});
 		await running;

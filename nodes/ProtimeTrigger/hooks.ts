@@ -3,7 +3,6 @@
  * start, then `create` when it returned false; `delete` on deactivation, when a test listen ends, and after
  * every failed `create` attempt (so it must work when `create` never completed).
  */
-import { randomBytes } from 'crypto';
 import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
 
 import { isCustomEnvironment } from '../shared/environment';
@@ -44,7 +43,6 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 		const problem = adoptionProblem(state, remote, url, settings);
 		if (!problem) {
 			await deleteOthersAtUrl.call(this, url, state.webhookId, 'duplicate subscription for this trigger URL');
-			state.renewalSecret ??= randomBytes(32).toString('hex');
 			this.logger.info(`Protime Trigger: kept subscription ${state.webhookId}, valid until ${state.validUntil}`);
 			return true;
 		}

@@ -5,18 +5,67 @@
  * answers the request itself. The ping is an HTTP request to this node's own production URL, so in queue
  * mode it is handled by a webhook process like any delivery.
  *
+ * Why the secret is derived and not stored: with n8n 2.41's workflow publication service (the default),
+ * activation runs `trigger()` BEFORE `checkExists`/`create()`, on a different Workflow object, and the
+ * trigger context's static data is an in-memory copy that is never refreshed. So the clock cannot read
+ * anything `create()` or `webhook()` writes. Clock and `webhook()` share no state: each derives the same
+ * secret from what both can read, the node's Protime credential, its workflow id and its webhook id:
+ *   secret = HMAC-SHA256(material, "n8n-nodes-protime/maintenance/v1/<workflowId>/<webhookId>")
+ * where material is the client secret (client-credentials mode) or the pasted access token. Both sides read
+ * the credential at each ping, so an edited credential changes both at once. The secret, the material and
+ * anything derived from them are never logged or sent.
+ *
  * Format: header `x-protime-trigger-maintenance: t=<epoch ms>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
- * The secret is random per activation and stored at `create()`; it is never sent. A ping is accepted only
- * within {@link PING_MAX_AGE_MS} of its timestamp and when newer than the last accepted one (no replays).
+ * A ping is accepted only within {@link PING_MAX_AGE_MS} of its timestamp and when newer than the last
+ * accepted one (`lastPingAt` in static data, written by `webhook()`: no replays).
  */
+import type { INode, ITriggerFunctions, IWebhookFunctions } from 'n8n-workflow';
+
+import type { ProtimeCredentialData } from '../../credentials/ProtimeApi.credentials';
 import { hmacSha256, safeEqual } from '../shared/signature';
 
 export const MAINTENANCE_HEADER = 'x-protime-trigger-maintenance';
 export const PING_MAX_AGE_MS = 5 * 60_000;
+export const PING_DERIVATION_LABEL = 'n8n-nodes-protime/maintenance/v1';
 
 export interface MaintenanceRequest {
 	body: string;
 	header: string;
+}
+
+/** The node's identity in the derivation: its webhook id (n8n gives every webhook node one), else its name. */
+function nodeIdentity(node: INode): string {
+	return node.webhookId ?? `name:${node.name}`;
+}
+
+/** What the secret is derived from, by authentication mode; undefined when the credential holds none. */
+export function secretMaterial(credentials: ProtimeCredentialData): string | undefined {
+	const material =
+		credentials.authentication === 'accessToken'
+			? (credentials.accessToken ?? '').trim().replace(/^bearer\s+/i, '')
+			: (credentials.clientSecret ?? '');
+	return material === '' ? undefined : material;
+}
+
+/** The ping secret of one trigger node (hex). Pure: the same inputs give the same secret in every process. */
+export function deriveMaintenanceSecret(material: string, workflowId: string, node: INode): string {
+	return hmacSha256(material, `${PING_DERIVATION_LABEL}/${workflowId}/${nodeIdentity(node)}`).toString('hex');
+}
+
+/**
+ * Reads the node's credential and derives its ping secret; undefined when the credential cannot be read or
+ * holds no material. Kept apart from any HTTP call (the credential is not used to authenticate a request).
+ */
+export async function maintenanceSecret(this: ITriggerFunctions | IWebhookFunctions): Promise<string | undefined> {
+	let credentials: ProtimeCredentialData;
+	try {
+		credentials = (await this.getCredentials('protimeApi')) as ProtimeCredentialData;
+	} catch {
+		return undefined;
+	}
+	const material = secretMaterial(credentials);
+	if (material === undefined) return undefined;
+	return deriveMaintenanceSecret(material, String(this.getWorkflow().id ?? ''), this.getNode());
 }
 
 function mac(secret: string, timestamp: number, rawBody: Buffer | string): Buffer {
@@ -39,7 +88,9 @@ export function verifyMaintenancePing(
 	now = Date.now(),
 ): PingCheck {
 	try {
-		if (!secret) return { ok: false, reason: 'no renewal secret is stored for this trigger' };
+		if (!secret) {
+			return { ok: false, reason: "the ping secret cannot be derived: the node's Protime credential could not be read or holds no client secret or access token" };
+		}
 		if (!Buffer.isBuffer(rawBody)) return { ok: false, reason: 'the raw body is missing' };
 		const value = Array.isArray(header) ? header[0] : header;
 		const match = /^t=(\d{10,16}),v1=([0-9a-f]{64})$/.exec((value ?? '').trim());
@@ -48,7 +99,7 @@ export function verifyMaintenancePing(
 		if (Math.abs(now - timestamp) > PING_MAX_AGE_MS) return { ok: false, reason: 'the ping is too old or from the future' };
 		if (lastAccepted !== undefined && timestamp <= lastAccepted) return { ok: false, reason: 'the ping was already used' };
 		if (!safeEqual(mac(secret, timestamp, rawBody), Buffer.from(match[2], 'hex'))) {
-			return { ok: false, reason: 'the ping signature does not match' };
+			return { ok: false, reason: 'the ping signature does not match (signed with another credential, workflow or node?)' };
 		}
 		return { ok: true, timestamp };
 	} catch {

@@ -3,9 +3,10 @@
  *
  * n8n persists static data after activation hooks, after `webhook()` when the node answered the request
  * itself (`noWebhookResponse`), and in `emit()`; every webhook request reads it fresh from the database
- * (n8n-harness.md, "Observed behaviour"). So everything the clock (`trigger()`) needs is written once at
- * `create()` and never changes afterwards (URL, renewal secret), while everything that changes on renewal
- * (id, key, validUntil) is only ever written inside `webhook()` or an activation hook.
+ * (n8n-harness.md, "Observed behaviour"). Everything that changes on renewal (id, key, validUntil) is only
+ * ever written inside `webhook()` or an activation hook. The clock (`trigger()`) depends on none of it: in
+ * n8n 2.41 it may run before `create()` on a copy that is never refreshed (see `clock.ts`); the ping secret
+ * is derived from the credential, never stored (see `maintenance.ts`).
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -34,8 +35,6 @@ export interface SubscriptionState extends IDataObject {
 	externalReferences?: string;
 	/** Keys of subscriptions we replaced, still accepted until `until` for in-flight deliveries. */
 	previousKeys?: PreviousKey[];
-	/** Per-activation secret that signs the maintenance ping from `trigger()` to `webhook()`. */
-	renewalSecret?: string;
 	/** Timestamp of the last accepted ping (replay protection). */
 	lastPingAt?: number;
 	/** A lapse noticed where no item can be emitted (activation hooks); emitted with the next request. */
@@ -53,7 +52,7 @@ export function subscriptionState(staticData: IDataObject): SubscriptionState {
 	return staticData as SubscriptionState;
 }
 
-/** Forgets the subscription (id, key, dates, settings) but keeps the renewal secret and the version filter. */
+/** Forgets the subscription (id, key, dates, settings) but keeps the URL, the last ping and the version filter. */
 export function clearSubscription(state: SubscriptionState): void {
 	for (const field of ['webhookId', 'key', 'validUntil', 'createdAt', 'collectionName', 'externalReferences'] as const) {
 		delete state[field];

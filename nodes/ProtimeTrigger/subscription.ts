@@ -2,7 +2,6 @@
  * The Protime side of the trigger: find, adopt, create, renew and delete the one webhook subscription
  * that belongs to this node's URL. Used by the activation hooks and by `webhook()` (renewal).
  */
-import { randomBytes } from 'crypto';
 import { NodeApiError, NodeOperationError, type IHookFunctions, type IWebhookFunctions, type JsonObject } from 'n8n-workflow';
 
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks } from '../shared/webhooksApi';
@@ -113,7 +112,6 @@ export async function createSubscription(
 	state.destinationUrl = url;
 	state.collectionName = settings.collectionName;
 	state.externalReferences = settings.referencesText;
-	state.renewalSecret ??= randomBytes(32).toString('hex');
 	this.logger.info(`Protime Trigger: created subscription ${webhook.id} for ${settings.collectionName}, valid until ${webhook.validUntil}`);
 }
 

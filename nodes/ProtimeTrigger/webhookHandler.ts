@@ -15,7 +15,7 @@ import {
 } from '../shared/changes';
 import { describeSignatureFailure, verifySignature, type HeaderMap } from '../shared/signature';
 import { changeItem, resyncItem } from './items';
-import { MAINTENANCE_HEADER, verifyMaintenancePing } from './maintenance';
+import { MAINTENANCE_HEADER, maintenanceSecret, verifyMaintenancePing } from './maintenance';
 import { readSettings, type TriggerSettings } from './settings';
 import { acceptedKeys, subscriptionState, type PendingResync, type SubscriptionState } from './state';
 import { maintainSubscription, type Maintenance } from './subscription';
@@ -45,7 +45,9 @@ function takePendingResync(state: SubscriptionState, settings: TriggerSettings):
 }
 
 async function handlePing(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
-	const check = verifyMaintenancePing(req.headers[MAINTENANCE_HEADER], req.rawBody, state.renewalSecret, state.lastPingAt);
+	// Derived from the credential, like the clock does: no secret is shared through static data.
+	const secret = await maintenanceSecret.call(this);
+	const check = verifyMaintenancePing(req.headers[MAINTENANCE_HEADER], req.rawBody, secret, state.lastPingAt);
 	if (!check.ok) {
 		this.logger.warn(`Protime Trigger: rejected a maintenance request (401): ${check.reason}`);
 		reply(this, 401, { error: 'Unauthorized' });
@@ -72,6 +74,8 @@ async function handlePing(this: IWebhookFunctions, req: RawRequest, state: Subsc
 		action: maintenance.action,
 		webhookId: state.webhookId ?? null,
 		validUntil: state.validUntil ?? null,
+		// Where Protime delivers: the clock sends its next pings there (a routing hint, not a secret).
+		destinationUrl: state.destinationUrl ?? null,
 		problems: maintenance.action === 'none' ? [] : maintenance.problems,
 	});
 	return items.length ? { noWebhookResponse: true, workflowData: [items] } : { noWebhookResponse: true };

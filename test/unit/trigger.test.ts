@@ -6,17 +6,18 @@
 import axios from 'axios';
 import { createHmac, randomBytes } from 'crypto';
 import express from 'express';
-import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import { cronFor } from '../../nodes/ProtimeTrigger/clock';
 import { destinationProblem } from '../../nodes/ProtimeTrigger/destination';
 import { acceptedKeys, effectiveMargin } from '../../nodes/ProtimeTrigger/state';
-import { MAINTENANCE_HEADER, signMaintenancePing } from '../../nodes/ProtimeTrigger/maintenance';
+import { deriveMaintenanceSecret, MAINTENANCE_HEADER, secretMaterial, signMaintenancePing } from '../../nodes/ProtimeTrigger/maintenance';
+import { DEFAULT_SCOPES } from '../../nodes/shared/catalogue';
 import { handoffKey, putTestItems, takeTestItems } from '../../nodes/ProtimeTrigger/testHandoff';
 import { createWebhook, deleteWebhook } from '../../nodes/shared/webhooksApi';
 import { ProtimeSimulator } from '../simulator';
-import { ProtimeTestbed } from '../support/context';
+import { ProtimeTestbed, type ActivationOrder, type TriggerControls } from '../support/context';
 
 const trigger = new ProtimeTrigger();
 const hooks = trigger.webhookMethods.default;
@@ -27,10 +28,15 @@ interface Execution {
 	mode: string;
 }
 
-/** Stands in for n8n's webhook endpoint: raw body kept, JSON parsed (422 when not JSON, as n8n does). */
+/**
+ * Stands in for n8n's webhook endpoint: raw body kept, JSON parsed (422 when not JSON, as n8n does). It also
+ * answers under `/alias/...` (the same n8n reached through another base URL), and `notFound` makes an
+ * address answer 404 as n8n does for a path where no webhook is registered.
+ */
 class FakeN8n {
 	readonly executions: Execution[] = [];
 	readonly answers: Array<{ status: number; body: unknown }> = [];
+	readonly notFound = new Set<'direct' | 'alias'>();
 	origin = '';
 	private server?: ReturnType<express.Express['listen']>;
 
@@ -42,7 +48,11 @@ class FakeN8n {
 	async start(): Promise<void> {
 		const app = express();
 		app.use(express.raw({ type: () => true, limit: '50mb' }));
-		app.post('/:kind/:id/webhook', async (req, res) => {
+		app.post(['/:kind/:id/webhook', '/alias/:kind/:id/webhook'], async (req, res) => {
+			if (this.notFound.has(req.path.startsWith('/alias/') ? 'alias' : 'direct')) {
+				res.status(404).json({ code: 404, message: 'The requested webhook is not registered.' });
+				return;
+			}
 			const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 			let body: unknown;
 			try {
@@ -77,6 +87,11 @@ class FakeN8n {
 
 	get productionUrl(): string {
 		return `${this.origin}/webhook/${NODE.webhookId}/webhook`;
+	}
+
+	/** The instance base URL under which the alias answers. */
+	get aliasBase(): string {
+		return `${this.origin}/alias/`;
 	}
 
 	get testUrl(): string {
@@ -141,28 +156,35 @@ beforeEach(() => {
 afterEach(async () => {
 	// Leave no subscription behind for the next test.
 	const live = sim.webhooks().filter((w) => !w.deleted && w.destinationUrl.startsWith(n8n.origin));
-	const ctx = bed.hookFunctions({ parameters: params, webhookUrl: n8n.productionUrl });
+	// With the default credential: a test may have spoiled its bed's.
+	const cleaner = new ProtimeTestbed({ simulatorOrigin: sim.origin, clientId: sim.defaultClient.clientId, clientSecret: sim.defaultClient.clientSecret, node: NODE });
+	const ctx = cleaner.hookFunctions({ parameters: params, webhookUrl: n8n.productionUrl });
 	for (const w of live) await deleteWebhook.call(ctx, w.id);
 });
 
 // ---------------------------------------------------------------------------------------------------------
 
 type HookName = 'checkExists' | 'create' | 'delete';
-const hookInput = (extra: { test?: boolean; activationMode?: string } = {}) => ({
+const hookInput = (extra: { test?: boolean; activationMode?: string; instanceBaseUrl?: string } = {}) => ({
 	parameters: params,
 	node: NODE,
 	webhookUrl: extra.test ? n8n.testUrl : n8n.productionUrl,
 	mode: extra.test ? 'manual' : 'trigger',
 	testStaticData: extra.test ?? false,
 	activationMode: extra.activationMode ?? (extra.test ? 'manual' : 'activate'),
+	// So the production URL derived from it is the one FakeN8n serves.
+	instanceBaseUrl: extra.instanceBaseUrl ?? `${n8n.origin}/`,
 });
 const runHook = async (name: HookName, extra: { test?: boolean; activationMode?: string } = {}) =>
 	await bed.runHook(hooks[name], hookInput(extra));
 
-/** What n8n does on activation: checkExists, create if needed, then trigger(). */
-async function activate() {
-	if (!(await runHook('checkExists'))) await runHook('create');
-	return await bed.runTrigger(trigger.trigger, hookInput());
+/**
+ * What n8n 2.41 does on activation through its publication service: trigger() first, on static data as it
+ * was before, then checkExists, and create() if needed.
+ */
+async function activate(extra: { instanceBaseUrl?: string; activationMode?: string; order?: ActivationOrder } = {}) {
+	const { ctx, created } = await bed.activate(trigger, { ...hookInput(extra), order: extra.order });
+	return { ctx: ctx as NonNullable<typeof ctx>, created };
 }
 
 const state = (test = false) => bed.staticData(NODE.name, test);
@@ -181,11 +203,20 @@ async function postSigned(body: unknown, key = String(state().key)) {
 	return await n8n.post(raw, { 'x-protime-signature': sign(key, raw) });
 }
 const flat = () => n8n.executions.flatMap((e) => e.items.map((i) => i.json));
+/** The ping secret as both sides derive it, for the default client, workflow and node. */
+const pingSecret = (material = sim.defaultClient.clientSecret, workflowId = 'workflow-1', node: Partial<INode> = NODE) =>
+	deriveMaintenanceSecret(material, workflowId, node as INode);
+async function postPing(secret: string, now?: number) {
+	const ping = signMaintenancePing(secret, now);
+	return await n8n.post(ping.body, { [MAINTENANCE_HEADER]: ping.header });
+}
+/** The URLs the clock sent its pings to, in order. */
+const pingUrls = () => bed.sentRequests.filter((r) => r.headers[MAINTENANCE_HEADER] !== undefined).map((r) => r.url);
 
 // ---------------------------------------------------------------------------------------------------------
 
 describe('activation lifecycle', () => {
-	it('creates exactly one subscription and stores id, key, validUntil, createdAt, URL and renewal secret', async () => {
+	it('creates exactly one subscription and stores id, key, validUntil, createdAt and URL (no ping secret)', async () => {
 		expect(await runHook('checkExists')).toBe(false);
 		expect(await runHook('create')).toBe(true);
 		const live = liveAt();
@@ -194,7 +225,7 @@ describe('activation lifecycle', () => {
 		const s = state();
 		expect(s).toMatchObject({ webhookId: live[0].id, key: live[0].key, validUntil: live[0].validUntil, destinationUrl: n8n.productionUrl, collectionName: 'work-interruptions' });
 		expect(typeof s.createdAt).toBe('number');
-		expect(String(s.renewalSecret)).toMatch(/^[0-9a-f]{64}$/);
+		expect(s).not.toHaveProperty('renewalSecret');
 		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
 	});
 
@@ -559,36 +590,164 @@ describe('renewal through the maintenance ping', () => {
 
 	it('refuses forged, replayed and stale pings with 401', async () => {
 		await activate();
-		const secret = String(state().renewalSecret);
-		const forged = signMaintenancePing(randomBytes(32).toString('hex'));
-		expect((await n8n.post(forged.body, { [MAINTENANCE_HEADER]: forged.header })).status).toBe(401);
+		const secret = pingSecret();
+		expect((await postPing(randomBytes(32).toString('hex'))).status).toBe(401);
 		const good = signMaintenancePing(secret);
 		expect((await n8n.post(good.body, { [MAINTENANCE_HEADER]: good.header })).status).toBe(200);
 		expect((await n8n.post(good.body, { [MAINTENANCE_HEADER]: good.header })).status).toBe(401);
-		const old = signMaintenancePing(secret, Date.now() - 10 * 60_000);
-		expect((await n8n.post(old.body, { [MAINTENANCE_HEADER]: old.header })).status).toBe(401);
+		expect((await postPing(secret, Date.now() - 10 * 60_000)).status).toBe(401);
 		const altered = signMaintenancePing(secret);
 		expect((await n8n.post(altered.body.replace('1', '2'), { [MAINTENANCE_HEADER]: altered.header })).status).toBe(401);
+		expect(state().lastPingAt).toBe(Number(/^t=(\d+)/.exec(good.header)?.[1]));
+	});
+
+	it('refuses with 401 a ping whose secret is derived from another credential, workflow or node', async () => {
+		await activate();
+		expect((await postPing(pingSecret('another-client-secret'))).status).toBe(401);
+		expect((await postPing(pingSecret(undefined, 'workflow-2'))).status).toBe(401);
+		expect((await postPing(pingSecret(undefined, undefined, { ...NODE, webhookId: 'wh-2' }))).status).toBe(401);
+		expect(n8n.answers.map((a) => a.status)).toEqual([401, 401, 401]);
+		expect(bed.logs.filter((l) => l.level === 'warn' && l.message.includes('signature does not match'))).toHaveLength(3);
+		expect((await postPing(pingSecret())).status).toBe(200);
 	});
 
 	it('logs clearly when the ping cannot reach n8n, and when the check fails at Protime', async () => {
 		const { ctx } = await activate();
-		const tick = (ctx as unknown as { tick(): Promise<void> }).tick;
 		sim.injectFault({ status: 500, path: /\/webhooks\//, times: 10 });
-		await tick();
+		await ctx.tick();
 		expect(n8n.answers.at(-1)?.status).toBe(502);
 		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('answered 502'))).toBe(true);
 		sim.clearFaults();
+		// A start where neither the stored URL nor the instance base URL reaches n8n.
 		editState({ destinationUrl: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
-		const second = await bed.runTrigger(trigger.trigger, hookInput());
-		await (second.ctx as unknown as { tick(): Promise<void> }).tick();
-		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('WEBHOOK_URL'))).toBe(true);
+		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init', instanceBaseUrl: 'http://127.0.0.1:9/' }));
+		await (restarted.ctx as TriggerControls).tick();
+		const error = bed.logs.filter((l) => l.level === 'error').at(-1)?.message ?? '';
+		expect(error).toMatch(/could not reach .*127\.0\.0\.1:9\/webhook\/wh-1\/webhook: .*ECONNREFUSED.*WEBHOOK_URL/s);
 	});
 
-	it('warns and registers no clock when nothing is stored', async () => {
+	it('activation order of n8n 2.41 (trigger() before create(), separate static data): the clock still pings and a quiet subscription is renewed before validUntil', async () => {
+		sim.assumptions.webhookValiditySeconds = 120;
+		const { ctx, created } = await activate({ order: 'publication' });
+		expect(created).toBe(true);
+		// The trigger context saw static data from before create(), and its copy is never refreshed.
+		expect(ctx.getWorkflowStaticData('node')).toEqual({});
+		expect(state().destinationUrl).toBe(n8n.productionUrl);
+		expect(ctx.crons).toHaveLength(1);
+		expect(bed.logs.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+
+		await ctx.tick();
+		expect(pingUrls()).toEqual([n8n.productionUrl]); // derived from the instance base URL and the webhook id
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none', destinationUrl: n8n.productionUrl } });
+
+		// No change is raised; time passes until the subscription is near its validUntil.
+		const old = { id: String(state().webhookId), validUntil: String(state().validUntil) };
+		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renewed' } });
+		expect(state().webhookId).not.toBe(old.id);
+		expect(Date.parse(String(state().validUntil))).toBeGreaterThanOrEqual(Date.parse(old.validUntil));
+		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+		expect(n8n.executions).toHaveLength(0);
+		// The next change still arrives, signed with the renewed key.
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		expect(n8n.executions).toHaveLength(1);
+	});
+
+	it('the older order (create() before trigger()) works the same', async () => {
+		const { ctx } = await activate({ order: 'webhooksFirst' });
+		expect(ctx.getWorkflowStaticData('node')).toMatchObject({ destinationUrl: n8n.productionUrl });
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none' } });
+	});
+
+	it('restart (init): the stored destinationUrl is used', async () => {
+		await activate();
+		const unreachableBase = 'http://127.0.0.1:9/';
+		const { ctx } = await activate({ activationMode: 'init', order: 'webhooksFirst', instanceBaseUrl: unreachableBase });
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none' } });
+		expect(pingUrls()).toEqual([n8n.productionUrl]);
+		expect(bed.sentRequests.some((r) => r.url.startsWith(unreachableBase))).toBe(false);
+	});
+
+	it('tries the other address after a 404 or a network error, and logs it', async () => {
+		// Activation: only the derived address (through the alias base URL) is known.
+		const { ctx } = await activate({ instanceBaseUrl: n8n.aliasBase });
+		const alias = `${n8n.origin}/alias/webhook/${NODE.webhookId}/webhook`;
+		await ctx.tick();
+		expect(pingUrls()).toEqual([alias]);
+		// The answer named the production URL; when the alias stops answering (404), the clock uses it.
+		n8n.notFound.add('alias');
+		await ctx.tick();
+		expect(pingUrls().slice(1)).toEqual([alias, n8n.productionUrl]);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(/could not use .*alias.*404.*reached .*\/webhook\/wh-1\/webhook instead/s);
+		// ...and keeps using the address that answered.
+		await ctx.tick();
+		expect(pingUrls().at(-1)).toBe(n8n.productionUrl);
+		expect(pingUrls()).toHaveLength(4);
+		// Nothing answers: an error that says what to check.
+		n8n.notFound.add('direct');
+		await ctx.tick();
+		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/could not reach .*404.*WEBHOOK_URL/s);
+
+		// A start whose stored URL is refused at the network level: the derived address is tried next.
+		n8n.notFound.clear();
+		editState({ destinationUrl: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
+		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init' }));
+		editState({ destinationUrl: n8n.productionUrl });
+		await (restarted.ctx as TriggerControls).tick();
+		expect(pingUrls().slice(-2)).toEqual(['http://127.0.0.1:9/webhook/wh-1/webhook', n8n.productionUrl]);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(/127\.0\.0\.1:9.*ECONNREFUSED.*reached/s);
+	});
+
+	it('credential secret changed: pings use the new derivation and still verify (client secret, then a pasted token)', async () => {
+		sim.addClient({ clientId: 'rotating', clientSecret: 'first-secret', scopes: [...DEFAULT_SCOPES] });
+		bed = new ProtimeTestbed({ simulatorOrigin: sim.origin, clientId: 'rotating', clientSecret: 'first-secret', node: NODE });
+		const { ctx } = await activate();
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+
+		// The client secret is regenerated at Protime and pasted into the credential.
+		sim.addClient({ clientId: 'rotating', clientSecret: 'second-secret', scopes: [...DEFAULT_SCOPES] });
+		bed.credentials.edit({ clientSecret: 'second-secret' });
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect((await postPing(pingSecret('first-secret'))).status).toBe(401);
+		expect((await postPing(pingSecret('second-secret'))).status).toBe(200);
+
+		// Switched to a pasted access token: the token is the material now.
+		const token = String(bed.credentials.read().sessionToken);
+		bed.credentials.edit({ authentication: 'accessToken', accessToken: `Bearer ${token}` });
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect((await postPing(pingSecret('second-secret'))).status).toBe(401);
+		expect((await postPing(pingSecret(token))).status).toBe(200);
+
+		const logged = bed.logs.map((l) => l.message).join('\n');
+		for (const secret of ['first-secret', 'second-secret', token, pingSecret('second-secret'), pingSecret(token)]) {
+			expect(logged).not.toContain(secret);
+		}
+	});
+
+	it('logs an error and sends nothing when the credential holds no material', async () => {
+		const { ctx } = await activate();
+		bed.credentials.edit({ clientSecret: '' });
+		await ctx.tick();
+		expect(pingUrls()).toEqual([]);
+		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/cannot sign the subscription check.*credential/);
+	});
+
+	it('registers the clock even when nothing is stored yet; a ping then reports that no subscription is recorded', async () => {
 		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
-		expect((ctx as unknown as { crons: unknown[] }).crons).toHaveLength(0);
-		expect(bed.logs.some((l) => l.level === 'warn')).toBe(true);
+		const controls = ctx as TriggerControls;
+		expect(controls.crons).toHaveLength(1);
+		await controls.tick();
+		expect(n8n.answers.at(-1)?.status).toBe(502);
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('no stored webhook URL'))).toBe(true);
 	});
 });
 
@@ -624,6 +783,18 @@ describe('pure helpers', () => {
 		expect(destinationProblem('http://127.0.0.1:5678/w', true)).toBeUndefined();
 		expect(destinationProblem(undefined, true)).toMatch(/WEBHOOK_URL/);
 		expect(destinationProblem('not a url', true)).toMatch(/not an absolute URL/);
+	});
+
+	it('derives the ping secret from the credential by mode, per workflow and node', () => {
+		expect(secretMaterial({ authentication: 'clientCredentials', clientSecret: 's3cret', accessToken: 'ignored' })).toBe('s3cret');
+		expect(secretMaterial({ authentication: 'accessToken', clientSecret: 'ignored', accessToken: ' Bearer tok ' })).toBe('tok');
+		expect(secretMaterial({ authentication: 'clientCredentials', clientSecret: '' })).toBeUndefined();
+		expect(secretMaterial({ authentication: 'accessToken', accessToken: '' })).toBeUndefined();
+		const node = { name: 'T', webhookId: 'w' } as INode;
+		const expected = createHmac('sha256', 'm').update('n8n-nodes-protime/maintenance/v1/wf/w').digest('hex');
+		expect(deriveMaintenanceSecret('m', 'wf', node)).toBe(expected);
+		expect(deriveMaintenanceSecret('m', 'wf2', node)).not.toBe(expected);
+		expect(deriveMaintenanceSecret('m', 'wf', { ...node, webhookId: 'v' })).not.toBe(expected);
 	});
 
 	it('caps the renewal margin at half the validity and ages previous keys out', () => {
