@@ -27,9 +27,11 @@ const want = (s) => only.includes(s) && !(s === 'n8n' && values['skip-n8n']);
 const benchDir = path.join(repoRoot, '.bench');
 fs.mkdirSync(benchDir, { recursive: true });
 
+const KEEP_MARKER = '<!-- Everything below this line is kept when `npm run bench` rewrites the file. -->';
 const rows = []; // [measure, baseline, candidate, ratio, target, verdict]
 const notes = [];
 const pass = (ok) => (ok ? 'PASS' : 'FAIL');
+const ratio = (r) => fmt(r, r < 0.1 ? 3 : 2);
 
 function machine() {
 	let commit = '';
@@ -61,11 +63,22 @@ async function main() {
 				`Webhook handling, ${r.label} (deliveries/s)`,
 				`floor ${fmt(r.floor)}`,
 				`ours ${fmt(r.ours)}`,
-				fmt(r.ratio, 2),
+				ratio(r.ratio),
 				measured ? '≥ 0.70' : 'info',
 				measured ? pass(r.ratio >= 0.7) : '—',
 			]);
 		}
+	}
+	if (want('webhook')) {
+		notes.push(
+			'Webhook handling: "ours" is the trigger\'s exported functions in the order webhookHandler.ts calls them ' +
+				'(verifySignature with the stored key, JSON.parse as n8n\'s body parser does, parseDelivery, sortByChangeVersion, ' +
+				'loadVersionStore + dropStaleChanges, isWantedChange, changeItem with simplification on, as by default); ' +
+				'"floor" is createHmac + timingSafeEqual + JSON.parse. Change ids come from 2,000 records unless noted. ' +
+				'The "whole webhook() via test bed" rows run the node\'s real webhook() through test/support/context.ts, whose ' +
+				'per-request structuredClone of static data (standing in for n8n\'s database) dominates; they are not a measure ' +
+				'of n8n (see the real-n8n rows).',
+		);
 	}
 	if (want('tokens')) {
 		process.stderr.write('[bench] token requests ...\n');
@@ -85,7 +98,7 @@ async function main() {
 			`Get Many ${fmt(g.records)} records, speed (records/s)`,
 			`axios loop ${fmt(g.axios.recordsPerSecond)}`,
 			`Protime node ${fmt(g.protime.recordsPerSecond)}`,
-			fmt(g.speedRatio, 2),
+			ratio(g.speedRatio),
 			'≥ 1.00',
 			pass(g.speedRatio >= 1),
 		]);
@@ -93,7 +106,7 @@ async function main() {
 			`Get Many ${fmt(g.records)} records, peak RSS growth (MB)`,
 			`axios loop ${fmt(g.axios.rssGrowth / MB, 1)}`,
 			`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
-			fmt(g.memoryRatio, 2),
+			ratio(g.memoryRatio),
 			'≤ 1.00',
 			pass(g.memoryRatio <= 1),
 		]);
@@ -113,7 +126,7 @@ async function main() {
 				`Real n8n ${n.n8nVersion}: deliveries/s (concurrency ${n.concurrency})`,
 				`Webhook node ${fmt(n.builtin.rate, 1)}`,
 				`Protime Trigger ${fmt(n.protime.rate, 1)}`,
-				fmt(n.ratio, 2),
+				ratio(n.ratio),
 				'≥ 0.90',
 				pass(n.ratio >= 0.9 && n.protime.failures.length === 0),
 			]);
@@ -155,7 +168,10 @@ async function main() {
 		...notes.map((n) => `- ${n}`),
 		'',
 	].join('\n');
-	fs.writeFileSync(values.out, `${fs.existsSync(values.out) && values.only ? '' : ''}${md}`);
+	// Hand-written analysis below the marker survives a rerun.
+	const previous = fs.existsSync(values.out) ? fs.readFileSync(values.out, 'utf8') : '';
+	const at = previous.indexOf(KEEP_MARKER);
+	fs.writeFileSync(values.out, `${md}\n${at >= 0 ? previous.slice(at) : `${KEEP_MARKER}\n`}`);
 	process.stderr.write(`[bench] wrote ${values.out}\n`);
 }
 
