@@ -76,7 +76,7 @@ async function load(url, bodies, concurrency, check) {
 	return { latencies, elapsedMs: performance.now() - t0, failures };
 }
 
-export async function benchN8n({ quick, benchDir }) {
+export async function benchN8n({ quick, benchDir, packed }) {
 	const rounds = quick ? 3 : 5;
 	const perRound = quick ? 150 : 200;
 	const concurrency = 4;
@@ -84,7 +84,7 @@ export async function benchN8n({ quick, benchDir }) {
 	fs.mkdirSync(runDir, { recursive: true });
 
 	const install = await ensureInstalled();
-	const { tarball, head } = packFromHead(benchDir);
+	const { tarball, head } = packed ?? packFromHead(benchDir);
 	const userFolder = path.join(runDir, 'n8n-home');
 	installIntoUserFolder(tarball, userFolder);
 	const sim = await startSimulator({ runDir });

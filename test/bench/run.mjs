@@ -22,8 +22,8 @@ const { values } = parseArgs({
 	},
 });
 const quick = values.quick;
-const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n'];
-const want = (s) => only.includes(s) && !(s === 'n8n' && values['skip-n8n']);
+const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany'];
+const want = (s) => only.includes(s) && !(s.startsWith('n8n') && values['skip-n8n']);
 const benchDir = path.join(repoRoot, '.bench');
 fs.mkdirSync(benchDir, { recursive: true });
 
@@ -118,10 +118,45 @@ async function main() {
 				`process maxRSS: axios ${fmt(g.axios.maxRss / MB, 0)} MB, Protime ${fmt(g.protime.maxRss / MB, 0)} MB. Medians of ${g.rounds} rounds.`,
 		);
 	}
+	let packed;
+	if (want('n8n') || want('n8n-getmany')) {
+		const { packFromHead } = await import('./n8n.mjs');
+		packed = packFromHead(benchDir);
+	}
+	if (want('n8n-getmany')) {
+		const { benchN8nGetMany } = await import('./n8n-getmany.mjs');
+		try {
+			const g = await benchN8nGetMany({ quick, benchDir, tarball: packed.tarball });
+			rows.push([
+				`Real n8n: Get Many ${fmt(g.records)} records, speed (records/s)`,
+				`HTTP Request + Split Out ${fmt(g.http.recordsPerSecond)}`,
+				`Protime node ${fmt(g.protime.recordsPerSecond)}`,
+				ratio(g.speedRatio),
+				'≥ 1.00',
+				pass(g.speedRatio >= 1),
+			]);
+			rows.push([
+				`Real n8n: Get Many ${fmt(g.records)} records, n8n RSS growth (MB)`,
+				`HTTP Request + Split Out ${fmt(g.http.rssGrowth / MB, 1)}`,
+				`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
+				ratio(g.memoryRatio),
+				'≤ 1.00',
+				pass(g.memoryRatio <= 1),
+			]);
+			notes.push(
+				`Real n8n Get Many: Webhook → Protime node (Return All, simplify off) → Summarize (count) against Webhook → HTTP Request ` +
+					`4.2 (pagination "Response Contains Next URL", bearer token header) → Split Out (value) → Summarize (count), same instance ` +
+					`(execution saving off), same simulator process; each run checked to yield exactly ${fmt(g.records)} items. Memory is n8n's ` +
+					`RSS sampled from /proc every 25 ms, peak minus the value before the run. Medians of ${g.rounds} round(s) after a warm-up run each.`,
+			);
+		} finally {
+			await stopAll();
+		}
+	}
 	if (want('n8n')) {
 		const { benchN8n } = await import('./n8n.mjs');
 		try {
-			const n = await benchN8n({ quick, benchDir });
+			const n = await benchN8n({ quick, benchDir, packed });
 			rows.push([
 				`Real n8n ${n.n8nVersion}: deliveries/s (concurrency ${n.concurrency})`,
 				`Webhook node ${fmt(n.builtin.rate, 1)}`,

@@ -1,0 +1,184 @@
+// Real-n8n Get Many: the Protime node (Get Many, Return All) against n8n's HTTP Request node with pagination
+// ("Response Contains Next URL") + Split Out (one item per record, like the Protime node's output), in the
+// same n8n 2.41.1 instance over the same simulator (sim-server.mjs, in its own process). Each workflow is
+// started by a Webhook node that answers when the workflow has finished (with the item count from a final
+// Summarize node, the same for both), so the request time is the execution time. Memory: the n8n process's RSS sampled from /proc every 25 ms during each run, peak
+// minus the value before the run (n8n's own garbage collection makes this approximate).
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInstalled } from '../e2e/lib/install.mjs';
+import { N8nClient, startN8n } from '../e2e/lib/n8n.mjs';
+import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder } from '../e2e/lib/package.mjs';
+import { log } from '../e2e/lib/procs.mjs';
+import { median } from './stats.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function startSimServer(records) {
+	const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'sim-server.mjs'), '--records', String(records)], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+		env: { ...process.env, NODE_OPTIONS: '' },
+	});
+	let out = '';
+	const info = new Promise((resolve, reject) => {
+		child.stdout.on('data', (d) => {
+			out += d.toString();
+			const nl = out.indexOf('\n');
+			if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
+		});
+		child.on('exit', (code) => reject(new Error(`sim-server exited with ${code}`)));
+	});
+	return { child, info };
+}
+
+function rssOf(pid) {
+	try {
+		const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+		return m ? Number(m[1]) * 1024 : 0;
+	} catch {
+		return 0;
+	}
+}
+
+const node = (name, type, typeVersion, position, parameters, extra = {}) => ({ id: randomUUID(), name, type, typeVersion, position, parameters, ...extra });
+
+function webhookStart(hookPath) {
+	return node('Start', 'n8n-nodes-base.webhook', 2, [0, 0], { httpMethod: 'POST', path: hookPath, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} }, { webhookId: randomUUID() });
+}
+
+/** Counts the items that reached it (the answer of the workflow), the same last step for both candidates. */
+function counter(position) {
+	return node('Count', 'n8n-nodes-base.summarize', 1.1, position, { fieldsToSummarize: { values: [{ aggregation: 'count', field: 'id' }] }, options: {} });
+}
+
+const RANGE = { start: '2026-01-01', end: '2026-12-31' };
+
+export async function benchN8nGetMany({ quick, benchDir, tarball }) {
+	const records = quick ? 20_000 : 100_000;
+	const rounds = quick ? 1 : 2;
+	const runDir = path.join(benchDir, `n8n-getmany-${Date.now()}`);
+	fs.mkdirSync(runDir, { recursive: true });
+	const sim = startSimServer(records);
+	try {
+		const info = await sim.info;
+		const install = await ensureInstalled();
+		const userFolder = path.join(runDir, 'n8n-home');
+		installIntoUserFolder(tarball, userFolder);
+		const n8n = await startN8n(install, {
+			runDir,
+			userFolder,
+			filesDir: path.join(runDir, 'files'),
+			name: 'n8n-bench-getmany',
+			extra: { N8N_LOG_LEVEL: 'warn', EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'none', N8N_PAYLOAD_SIZE_MAX: '256' },
+		});
+		const client = new N8nClient(n8n.baseUrl, install);
+		await client.setupOwner();
+		const credential = await client.createCredential('Protime (bench)', CREDENTIAL_TYPE, {
+			environment: 'custom',
+			baseUrl: info.origin,
+			tenant: info.tenant,
+			authentication: 'clientCredentials',
+			clientId: info.clientId,
+			clientSecret: info.clientSecret,
+			company: 'bench',
+		});
+
+		// A token for the HTTP Request node (valid 30 minutes, longer than the bench).
+		const { DEFAULT_SCOPES } = await import('../../nodes/shared/catalogue.ts');
+		const tokenRes = await fetch(`${info.origin}/tenants/${info.tenant}/connect/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ grant_type: 'client_credentials', client_id: info.clientId, client_secret: info.clientSecret, scope: DEFAULT_SCOPES.join(' ') }),
+		});
+		const token = (await tokenRes.json()).access_token;
+
+		const protimePath = `gm-protime-${randomUUID().slice(0, 8)}`;
+		const wfProtime = await client.createWorkflow({
+			name: 'bench: Protime Get Many',
+			nodes: [
+				webhookStart(protimePath),
+				node('Get Many', ACTION_TYPE, 1, [260, 0], { resource: 'workInterruption', operation: 'getAll', returnAll: true, simplify: false, startDate: RANGE.start, endDate: RANGE.end }, {
+					credentials: { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
+				}),
+				counter([520, 0]),
+			],
+			connections: {
+				Start: { main: [[{ node: 'Get Many', type: 'main', index: 0 }]] },
+				'Get Many': { main: [[{ node: 'Count', type: 'main', index: 0 }]] },
+			},
+		});
+		await client.activate(wfProtime.id);
+
+		const httpPath = `gm-http-${randomUUID().slice(0, 8)}`;
+		const filter = encodeURIComponent(`date ge '${RANGE.start}' and date le '${RANGE.end}'`);
+		const wfHttp = await client.createWorkflow({
+			name: 'bench: HTTP Request with pagination',
+			nodes: [
+				webhookStart(httpPath),
+				node('HTTP Request', 'n8n-nodes-base.httpRequest', 4.2, [260, 0], {
+					method: 'GET',
+					url: `${info.origin}/connector/protimeapi/api/v1/work-interruptions?filter=${filter}`,
+					sendHeaders: true,
+					headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${token}` }, { name: 'User-Agent', value: 'bench-http-request/1.0 (bench)' }] },
+					options: {
+						pagination: {
+							pagination: {
+								paginationMode: 'responseContainsNextURL',
+								nextURL: `={{ '${info.origin}' + $response.body.nextLink }}`,
+								paginationCompleteWhen: 'other',
+								completeExpression: '={{ !$response.body.nextLink }}',
+							},
+						},
+					},
+				}),
+				node('Split Out', 'n8n-nodes-base.splitOut', 1, [520, 0], { fieldToSplitOut: 'value', include: 'noOtherFields', options: {} }),
+				counter([780, 0]),
+			],
+			connections: {
+				Start: { main: [[{ node: 'HTTP Request', type: 'main', index: 0 }]] },
+				'HTTP Request': { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
+				'Split Out': { main: [[{ node: 'Count', type: 'main', index: 0 }]] },
+			},
+		});
+		await client.activate(wfHttp.id);
+
+		const pid = n8n.proc.pid ?? n8n.proc.child?.pid;
+		const runOnce = async (hookPath) => {
+			const before = rssOf(pid);
+			let peak = before;
+			const timer = setInterval(() => {
+				peak = Math.max(peak, rssOf(pid));
+			}, 25);
+			const t = performance.now();
+			const res = await fetch(`${n8n.baseUrl}/webhook/${hookPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+			const text = await res.text();
+			const ms = performance.now() - t;
+			clearInterval(timer);
+			if (res.status !== 200) throw new Error(`workflow ${hookPath} answered ${res.status}: ${text.slice(0, 300)}`);
+			const count = Number(JSON.parse(text).count_id);
+			if (count !== records) throw new Error(`workflow ${hookPath} produced ${count} items, expected ${records}: ${text.slice(0, 300)}`);
+			return { ms, recordsPerSecond: (records / ms) * 1000, rssGrowth: peak - before };
+		};
+		// Warm-up (JIT, module loading) with one run each, then interleaved rounds.
+		await runOnce(protimePath);
+		await runOnce(httpPath);
+		const runs = { protime: [], http: [] };
+		for (let r = 0; r < rounds; r++) {
+			const order = r % 2 === 0 ? ['protime', 'http'] : ['http', 'protime'];
+			for (const which of order) {
+				const res = await runOnce(which === 'protime' ? protimePath : httpPath);
+				runs[which].push(res);
+				log(`bench: n8n get many round ${r + 1}/${rounds} ${which}: ${res.recordsPerSecond.toFixed(0)} records/s, RSS +${(res.rssGrowth / 1048576).toFixed(1)} MB`);
+			}
+		}
+		const summary = (list) => ({ recordsPerSecond: median(list.map((x) => x.recordsPerSecond)), rssGrowth: median(list.map((x) => x.rssGrowth)) });
+		const protime = summary(runs.protime);
+		const http = summary(runs.http);
+		return { records, rounds, protime, http, speedRatio: protime.recordsPerSecond / http.recordsPerSecond, memoryRatio: protime.rssGrowth / http.rssGrowth };
+	} finally {
+		sim.child.kill('SIGTERM');
+	}
+}
