@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assert, assertEqual } from './checks.mjs';
 import { N8nClient, startN8n, stopN8n } from './n8n.mjs';
-import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, TRIGGER_TYPE } from './package.mjs';
+import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, repoRoot, TRIGGER_TYPE } from './package.mjs';
 import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
 import { startPostgres, startRedis } from './services.mjs';
 import { startSimulator } from './simulator.mjs';
@@ -86,6 +86,20 @@ export async function regular({ checks, runDir, install, want, during }) {
 		assert(names.has(ACTION_TYPE), `${ACTION_TYPE} not among n8n's node types`);
 		const creds = await client.credentialTypes();
 		assert(creds.some((c) => c.name === CREDENTIAL_TYPE), `credential type ${CREDENTIAL_TYPE} not listed`);
+	});
+	await checks.check('the example workflows in examples/ import into n8n and use only known node types', async () => {
+		const dir = path.join(repoRoot, 'examples');
+		const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+		assert(files.length >= 3, `example files (${files.length})`);
+		const known = new Set((await client.nodeTypes()).map((n) => n.name));
+		for (const f of files) {
+			const wf = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+			for (const n of wf.nodes) assert(known.has(n.type), `${f}: unknown node type ${n.type}`);
+			const created = await client.createWorkflow(wf);
+			const back = await client.getWorkflow(created.id);
+			assertEqual(back.nodes.length, wf.nodes.length, `${f}: nodes after import`);
+			await client.deleteWorkflow(created.id);
+		}
 	});
 	credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
 	await checks.check('credential test succeeds against the simulator', async () => {
