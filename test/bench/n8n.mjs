@@ -76,9 +76,27 @@ async function load(url, bodies, concurrency, check) {
 	return { latencies, elapsedMs: performance.now() - t0, failures };
 }
 
+/** Finished executions of a workflow (n8n's list API returns the total as `count`). */
+async function finishedExecutions(client, workflowId) {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['success', 'error', 'crashed'] }));
+	const r = await client.get(`/rest/executions?filter=${filter}&limit=1`);
+	return Number(r.count ?? 0);
+}
+
+/** Waits until `target` executions of the workflow have finished; returns the time it happened (performance.now()). */
+async function drained(client, workflowId, target, timeoutMs = 300_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const n = await finishedExecutions(client, workflowId);
+		if (n >= target) return performance.now();
+		if (Date.now() > deadline) throw new Error(`only ${n} of ${target} executions of workflow ${workflowId} finished`);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}
+
 export async function benchN8n({ quick, benchDir, packed }) {
 	const rounds = quick ? 3 : 5;
-	const perRound = quick ? 150 : 200;
+	const perRound = quick ? 100 : 150;
 	const concurrency = 4;
 	const runDir = path.join(benchDir, `n8n-${Date.now()}`);
 	fs.mkdirSync(runDir, { recursive: true });
@@ -108,6 +126,16 @@ export async function benchN8n({ quick, benchDir, packed }) {
 	if (live.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl}, found ${live.length}`);
 	const key = live[0].key;
 
+	// The same trigger with the stale/duplicate filter off (Options → Drop Stale Changes), to show what the
+	// filter's static-data write per delivery costs.
+	const triggerNode2 = protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options: { dropStale: false } });
+	const wfC = await client.createWorkflow({ name: 'bench: Protime Trigger, Drop Stale off', nodes: [triggerNode2], connections: {} });
+	await client.activate(wfC.id);
+	const protimeUrl2 = `${n8n.baseUrl}/webhook/${triggerNode2.webhookId}/webhook`;
+	const live2 = await sim.liveWebhooks(protimeUrl2);
+	if (live2.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl2}, found ${live2.length}`);
+	const key2 = live2[0].key;
+
 	// Built-in Webhook node workflow, same instance.
 	const hookPath = `bench-${randomUUID().slice(0, 8)}`;
 	const webhookNode = {
@@ -130,30 +158,47 @@ export async function benchN8n({ quick, benchDir, packed }) {
 	};
 	const checkBuiltin = (status, text) => (status === 200 ? undefined : `Webhook node answered ${status}: ${text.slice(0, 200)}`);
 
-	// Warm-up, then interleaved rounds (the order alternates each round).
-	await load(protimeUrl, Array.from({ length: 40 }, () => payload(key)), concurrency, checkProtime);
-	await load(builtinUrl, Array.from({ length: 40 }, () => payload(key)), concurrency, checkBuiltin);
-	const result = { protime: { rates: [], latencies: [], failures: [] }, builtin: { rates: [], latencies: [], failures: [] } };
+	const candidates = {
+		protime: { url: protimeUrl, key, check: checkProtime, workflowId: wfA.id },
+		builtin: { url: builtinUrl, key, check: checkBuiltin, workflowId: wfB.id },
+		protimeNoFilter: { url: protimeUrl2, key: key2, check: checkProtime, workflowId: wfC.id },
+	};
+	const names = Object.keys(candidates);
+	// Warm-up, then interleaved rounds (the order rotates each round).
+	for (const c of Object.values(candidates)) await load(c.url, Array.from({ length: 40 }, () => payload(c.key)), concurrency, c.check);
+	const result = {};
+	const done = {};
+	for (const name of names) {
+		result[name] = { rates: [], answered: [], latencies: [], failures: [] };
+		// Let the warm-up executions finish before the first measured round.
+		await drained(client, candidates[name].workflowId, 40);
+		done[name] = await finishedExecutions(client, candidates[name].workflowId);
+	}
 	const ratios = [];
 	for (let r = 0; r < rounds; r++) {
-		const order = r % 2 === 0 ? ['protime', 'builtin'] : ['builtin', 'protime'];
+		const order = names.map((_, i) => names[(i + r) % names.length]);
 		const rate = {};
 		for (const which of order) {
-			const bodies = Array.from({ length: perRound }, () => payload(key));
-			const out =
-				which === 'protime'
-					? await load(protimeUrl, bodies, concurrency, checkProtime)
-					: await load(builtinUrl, bodies, concurrency, checkBuiltin);
-			rate[which] = (perRound / out.elapsedMs) * 1000;
+			const c = candidates[which];
+			const bodies = Array.from({ length: perRound }, () => payload(c.key));
+			const t0 = performance.now();
+			const out = await load(c.url, bodies, concurrency, c.check);
+			// Throughput counts executions that finished, not only answered requests: an endpoint that answers
+			// early would otherwise leave its executions running into the next round.
+			done[which] += perRound;
+			const finishedAt = await drained(client, c.workflowId, done[which]);
+			rate[which] = (perRound / (finishedAt - t0)) * 1000;
 			result[which].rates.push(rate[which]);
+			result[which].answered.push((perRound / out.elapsedMs) * 1000);
 			result[which].latencies.push(...out.latencies);
 			result[which].failures.push(...out.failures);
-			log(`bench: n8n round ${r + 1}/${rounds} ${which}: ${rate[which].toFixed(1)} deliveries/s`);
+			log(`bench: n8n round ${r + 1}/${rounds} ${which}: ${rate[which].toFixed(1)} deliveries/s finished`);
 		}
 		ratios.push(rate.protime / rate.builtin);
 	}
 	const summary = (x) => ({
 		rate: median(x.rates),
+		answered: median(x.answered),
 		p50: percentile(x.latencies, 50),
 		p99: percentile(x.latencies, 99),
 		failures: x.failures,
@@ -165,6 +210,7 @@ export async function benchN8n({ quick, benchDir, packed }) {
 		concurrency,
 		protime: summary(result.protime),
 		builtin: summary(result.builtin),
+		protimeNoFilter: summary(result.protimeNoFilter),
 		ratio: median(ratios),
 		n8nVersion: '2.41.1',
 	};
