@@ -115,18 +115,21 @@ async function main() {
 		fs.writeFileSync(file, Buffer.from(data, 'base64'));
 		log(`wrote ${path.relative(repoRoot, file)}`);
 	};
-	// close onboarding popups (e.g. the "Production Checklist") so they do not cover the canvas
-	const dismiss = () =>
-		evaluate(`(() => {
-			for (const b of document.querySelectorAll('button')) { if (/^(Skip|Got it|Close|Dismiss)$/i.test(b.textContent.trim())) b.click(); }
-			for (const el of document.querySelectorAll('div')) {
-				if (el.children.length && /^Production Checklist/.test(el.textContent.trim()) && el.textContent.length < 600) {
-					const btn = el.querySelector('button, [role=button], [aria-label*=lose]');
-					if (btn) { btn.click(); break; }
-				}
-			}
+	// close onboarding popups (e.g. the "Production Checklist") so they do not cover the canvas,
+	// and wait until option lists have loaded
+	const dismiss = async () => {
+		await evaluate(`(() => { for (const b of document.querySelectorAll('button')) { if (/^(Skip|Got it|Dismiss)$/i.test(b.textContent.trim())) b.click(); } return true; })()`);
+		// the checklist popover has no stable close control: hide it for the picture
+		await evaluate(`(() => {
+			const title = [...document.querySelectorAll('*')].find((e) => e.children.length === 0 && e.textContent.trim() === 'Production Checklist');
+			let box = title?.parentElement;
+			while (box && box.getBoundingClientRect().height < 200) box = box.parentElement; // the whole popover, not its header
+			if (box && box.getBoundingClientRect().height < 600) box.style.display = 'none';
 			return true;
 		})()`);
+		await waitFor('option lists loaded', async () => !(await evaluate(`document.body.innerText.includes('Loading options')`)), { timeoutMs: 20_000, intervalMs: 500 }).catch(() => {});
+		await sleep(500);
+	};
 
 	await goto(`${inst.baseUrl}/home/credentials/${credential.id}`);
 	await dismiss();
