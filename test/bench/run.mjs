@@ -26,6 +26,10 @@ const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webho
 const want = (s) => only.includes(s) && !(s.startsWith('n8n') && values['skip-n8n']);
 const benchDir = path.join(repoRoot, '.bench');
 fs.mkdirSync(benchDir, { recursive: true });
+// Run directories of earlier real-n8n runs (n8n user folders, logs) are kept only until the next run.
+for (const entry of fs.readdirSync(benchDir)) {
+	if (entry.startsWith('n8n-')) fs.rmSync(path.join(benchDir, entry), { recursive: true, force: true });
+}
 
 const KEEP_MARKER = '<!-- Everything below this line is kept when `npm run bench` rewrites the file. -->';
 const rows = []; // [measure, baseline, candidate, ratio, target, verdict]
