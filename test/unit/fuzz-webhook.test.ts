@@ -1,6 +1,6 @@
 /**
  * Hostile deliveries against the Protime Trigger's real `webhook()` (through the n8n test bed, no mocks of
- * node code): 10,000+ mutated requests from a seeded PRNG (set FUZZ_SEED-like constant below to reproduce).
+ * node code): 10,000+ mutated requests from a seeded PRNG (SEED below; a failure reproduces with the same seed).
  *
  * Oracle: each request is built either "signed" (some header carries the HMAC-SHA256 of the exact body bytes
  * under the stored key, in a form the trigger documents as accepted) or "unsigned". An unsigned request must
