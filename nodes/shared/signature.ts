@@ -5,7 +5,9 @@
  * but does not publish the details (protime-api.md §3.4, §7.1). Assumptions, chosen to be tolerant of the
  * format while staying fail-closed:
  * - The MAC is HMAC-SHA256 over the raw request body bytes exactly as received (never re-serialised JSON).
- * - The header name is unknown, so every request header is a candidate. A header value is tried whole and
+ * - The header name is unknown, so every request header is a candidate. The documented one
+ *   (`x-protime-signature`, lower-case as Node delivers it) is tried first over the plain body; the full scan
+ *   below runs only when it does not verify. A header value is tried whole and
  *   split on commas, semicolons and spaces; each part may carry a label such as `sha256=` or `v1=`.
  * - A candidate is hex (64 characters) or base64 (standard or URL-safe, padded or not) and must decode to
  *   exactly 32 bytes; anything else is ignored. Header values longer than {@link MAX_HEADER_LENGTH} are
@@ -60,12 +62,8 @@ export function signatureCandidates(headers: HeaderMap): Array<{ header: string;
 	for (const [name, raw] of Object.entries(headers)) {
 		const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
 		for (const value of values) {
-			if (typeof value !== 'string' || value.length > MAX_HEADER_LENGTH) continue;
-			const parts = new Set([value.trim(), ...value.split(/[,;\s]+/)]);
-			for (const part of parts) {
-				const digest = part ? decodeDigest(part) : undefined;
-				if (digest) found.push({ header: name.toLowerCase(), digest });
-			}
+			if (typeof value !== 'string') continue;
+			digestsInValue(value, name.toLowerCase(), found);
 		}
 	}
 	return found;
@@ -94,6 +92,39 @@ export function keyForms(key: string): Buffer[] {
 	return forms;
 }
 
+/** Derived key forms of the last few keys (current and previous keys of a few triggers); bounded. */
+const KEY_FORM_CACHE_SIZE = 16;
+const keyFormCache = new Map<string, readonly Buffer[]>();
+
+/** {@link keyForms}, computed once per key (the buffers are never handed out for writing). */
+function cachedKeyForms(key: string): readonly Buffer[] {
+	let forms = keyFormCache.get(key);
+	if (forms === undefined) {
+		forms = keyForms(key);
+		if (keyFormCache.size >= KEY_FORM_CACHE_SIZE) keyFormCache.clear();
+		keyFormCache.set(key, forms);
+	}
+	return forms;
+}
+
+/** The documented header (protime-api.md §8), tried first; every other header only when it does not verify. */
+export const PRIMARY_SIGNATURE_HEADER = 'x-protime-signature';
+
+/** The 32-byte digests in one header value: whole, and split on commas, semicolons and spaces. */
+function digestsInValue(value: string, header: string, found: Array<{ header: string; digest: Buffer }>): void {
+	if (value.length > MAX_HEADER_LENGTH) return;
+	const trimmed = value.trim();
+	const digest = trimmed ? decodeDigest(trimmed) : undefined;
+	if (digest) found.push({ header, digest });
+	if (!/[,;\s]/.test(trimmed)) return; // no separators: the parts are the whole value, already tried
+	const parts = new Set(value.split(/[,;\s]+/));
+	parts.delete(trimmed);
+	for (const part of parts) {
+		const d = part ? decodeDigest(part) : undefined;
+		if (d) found.push({ header, digest: d });
+	}
+}
+
 export function hmacSha256(key: Buffer | string, data: Buffer | string): Buffer {
 	return createHmac('sha256', key).update(data).digest();
 }
@@ -116,13 +147,35 @@ export function verifySignature(
 		const usableKeys = keys.filter((k): k is string => typeof k === 'string' && k.length > 0);
 		if (usableKeys.length === 0) return { valid: false, reason: 'noKey' };
 		if (!Buffer.isBuffer(rawBody)) return { valid: false, reason: 'noRawBody' };
+		// Fast path: the documented header over the plain body. Only a matching HMAC is accepted here; any
+		// other outcome falls through to the full tolerant scan below, so nothing is accepted that the scan
+		// would refuse, and nothing the scan accepts is lost.
+		const primary = primaryCandidates(headers);
+		const macs: Buffer[][] = [];
+		if (primary.length > 0) {
+			for (let keyIndex = 0; keyIndex < usableKeys.length; keyIndex++) {
+				const forms = cachedKeyForms(usableKeys[keyIndex]);
+				const keyMacs: Buffer[] = [];
+				for (const form of forms) {
+					const expected = hmacSha256(form, rawBody);
+					keyMacs.push(expected);
+					for (const candidate of primary) {
+						if (safeEqual(expected, candidate.digest)) return { valid: true, header: candidate.header, keyIndex };
+					}
+				}
+				macs.push(keyMacs);
+			}
+		}
 		const candidates = signatureCandidates(headers);
 		if (candidates.length === 0) return { valid: false, reason: 'noCandidate' };
-		const signedBytes = [rawBody, ...signedTimestamps(headers).map((t) => Buffer.concat([Buffer.from(`${t}.`), rawBody]))];
+		const stamps = signedTimestamps(headers);
 		for (let keyIndex = 0; keyIndex < usableKeys.length; keyIndex++) {
-			for (const form of keyForms(usableKeys[keyIndex])) {
-				for (const bytes of signedBytes) {
-					const expected = hmacSha256(form, bytes);
+			const forms = cachedKeyForms(usableKeys[keyIndex]);
+			for (let f = 0; f < forms.length; f++) {
+				// The HMAC of the plain body is computed once per key form (reused from the fast path).
+				const expectedPlain = macs[keyIndex]?.[f] ?? hmacSha256(forms[f], rawBody);
+				for (let b = 0; b <= stamps.length; b++) {
+					const expected = b === 0 ? expectedPlain : hmacSha256(forms[f], Buffer.concat([Buffer.from(`${stamps[b - 1]}.`), rawBody]));
 					for (const candidate of candidates) {
 						if (safeEqual(expected, candidate.digest)) {
 							return { valid: true, header: candidate.header, keyIndex };
@@ -135,6 +188,15 @@ export function verifySignature(
 	} catch {
 		return { valid: false, reason: 'error' };
 	}
+}
+
+/** The digests in the documented signature header, if present (plain string or first array element). */
+function primaryCandidates(headers: HeaderMap): Array<{ header: string; digest: Buffer }> {
+	const found: Array<{ header: string; digest: Buffer }> = [];
+	const raw = headers[PRIMARY_SIGNATURE_HEADER];
+	const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+	for (const value of values) if (typeof value === 'string') digestsInValue(value, PRIMARY_SIGNATURE_HEADER, found);
+	return found;
 }
 
 /** A sentence for logs: why a delivery was rejected, without any secret. */

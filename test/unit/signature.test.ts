@@ -63,6 +63,31 @@ describe('verifySignature', () => {
 		expect(result.valid).toBe(true);
 	});
 
+	it('falls back to the other headers when the documented header does not verify', () => {
+		const wrong = mac(randomBytes(32)).toString('base64');
+		const right = mac(base64Key).toString('hex');
+		expect(verifySignature(body, { 'x-protime-signature': wrong, 'x-other': right }, [base64Key])).toEqual({
+			valid: true,
+			header: 'x-other',
+			keyIndex: 0,
+		});
+		expect(verifySignature(body, { 'x-protime-signature': wrong }, [base64Key])).toEqual({ valid: false, reason: 'mismatch' });
+	});
+
+	it('verifies the documented header under either key form and any key, repeatedly (cached key forms)', () => {
+		const previous = randomBytes(32).toString('base64');
+		for (let i = 0; i < 3; i++) {
+			const underDecoded = mac(Buffer.from(previous, 'base64')).toString('base64');
+			expect(verifySignature(body, { 'x-protime-signature': underDecoded }, [base64Key, previous])).toEqual({
+				valid: true,
+				header: 'x-protime-signature',
+				keyIndex: 1,
+			});
+			expect(verifySignature(body, { 'x-protime-signature': underDecoded }, [base64Key]).valid).toBe(false);
+			expect(verifySignature(Buffer.concat([body, Buffer.from(' ')]), { 'x-protime-signature': underDecoded }, [previous]).valid).toBe(false);
+		}
+	});
+
 	it('rejects a tampered body', () => {
 		const tampered = Buffer.from(body.toString().replace('"id":1', '"id":2'));
 		const result = verifySignature(tampered, { 'x-sig': mac(base64Key).toString('base64') }, [base64Key]);
