@@ -46,6 +46,30 @@ export function validateTenant(value: unknown): string | undefined {
 	return undefined;
 }
 
+/**
+ * Names the first character of `text` that `new URL()` would silently drop or re-encode, so that the parsed
+ * URL differs from what the user typed: any whitespace (space, tab, CR, LF, no-break space, line separator),
+ * a C0/C1 control character or an invisible formatting character (zero-width space, bidi marks). WHATWG URL
+ * parsing removes tab, CR and LF anywhere and ignores some of these in host names, so a check of the parsed
+ * URL alone lets them pass while the original text, line break included, travels on.
+ * Returns e.g. `a line break (U+000A)`, or undefined when there is none.
+ */
+export function invisibleUrlCharacter(text: string): string | undefined {
+	for (const ch of text) {
+		const code = ch.codePointAt(0) ?? 0;
+		const at = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+		if (ch === '\r' || ch === '\n' || ch === '\u2028' || ch === '\u2029' || ch === '\u0085') {
+			return `a line break (${at})`;
+		}
+		if (ch === '\t') return `a tab (${at})`;
+		if (ch === ' ') return 'a space';
+		if (/\s/u.test(ch)) return `a space character (${at})`;
+		if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return `a control character (${at})`;
+		if (/\p{Cf}/u.test(ch)) return `an invisible formatting character (${at})`;
+	}
+	return undefined;
+}
+
 /** Error message for a custom base URL that is not a bare http(s) origin, or undefined when it is fine. */
 export function validateBaseUrl(value: unknown): string | undefined {
 	const raw = typeof value === 'string' ? value.trim() : '';
@@ -53,6 +77,11 @@ export function validateBaseUrl(value: unknown): string | undefined {
 	if (raw === '') return `The base URL is empty. Enter the origin that serves the Protime API, ${example}.`;
 	if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
 		return `The base URL "${raw}" must start with http:// or https://. Enter an origin, ${example}.`;
+	}
+	const invisible = invisibleUrlCharacter(raw);
+	if (invisible) {
+		// Not quoted back: the character would garble the message (and a line break would split a log line).
+		return `The base URL contains ${invisible}, which a URL cannot contain. Retype the origin without spaces or line breaks, ${example}.`;
 	}
 	let url: URL;
 	try {

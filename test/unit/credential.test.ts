@@ -13,6 +13,7 @@ import {
 	API_PATH,
 	apiOrigin,
 	environmentProblem,
+	invisibleUrlCharacter,
 	PACKAGE_VERSION,
 	tokenUrl,
 	userAgent,
@@ -68,6 +69,12 @@ describe('environment', () => {
 		['http://host?x=1', 'origin only'],
 		['not a url', 'must start with http'],
 		['http://', 'not an absolute URL'],
+		// `new URL()` would drop these silently and parse a different origin than the one typed.
+		['http://127.0.0.1:40\n10', 'contains a line break (U+000A)'],
+		['http://prot\time.example.com', 'contains a tab (U+0009)'],
+		['http://protime.example.com\u0000', 'contains a control character (U+0000)'],
+		['http://pro\u00adtime.example.com', 'invisible formatting character (U+00AD)'],
+		['http://my host:4010', 'contains a space'],
 	])('rejects the base URL %p', (url, why) => {
 		expect(validateBaseUrl(url)).toContain(why);
 	});
@@ -77,6 +84,16 @@ describe('environment', () => {
 			expect(validateBaseUrl(u)).toBeUndefined();
 		expect(environmentProblem({ environment: 'custom', tenant: 'acme', baseUrl: 'http://x:1' })).toBeUndefined();
 		expect(environmentProblem({ environment: 'mars', tenant: 'acme' })).toContain('Unknown environment');
+	});
+
+	it('names the first character a URL parser would silently drop or re-encode', () => {
+		expect(invisibleUrlCharacter('https://example.com/a?b=(c,@d)&e=%20')).toBeUndefined();
+		expect(invisibleUrlCharacter('https://bücher.example/ü')).toBeUndefined();
+		expect(invisibleUrlCharacter('a\r\nb')).toBe('a line break (U+000D)');
+		expect(invisibleUrlCharacter('a\u2028b')).toBe('a line break (U+2028)');
+		expect(invisibleUrlCharacter('a\u007fb')).toBe('a control character (U+007F)');
+		expect(invisibleUrlCharacter('a\u200fb')).toBe('an invisible formatting character (U+200F)');
+		expect(invisibleUrlCharacter('a\u3000b')).toBe('a space character (U+3000)');
 	});
 
 	it('User-Agent is n8n-nodes-protime/<package version> (<company>), sanitised', () => {

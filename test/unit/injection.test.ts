@@ -139,6 +139,10 @@ describe('base URL injection', () => {
 		['another scheme', () => 'file:///etc/passwd', /http:\/\/ or https:\/\//],
 		['javascript', () => 'javascript:alert(1)', /must start with http/],
 		['no scheme', () => canary.origin.slice(7), /must start with http/],
+		// `new URL()` drops these silently, so the parsed origin would differ from the typed one.
+		['a line break inside the port', () => `${sim.origin.slice(0, -1)}\r\n${sim.origin.slice(-1)}`, /contains a line break/],
+		['a tab inside the host', () => `http://127.0.\t0.1:${new URL(sim.origin).port}`, /contains a tab/],
+		['a zero-width space in the host', () => `http://127.0.0.1\u200b:${new URL(sim.origin).port}`, /invisible formatting character/],
 	])('refuses a custom base URL with %s before any request', async (_label, baseUrl, message) => {
 		const b = newBed({ environment: 'custom', baseUrl: baseUrl() });
 		const error = await fail(counterDefinitions(), b);
@@ -260,14 +264,34 @@ describe('destination URL injection (Webhook → Create)', () => {
 		expectNothingSent(b);
 	});
 
-	// Known gap (reported to the owner of nodes/Protime/actions/webhook/destination.ts): `new URL()` drops
-	// CR, LF and TAB while parsing, so the check passes, but create.ts sends the original text with the
-	// line break to Protime. Marked `failing` so `npm test` stays green; it turns red once fixed, then
-	// drop `.failing`. Fix: refuse whitespace/control characters in destinationProblem (or send url.href).
-	it.failing('refuses a destination with a line break before any request', async () => {
+	// `new URL()` drops CR, LF and TAB while parsing, so a check of the parsed URL alone would pass while
+	// the typed text, line break included, went to Protime. Such characters are refused up front.
+	it('refuses a destination with a line break before any request', async () => {
 		const error = await fail(create('https://example.com/hook\r\nX-Injected: 1'));
 		expect(error.message).toMatch(/line break|control character|not an absolute URL/);
 		expectNothingSent();
+	});
+
+	it.each([
+		['a tab', 'https://example.com/ho\tok', /contains a tab/],
+		['a line break in the host', 'https://exam\nple.com/hook', /contains a line break/],
+		['a space', 'https://example.com/my hook', /contains a space/],
+		['a no-break space', 'https://example.com/my\u00a0hook', /contains a space character \(U\+00A0\)/],
+		['a NUL', 'https://example.com/hook\u0000', /contains a control character \(U\+0000\)/],
+		['a C1 control', 'https://example.com/hook\u0085', /contains a line break \(U\+0085\)/],
+		['a zero-width space in the host', 'https://exa\u200bmple.com/hook', /invisible formatting character/],
+	])('refuses a destination with %s before any request, saying how to fix it', async (_label, url, message) => {
+		const error = await fail(create(url));
+		expect(error.message).toMatch(message);
+		expect(String(error.description)).toMatch(/on one line without them/);
+		expectNothingSent();
+	});
+
+	it('sends the URL that passed the checks, as the parser normalised it', async () => {
+		const [item] = await run(create('  HTTPS://Example.COM:443/hook  '));
+		expect(item.json.destinationUrl).toBe('https://example.com/hook');
+		const created = sim.webhooks().find((w) => w.id === item.json.id);
+		expect(created?.destinationUrl).toBe('https://example.com/hook');
 	});
 
 	it('stores an accepted URL with query metacharacters exactly as given, in the JSON body only', async () => {

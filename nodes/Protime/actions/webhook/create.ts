@@ -6,7 +6,7 @@ import { createWebhook } from '../../../shared/webhooksApi';
 import { problemError } from '../errors';
 import { externalReferencesQuery, readReferenceSpecs } from '../externalReferences';
 import type { Emit } from '../types';
-import { destinationProblem } from './destination';
+import { checkDestination } from './destination';
 import { webhookJson } from './output';
 
 export const KEY_INCLUDED_NOTICE =
@@ -16,15 +16,17 @@ export const KEY_OMITTED_NOTICE =
 
 export async function create(this: IExecuteFunctions, i: number, emit: Emit): Promise<void> {
 	const collectionName = this.getNodeParameter('collection', i) as string;
-	const destinationUrl = String(this.getNodeParameter('destinationUrl', i, '')).trim();
+	const typedUrl = String(this.getNodeParameter('destinationUrl', i, ''));
 	const options = this.getNodeParameter('options', i, {}) as { includeKey?: boolean; allowN8nWebhookUrl?: boolean };
 
 	const credentials = (await this.getCredentials('protimeApi', i)) as ProtimeEnvironmentFields;
-	const problem = destinationProblem(destinationUrl, {
+	const destination = checkDestination(typedUrl, {
 		allowHttp: isCustomEnvironment(credentials),
 		allowN8nWebhookUrl: options.allowN8nWebhookUrl === true,
 	});
-	if (problem) throw problemError(this.getNode(), problem, i);
+	if (destination.problem) throw problemError(this.getNode(), destination.problem, i);
+	// The URL that passed the checks, as the parser normalised it; never the typed text.
+	const destinationUrl = destination.href;
 	const specs = readReferenceSpecs.call(this, i);
 	// Validates the references (throws with the item index); the API call formats them itself.
 	externalReferencesQuery.call(this, i, collectionName, specs, true);

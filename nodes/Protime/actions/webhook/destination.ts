@@ -1,4 +1,5 @@
 /** Validation of a webhook destination URL before it is sent to Protime. */
+import { invisibleUrlCharacter } from '../../../shared/environment';
 import type { Problem } from '../errors';
 
 /** n8n's own webhook paths (production, test, waiting), also behind a path prefix such as /n8n/. */
@@ -10,9 +11,40 @@ export interface DestinationRules {
 	allowN8nWebhookUrl: boolean;
 }
 
-export function destinationProblem(value: unknown, rules: DestinationRules): Problem | undefined {
+/** The outcome of checking a destination: the URL to send (normalised by the URL parser), or the problem. */
+export type DestinationCheck = { href: string; problem?: undefined } | { href?: undefined; problem: Problem };
+
+/**
+ * Checks a destination URL and returns what to send to Protime: `url.href` of the very URL that passed the
+ * checks, never the typed text (leading and trailing whitespace is trimmed, as a paste artefact). Whitespace
+ * or control characters inside are refused rather than repaired: `new URL()` drops CR, LF and TAB, so the
+ * parsed URL would pass while the text still carried a line break (header or log injection).
+ */
+export function checkDestination(value: unknown, rules: DestinationRules): DestinationCheck {
 	const text = typeof value === 'string' ? value.trim() : '';
 	const example = 'e.g. https://example.com/protime/clockings';
+	const invisible = invisibleUrlCharacter(text);
+	if (invisible) {
+		return {
+			problem: {
+				// The URL is not quoted back: the character would garble the message and split log lines.
+				message: `The destination URL contains ${invisible}`,
+				description: `A URL cannot contain spaces, line breaks, tabs or control characters. Retype or re-paste the address on one line without them (write a space in a path or query as %20), ${example}.`,
+			},
+		};
+	}
+	const outcome = parseDestination(text, rules, example);
+	if (typeof outcome === 'string') return { href: outcome };
+	return { problem: outcome };
+}
+
+/** The problem with a destination URL, or undefined when `checkDestination` accepts it. */
+export function destinationProblem(value: unknown, rules: DestinationRules): Problem | undefined {
+	return checkDestination(value, rules).problem;
+}
+
+/** The problem with `text` as a destination, or the normalised URL (`href`) when there is none. */
+function parseDestination(text: string, rules: DestinationRules, example: string): Problem | string {
 	let url: URL;
 	try {
 		url = new URL(text);
@@ -47,5 +79,5 @@ export function destinationProblem(value: unknown, rules: DestinationRules): Pro
 				"To receive Protime changes in n8n, use the Protime Trigger node: it creates its own subscription, verifies each delivery with the key and renews it before it expires. A subscription made here would reach a trigger with a key it does not know. If you really mean a plain Webhook node, turn on 'Allow N8n Webhook URL' under Options.",
 		};
 	}
-	return undefined;
+	return url.href;
 }
