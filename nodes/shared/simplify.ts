@@ -38,11 +38,9 @@ function isTranslatedText(value: unknown): value is { default: string; translati
 }
 
 function isReference(value: unknown): value is { id: string | number; externalReferences?: IDataObject } {
-	return (
-		isObject(value) &&
-		(typeof value.id === 'number' || typeof value.id === 'string') &&
-		Object.keys(value).every((k) => k === 'id' || k === 'externalReferences')
-	);
+	if (!isObject(value) || !(typeof value.id === 'number' || typeof value.id === 'string')) return false;
+	for (const k in value) if (k !== 'id' && k !== 'externalReferences') return false;
+	return true;
 }
 
 export function translate(value: { default: string; translations?: IDataObject }, language?: string): string {
@@ -50,8 +48,21 @@ export function translate(value: { default: string; translations?: IDataObject }
 	return typeof translated === 'string' && translated !== '' ? translated : value.default;
 }
 
+const suffixCache = new Map<string, string>();
+const SUFFIX_CACHE_SIZE = 256;
+
 /** `@employee-number` → `EmployeeNumber`, `HRMID` → `HRMID`, `customPersonCode` → `CustomPersonCode`. */
 export function referenceSuffix(reference: string): string {
+	let suffix = suffixCache.get(reference);
+	if (suffix === undefined) {
+		suffix = computeReferenceSuffix(reference);
+		if (suffixCache.size >= SUFFIX_CACHE_SIZE) suffixCache.clear();
+		suffixCache.set(reference, suffix);
+	}
+	return suffix;
+}
+
+function computeReferenceSuffix(reference: string): string {
 	return reference
 		.replace(/^@/, '')
 		.split(/[^A-Za-z0-9]+/)
@@ -90,11 +101,14 @@ export function localDateTime(date: string, minutes: number): string | undefined
 	return new Date(utc).toISOString().slice(0, 16);
 }
 
-/** The UTC offset (`+01:00`) that `timeZone` has at the given local wall time, or undefined. */
-export function zoneOffset(local: string, timeZone: string): string | undefined {
-	try {
-		const wallAsUtc = Date.parse(`${local}:00Z`);
-		const format = new Intl.DateTimeFormat('en-US', {
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+const ZONE_CACHE_SIZE = 32;
+
+/** One formatter per time zone (creating one is far dearer than using it); throws for an unknown zone. */
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+	let format = zoneFormats.get(timeZone);
+	if (format === undefined) {
+		format = new Intl.DateTimeFormat('en-US', {
 			timeZone,
 			hourCycle: 'h23',
 			year: 'numeric',
@@ -103,6 +117,17 @@ export function zoneOffset(local: string, timeZone: string): string | undefined 
 			hour: '2-digit',
 			minute: '2-digit',
 		});
+		if (zoneFormats.size >= ZONE_CACHE_SIZE) zoneFormats.clear();
+		zoneFormats.set(timeZone, format);
+	}
+	return format;
+}
+
+/** The UTC offset (`+01:00`) that `timeZone` has at the given local wall time, or undefined. */
+export function zoneOffset(local: string, timeZone: string): string | undefined {
+	try {
+		const wallAsUtc = Date.parse(`${local}:00Z`);
+		const format = zoneFormat(timeZone);
 		// Two passes find the instant whose wall time in the zone equals `local` (handles DST edges well enough).
 		let offset = 0;
 		for (let i = 0; i < 2; i++) {
@@ -130,9 +155,9 @@ function baseName(field: string): string {
 
 function flattenReference(out: IDataObject, name: string, ref: { id: string | number; externalReferences?: IDataObject }) {
 	out[`${name}Id`] = ref.id;
-	for (const [reference, value] of Object.entries(ref.externalReferences ?? {})) {
-		out[`${name}${referenceSuffix(reference)}`] = value;
-	}
+	const refs = ref.externalReferences;
+	if (refs === undefined || refs === null) return;
+	for (const reference of Object.keys(refs)) out[`${name}${referenceSuffix(reference)}`] = refs[reference];
 }
 
 /** Simplifies nested values (array elements, sub-objects) without collection-specific minute handling. */
@@ -145,7 +170,8 @@ function simplifyValue(value: unknown, options: SimplifyOptions): unknown {
 
 function simplifyFields(record: IDataObject, options: SimplifyOptions): IDataObject {
 	const out: IDataObject = {};
-	for (const [name, value] of Object.entries(record)) {
+	for (const name of Object.keys(record)) {
+		const value = record[name];
 		if (name === 'externalReferences' && isObject(value)) continue;
 		if (isTranslatedText(value)) out[name] = translate(value, options.language);
 		else if (isReference(value)) flattenReference(out, name, value);
@@ -176,28 +202,58 @@ export function simplifyRecord(collectionName: string, record: IDataObject, opti
 		}
 	}
 
-	const collection = getCollection(collectionName);
-	if (!collection) return out;
+	const plan = collectionPlan(collectionName);
+	if (!plan) return out;
 
-	for (const field of collection.durationFields) {
-		const minutes = record[field];
+	for (const d of plan.durations) {
+		const minutes = record[d.field];
 		if (typeof minutes !== 'number') continue;
-		const base = baseName(field);
-		out[base.endsWith('Hours') ? `${base}Decimal` : `${base}Hours`] = decimalHours(minutes);
-		if (!(base in record)) out[base] = formatDuration(minutes);
+		out[d.hoursName] = decimalHours(minutes);
+		if (!(d.base in record)) out[d.base] = formatDuration(minutes);
 	}
 
-	const date = collection.dateField ? record[collection.dateField] : undefined;
-	for (const field of collection.timeOfDayFields) {
-		const minutes = record[field];
+	const date = plan.dateField ? record[plan.dateField] : undefined;
+	for (const t of plan.times) {
+		const minutes = record[t.field];
 		if (typeof minutes !== 'number') continue;
-		const base = baseName(field);
-		if (!(base in record)) out[base] = formatTimeOfDay(minutes);
+		if (!(t.base in record)) out[t.base] = formatTimeOfDay(minutes);
 		if (typeof date !== 'string') continue;
 		const local = localDateTime(date, minutes);
 		if (!local) continue;
 		const offset = options.timeZone ? zoneOffset(local, options.timeZone) : undefined;
-		out[dateTimeName(base)] = offset ? `${local}:00${offset}` : local;
+		out[t.dateTimeName] = offset ? `${local}:00${offset}` : local;
 	}
 	return out;
+}
+
+/** What a collection's catalogue entry asks of every record, with the output names worked out once. */
+interface CollectionPlan {
+	dateField?: string;
+	durations: Array<{ field: string; base: string; hoursName: string }>;
+	times: Array<{ field: string; base: string; dateTimeName: string }>;
+}
+
+const plans = new Map<string, CollectionPlan | null>();
+
+function collectionPlan(collectionName: string): CollectionPlan | undefined {
+	let plan = plans.get(collectionName);
+	if (plan === undefined) {
+		const collection = getCollection(collectionName);
+		plan = collection
+			? {
+					dateField: collection.dateField,
+					durations: collection.durationFields.map((field) => {
+						const base = baseName(field);
+						return { field, base, hoursName: base.endsWith('Hours') ? `${base}Decimal` : `${base}Hours` };
+					}),
+					times: collection.timeOfDayFields.map((field) => {
+						const base = baseName(field);
+						return { field, base, dateTimeName: dateTimeName(base) };
+					}),
+				}
+			: null;
+		// Only catalogue names are cached, so the map is bounded by the catalogue.
+		if (collection) plans.set(collectionName, plan);
+	}
+	return plan ?? undefined;
 }
