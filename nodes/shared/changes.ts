@@ -99,7 +99,7 @@ export function isWantedChange(change: Change, events: readonly EventFilter[]): 
 /**
  * The last `changeVersion` seen per record id, kept in the node's static data (so it must stay JSON).
  * Keys are prefixed so JavaScript keeps insertion order (integer-like keys would be sorted), which makes
- * the object an LRU list: the oldest entries are dropped beyond `max`.
+ * the object an LRU list: the oldest entries are dropped beyond `max` (in batches, see `dropStaleChanges`).
  */
 export interface VersionStore {
 	scope: string;
@@ -145,7 +145,10 @@ export function dropStaleChanges(
 		seen[key] = change.data.changeVersion;
 		fresh.push(change);
 	}
-	if (store.count > max) {
+	// Evicting walks the object's keys (costly once deletions have turned it into a dictionary), so it runs
+	// only when the store is a tenth over its bound, and then brings it back to `max` in one pass. The newest
+	// `max` ids are always remembered, as before; at most `max + max/10` are stored.
+	if (store.count > max + Math.ceil(max / 10)) {
 		let excess = store.count - max;
 		for (const key in seen) {
 			if (excess-- <= 0) break;

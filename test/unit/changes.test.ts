@@ -79,9 +79,22 @@ describe('dropStaleChanges', () => {
 		const store = emptyVersionStore('x');
 		dropStaleChanges([change(1, 1), change(2, 2), change(3, 3)], store, 10);
 		dropStaleChanges([change(1, 4)], store, 10); // id 1 becomes the most recent
-		dropStaleChanges([change(4, 5)], store, 3);
-		expect(Object.keys(store.seen)).toEqual(['#3', '#1', '#4']);
+		dropStaleChanges([change(4, 5)], store, 3); // 4 ids: within the slack of a tenth (rounded up) over 3
+		expect(Object.keys(store.seen)).toEqual(['#2', '#3', '#1', '#4']);
+		dropStaleChanges([change(5, 6)], store, 3); // 5 ids: over the slack, back to the newest 3
+		expect(Object.keys(store.seen)).toEqual(['#1', '#4', '#5']);
 		expect(store.count).toBe(3);
+	});
+
+	it('evicts in batches: never more than a tenth over the bound, always the newest `max` ids kept', () => {
+		const store = emptyVersionStore('x');
+		for (let i = 0; i < 5000; i++) {
+			dropStaleChanges([change(i, i)], store, 1000);
+			expect(store.count).toBeLessThanOrEqual(1100);
+			expect(store.count).toBe(Object.keys(store.seen).length);
+		}
+		// The newest 1,000 ids are still known: their versions are stale now.
+		expect(dropStaleChanges(sortByChangeVersion(Array.from({ length: 1000 }, (_, k) => change(4999 - k, 4999 - k))), store, 1000).dropped).toBe(1000);
 	});
 
 	it('handles 10,000 changes with a bounded store and survives a JSON round trip', () => {
