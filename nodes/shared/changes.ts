@@ -145,16 +145,18 @@ export function dropStaleChanges(
 		seen[key] = change.data.changeVersion;
 		fresh.push(change);
 	}
-	// Evicting walks the object's keys (costly once deletions have turned it into a dictionary), so it runs
-	// only when the store is a tenth over its bound, and then brings it back to `max` in one pass. The newest
-	// `max` ids are always remembered, as before; at most `max + max/10` are stored.
-	if (store.count > max + Math.ceil(max / 10)) {
-		let excess = store.count - max;
+	// Evicting walks the object's keys, which costs about as much for one key as for many once deletions have
+	// turned it into a dictionary. So when the store goes over `max` it drops the oldest entries down to
+	// `max - max/10` in one pass, and the next ~max/10 new ids need no eviction. The store never holds more
+	// than `max` ids (as before) and always remembers at least the newest `max - max/10`.
+	if (store.count > max) {
+		const keep = max - Math.floor(max / 10);
+		let excess = store.count - keep;
 		for (const key in seen) {
 			if (excess-- <= 0) break;
 			delete seen[key];
 		}
-		store.count = max;
+		store.count = keep;
 	}
 	return { fresh, dropped };
 }

@@ -316,8 +316,10 @@ describe('fuzz: mutated deliveries against the Protime Trigger webhook', () => {
 			idSpace = 150;
 		}
 		const versions = bed.staticData(NODE.name).versions as { count: number; seen: IDataObject };
-		expect(versions.count).toBe(3000);
-		expect(Object.keys(versions.seen)).toHaveLength(3000);
+		// Bounded by 3,000 ids; evicted in batches down to 2,700 (changes.ts), so anything in between.
+		expect(versions.count).toBeLessThanOrEqual(3000);
+		expect(versions.count).toBeGreaterThanOrEqual(2700);
+		expect(Object.keys(versions.seen)).toHaveLength(versions.count);
 	});
 
 	it('handles a few bodies up to 50 MB: signed ones are processed, tampered or unsigned ones refused, heap returns', async () => {
