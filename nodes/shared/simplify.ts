@@ -94,10 +94,15 @@ export function formatTimeOfDay(minutes: number): string {
 
 /** `YYYY-MM-DDTHH:MM` for a date plus minutes since its midnight (may be negative or beyond a day). */
 export function localDateTime(date: string, minutes: number): string | undefined {
+	// Common case (a valid calendar date and a time within that day) by string arithmetic; everything else
+	// (days to add or subtract, odd dates that Date.UTC normalises) through Date, as before.
+	const inDay = Math.round(minutes);
+	if (inDay >= 0 && inDay < 1440 && isPlainDate(date)) return `${date.slice(0, 10)}T${formatTimeOfDay(inDay)}`;
 	const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
 	if (!match) return undefined;
 	const utc = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + Math.round(minutes) * 60_000;
-	if (Number.isNaN(utc)) return undefined;
+	// Outside the range of Date (e.g. an absurd minute count): no date-time rather than a RangeError.
+	if (!Number.isFinite(utc) || Math.abs(utc) > 8.64e15) return undefined;
 	return new Date(utc).toISOString().slice(0, 16);
 }
 
@@ -121,6 +126,30 @@ function zoneFormat(timeZone: string): Intl.DateTimeFormat {
 		zoneFormats.set(timeZone, format);
 	}
 	return format;
+}
+
+const DIGIT_0 = 48;
+
+function digitsAt(text: string, start: number, length: number): number {
+	let value = 0;
+	for (let i = start; i < start + length; i++) {
+		const d = text.charCodeAt(i) - DIGIT_0;
+		if (d < 0 || d > 9) return -1;
+		value = value * 10 + d;
+	}
+	return value;
+}
+
+/** Whether `date` starts with `YYYY-MM-DD` naming a real day (year ≥ 100, which Date.UTC takes literally). */
+function isPlainDate(date: string): boolean {
+	if (date.length < 10 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) return false;
+	const year = digitsAt(date, 0, 4);
+	const month = digitsAt(date, 5, 2);
+	const day = digitsAt(date, 8, 2);
+	if (year < 100 || month < 1 || month > 12 || day < 1) return false;
+	const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+	const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+	return day <= days;
 }
 
 /** The UTC offset (`+01:00`) that `timeZone` has at the given local wall time, or undefined. */

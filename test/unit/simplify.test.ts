@@ -147,6 +147,17 @@ describe('formatting helpers', () => {
 		expect(formatTimeOfDay(1439)).toBe('23:59');
 		expect(localDateTime('2026-12-31', 1440)).toBe('2027-01-01T00:00');
 		expect(localDateTime('not a date', 5)).toBeUndefined();
+		// Within the day (string arithmetic) and the cases that go through Date, which normalises.
+		expect(localDateTime('2026-03-02', 0)).toBe('2026-03-02T00:00');
+		expect(localDateTime('2026-03-02T08:00:00Z', 1439.4)).toBe('2026-03-02T23:59');
+		expect(localDateTime('2026-03-02', 1439.5)).toBe('2026-03-03T00:00');
+		expect(localDateTime('2026-03-02', -1)).toBe('2026-03-01T23:59');
+		expect(localDateTime('2024-02-29', 60)).toBe('2024-02-29T01:00');
+		expect(localDateTime('2026-02-29', 60)).toBe('2026-03-01T01:00');
+		expect(localDateTime('2026-13-01', 0)).toBe('2027-01-01T00:00');
+		expect(localDateTime('0026-03-02', 0)).toBe('1926-03-02T00:00');
+		expect(localDateTime('2026-03-02', Number.NaN)).toBeUndefined();
+		expect(localDateTime('2026-03-02', 1e15)).toBeUndefined(); // beyond Date's range: no date-time, no exception
 		expect(referenceSuffix('@employee-number')).toBe('EmployeeNumber');
 		expect(referenceSuffix('customPersonCode')).toBe('CustomPersonCode');
 	});
