@@ -2,8 +2,12 @@
 //   --candidate protime   the Protime node (Get Many, Return All, simplify off) executed through the n8n
 //                         test bed (real credential, transport and paging code)
 //   --candidate axios     the baseline: a plain paginated axios loop (token, then GET + follow nextLink),
-//                         output collected as n8n items like the HTTP Request node with pagination does
-// Both load the same modules before the baseline is taken. Prints one JSON line on stdout.
+//                         output collected as n8n items like the HTTP Request node with pagination does:
+//                         one {json, pairedItem} item per record, all sharing one pairedItem object, which
+//                         is what n8n-core's constructExecutionMetaData gives every node that uses it
+// Both load the same modules before the baseline is taken, and both start from a collected heap (the
+// parent passes --expose-gc), so garbage left by module loading is not counted against either. Prints one
+// JSON line on stdout; `retained` is the heap after a full collection with the output items still alive.
 import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { Protime } from '../../nodes/Protime/Protime.node.ts';
@@ -19,6 +23,8 @@ const { values } = parseArgs({
 		'client-secret': { type: 'string' },
 	},
 });
+// The one pairedItem of the single input item (n8n-core shares it between all output items).
+const PAIRED_ITEM = { item: 0 };
 const RANGE = { start: '2026-01-01', end: '2026-12-31' };
 
 let peakHeap = 0;
@@ -50,7 +56,7 @@ async function baseline() {
 	let params = { filter: `date ge '${RANGE.start}' and date le '${RANGE.end}'` };
 	for (;;) {
 		const res = await axios.get(url, { headers, params, proxy: false });
-		for (const record of res.data.value ?? []) items.push({ json: record });
+		for (const record of res.data.value ?? []) items.push({ json: record, pairedItem: PAIRED_ITEM });
 		if (!res.data.nextLink) break;
 		url = new URL(res.data.nextLink, values.origin).toString();
 		params = undefined;
@@ -58,6 +64,8 @@ async function baseline() {
 	return items;
 }
 
+const collect = () => globalThis.gc?.();
+collect();
 sample();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
@@ -67,6 +75,8 @@ const items = values.candidate === 'protime' ? await protime() : await baseline(
 const ms = performance.now() - t0;
 clearInterval(timer);
 sample();
+collect();
+const retained = process.memoryUsage().heapUsed;
 const ids = new Set(items.map((i) => i.json.id));
 process.stdout.write(
 	`${JSON.stringify({
@@ -80,6 +90,7 @@ process.stdout.write(
 		maxRss: process.resourceUsage().maxRSS * 1024,
 		heapBefore,
 		peakHeap,
+		retained,
 	})}\n`,
 );
 process.exit(0);

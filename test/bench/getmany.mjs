@@ -9,7 +9,8 @@ import { median } from './stats.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function runNode(script, args) {
-	const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], {
+	// --expose-gc lets a candidate start from a collected heap (getmany-child.mjs); the simulator ignores it.
+	const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, script), ...args], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		env: { ...process.env, NODE_OPTIONS: '' },
 	});
@@ -53,6 +54,7 @@ export async function benchGetMany({ quick }) {
 			rssGrowth: median(list.map((x) => x.peakRss - x.rssBefore)),
 			heapGrowth: median(list.map((x) => x.peakHeap - x.heapBefore)),
 			maxRss: median(list.map((x) => x.maxRss)),
+			retainedGrowth: median(list.map((x) => x.retained - x.heapBefore)),
 		});
 		const protime = summary(runs.protime);
 		const axios = summary(runs.axios);

@@ -116,9 +116,10 @@ async function main() {
 		]);
 		notes.push(
 			`Get Many: baseline is a plain paginated axios loop (token request, GET with the same filter, follow nextLink, collect ` +
-				`{json} items), run in-process next to the Protime node executed through the n8n test bed (the real-n8n comparison with the HTTP Request node is in the rows below). Each run is a fresh ` +
-				`child process that loads the same modules before measuring; the simulator runs in a third process. ` +
-				`Peak heap growth: axios ${fmt(g.axios.heapGrowth / MB, 1)} MB, Protime ${fmt(g.protime.heapGrowth / MB, 1)} MB; ` +
+				`{json, pairedItem} items sharing one pairedItem object, as n8n-core's constructExecutionMetaData does), run in-process next to the Protime node executed through the n8n test bed (the real-n8n comparison with the HTTP Request node is in the rows below). Each run is a fresh ` +
+				`child process that loads the same modules and collects garbage (--expose-gc) before measuring; the simulator runs in a third process. ` +
+				`Heap held after the run (full GC, output items alive): axios ${fmt(g.axios.retainedGrowth / MB, 1)} MB, Protime ${fmt(g.protime.retainedGrowth / MB, 1)} MB; ` +
+				`peak heap growth: axios ${fmt(g.axios.heapGrowth / MB, 1)} MB, Protime ${fmt(g.protime.heapGrowth / MB, 1)} MB; ` +
 				`process maxRSS: axios ${fmt(g.axios.maxRss / MB, 0)} MB, Protime ${fmt(g.protime.maxRss / MB, 0)} MB. Medians of ${g.rounds} rounds.`,
 		);
 	}

@@ -44,9 +44,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	for (let i = 0; i < items.length; i++) {
 		const firstOfItem = returnData.length;
+		// One pairedItem object per input item, shared by all its output items (as n8n-core's
+		// constructExecutionMetaData does): a Get Many of 100,000 records then carries one object, not 100,000.
+		const pairedItem = { item: i };
 		try {
 			await runOperation.call(this, resource, operation, i, (json) => {
-				returnData.push({ json, pairedItem: { item: i } });
+				returnData.push({ json, pairedItem });
 			});
 		} catch (caught) {
 			const error = asNodeError(this.getNode(), caught, i);
@@ -54,7 +57,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			// An item either succeeds completely or yields exactly one error item: records of a Get Many
 			// that failed half-way are dropped so that a partial sync never looks complete.
 			returnData.length = firstOfItem;
-			returnData.push({ json: errorItemJson(error), pairedItem: { item: i } });
+			returnData.push({ json: errorItemJson(error), pairedItem });
 		}
 	}
 	return [returnData];
