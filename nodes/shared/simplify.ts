@@ -89,15 +89,21 @@ export function decimalHours(minutes: number): number {
 /** `HH:MM` of a minutes-since-midnight value, wrapped into one day. */
 export function formatTimeOfDay(minutes: number): string {
 	const inDay = ((Math.round(minutes) % 1440) + 1440) % 1440;
-	return `${String(Math.floor(inDay / 60)).padStart(2, '0')}:${String(inDay % 60).padStart(2, '0')}`;
+	return TIMES_OF_DAY[inDay] ?? `${String(Math.floor(inDay / 60)).padStart(2, '0')}:${String(inDay % 60).padStart(2, '0')}`;
 }
+
+/** `00:00` … `23:59`, built once. */
+const TIMES_OF_DAY: readonly string[] = Array.from(
+	{ length: 1440 },
+	(_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`,
+);
 
 /** `YYYY-MM-DDTHH:MM` for a date plus minutes since its midnight (may be negative or beyond a day). */
 export function localDateTime(date: string, minutes: number): string | undefined {
 	// Common case (a valid calendar date and a time within that day) by string arithmetic; everything else
 	// (days to add or subtract, odd dates that Date.UTC normalises) through Date, as before.
 	const inDay = Math.round(minutes);
-	if (inDay >= 0 && inDay < 1440 && isPlainDate(date)) return `${date.slice(0, 10)}T${formatTimeOfDay(inDay)}`;
+	if (inDay >= 0 && inDay < 1440 && isPlainDate(date)) return `${date.slice(0, 10)}T${TIMES_OF_DAY[inDay]}`;
 	const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
 	if (!match) return undefined;
 	const utc = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + Math.round(minutes) * 60_000;
@@ -182,11 +188,34 @@ function baseName(field: string): string {
 	return field.endsWith(MINUTES_SUFFIX) ? field.slice(0, -MINUTES_SUFFIX.length) : field;
 }
 
+const derivedNames = new Map<string, Map<string, string>>();
+const DERIVED_NAMES_SIZE = 1024;
+
+/**
+ * `name + suffix`, the same string object every time: output property names are then stored without
+ * building and hashing a new string per record.
+ */
+function derivedName(name: string, suffix: string): string {
+	let bySuffix = derivedNames.get(suffix);
+	if (bySuffix === undefined) {
+		if (derivedNames.size >= DERIVED_NAMES_SIZE) derivedNames.clear();
+		bySuffix = new Map();
+		derivedNames.set(suffix, bySuffix);
+	}
+	let derived = bySuffix.get(name);
+	if (derived === undefined) {
+		if (bySuffix.size >= DERIVED_NAMES_SIZE) bySuffix.clear();
+		derived = name + suffix;
+		bySuffix.set(name, derived);
+	}
+	return derived;
+}
+
 function flattenReference(out: IDataObject, name: string, ref: { id: string | number; externalReferences?: IDataObject }) {
-	out[`${name}Id`] = ref.id;
+	out[derivedName(name, 'Id')] = ref.id;
 	const refs = ref.externalReferences;
 	if (refs === undefined || refs === null) return;
-	for (const reference of Object.keys(refs)) out[`${name}${referenceSuffix(reference)}`] = refs[reference];
+	for (const reference of Object.keys(refs)) out[derivedName(name, referenceSuffix(reference))] = refs[reference];
 }
 
 /** Simplifies nested values (array elements, sub-objects) without collection-specific minute handling. */
