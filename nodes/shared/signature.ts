@@ -47,8 +47,16 @@ export function decodeBase64Strict(value: string): Buffer | undefined {
 	return bytes;
 }
 
+const PADDED_BASE64_DIGEST = /^[A-Za-z0-9+/]{43}=$/;
+
 /** A 32-byte digest written as hex or base64, or undefined. */
 function decodeDigest(text: string): Buffer | undefined {
+	// The usual form (padded standard base64 of 32 bytes), decoded without the general checks below; the
+	// result is the same: canonical base64 only.
+	if (text.length === 44 && PADDED_BASE64_DIGEST.test(text)) {
+		const bytes = Buffer.from(text, 'base64');
+		return bytes.toString('base64') === text ? bytes : undefined;
+	}
 	// `sha256=…`, `v1=…`: a short label before the digest.
 	const value = text.replace(/^[A-Za-z][A-Za-z0-9_-]{0,15}=(?=.)/, '');
 	if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
