@@ -55,18 +55,29 @@ export function validateTenant(value: unknown): string | undefined {
  * Returns e.g. `a line break (U+000A)`, or undefined when there is none.
  */
 export function invisibleUrlCharacter(text: string): string | undefined {
-	for (const ch of text) {
-		const code = ch.codePointAt(0) ?? 0;
-		const at = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-		if (ch === '\r' || ch === '\n' || ch === '\u2028' || ch === '\u2029' || ch === '\u0085') {
-			return `a line break (${at})`;
-		}
-		if (ch === '\t') return `a tab (${at})`;
-		if (ch === ' ') return 'a space';
-		if (/\s/u.test(ch)) return `a space character (${at})`;
-		if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return `a control character (${at})`;
-		if (/\p{Cf}/u.test(ch)) return `an invisible formatting character (${at})`;
+	// Called for the base URL on every API request: printable ASCII is checked without allocating.
+	for (let k = 0; k < text.length; k++) {
+		const unit = text.charCodeAt(k);
+		if (unit > 0x20 && unit < 0x7f) continue;
+		if (unit === 0x20) return 'a space';
+		const code = text.codePointAt(k) ?? unit;
+		if (code > 0xffff) k++;
+		const kind = invisibleKind(code);
+		if (kind) return `${kind} (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
 	}
+	return undefined;
+}
+
+const SPACE = /^\s$/u;
+const FORMAT = /^\p{Cf}$/u;
+
+function invisibleKind(code: number): string | undefined {
+	if (code === 0x0d || code === 0x0a || code === 0x2028 || code === 0x2029 || code === 0x85) return 'a line break';
+	if (code === 0x09) return 'a tab';
+	const ch = String.fromCodePoint(code);
+	if (SPACE.test(ch)) return 'a space character';
+	if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return 'a control character';
+	if (FORMAT.test(ch)) return 'an invisible formatting character';
 	return undefined;
 }
 

@@ -5,7 +5,10 @@
 //                         output collected as n8n items like the HTTP Request node with pagination does:
 //                         one {json, pairedItem} item per record, all sharing one pairedItem object, which
 //                         is what n8n-core's constructExecutionMetaData gives every node that uses it
-// Both load the same modules before the baseline is taken, and both start from a collected heap (the
+//   --candidate helpers   info only: the same loop, but each GET goes through the test bed's emulation of
+//                         n8n-core's httpRequestWithAuthentication with the Protime credential, as the HTTP
+//                         Request node's requests do in n8n; separates the node's own cost from the helpers'
+// All load the same modules before the baseline is taken, and both start from a collected heap (the
 // parent passes --expose-gc), so garbage left by module loading is not counted against either. Prints one
 // JSON line on stdout; `retained` is the heap after a full collection with the output items still alive.
 import { parseArgs } from 'node:util';
@@ -66,12 +69,29 @@ async function baseline() {
 
 const collect = () => globalThis.gc?.();
 collect();
+async function helpersLoop() {
+	const bed = new ProtimeTestbed({ simulatorOrigin: values.origin, tenant: values.tenant, clientId: values['client-id'], clientSecret: values['client-secret'] });
+	const ctx = bed.executeFunctions({ parameters: {} });
+	const items = [];
+	let url = `${values.origin}/connector/protimeapi/api/v1/work-interruptions`;
+	let qs = { filter: `date ge '${RANGE.start}' and date le '${RANGE.end}'` };
+	for (;;) {
+		const body = await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'protimeApi', { method: 'GET', url, qs, json: true });
+		for (const record of body.value ?? []) items.push({ json: record, pairedItem: PAIRED_ITEM });
+		if (!body.nextLink) break;
+		url = new URL(body.nextLink, values.origin).toString();
+		qs = undefined;
+	}
+	return items;
+}
+
+const candidates = { protime, axios: baseline, helpers: helpersLoop };
 sample();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
 const timer = setInterval(sample, 20);
 const t0 = performance.now();
-const items = values.candidate === 'protime' ? await protime() : await baseline();
+const items = await candidates[values.candidate]();
 const ms = performance.now() - t0;
 clearInterval(timer);
 sample();

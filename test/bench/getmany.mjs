@@ -35,11 +35,11 @@ export async function benchGetMany({ quick }) {
 	try {
 		const info = await sim.firstLine;
 		const args = ['--origin', info.origin, '--tenant', info.tenant, '--client-id', info.clientId, '--client-secret', info.clientSecret];
-		const runs = { protime: [], axios: [] };
+		const runs = { protime: [], axios: [], helpers: [] };
 		// One unmeasured run warms the simulator (JIT, filter caches) before the measured rounds.
 		await runNode('getmany-child.mjs', ['--candidate', 'axios', ...args]).firstLine;
 		for (let r = 0; r < rounds; r++) {
-			const order = r % 2 === 0 ? ['protime', 'axios'] : ['axios', 'protime'];
+			const order = r % 2 === 0 ? ['protime', 'axios', 'helpers'] : ['helpers', 'axios', 'protime'];
 			for (const c of order) {
 				process.stderr.write(`[bench] get many: round ${r + 1}/${rounds} ${c} ...\n`);
 				const res = await runNode('getmany-child.mjs', ['--candidate', c, ...args]).firstLine;
@@ -58,7 +58,10 @@ export async function benchGetMany({ quick }) {
 		});
 		const protime = summary(runs.protime);
 		const axios = summary(runs.axios);
+		const helpers = summary(runs.helpers);
 		return {
+			helpers,
+			helpersMemoryRatio: protime.rssGrowth / helpers.rssGrowth,
 			records,
 			rounds,
 			protime,

@@ -114,13 +114,24 @@ async function main() {
 			'≤ 1.00',
 			pass(g.memoryRatio <= 1),
 		]);
+		rows.push([
+			`Get Many ${fmt(g.records)} records, peak RSS growth, loop through the n8n-core helpers (MB)`,
+			`helpers loop ${fmt(g.helpers.rssGrowth / MB, 1)}`,
+			`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
+			ratio(g.helpersMemoryRatio),
+			'info',
+			'—',
+		]);
 		notes.push(
 			`Get Many: baseline is a plain paginated axios loop (token request, GET with the same filter, follow nextLink, collect ` +
 				`{json, pairedItem} items sharing one pairedItem object, as n8n-core's constructExecutionMetaData does), run in-process next to the Protime node executed through the n8n test bed (the real-n8n comparison with the HTTP Request node is in the rows below). Each run is a fresh ` +
 				`child process that loads the same modules and collects garbage (--expose-gc) before measuring; the simulator runs in a third process. ` +
 				`Heap held after the run (full GC, output items alive): axios ${fmt(g.axios.retainedGrowth / MB, 1)} MB, Protime ${fmt(g.protime.retainedGrowth / MB, 1)} MB; ` +
 				`peak heap growth: axios ${fmt(g.axios.heapGrowth / MB, 1)} MB, Protime ${fmt(g.protime.heapGrowth / MB, 1)} MB; ` +
-				`process maxRSS: axios ${fmt(g.axios.maxRss / MB, 0)} MB, Protime ${fmt(g.protime.maxRss / MB, 0)} MB. Medians of ${g.rounds} rounds.`,
+				`process maxRSS: axios ${fmt(g.axios.maxRss / MB, 0)} MB, Protime ${fmt(g.protime.maxRss / MB, 0)} MB. ` +
+				`The "helpers loop" row is the same loop sending each GET through the test bed's emulation of n8n-core's httpRequestWithAuthentication ` +
+				`(credential read, preAuthentication check, authenticate, n8n's axios option mapping), as the HTTP Request node's requests go in n8n: ` +
+				`held ${fmt(g.helpers.retainedGrowth / MB, 1)} MB, peak heap growth ${fmt(g.helpers.heapGrowth / MB, 1)} MB. Medians of ${g.rounds} rounds.`,
 		);
 	}
 	let packed;
