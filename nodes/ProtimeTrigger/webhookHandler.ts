@@ -88,7 +88,10 @@ function selectChanges(changes: Change[], settings: TriggerSettings, state: Subs
 	if (settings.dropStale) {
 		const store = loadVersionStore(state.versions, settings.collectionName);
 		({ fresh, dropped } = dropStaleChanges(ordered, store));
-		state.versions = store as unknown as IDataObject;
+		// Any write to static data, even of the same value, makes n8n save all of it to its database after this
+		// request: assign only a new store. The stored one is updated in place, and only for fresh changes, so a
+		// delivery of duplicates (Protime retrying) writes nothing.
+		if (state.versions !== (store as unknown)) state.versions = store as unknown as IDataObject;
 	}
 	return { wanted: fresh.filter((c) => isWantedChange(c, settings.events)), dropped };
 }

@@ -6,7 +6,7 @@
 import axios from 'axios';
 import { createHmac, randomBytes } from 'crypto';
 import express from 'express';
-import type { IDataObject, INode, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+import { ObservableObject, type IDataObject, type INode, type INodeExecutionData, type IWebhookFunctions } from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import { cronFor } from '../../nodes/ProtimeTrigger/clock';
@@ -804,5 +804,58 @@ describe('pure helpers', () => {
 		expect(effectiveMargin({}, 60_000)).toBe(60_000);
 		expect(acceptedKeys(s, createdAt)).toEqual(['new', 'old']);
 		expect(acceptedKeys(s, createdAt + 2000)).toEqual(['new']);
+	});
+});
+
+describe('static data writes per delivery', () => {
+	it('writes the version filter only for fresh changes, and nothing for a duplicate or a rejected delivery', async () => {
+		const key = randomBytes(32).toString('base64');
+		const raw: IDataObject = {
+			webhookId: 'wh-x',
+			key,
+			validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+			createdAt: Date.now(),
+			destinationUrl: 'http://localhost:5678/webhook/wh-1/webhook',
+			collectionName: 'work-interruptions',
+			externalReferences: '',
+		};
+		// n8n's own observable static data: any set or delete at any depth marks it changed, and n8n then saves
+		// the whole static data to its database after the request.
+		// Each request reads it afresh from the database, as n8n does.
+		let db = JSON.stringify({ 'node:Protime Trigger': raw });
+		let lastChanged = false;
+		const changed = () => lastChanged;
+		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: {} };
+		const deliver = async (body: IDataObject, signWith = key) => {
+			const rawBody = Buffer.from(JSON.stringify(body));
+			const answer: { status?: number } = {};
+			const workflowStatic = ObservableObject.create(JSON.parse(db) as IDataObject) as IDataObject & { __dataChanged: boolean };
+			const staticData = workflowStatic['node:Protime Trigger'] as IDataObject;
+			const ctx = {
+				getRequestObject: () => ({ headers: { 'x-protime-signature': createHmac('sha256', signWith).update(rawBody).digest('base64') }, rawBody, body: JSON.parse(rawBody.toString()) }),
+				getResponseObject: () => ({ status: (s: number) => ((answer.status = s), { json: () => undefined }) }),
+				getWorkflowStaticData: () => staticData,
+				getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
+				getNode: () => ({ ...NODE, parameters: params }) as unknown as INode,
+				getMode: () => 'webhook',
+				getWorkflow: () => ({ id: 'wf-1' }),
+				logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+			} as unknown as IWebhookFunctions;
+			const result = await trigger.webhook.call(ctx);
+			lastChanged = workflowStatic.__dataChanged;
+			if (lastChanged) db = JSON.stringify(workflowStatic);
+			return { status: answer.status, emitted: result.workflowData?.[0]?.length ?? 0 };
+		};
+		const change = { changeType: 'InsertOrUpdate', data: { id: 7, changeVersion: '0000000000000000000A', date: '2026-03-02' } };
+
+		expect(await deliver(change)).toEqual({ status: 200, emitted: 1 });
+		expect(changed()).toBe(true); // the first fresh change creates the store
+		expect(await deliver(change)).toEqual({ status: 200, emitted: 0 }); // a retry of the same change
+		expect(changed()).toBe(false);
+		expect(await deliver(change, randomBytes(32).toString('base64'))).toEqual({ status: 401, emitted: 0 });
+		expect(changed()).toBe(false);
+		expect(await deliver({ ...change, data: { ...change.data, changeVersion: '0000000000000000000B' } })).toEqual({ status: 200, emitted: 1 });
+		expect(changed()).toBe(true);
+		expect((JSON.parse(db)['node:Protime Trigger'].versions as { seen: IDataObject }).seen['#7']).toBe('0000000000000000000B');
 	});
 });
