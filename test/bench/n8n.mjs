@@ -94,7 +94,7 @@ async function drained(client, workflowId, target, timeoutMs = 300_000) {
 	}
 }
 
-export async function benchN8n({ quick, benchDir, packed }) {
+export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 	const rounds = quick ? 3 : 5;
 	const perRound = quick ? 100 : 150;
 	const concurrency = 4;
@@ -111,7 +111,7 @@ export async function benchN8n({ quick, benchDir, packed }) {
 		userFolder,
 		filesDir: path.join(runDir, 'files'),
 		name: 'n8n-bench',
-		extra: { N8N_LOG_LEVEL: 'warn' },
+		extra: { N8N_LOG_LEVEL: 'warn', ...env },
 	});
 	const client = new N8nClient(n8n.baseUrl, install);
 	await client.setupOwner();

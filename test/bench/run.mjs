@@ -19,9 +19,18 @@ const { values } = parseArgs({
 		'skip-n8n': { type: 'boolean', default: false },
 		only: { type: 'string' },
 		out: { type: 'string', default: path.join(repoRoot, 'BENCHMARKS.md') },
+		// Extra environment for the real-n8n trigger bench, e.g. `N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true` (comma-separated).
+		'n8n-env': { type: 'string' },
 	},
 });
 const quick = values.quick;
+const n8nEnv = Object.fromEntries(
+	(values['n8n-env'] ?? '')
+		.split(',')
+		.filter(Boolean)
+		.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+const n8nEnvText = Object.keys(n8nEnv).length ? ` with ${Object.entries(n8nEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany'];
 const want = (s) => only.includes(s) && !(s.startsWith('n8n') && values['skip-n8n']);
 const benchDir = path.join(repoRoot, '.bench');
@@ -172,9 +181,9 @@ async function main() {
 	if (want('n8n')) {
 		const { benchN8n } = await import('./n8n.mjs');
 		try {
-			const n = await benchN8n({ quick, benchDir, packed });
+			const n = await benchN8n({ quick, benchDir, packed, env: n8nEnv });
 			rows.push([
-				`Real n8n ${n.n8nVersion}: deliveries/s, executions finished (concurrency ${n.concurrency})`,
+				`Real n8n ${n.n8nVersion}${n8nEnvText}: deliveries/s, executions finished (concurrency ${n.concurrency})`,
 				`Webhook node ${fmt(n.builtin.rate, 1)}`,
 				`Protime Trigger ${fmt(n.protime.rate, 1)}`,
 				ratio(n.ratio),
