@@ -453,12 +453,15 @@ export async function* protimePages<T = IDataObject>(
 	let next: { path: string; qs?: IDataObject } | undefined = { path, qs };
 	let continuation = false;
 	while (next) {
-		const { body } = await send<ProtimePage<T>>(
-			this,
-			{ method: 'GET', path: next.path, qs: next.qs, itemIndex: opts.itemIndex },
-			continuation,
-		);
-		const page = (body ?? {}) as Partial<ProtimePage<T>>;
+		// `page` is the only reference to the parsed body (no response object kept), so clearing it below
+		// releases it.
+		let page: Partial<ProtimePage<T>> | undefined = ((
+			await send<ProtimePage<T>>(
+				this,
+				{ method: 'GET', path: next.path, qs: next.qs, itemIndex: opts.itemIndex },
+				continuation,
+			)
+		).body ?? {}) as Partial<ProtimePage<T>>;
 		if (!Array.isArray(page.value)) {
 			throw new NodeApiError(this.getNode(), { message: 'no value array' } as JsonObject, {
 				message: 'Protime answered a list request without a "value" array',
@@ -466,8 +469,11 @@ export async function* protimePages<T = IDataObject>(
 				itemIndex: opts.itemIndex,
 			});
 		}
-		yield page.value;
 		const link = page.nextLink;
+		yield page.value;
+		// The consumer has built its items from this page: let go of the page before the next request, so
+		// only one page is held while it is being fetched.
+		page = undefined;
 		if (link === undefined || link === null || link === '') return;
 		if (typeof link !== 'string') {
 			throw new NodeApiError(this.getNode(), { message: 'bad nextLink' } as JsonObject, {
