@@ -230,6 +230,10 @@ function simplifyFields(record: IDataObject, options: SimplifyOptions): IDataObj
 	const out: IDataObject = {};
 	for (const name of Object.keys(record)) {
 		const value = record[name];
+		if (typeof value !== 'object' || value === null) {
+			out[name] = value; // most fields: nothing to simplify
+			continue;
+		}
 		if (name === 'externalReferences' && isObject(value)) continue;
 		if (isTranslatedText(value)) out[name] = translate(value, options.language);
 		else if (isReference(value)) flattenReference(out, name, value);
