@@ -21,7 +21,31 @@ import { acceptedKeys, subscriptionState, type PendingResync, type SubscriptionS
 import { maintainSubscription, type Maintenance } from './subscription';
 import { handoffKey, putTestItems } from './testHandoff';
 
-type RawRequest = { headers: HeaderMap; rawBody?: Buffer; body?: unknown };
+type RawRequest = { headers: HeaderMap; rawBody?: Buffer; body?: unknown; readRawBody?: () => Promise<void> };
+
+/**
+ * n8n reads and parses the body of a version-2 webhook node only for parsable content types (JSON, text,
+ * form, XML); for any other type it leaves the stream unread, and offers `readRawBody()`. Version 1 always
+ * had the raw body. Without a raw body the signature check fails closed, as before.
+ */
+async function ensureRawBody(req: RawRequest): Promise<void> {
+	if (Buffer.isBuffer(req.rawBody) || typeof req.readRawBody !== 'function') return;
+	try {
+		await req.readRawBody();
+	} catch {
+		// Unreadable (aborted) body: verification reports the missing raw body.
+	}
+}
+
+/** The parsed body: n8n's, or (when n8n left it unparsed) the raw body as JSON; undefined when not JSON. */
+function deliveryBody(req: RawRequest): unknown {
+	if (req.body !== undefined || !Buffer.isBuffer(req.rawBody)) return req.body;
+	try {
+		return JSON.parse(req.rawBody.toString('utf8')) as unknown;
+	} catch {
+		return undefined;
+	}
+}
 
 function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): void {
 	ctx.getResponseObject().status(status).json(body);
@@ -103,7 +127,7 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: S
 		reply(this, 401, { error: 'Unauthorized', message: 'Invalid or missing signature' });
 		return { noWebhookResponse: true };
 	}
-	const parsed = parseDelivery(req.body);
+	const parsed = parseDelivery(deliveryBody(req));
 	if (!parsed.ok) {
 		this.logger.warn(`Protime Trigger: rejected a delivery (400): ${parsed.message}`);
 		reply(this, 400, { error: 'Bad Request', message: parsed.message });
@@ -134,6 +158,7 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: S
 
 export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const req = this.getRequestObject() as unknown as RawRequest;
+	await ensureRawBody(req);
 	const state = subscriptionState(this.getWorkflowStaticData('node'));
 	if (req.headers[MAINTENANCE_HEADER] !== undefined) return await handlePing.call(this, req, state);
 	return await handleDelivery.call(this, req, state);

@@ -37,12 +37,15 @@ function conforms(value: unknown, schema: JsonSchema): boolean {
 }
 
 describe('Protime Trigger output schema', () => {
-	const [[file, schema]] = Object.entries(expectedTriggerSchemas());
+	const schemas = expectedTriggerSchemas();
+	const [[, schema]] = Object.entries(schemas);
 
-	it('is the one n8n reads for a node without resource and operation, and is up to date', async () => {
-		expect(file).toBe('v1.0.0/output.json');
-		const committed = (await import(`../../nodes/ProtimeTrigger/__schema__/${file}`)) as { default?: unknown };
-		expect(committed.default ?? committed).toEqual(schema);
+	it('is the one n8n reads for a node without resource and operation (one per node version), and is up to date', async () => {
+		expect(Object.keys(schemas)).toEqual(['v1.0.0/output.json', 'v2.0.0/output.json']);
+		for (const [file, expected] of Object.entries(schemas)) {
+			const committed = (await import(`../../nodes/ProtimeTrigger/__schema__/${file}`)) as { default?: unknown };
+			expect(committed.default ?? committed).toEqual(expected);
+		}
 	});
 
 	it('lists the fields every change item has, whatever the collection', () => {

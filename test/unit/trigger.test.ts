@@ -859,3 +859,47 @@ describe('static data writes per delivery', () => {
 		expect((JSON.parse(db)['node:Protime Trigger'].versions as { seen: IDataObject }).seen['#7']).toBe('0000000000000000000B');
 	});
 });
+
+describe('node version 2: body n8n left unread', () => {
+	it('reads the raw body itself (readRawBody), verifies it, then parses it; unsigned stays 401', async () => {
+		const key = randomBytes(32).toString('base64');
+		const staticData: IDataObject = {
+			webhookId: 'wh-x',
+			key,
+			validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+			createdAt: Date.now(),
+			destinationUrl: 'http://localhost:5678/webhook/wh-1/webhook',
+			collectionName: 'work-interruptions',
+			externalReferences: '',
+		};
+		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate'], externalReferences: {}, options: {} };
+		const raw = Buffer.from(JSON.stringify({ changeType: 'InsertOrUpdate', data: { id: 9, changeVersion: '0000000000000000000C' } }));
+		const send = async (signature: string) => {
+			const answer: { status?: number; body?: unknown } = {};
+			// As n8n 2.41 hands a version-2 node a request with a content type it does not parse: no body, no raw body yet.
+			const req: IDataObject & { rawBody?: Buffer } = { headers: { 'content-type': 'application/octet-stream', 'x-protime-signature': signature } };
+			req.readRawBody = async () => {
+				req.rawBody = raw;
+			};
+			const ctx = {
+				getRequestObject: () => req,
+				getResponseObject: () => ({ status: (s: number) => ((answer.status = s), { json: (b: unknown) => (answer.body = b) }) }),
+				getWorkflowStaticData: () => staticData,
+				getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
+				getNode: () => ({ ...NODE, parameters: params }) as unknown as INode,
+				getMode: () => 'webhook',
+				getWorkflow: () => ({ id: 'wf-1' }),
+				logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+			} as unknown as IWebhookFunctions;
+			const result = await trigger.webhook.call(ctx);
+			return { status: answer.status, items: result.workflowData?.[0]?.map((i) => i.json.id) ?? [] };
+		};
+		expect(await send(createHmac('sha256', key).update(raw).digest('base64'))).toEqual({ status: 200, items: [9] });
+		expect(await send(createHmac('sha256', 'wrong').update(raw).digest('base64'))).toEqual({ status: 401, items: [] });
+	});
+
+	it('is declared as versions 1 and 2, new nodes getting 2', () => {
+		expect(trigger.description.version).toEqual([1, 2]);
+		expect(trigger.description.defaultVersion).toBe(2);
+	});
+});
