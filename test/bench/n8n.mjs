@@ -117,8 +117,10 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 	await client.setupOwner();
 	const credential = await client.createCredential('Protime (bench)', 'protimeApi', sim.credentialData());
 
-	// Protime Trigger workflow.
-	const triggerNode = protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'] });
+	// Protime Trigger workflow, at the node's current version (2; new nodes get it). Version 1 is measured too
+	// (an info row): n8n 2.41 evaluates a legacy expression through its expression isolate on every request to
+	// a version-1 webhook node.
+	const triggerNode = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'] }), typeVersion: 2 };
 	const wfA = await client.createWorkflow({ name: 'bench: Protime Trigger', nodes: [triggerNode], connections: {} });
 	await client.activate(wfA.id);
 	const protimeUrl = `${n8n.baseUrl}/webhook/${triggerNode.webhookId}/webhook`;
@@ -128,13 +130,21 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 
 	// The same trigger with the stale/duplicate filter off (Options → Drop Stale Changes), to show what the
 	// filter's static-data write per delivery costs.
-	const triggerNode2 = protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options: { dropStale: false } });
+	const triggerNode2 = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options: { dropStale: false } }), typeVersion: 2 };
 	const wfC = await client.createWorkflow({ name: 'bench: Protime Trigger, Drop Stale off', nodes: [triggerNode2], connections: {} });
 	await client.activate(wfC.id);
 	const protimeUrl2 = `${n8n.baseUrl}/webhook/${triggerNode2.webhookId}/webhook`;
 	const live2 = await sim.liveWebhooks(protimeUrl2);
 	if (live2.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl2}, found ${live2.length}`);
 	const key2 = live2[0].key;
+
+	const triggerNode3 = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'] }), typeVersion: 1 };
+	const wfD = await client.createWorkflow({ name: 'bench: Protime Trigger v1', nodes: [triggerNode3], connections: {} });
+	await client.activate(wfD.id);
+	const protimeUrl3 = `${n8n.baseUrl}/webhook/${triggerNode3.webhookId}/webhook`;
+	const live3 = await sim.liveWebhooks(protimeUrl3);
+	if (live3.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl3}, found ${live3.length}`);
+	const key3 = live3[0].key;
 
 	// Built-in Webhook node workflow, same instance.
 	const hookPath = `bench-${randomUUID().slice(0, 8)}`;
@@ -162,6 +172,7 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		protime: { url: protimeUrl, key, check: checkProtime, workflowId: wfA.id },
 		builtin: { url: builtinUrl, key, check: checkBuiltin, workflowId: wfB.id },
 		protimeNoFilter: { url: protimeUrl2, key: key2, check: checkProtime, workflowId: wfC.id },
+		protimeV1: { url: protimeUrl3, key: key3, check: checkProtime, workflowId: wfD.id },
 	};
 	const names = Object.keys(candidates);
 	// Warm-up, then interleaved rounds (the order rotates each round).
@@ -211,6 +222,7 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		protime: summary(result.protime),
 		builtin: summary(result.builtin),
 		protimeNoFilter: summary(result.protimeNoFilter),
+		protimeV1: summary(result.protimeV1),
 		ratio: median(ratios),
 		n8nVersion: '2.41.1',
 	};

@@ -199,6 +199,14 @@ async function main() {
 				'—',
 			]);
 			rows.push([
+				'Real n8n: deliveries/s finished, Protime Trigger node version 1 (existing workflows)',
+				`Webhook node ${fmt(n.builtin.rate, 1)}`,
+				`Protime Trigger v1 ${fmt(n.protimeV1.rate, 1)}`,
+				ratio(n.protimeV1.rate / n.builtin.rate),
+				'info',
+				'—',
+			]);
+			rows.push([
 				'Real n8n: deliveries/s, requests answered',
 				`Webhook node ${fmt(n.builtin.answered, 1)}`,
 				`Protime Trigger ${fmt(n.protime.answered, 1)}`,
@@ -215,7 +223,7 @@ async function main() {
 				'—',
 			]);
 			notes.push(
-				`Real n8n: package built from commit ${n.head} in .bench/tree, installed as a community package; ${n.rounds} rounds of ` +
+				`Real n8n: package built from commit ${n.head} in .bench/tree, installed as a community package; Protime Trigger nodes at typeVersion 2 (version 1 in its own row); ${n.rounds} rounds of ` +
 					`${n.perRound} deliveries per endpoint (order rotating), same signed single-change payloads to all; a round ends when all its ` +
 					`executions have finished (n8n's execution list), so an endpoint that answers before its execution runs gains nothing; every ` +
 					`Protime answer checked for "emitted": 1. Failures: Protime ${n.protime.failures.length}, Webhook node ${n.builtin.failures.length}` +
