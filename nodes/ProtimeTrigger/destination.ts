@@ -2,6 +2,8 @@
  * Whether Protime can reach the URL n8n gives this node. Protime requires HTTPS (protime-api.md §2.2, §3.1),
  * and a loopback or private host can never be reached from Protime's cloud.
  */
+import { invisibleUrlCharacter } from '../shared/environment';
+
 const LOCAL_HOST = /^(localhost|.*\.localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1?|10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|.*\.local|.*\.internal)$/i;
 
 const FIX =
@@ -10,6 +12,9 @@ const FIX =
 /** An error message when Protime cannot deliver to `url`, or undefined when it is usable. */
 export function destinationProblem(url: string | undefined, allowLocal: boolean): string | undefined {
 	if (!url) return `n8n did not provide a webhook URL for this node. ${FIX}`;
+	// new URL() silently drops tabs and line breaks, so the parsed URL would pass while the raw text travels on.
+	const invisible = invisibleUrlCharacter(url);
+	if (invisible) return `This node's webhook URL contains ${invisible}. ${FIX}`;
 	let parsed: URL;
 	try {
 		parsed = new URL(url);

@@ -782,7 +782,12 @@ describe('pure helpers', () => {
 		}
 		expect(destinationProblem('http://127.0.0.1:5678/w', true)).toBeUndefined();
 		expect(destinationProblem(undefined, true)).toMatch(/WEBHOOK_URL/);
-		expect(destinationProblem('not a url', true)).toMatch(/not an absolute URL/);
+		expect(destinationProblem('not-a-url', true)).toMatch(/not an absolute URL/);
+		// new URL() drops these silently; the raw text must never reach Protime.
+		for (const url of ['https://n8n.example.com/webhook/abc\r\nX-Injected: 1/webhook', 'https://n8n.exam\tple.com/w', 'https://n8n.example.com/web hook/w']) {
+			expect(destinationProblem(url, false)).toMatch(/contains .*WEBHOOK_URL/s);
+			expect(destinationProblem(url, true)).toMatch(/contains/);
+		}
 	});
 
 	it('derives the ping secret from the credential by mode, per workflow and node', () => {

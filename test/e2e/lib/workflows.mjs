@@ -18,7 +18,7 @@ export function protimeTriggerNode({ name = 'Protime Trigger', collectionName, c
 			reference: externalReferences.map(({ collection, reference }) => ({ reference: `${collection}|${reference}` })),
 		};
 	}
-	return node(name, TRIGGER_TYPE, 1, position, parameters, { webhookId: randomUUID(), credentials: cred(credential) });
+	return node(name, TRIGGER_TYPE, 2, position, parameters, { webhookId: randomUUID(), credentials: cred(credential) });
 }
 
 /** Trigger-only workflow (items are the trigger's output). */
