@@ -47,7 +47,7 @@ export function secretMaterial(credentials: ProtimeCredentialData): string | und
 	return material === '' ? undefined : material;
 }
 
-/** The ping secret of one trigger node (hex). Pure: the same inputs give the same secret in every process. */
+/** The ping secret of one trigger node (hex). Pure: the same inputs give the same secret on every n8n instance and worker. */
 export function deriveMaintenanceSecret(material: string, workflowId: string, node: INode): string {
 	return hmacSha256(material, `${PING_DERIVATION_LABEL}/${workflowId}/${nodeIdentity(node)}`).toString('hex');
 }
