@@ -3,7 +3,6 @@
  * `httpRequestWithAuthentication` (token cached in the credential, one renewal after a 401).
  */
 import express from 'express';
-import type { NodeApiError } from 'n8n-workflow';
 
 import { WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../../nodes/shared/catalogue';
 import { PACKAGE_VERSION } from '../../nodes/shared/environment';
@@ -17,6 +16,7 @@ import {
 	RETRY_POLICY,
 	scopeFor,
 } from '../../nodes/shared/transport';
+import { failure } from '../support/failure';
 import { createProtimeTestbed, type ProtimeTestbed } from '../support/context';
 import { ProtimeSimulator } from '../simulator';
 
@@ -36,15 +36,6 @@ function bedFor(s: ProtimeSimulator, credentials: Record<string, string> = {}): 
 	});
 }
 
-/** Runs `fn` and returns the NodeApiError it throws (fails the test if it does not throw). */
-async function failure(fn: () => Promise<unknown>): Promise<NodeApiError> {
-	try {
-		await fn();
-	} catch (error) {
-		return error as NodeApiError;
-	}
-	throw new Error('expected the call to fail');
-}
 
 const apiLog = () => sim.stats.requestLog.filter((r) => !r.token);
 

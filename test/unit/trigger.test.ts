@@ -812,18 +812,45 @@ describe('pure helpers', () => {
 	});
 });
 
+/** Static data of a trigger that holds a healthy subscription signed with `key`. */
+function storedSubscription(key: string): IDataObject {
+	return {
+		webhookId: 'wh-x',
+		key,
+		validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+		createdAt: Date.now(),
+		destinationUrl: 'http://localhost:5678/webhook/wh-1/webhook',
+		collectionName: 'work-interruptions',
+		externalReferences: '',
+	};
+}
+
+/**
+ * A webhook context built by hand, for the tests that must control exactly what n8n hands the node (its
+ * observable static data, an unread body); the answer's status and body are recorded in `answer`.
+ */
+function bareWebhookContext(
+	request: object,
+	answer: { status?: number; body?: unknown },
+	staticData: IDataObject,
+	params: Record<string, unknown>,
+): IWebhookFunctions {
+	return {
+		getRequestObject: () => request,
+		getResponseObject: () => ({ status: (s: number) => ((answer.status = s), { json: (b: unknown) => (answer.body = b) }) }),
+		getWorkflowStaticData: () => staticData,
+		getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
+		getNode: () => ({ ...NODE, parameters: params }) as unknown as INode,
+		getMode: () => 'webhook',
+		getWorkflow: () => ({ id: 'wf-1' }),
+		logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+	} as unknown as IWebhookFunctions;
+}
+
 describe('static data writes per delivery', () => {
 	it('writes the version filter only for fresh changes, and nothing for a duplicate or a rejected delivery', async () => {
 		const key = randomBytes(32).toString('base64');
-		const raw: IDataObject = {
-			webhookId: 'wh-x',
-			key,
-			validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-			createdAt: Date.now(),
-			destinationUrl: 'http://localhost:5678/webhook/wh-1/webhook',
-			collectionName: 'work-interruptions',
-			externalReferences: '',
-		};
+		const raw = storedSubscription(key);
 		// n8n's own observable static data: any set or delete at any depth marks it changed, and n8n then saves
 		// the whole static data to its database after the request.
 		// Each request reads it afresh from the database, as n8n does.
@@ -836,16 +863,8 @@ describe('static data writes per delivery', () => {
 			const answer: { status?: number } = {};
 			const workflowStatic = ObservableObject.create(JSON.parse(db) as IDataObject) as IDataObject & { __dataChanged: boolean };
 			const staticData = workflowStatic['node:Protime Trigger'] as IDataObject;
-			const ctx = {
-				getRequestObject: () => ({ headers: { 'x-protime-signature': createHmac('sha256', signWith).update(rawBody).digest('base64') }, rawBody, body: JSON.parse(rawBody.toString()) }),
-				getResponseObject: () => ({ status: (s: number) => ((answer.status = s), { json: () => undefined }) }),
-				getWorkflowStaticData: () => staticData,
-				getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
-				getNode: () => ({ ...NODE, parameters: params }) as unknown as INode,
-				getMode: () => 'webhook',
-				getWorkflow: () => ({ id: 'wf-1' }),
-				logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
-			} as unknown as IWebhookFunctions;
+			const request = { headers: { 'x-protime-signature': createHmac('sha256', signWith).update(rawBody).digest('base64') }, rawBody, body: JSON.parse(rawBody.toString()) };
+			const ctx = bareWebhookContext(request, answer, staticData, params);
 			const result = await trigger.webhook.call(ctx);
 			lastChanged = workflowStatic.__dataChanged;
 			if (lastChanged) db = JSON.stringify(workflowStatic);
@@ -868,15 +887,7 @@ describe('static data writes per delivery', () => {
 describe('node version 2: body n8n left unread', () => {
 	it('reads the raw body itself (readRawBody), verifies it, then parses it; unsigned stays 401', async () => {
 		const key = randomBytes(32).toString('base64');
-		const staticData: IDataObject = {
-			webhookId: 'wh-x',
-			key,
-			validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-			createdAt: Date.now(),
-			destinationUrl: 'http://localhost:5678/webhook/wh-1/webhook',
-			collectionName: 'work-interruptions',
-			externalReferences: '',
-		};
+		const staticData = storedSubscription(key);
 		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate'], externalReferences: {}, options: {} };
 		const raw = Buffer.from(JSON.stringify({ changeType: 'InsertOrUpdate', data: { id: 9, changeVersion: '0000000000000000000C' } }));
 		const send = async (signature: string) => {
@@ -886,16 +897,7 @@ describe('node version 2: body n8n left unread', () => {
 			req.readRawBody = async () => {
 				req.rawBody = raw;
 			};
-			const ctx = {
-				getRequestObject: () => req,
-				getResponseObject: () => ({ status: (s: number) => ((answer.status = s), { json: (b: unknown) => (answer.body = b) }) }),
-				getWorkflowStaticData: () => staticData,
-				getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
-				getNode: () => ({ ...NODE, parameters: params }) as unknown as INode,
-				getMode: () => 'webhook',
-				getWorkflow: () => ({ id: 'wf-1' }),
-				logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
-			} as unknown as IWebhookFunctions;
+			const ctx = bareWebhookContext(req, answer, staticData, params);
 			const result = await trigger.webhook.call(ctx);
 			return { status: answer.status, items: result.workflowData?.[0]?.map((i) => i.json.id) ?? [] };
 		};

@@ -1,21 +1,13 @@
 /** Webhook management through the transport, against the simulator (and one stub for answer shapes it never sends). */
 import express from 'express';
-import type { NodeApiError } from 'n8n-workflow';
 
 import { createWebhook, deleteWebhook, findWebhookKey, getWebhook, listWebhooks } from '../../nodes/shared/webhooksApi';
+import { failure } from '../support/failure';
 import { createProtimeTestbed, type ProtimeTestbed } from '../support/context';
 import { ProtimeSimulator } from '../simulator';
 
 const DESTINATION = 'https://n8n.example.com/webhook/abc/webhook';
 
-async function failure(fn: () => Promise<unknown>): Promise<NodeApiError> {
-	try {
-		await fn();
-	} catch (error) {
-		return error as NodeApiError;
-	}
-	throw new Error('expected the call to fail');
-}
 
 describe('against the simulator', () => {
 	let sim: ProtimeSimulator;
