@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { freePort, log, startProcess, tail, waitFor } from './procs.mjs';
 
@@ -50,15 +51,18 @@ export async function startRedis({ runDir }) {
 	return { port, proc };
 }
 
-/** PostgreSQL cluster in runDir, as the `postgres` user (initdb refuses root). */
+/** A PostgreSQL cluster, as the `postgres` user when run as root (initdb refuses root). */
 export async function startPostgres({ runDir }) {
 	const binDir = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => fs.existsSync(path.join(d, 'initdb')));
 	if (!binDir) throw new Error('PostgreSQL server not found: apt-get install -y postgresql');
 	const port = await freePort();
-	const dir = path.join(runDir, 'pg');
+	const asPg = process.getuid?.() === 0;
+	// As root the cluster runs as `postgres`, which may not be able to traverse the clone's path (CI clones
+	// into a mode-700 mktemp directory): give it its own directory under the system temp dir instead.
+	const dir = asPg ? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-protime-pg-')) : path.join(runDir, 'pg');
+	if (asPg) process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 	const data = path.join(dir, 'data');
 	fs.mkdirSync(dir, { recursive: true });
-	const asPg = process.getuid?.() === 0;
 	if (asPg) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
 	const runAs = (cmd, args) => (asPg ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
 	const [c1, a1] = runAs(path.join(binDir, 'initdb'), ['-D', data, '-U', 'n8n', '--auth=trust', '-E', 'UTF8']);
