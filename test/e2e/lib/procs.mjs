@@ -134,7 +134,10 @@ export function onCleanup(fn) {
 	cleanups.push(fn);
 }
 
-/** Runs cleanups, then stops every process this harness started (newest first). */
+/**
+ * Runs cleanups, then stops every process this harness started (newest first). Concurrent calls share one
+ * stop; a later call (e.g. the next bench section's) stops what was started since.
+ */
 export function stopAll() {
 	if (stopping) return stopping;
 	stopping = (async () => {
@@ -149,7 +152,9 @@ export function stopAll() {
 		for (const rec of [...started].reverse()) {
 			await stopProcess(rec);
 		}
-	})();
+	})().finally(() => {
+		stopping = null;
+	});
 	return stopping;
 }
 
