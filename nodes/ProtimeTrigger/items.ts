@@ -37,7 +37,7 @@ function subscriptionInfo(state: SubscriptionState): IDataObject {
 
 export function changeItem(change: Change, settings: TriggerSettings, state: SubscriptionState): INodeExecutionData {
 	const data = settings.simplify
-		? simplifyRecord(settings.collectionName, change.data, { language: settings.language, timeZone: settings.timeZone })
+		? simplifyRecord(settings.collectionName, change.data, settings) // settings carry language and timeZone
 		: change.data;
 	const json: IDataObject = {
 		changeType: change.changeType,

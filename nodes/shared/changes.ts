@@ -82,9 +82,17 @@ export function compareChangeVersions(a: string, b: string): number {
 	return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A new array in `changeVersion` order; equal versions keep their delivery order (stable sort). */
-export function sortByChangeVersion(changes: readonly Change[]): Change[] {
-	return [...changes].sort((x, y) => compareChangeVersions(x.data.changeVersion, y.data.changeVersion));
+/**
+ * The changes in `changeVersion` order; equal versions keep their delivery order (stable sort). Protime
+ * usually sends them in order, so an ordered input is returned as it is (read-only); otherwise a sorted copy.
+ */
+export function sortByChangeVersion(changes: readonly Change[]): readonly Change[] {
+	for (let i = 1; i < changes.length; i++) {
+		if (compareChangeVersions(changes[i - 1].data.changeVersion, changes[i].data.changeVersion) > 0) {
+			return [...changes].sort((x, y) => compareChangeVersions(x.data.changeVersion, y.data.changeVersion));
+		}
+	}
+	return changes;
 }
 
 export type EventFilter = 'insertOrUpdate' | 'delete';
@@ -98,25 +106,54 @@ export function isWantedChange(change: Change, events: readonly EventFilter[]): 
 
 /**
  * The last `changeVersion` seen per record id, kept in the node's static data (so it must stay JSON).
- * Keys are prefixed so JavaScript keeps insertion order (integer-like keys would be sorted), which makes
- * the object an LRU list: the oldest entries are dropped beyond `max` (in batches, see `dropStaleChanges`).
+ *
+ * Two generations: every fresh version goes into `recent`; when `recent` holds `max / 2` ids it becomes
+ * `older` (the previous `older` is dropped whole) and a new `recent` starts. A lookup reads `recent`, then
+ * `older`, and an id changed again is copied into `recent`. So the store never holds more than `max` ids,
+ * always remembers at least the `max / 2` most recently changed ones, and never deletes single keys:
+ * deleting from a large object, which an exact LRU list needs, cost more than the rest of the delivery path.
+ * Numeric ids are keys as they are, which V8 keeps as integer elements (no key string is built or hashed);
+ * string ids get a `#` prefix, so no id can reach a prototype property such as `__proto__`.
  */
 export interface VersionStore {
 	scope: string;
-	seen: Record<string, string>;
+	recent: Record<string, string>;
+	older: Record<string, string>;
+	/** Ids in `recent`. */
 	count: number;
 }
 
 export const DEFAULT_VERSION_STORE_SIZE = 3000;
 
 export function emptyVersionStore(scope: string): VersionStore {
-	return { scope, seen: {}, count: 0 };
+	return { scope, recent: {}, older: {}, count: 0 };
 }
 
-/** The store for `scope` (e.g. the collection), starting afresh when the scope changed or the shape is wrong. */
+function isVersionMap(value: unknown): value is Record<string, string> {
+	return isObject(value);
+}
+
+/**
+ * The store for `scope` (e.g. the collection), starting afresh when the scope changed or the shape is wrong.
+ * A store written by version 0.1 of this package (`seen`, keys `#<id>` in LRU order) is taken over as the
+ * older generation, so an update does not forget what was seen.
+ */
 export function loadVersionStore(raw: unknown, scope: string): VersionStore {
-	if (isObject(raw) && raw.scope === scope && isObject(raw.seen) && typeof raw.count === 'number') {
+	if (!isObject(raw) || raw.scope !== scope) return emptyVersionStore(scope);
+	if (isVersionMap(raw.recent) && isVersionMap(raw.older) && typeof raw.count === 'number') {
 		return raw as unknown as VersionStore;
+	}
+	if (isVersionMap(raw.seen)) {
+		const older: Record<string, string> = {};
+		for (const key of Object.keys(raw.seen)) {
+			const id = key.slice(1);
+			const version = raw.seen[key];
+			if (typeof version !== 'string') continue;
+			// `#123` was a numeric or a numeric-looking string id; both are the number's key now.
+			if (/^(0|[1-9]\d{0,14})$/.test(id)) older[id] = version;
+			else older[key] = version;
+		}
+		return { scope, recent: {}, older, count: 0 };
 	}
 	return emptyVersionStore(scope);
 }
@@ -130,33 +167,31 @@ export function dropStaleChanges(
 	store: VersionStore,
 	max = DEFAULT_VERSION_STORE_SIZE,
 ): { fresh: Change[]; dropped: number } {
+	const generation = Math.max(1, Math.floor(max / 2));
 	const fresh: Change[] = [];
 	let dropped = 0;
-	const seen = store.seen;
+	let recent = store.recent;
 	for (const change of ordered) {
-		const key = `#${String(change.data.id)}`;
-		const previous = seen[key];
-		if (previous !== undefined && compareChangeVersions(change.data.changeVersion, previous) <= 0) {
+		const id = change.data.id;
+		const key = typeof id === 'number' ? id : `#${id}`;
+		const version = change.data.changeVersion;
+		let previous = recent[key];
+		const inRecent = previous !== undefined;
+		if (!inRecent) previous = store.older[key];
+		if (previous !== undefined && compareChangeVersions(version, previous) <= 0) {
 			dropped++;
 			continue;
 		}
-		if (previous !== undefined) delete seen[key];
-		else store.count++;
-		seen[key] = change.data.changeVersion;
-		fresh.push(change);
-	}
-	// Evicting walks the object's keys, which costs about as much for one key as for many once deletions have
-	// turned it into a dictionary. So when the store goes over `max` it drops the oldest entries down to
-	// `max - max/10` in one pass, and the next ~max/10 new ids need no eviction. The store never holds more
-	// than `max` ids (as before) and always remembers at least the newest `max - max/10`.
-	if (store.count > max) {
-		const keep = max - Math.floor(max / 10);
-		let excess = store.count - keep;
-		for (const key in seen) {
-			if (excess-- <= 0) break;
-			delete seen[key];
+		if (!inRecent) {
+			if (store.count >= generation) {
+				store.older = recent;
+				recent = store.recent = {};
+				store.count = 0;
+			}
+			store.count++;
 		}
-		store.count = keep;
+		recent[key] = version;
+		fresh.push(change);
 	}
 	return { fresh, dropped };
 }

@@ -77,6 +77,7 @@ function singular(name: string): string {
 
 /** `H:MM` for a duration in minutes: hours do not wrap at 24, negatives get a leading minus. */
 export function formatDuration(minutes: number): string {
+	if (minutes >= 0 && minutes < 1440 && Number.isInteger(minutes)) return DURATIONS[minutes];
 	const sign = minutes < 0 ? '-' : '';
 	const total = Math.round(Math.abs(minutes));
 	return `${sign}${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
@@ -92,18 +93,32 @@ export function formatTimeOfDay(minutes: number): string {
 	return TIMES_OF_DAY[inDay] ?? `${String(Math.floor(inDay / 60)).padStart(2, '0')}:${String(inDay % 60).padStart(2, '0')}`;
 }
 
+/** `0:00` … `23:59` as durations, built once (the common range of a duration). */
+const DURATIONS: readonly string[] = Array.from({ length: 1440 }, (_, m) => `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`);
+
 /** `00:00` … `23:59`, built once. */
 const TIMES_OF_DAY: readonly string[] = Array.from(
 	{ length: 1440 },
 	(_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`,
 );
 
+/** The last plain date seen and its `YYYY-MM-DDT` prefix: the records of a delivery mostly share a date. */
+let lastDate = '';
+let lastPrefix = '';
+
 /** `YYYY-MM-DDTHH:MM` for a date plus minutes since its midnight (may be negative or beyond a day). */
 export function localDateTime(date: string, minutes: number): string | undefined {
 	// Common case (a valid calendar date and a time within that day) by string arithmetic; everything else
 	// (days to add or subtract, odd dates that Date.UTC normalises) through Date, as before.
 	const inDay = Math.round(minutes);
-	if (inDay >= 0 && inDay < 1440 && isPlainDate(date)) return `${date.slice(0, 10)}T${TIMES_OF_DAY[inDay]}`;
+	if (inDay >= 0 && inDay < 1440) {
+		if (date === lastDate) return lastPrefix + TIMES_OF_DAY[inDay];
+		if (isPlainDate(date)) {
+			lastDate = date;
+			lastPrefix = `${date.slice(0, 10)}T`;
+			return lastPrefix + TIMES_OF_DAY[inDay];
+		}
+	}
 	const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
 	if (!match) return undefined;
 	const utc = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + Math.round(minutes) * 60_000;
@@ -211,8 +226,21 @@ function derivedName(name: string, suffix: string): string {
 	return derived;
 }
 
+const idNames = new Map<string, string>();
+
+/** `name + 'Id'` as one cached string (the common reference field, one lookup instead of two). */
+function idName(name: string): string {
+	let derived = idNames.get(name);
+	if (derived === undefined) {
+		if (idNames.size >= DERIVED_NAMES_SIZE) idNames.clear();
+		derived = name + 'Id';
+		idNames.set(name, derived);
+	}
+	return derived;
+}
+
 function flattenReference(out: IDataObject, name: string, ref: { id: string | number; externalReferences?: IDataObject }) {
-	out[derivedName(name, 'Id')] = ref.id;
+	out[idName(name)] = ref.id;
 	const refs = ref.externalReferences;
 	if (refs === undefined || refs === null) return;
 	for (const reference of Object.keys(refs)) out[derivedName(name, referenceSuffix(reference))] = refs[reference];
@@ -228,7 +256,9 @@ function simplifyValue(value: unknown, options: SimplifyOptions): unknown {
 
 function simplifyFields(record: IDataObject, options: SimplifyOptions): IDataObject {
 	const out: IDataObject = {};
-	for (const name of Object.keys(record)) {
+	for (const name in record) {
+		// JSON.parse makes `__proto__` an own key; assigning it would set the output's prototype instead.
+		if (name === '__proto__') continue;
 		const value = record[name];
 		if (typeof value !== 'object' || value === null) {
 			out[name] = value; // most fields: nothing to simplify

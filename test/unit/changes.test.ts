@@ -52,6 +52,8 @@ describe('ordering and filtering', () => {
 	it('sorts by changeVersion, stable for equal versions, shorter strings first', () => {
 		const sorted = sortByChangeVersion([change(1, 30), change(2, 10), change(3, 20), change(4, 10)]);
 		expect(sorted.map((c) => c.data.id)).toEqual([2, 4, 3, 1]);
+		const ordered = [change(1, 1), change(2, 2), change(3, 2)];
+		expect(sortByChangeVersion(ordered)).toBe(ordered); // already in order: not copied
 		expect(compareChangeVersions('F', '10')).toBeLessThan(0);
 	});
 
@@ -75,29 +77,48 @@ describe('dropStaleChanges', () => {
 		expect(second.dropped).toBe(2);
 	});
 
-	it('bounds the store, forgetting the least recently changed ids first', () => {
+	it('bounds the store in two generations, forgetting the least recently changed ids first', () => {
 		const store = emptyVersionStore('x');
-		dropStaleChanges([change(1, 1), change(2, 2), change(3, 3)], store, 10);
-		dropStaleChanges([change(1, 4)], store, 10); // id 1 becomes the most recent
-		dropStaleChanges([change(4, 5)], store, 3); // 4 ids > 3: back to 3 - floor(3/10) = 3, the newest
-		expect(Object.keys(store.seen)).toEqual(['#3', '#1', '#4']);
-		expect(store.count).toBe(3);
+		dropStaleChanges([change(1, 1), change(2, 2)], store, 4); // generation of 2: recent {1, 2}
+		dropStaleChanges([change(3, 3)], store, 4); // recent full: {1, 2} becomes older, recent {3}
+		dropStaleChanges([change(1, 4)], store, 4); // id 1 changed again: copied into recent {3, 1}
+		dropStaleChanges([change(4, 5)], store, 4); // recent full again: older {3, 1}, recent {4}; id 2 forgotten
+		expect(Object.keys(store.older).sort()).toEqual(['1', '3']);
+		expect(Object.keys(store.recent)).toEqual(['4']);
+		expect(store.count).toBe(1);
+		// Forgotten means a replayed old version of id 2 passes again; the remembered ids still drop theirs.
+		const replay = dropStaleChanges([change(2, 2), change(3, 3), change(1, 4)], store, 4);
+		expect(replay.fresh.map((c) => c.data.id)).toEqual([2]);
+		expect(replay.dropped).toBe(2);
 	});
 
-	it('evicts in batches: never more than max ids, always at least the newest max - max/10', () => {
+	it('never holds more than max ids and always remembers the newest max/2', () => {
 		const store = emptyVersionStore('x');
-		const counts = new Set<number>();
+		const sizes = new Set<number>();
 		for (let i = 0; i < 5000; i++) {
 			dropStaleChanges([change(i, i)], store, 1000);
-			expect(store.count).toBeLessThanOrEqual(1000);
-			expect(store.count).toBeGreaterThanOrEqual(Math.min(i + 1, 900));
-			counts.add(store.count);
+			const held = Object.keys(store.recent).length + Object.keys(store.older).length;
+			expect(held).toBeLessThanOrEqual(1000);
+			expect(held).toBeGreaterThanOrEqual(Math.min(i + 1, 500));
+			expect(store.count).toBe(Object.keys(store.recent).length);
+			sizes.add(held);
 		}
-		expect(store.count).toBe(Object.keys(store.seen).length);
-		expect(counts.has(900)).toBe(true); // a batch eviction happened
-		// The newest 900 ids are still known: their versions are stale now.
-		const replay = sortByChangeVersion(Array.from({ length: 900 }, (_, k) => change(4999 - k, 4999 - k)));
-		expect(dropStaleChanges(replay, store, 1000).dropped).toBe(900);
+		expect(sizes.has(501)).toBe(true); // a generation was dropped
+		// The newest 500 ids are still known: their versions are stale now.
+		const replay = sortByChangeVersion(Array.from({ length: 500 }, (_, k) => change(4999 - k, 4999 - k)));
+		expect(dropStaleChanges(replay, store, 1000).dropped).toBe(500);
+	});
+
+	it('keeps numeric and string ids apart from prototype properties', () => {
+		const store = emptyVersionStore('x');
+		const ids = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '7', 7];
+		const first = ids.map((id, i) => ({ changeType: 'InsertOrUpdate', data: { id, changeVersion: cv(10 + i) } }));
+		expect(dropStaleChanges(first, store).fresh).toHaveLength(ids.length);
+		expect(Object.getPrototypeOf(store.recent)).toBe(Object.prototype);
+		// The same versions again: all duplicates, including the id named like a prototype property.
+		expect(dropStaleChanges(first, store).dropped).toBe(ids.length);
+		const reloaded = loadVersionStore(JSON.parse(JSON.stringify(store)), 'x');
+		expect(dropStaleChanges(first, reloaded).dropped).toBe(ids.length);
 	});
 
 	it('handles 10,000 changes with a bounded store and survives a JSON round trip', () => {
@@ -106,8 +127,19 @@ describe('dropStaleChanges', () => {
 		const { fresh } = dropStaleChanges(changes, store);
 		expect(fresh).toHaveLength(10_000);
 		const reloaded = loadVersionStore(JSON.parse(JSON.stringify(store)), 'x');
-		expect(reloaded.count).toBe(2700);
+		expect(reloaded.count).toBe(store.count);
 		expect(dropStaleChanges([change(4999, 9999)], reloaded).dropped).toBe(1);
+		expect(dropStaleChanges([change(4999, 10_000)], reloaded).fresh).toHaveLength(1);
+	});
+
+	it('takes over a store written by version 0.1 (one LRU object with #id keys) as the older generation', () => {
+		const old = { scope: 'x', seen: { '#5': cv(50), '#abc': cv(60) }, count: 2 };
+		const store = loadVersionStore(JSON.parse(JSON.stringify(old)), 'x');
+		expect(store.count).toBe(0);
+		expect(dropStaleChanges([change(5, 50)], store).dropped).toBe(1);
+		const stringId: Change = { changeType: 'InsertOrUpdate', data: { id: 'abc', changeVersion: cv(60) } };
+		expect(dropStaleChanges([stringId], store).dropped).toBe(1);
+		expect(dropStaleChanges([change(5, 51)], store).fresh).toHaveLength(1);
 	});
 
 	it('starts afresh when the scope changed or the stored shape is wrong', () => {

@@ -126,6 +126,20 @@ describe('verifySignature', () => {
 		expect(verifySignature(body, { 'x-sig': short }, [base64Key])).toEqual({ valid: false, reason: 'noCandidate' });
 	});
 
+	it('accepts only the canonical base64 form of a digest in the documented header', () => {
+		const good = mac(base64Key).toString('base64');
+		const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+		// The same 32 bytes with one of the two unused low bits of the last character set: Node decodes it to
+		// the right digest, but the text is not what a signer writes.
+		const lastValue = alphabet.indexOf(good[42]);
+		for (const extra of [1, 2, 3]) {
+			const forged = `${good.slice(0, 42)}${alphabet[lastValue | extra]}=`;
+			expect(Buffer.from(forged, 'base64').equals(mac(base64Key))).toBe(true);
+			expect(verifySignature(body, { 'x-protime-signature': forged }, [base64Key]).valid).toBe(false);
+		}
+		expect(verifySignature(body, { 'x-protime-signature': good }, [base64Key])).toEqual({ valid: true, header: 'x-protime-signature', keyIndex: 0 });
+	});
+
 	it('never throws on odd input', () => {
 		const weird = { 'x-sig': 42 as unknown as string, other: undefined };
 		expect(verifySignature(body, weird, [base64Key])).toEqual({ valid: false, reason: 'noCandidate' });

@@ -130,6 +130,14 @@ describe('simplifyRecord', () => {
 		}
 	});
 
+	it('copies a record key named __proto__ nowhere: the output keeps a plain prototype', () => {
+		const record = JSON.parse('{"id":1,"changeVersion":"A","__proto__":{"polluted":true},"date":"2026-03-02"}') as IDataObject;
+		const out = simplifyRecord('work-interruptions', record);
+		expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+		expect((out as { polluted?: boolean }).polluted).toBeUndefined();
+		expect(out).toEqual({ id: 1, changeVersion: 'A', date: '2026-03-02' });
+	});
+
 	it('leaves an unknown collection with generic flattening only', () => {
 		expect(simplifyRecord('nope', { id: 1, durationInMinutes: 5, name: { default: 'x' } })).toEqual({
 			id: 1,
@@ -158,6 +166,12 @@ describe('formatting helpers', () => {
 		expect(localDateTime('0026-03-02', 0)).toBe('1926-03-02T00:00');
 		expect(localDateTime('2026-03-02', Number.NaN)).toBeUndefined();
 		expect(localDateTime('2026-03-02', 1e15)).toBeUndefined(); // beyond Date's range: no date-time, no exception
+		// Calls alternating between dates (the last date's prefix is reused) give the same as fresh calls.
+		const dates = ['2026-03-02', '2026-03-03', '2026-03-02', '2026-02-30', '2026-03-02'];
+		expect(dates.map((d) => localDateTime(d, 61))).toEqual(['2026-03-02T01:01', '2026-03-03T01:01', '2026-03-02T01:01', '2026-03-02T01:01', '2026-03-02T01:01']);
+		// The duration table against the arithmetic it replaces, over the whole day.
+		for (let m = 0; m < 1440; m++) expect(formatDuration(m)).toBe(`${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`);
+		expect(formatDuration(44.6)).toBe('0:45');
 		expect(referenceSuffix('@employee-number')).toBe('EmployeeNumber');
 		expect(referenceSuffix('customPersonCode')).toBe('CustomPersonCode');
 	});

@@ -880,7 +880,7 @@ describe('static data writes per delivery', () => {
 		expect(changed()).toBe(false);
 		expect(await deliver({ ...change, data: { ...change.data, changeVersion: '0000000000000000000B' } })).toEqual({ status: 200, emitted: 1 });
 		expect(changed()).toBe(true);
-		expect((JSON.parse(db)['node:Protime Trigger'].versions as { seen: IDataObject }).seen['#7']).toBe('0000000000000000000B');
+		expect((JSON.parse(db)['node:Protime Trigger'].versions as { recent: IDataObject }).recent['7']).toBe('0000000000000000000B');
 	});
 });
 
