@@ -61,6 +61,8 @@ export function clearSubscription(state: SubscriptionState): void {
 
 /** The keys a delivery may be signed with: the current one first, then unexpired previous ones. */
 export function acceptedKeys(state: SubscriptionState, now = Date.now()): string[] {
+	// The usual case, once per delivery: one key and no previous ones.
+	if (!state.previousKeys?.length) return typeof state.key === 'string' && state.key !== '' ? [state.key] : [];
 	const previous = (state.previousKeys ?? []).filter((p) => p.until > now).map((p) => p.key);
 	return [state.key, ...previous].filter((k): k is string => typeof k === 'string' && k !== '');
 }

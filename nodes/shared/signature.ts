@@ -47,18 +47,30 @@ export function decodeBase64Strict(value: string): Buffer | undefined {
 	return bytes;
 }
 
-const PADDED_BASE64_DIGEST = /^[A-Za-z0-9+/]{43}=$/;
-const BASE64_VALUES = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** The 6-bit value of each standard base64 character code below 128, -1 for any other character. */
+const BASE64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) {
+	BASE64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+}
+
+/**
+ * Whether `text` is the canonical padded standard base64 of 32 bytes: 43 alphabet characters and `=`, the
+ * last character's two unused low bits zero (43 characters carry 258 bits for 256). The same answer as
+ * decoding, re-encoding and comparing, without building either.
+ */
+function isCanonicalBase64Digest(text: string): boolean {
+	if (text.length !== 44 || text.charCodeAt(43) !== 61) return false;
+	for (let i = 0; i < 43; i++) {
+		const code = text.charCodeAt(i);
+		if (code > 127 || BASE64_VALUE[code] < 0) return false;
+	}
+	return (BASE64_VALUE[text.charCodeAt(42)] & 3) === 0;
+}
 
 /** A 32-byte digest written as hex or base64, or undefined. */
 function decodeDigest(text: string): Buffer | undefined {
-	// The usual form (padded standard base64 of 32 bytes), decoded without the general checks below; the
-	// result is the same: canonical base64 only.
-	if (text.length === 44 && PADDED_BASE64_DIGEST.test(text)) {
-		// 43 characters carry 258 bits for 256: canonical base64 leaves the last character's two low bits zero
-		// (what re-encoding the bytes and comparing would check, without building the string).
-		return (BASE64_VALUES.indexOf(text[42]) & 3) === 0 ? Buffer.from(text, 'base64') : undefined;
-	}
+	// The usual form, decoded without the general checks below; the result is the same: canonical base64 only.
+	if (isCanonicalBase64Digest(text)) return Buffer.from(text, 'base64');
 	// `sha256=…`, `v1=…`: a short label before the digest.
 	const value = text.replace(/^[A-Za-z][A-Za-z0-9_-]{0,15}=(?=.)/, '');
 	if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
@@ -144,6 +156,10 @@ export function safeEqual(a: Buffer, b: Buffer): boolean {
 	return a.length === b.length && timingSafeEqual(a, b);
 }
 
+function isUsableKey(key: string | undefined): key is string {
+	return typeof key === 'string' && key.length > 0;
+}
+
 /**
  * Whether `rawBody` carries a valid signature under one of `keys` (current key first, then previous keys
  * still in their grace period). Never throws.
@@ -154,7 +170,7 @@ export function verifySignature(
 	keys: ReadonlyArray<string | undefined>,
 ): SignatureResult {
 	try {
-		const usableKeys = keys.filter((k): k is string => typeof k === 'string' && k.length > 0);
+		const usableKeys = keys.every(isUsableKey) ? (keys as readonly string[]) : keys.filter(isUsableKey);
 		if (usableKeys.length === 0) return { valid: false, reason: 'noKey' };
 		if (!Buffer.isBuffer(rawBody)) return { valid: false, reason: 'noRawBody' };
 		// Fast path: the documented header over the plain body. Only a matching HMAC is accepted here; any
