@@ -2,17 +2,27 @@
 // ("Response Contains Next URL") + Split Out (one item per record, like the Protime node's output), in the
 // same n8n 2.41.1 instance over the same simulator (sim-server.mjs, in its own process). Each workflow is
 // started by a Webhook node that answers when the workflow has finished (with the item count from a final
-// Summarize node, the same for both), so the request time is the execution time. Memory: the n8n process's RSS sampled from /proc every 25 ms during each run, peak
-// minus the value before the run (n8n's own garbage collection makes this approximate).
+// Summarize node, the same for both), so the request time is the execution time.
+// Memory: n8n runs with its V8 inspector on a loopback port; heap-probe.mjs (a small DevTools Protocol client under
+// n8n's Node 24) collects garbage before each run and takes the used V8 heap as the baseline, samples the used heap
+// every 10 ms during the run (peak heap growth = peak − baseline), and collects garbage again after the run
+// (retained growth). n8n's RSS sampled from /proc every 25 ms is kept as an extra figure only: a long-lived V8
+// process does not give freed memory back to the OS, so RSS growth depends on what earlier runs left reserved.
+// Before each measured run a one-expression workflow runs first, so that what the previous execution left to the
+// expression engine is let go before the baseline (see `flush` below).
+// BENCH_HEAP_PROFILE=<dir> also writes a V8 allocation sampling profile of each measured run (.heapprofile, garbage
+// included); BENCH_HEAP_SNAPSHOT=<dir> a heap snapshot after each measured run's final collection (~200-300 MB each).
+// Both open in Chrome DevTools' Memory tab.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInstalled } from '../e2e/lib/install.mjs';
-import { N8nClient, startN8n } from '../e2e/lib/n8n.mjs';
+import { N8nClient, n8nEnv, startN8n } from '../e2e/lib/n8n.mjs';
 import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder } from '../e2e/lib/package.mjs';
-import { log } from '../e2e/lib/procs.mjs';
+import { freePort, log, sleep } from '../e2e/lib/procs.mjs';
+import { startHeapProbe } from './heap-probe.mjs';
 import { median } from './stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -58,22 +68,32 @@ const RANGE = { start: '2026-01-01', end: '2026-12-31' };
 
 export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 	const records = quick ? 20_000 : 100_000;
-	const rounds = quick ? 1 : 2;
+	const rounds = quick ? 1 : 3;
 	const runDir = path.join(benchDir, `n8n-getmany-${Date.now()}`);
 	fs.mkdirSync(runDir, { recursive: true });
 	const sim = startSimServer(records);
+	let probe;
 	try {
 		const info = await sim.info;
 		const install = await ensureInstalled();
 		const userFolder = path.join(runDir, 'n8n-home');
 		installIntoUserFolder(tarball, userFolder);
+		// The inspector on the main n8n process only: n8n starts its JS task runner with an environment of its own
+		// (task-runner-process-js.js getProcessEnvVars: NODE_OPTIONS is not passed on), so the runner does not try to
+		// open the same port; the probe also checks the pid it is attached to.
+		const inspectPort = await freePort();
+		const nodeOptions = [n8nEnv(install, { userFolder, port: 0, brokerPort: 0 }).NODE_OPTIONS, `--inspect=127.0.0.1:${inspectPort}`].filter(Boolean).join(' ');
 		const n8n = await startN8n(install, {
 			runDir,
 			userFolder,
 			filesDir: path.join(runDir, 'files'),
 			name: 'n8n-bench-getmany',
-			extra: { N8N_LOG_LEVEL: 'warn', EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'none', N8N_PAYLOAD_SIZE_MAX: '256' },
+			extra: { N8N_LOG_LEVEL: 'warn', EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'none', N8N_PAYLOAD_SIZE_MAX: '256', NODE_OPTIONS: nodeOptions },
 		});
+		const pid = n8n.proc.pid;
+		probe = startHeapProbe({ nodeBin: install.nodeBin, port: inspectPort });
+		const probed = await probe.pidOfTarget();
+		if (probed !== pid) throw new Error(`inspector on port ${inspectPort} belongs to pid ${probed}, not n8n (${pid})`);
 		const client = new N8nClient(n8n.baseUrl, install);
 		await client.setupOwner();
 		const credential = await client.createCredential('Protime (bench)', CREDENTIAL_TYPE, {
@@ -145,22 +165,72 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		});
 		await client.activate(wfHttp.id);
 
-		const pid = n8n.proc.pid ?? n8n.proc.child?.pid;
-		const runOnce = async (hookPath) => {
-			const before = rssOf(pid);
-			let peak = before;
+		// A tiny workflow with one expression, run before each measurement. n8n 2.41 evaluates expressions in an
+		// isolated-vm isolate; the host callbacks each evaluation hands to it (isolated-vm-bridge.js, one set per
+		// evaluation, holding the evaluation's data) are global handles that outlive the execution: 10 s of idling
+		// does not release them, the next execution does. After an HTTP Request run they keep every page's response
+		// (all records, ~44 MB at 100,000) alive; without this step the run after an HTTP Request run would start
+		// from a baseline that includes that leftover and then gain its release.
+		const flushPath = `gm-flush-${randomUUID().slice(0, 8)}`;
+		const wfFlush = await client.createWorkflow({
+			name: 'bench: release expression leftovers',
+			nodes: [
+				webhookStart(flushPath),
+				node('Set', 'n8n-nodes-base.set', 3.4, [260, 0], {
+					mode: 'manual',
+					assignments: { assignments: [{ id: randomUUID(), name: 'ok', value: '={{ 1 + 1 }}', type: 'number' }] },
+					options: {},
+				}),
+			],
+			connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
+		});
+		await client.activate(wfFlush.id);
+		const flush = async () => {
+			const res = await fetch(`${n8n.baseUrl}/webhook/${flushPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+			const text = await res.text();
+			if (res.status !== 200 || JSON.parse(text).ok !== 2) throw new Error(`flush workflow answered ${res.status}: ${text.slice(0, 300)}`);
+		};
+
+		const profileDir = process.env.BENCH_HEAP_PROFILE;
+		const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
+		for (const dir of [profileDir, snapshotDir]) if (dir) fs.mkdirSync(dir, { recursive: true });
+		const runOnce = async (hookPath, label) => {
+			const beforeFlush = await probe.gc();
+			await flush();
+			await sleep(200);
+			const base = await probe.gc();
+			const released = beforeFlush.usedSize - base.usedSize;
+			if (label && profileDir) await probe.profileStart();
+			const rssBefore = rssOf(pid);
+			let rssPeak = rssBefore;
 			const timer = setInterval(() => {
-				peak = Math.max(peak, rssOf(pid));
+				rssPeak = Math.max(rssPeak, rssOf(pid));
 			}, 25);
+			await probe.start(10);
 			const t = performance.now();
 			const res = await fetch(`${n8n.baseUrl}/webhook/${hookPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 			const text = await res.text();
 			const ms = performance.now() - t;
+			const heap = await probe.stop();
 			clearInterval(timer);
+			rssPeak = Math.max(rssPeak, rssOf(pid));
+			if (label && profileDir) await probe.profileStop(path.join(profileDir, `${label}.heapprofile`));
 			if (res.status !== 200) throw new Error(`workflow ${hookPath} answered ${res.status}: ${text.slice(0, 300)}`);
 			const count = Number(JSON.parse(text).count_id);
 			if (count !== records) throw new Error(`workflow ${hookPath} produced ${count} items, expected ${records}: ${text.slice(0, 300)}`);
-			return { ms, recordsPerSecond: (records / ms) * 1000, rssGrowth: peak - before };
+			// the webhook answers from the last node; give n8n a moment to finish the execution's bookkeeping
+			await sleep(500);
+			const after = await probe.gc();
+			if (label && snapshotDir) await probe.snapshot(path.join(snapshotDir, `${label}.heapsnapshot`));
+			return {
+				ms,
+				recordsPerSecond: (records / ms) * 1000,
+				heapGrowth: heap.peakUsedSize - base.usedSize,
+				retainedGrowth: after.usedSize - base.usedSize,
+				samples: heap.samples,
+				released,
+				rssGrowth: rssPeak - rssBefore,
+			};
 		};
 		// Warm-up (JIT, module loading) with one run each, then interleaved rounds.
 		await runOnce(protimePath);
@@ -169,16 +239,36 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		for (let r = 0; r < rounds; r++) {
 			const order = r % 2 === 0 ? ['protime', 'http'] : ['http', 'protime'];
 			for (const which of order) {
-				const res = await runOnce(which === 'protime' ? protimePath : httpPath);
+				const res = await runOnce(which === 'protime' ? protimePath : httpPath, `${which}-round${r + 1}`);
 				runs[which].push(res);
-				log(`bench: n8n get many round ${r + 1}/${rounds} ${which}: ${res.recordsPerSecond.toFixed(0)} records/s, RSS +${(res.rssGrowth / 1048576).toFixed(1)} MB`);
+				const mb = (b) => (b / 1048576).toFixed(1);
+				log(
+					`bench: n8n get many round ${r + 1}/${rounds} ${which}: ${res.recordsPerSecond.toFixed(0)} records/s, ` +
+						`peak heap +${mb(res.heapGrowth)} MB (${res.samples} samples), retained +${mb(res.retainedGrowth)} MB, RSS +${mb(res.rssGrowth)} MB; ` +
+						`the flush run before it released ${mb(res.released)} MB`,
+				);
 			}
 		}
-		const summary = (list) => ({ recordsPerSecond: median(list.map((x) => x.recordsPerSecond)), rssGrowth: median(list.map((x) => x.rssGrowth)) });
+		const summary = (list) => ({
+			recordsPerSecond: median(list.map((x) => x.recordsPerSecond)),
+			heapGrowth: median(list.map((x) => x.heapGrowth)),
+			retainedGrowth: median(list.map((x) => x.retainedGrowth)),
+			rssGrowth: median(list.map((x) => x.rssGrowth)),
+			runs: list,
+		});
 		const protime = summary(runs.protime);
 		const http = summary(runs.http);
-		return { records, rounds, protime, http, speedRatio: protime.recordsPerSecond / http.recordsPerSecond, memoryRatio: protime.rssGrowth / http.rssGrowth };
+		return {
+			records,
+			rounds,
+			protime,
+			http,
+			speedRatio: protime.recordsPerSecond / http.recordsPerSecond,
+			heapRatio: protime.heapGrowth / http.heapGrowth,
+			rssRatio: protime.rssGrowth / http.rssGrowth,
+		};
 	} finally {
+		probe?.close();
 		sim.child.kill('SIGTERM');
 	}
 }
