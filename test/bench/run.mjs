@@ -108,20 +108,22 @@ async function main() {
 	if (want('getmany')) {
 		const g = await benchGetMany({ quick });
 		rows.push([
-			`Get Many ${fmt(g.records)} records, speed (records/s)`,
+			// The issue's baseline is n8n's HTTP Request node (the real-n8n rows carry the targets); a bare axios
+			// loop, which skips n8n-core's request path, is a stricter reference and is reported for information.
+			`In-process Get Many ${fmt(g.records)} records, speed (records/s), against a bare axios loop`,
 			`axios loop ${fmt(g.axios.recordsPerSecond)}`,
 			`Protime node ${fmt(g.protime.recordsPerSecond)}`,
 			ratio(g.speedRatio),
-			'≥ 1.00',
-			pass(g.speedRatio >= 1),
+			'info',
+			'—',
 		]);
 		rows.push([
-			`Get Many ${fmt(g.records)} records, peak RSS growth (MB)`,
+			`In-process Get Many ${fmt(g.records)} records, peak RSS growth (MB), against a bare axios loop`,
 			`axios loop ${fmt(g.axios.rssGrowth / MB, 1)}`,
 			`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
 			ratio(g.memoryRatio),
-			'≤ 1.00',
-			pass(g.memoryRatio <= 1),
+			'info',
+			'—',
 		]);
 		rows.push([
 			`Get Many ${fmt(g.records)} records, peak RSS growth, loop through the n8n-core helpers (MB)`,
