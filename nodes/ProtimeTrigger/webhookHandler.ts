@@ -7,10 +7,10 @@ import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookRespon
 
 import {
 	dropStaleChanges,
-	isWantedChange,
 	loadVersionStore,
 	parseDelivery,
 	sortByChangeVersion,
+	wantedChanges,
 	type Change,
 } from '../shared/changes';
 import { describeSignatureFailure, verifySignature, type HeaderMap } from '../shared/signature';
@@ -105,7 +105,11 @@ async function handlePing(this: IWebhookFunctions, req: RawRequest, state: Subsc
 	return items.length ? { noWebhookResponse: true, workflowData: [items] } : { noWebhookResponse: true };
 }
 
-function selectChanges(changes: Change[], settings: TriggerSettings, state: SubscriptionState): { wanted: Change[]; dropped: number } {
+function selectChanges(
+	changes: Change[],
+	settings: TriggerSettings,
+	state: SubscriptionState,
+): { wanted: readonly Change[]; dropped: number } {
 	const ordered = sortByChangeVersion(changes);
 	let fresh = ordered;
 	let dropped = 0;
@@ -117,7 +121,7 @@ function selectChanges(changes: Change[], settings: TriggerSettings, state: Subs
 		// delivery of duplicates (Protime retrying) writes nothing.
 		if (state.versions !== (store as unknown)) state.versions = store as unknown as IDataObject;
 	}
-	return { wanted: fresh.filter((c) => isWantedChange(c, settings.events)), dropped };
+	return { wanted: wantedChanges(fresh, settings.events), dropped };
 }
 
 async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
@@ -150,7 +154,8 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: S
 			this.logger.error(`Protime Trigger: renewing the subscription on delivery failed; the next check retries: ${(error as Error).message}`);
 		}
 	}
-	items.push(...wanted.map((change) => changeItem(change, settings, state)));
+	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
+	for (const change of wanted) items.push(changeItem(change, settings, state));
 	if (items.length === 0) return { noWebhookResponse: true };
 	if (manual) putTestItems(handoffKey(this.getWorkflow().id, this.getNode().name), [items]);
 	return { noWebhookResponse: true, workflowData: [items] };

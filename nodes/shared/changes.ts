@@ -104,6 +104,14 @@ export function isWantedChange(change: Change, events: readonly EventFilter[]): 
 	return false;
 }
 
+/** The changes the user asked for, in order; the input itself (read-only) when all of them are wanted. */
+export function wantedChanges(changes: readonly Change[], events: readonly EventFilter[]): readonly Change[] {
+	for (let i = 0; i < changes.length; i++) {
+		if (!isWantedChange(changes[i], events)) return changes.filter((c) => isWantedChange(c, events));
+	}
+	return changes;
+}
+
 /**
  * The last `changeVersion` seen per record id, kept in the node's static data (so it must stay JSON).
  *
@@ -166,12 +174,14 @@ export function dropStaleChanges(
 	ordered: readonly Change[],
 	store: VersionStore,
 	max = DEFAULT_VERSION_STORE_SIZE,
-): { fresh: Change[]; dropped: number } {
+): { fresh: readonly Change[]; dropped: number } {
 	const generation = Math.max(1, Math.floor(max / 2));
-	const fresh: Change[] = [];
+	// Usually nothing is dropped: the fresh list is then `ordered` itself, and a copy starts at the first drop.
+	let fresh: Change[] | undefined;
 	let dropped = 0;
 	let recent = store.recent;
-	for (const change of ordered) {
+	for (let i = 0; i < ordered.length; i++) {
+		const change = ordered[i];
 		const id = change.data.id;
 		const key = typeof id === 'number' ? id : `#${id}`;
 		const version = change.data.changeVersion;
@@ -180,6 +190,7 @@ export function dropStaleChanges(
 		if (!inRecent) previous = store.older[key];
 		if (previous !== undefined && compareChangeVersions(version, previous) <= 0) {
 			dropped++;
+			if (fresh === undefined) fresh = ordered.slice(0, i);
 			continue;
 		}
 		if (!inRecent) {
@@ -191,7 +202,7 @@ export function dropStaleChanges(
 			store.count++;
 		}
 		recent[key] = version;
-		fresh.push(change);
+		if (fresh !== undefined) fresh.push(change);
 	}
-	return { fresh, dropped };
+	return { fresh: fresh ?? ordered, dropped };
 }

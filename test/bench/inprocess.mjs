@@ -4,7 +4,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node.ts';
 import { changeItem } from '../../nodes/ProtimeTrigger/items.ts';
 import { acceptedKeys } from '../../nodes/ProtimeTrigger/state.ts';
-import { dropStaleChanges, isWantedChange, loadVersionStore, parseDelivery, sortByChangeVersion } from '../../nodes/shared/changes.ts';
+import { dropStaleChanges, loadVersionStore, parseDelivery, sortByChangeVersion, wantedChanges } from '../../nodes/shared/changes.ts';
 import { verifySignature } from '../../nodes/shared/signature.ts';
 import { protimeRequest } from '../../nodes/shared/transport.ts';
 import { ProtimeSimulator } from '../simulator/index.ts';
@@ -68,7 +68,9 @@ function ours(d, state, settings = SETTINGS) {
 	const store = loadVersionStore(state.versions, SETTINGS.collectionName);
 	const { fresh } = dropStaleChanges(ordered, store);
 	state.versions = store;
-	return fresh.filter((c) => isWantedChange(c, settings.events)).map((c) => changeItem(c, settings, state));
+	const items = [];
+	for (const change of wantedChanges(fresh, settings.events)) items.push(changeItem(change, settings, state));
+	return items;
 }
 
 const trigger = new ProtimeTrigger();

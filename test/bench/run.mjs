@@ -86,7 +86,7 @@ async function main() {
 		notes.push(
 			'Webhook handling: "ours" is the trigger\'s exported functions in the order webhookHandler.ts calls them ' +
 				'(verifySignature with the stored key, JSON.parse as n8n\'s body parser does, parseDelivery, sortByChangeVersion, ' +
-				'loadVersionStore + dropStaleChanges, isWantedChange, changeItem with simplification on, as by default); ' +
+				'loadVersionStore + dropStaleChanges, wantedChanges, changeItem with simplification on, as by default); ' +
 				'"floor" is createHmac + timingSafeEqual + JSON.parse. Change ids come from 2,000 records unless noted. ' +
 				'The "whole webhook() via test bed" rows run the node\'s real webhook() through test/support/context.ts, whose ' +
 				'per-request structuredClone of static data (standing in for n8n\'s database) dominates; they are not a measure ' +

@@ -6,6 +6,7 @@ import {
 	loadVersionStore,
 	parseDelivery,
 	sortByChangeVersion,
+	wantedChanges,
 	type Change,
 } from '../../nodes/shared/changes';
 
@@ -63,6 +64,14 @@ describe('ordering and filtering', () => {
 		expect(isWantedChange(change(1, 1, 'Delete'), ['delete'])).toBe(true);
 		expect(isWantedChange(change(1, 1, 'Truncate'), ['insertOrUpdate', 'delete'])).toBe(false);
 	});
+
+	it('selects the wanted changes in order, without copying when all are wanted', () => {
+		const all = [change(1, 1), change(2, 2, 'Delete'), change(3, 3)];
+		expect(wantedChanges(all, ['insertOrUpdate', 'delete'])).toBe(all);
+		expect(wantedChanges(all, ['insertOrUpdate']).map((c) => c.data.id)).toEqual([1, 3]);
+		expect(wantedChanges([...all, change(4, 4, 'Truncate')], ['insertOrUpdate', 'delete']).map((c) => c.data.id)).toEqual([1, 2, 3]);
+		expect(all.map((c) => c.data.id)).toEqual([1, 2, 3]); // the input is never changed
+	});
 });
 
 describe('dropStaleChanges', () => {
@@ -75,6 +84,16 @@ describe('dropStaleChanges', () => {
 			[2, cv(7)],
 		]);
 		expect(second.dropped).toBe(2);
+	});
+
+	it('returns the ordered input itself when nothing is dropped, a copy from the first drop on', () => {
+		const store = emptyVersionStore('x');
+		const first = [change(1, 1), change(2, 2)];
+		expect(dropStaleChanges(first, store).fresh).toBe(first);
+		const mixed = [change(3, 3), change(1, 1), change(4, 4)];
+		const result = dropStaleChanges(mixed, store);
+		expect(result.fresh.map((c) => c.data.id)).toEqual([3, 4]);
+		expect(mixed.map((c) => c.data.id)).toEqual([3, 1, 4]);
 	});
 
 	it('bounds the store in two generations, forgetting the least recently changed ids first', () => {
