@@ -361,7 +361,13 @@ function sameOriginPath(node: INode, link: string, itemIndex?: number): string {
 	return link;
 }
 
-async function credentialContext(fns: ProtimeFunctions, itemIndex?: number) {
+type CredentialContext = { origin: string; pastedToken: boolean };
+
+/**
+ * What the transport needs from the credential (the API origin, the token mode). n8n reads and decrypts the
+ * credential from its database on every `getCredentials` call, so a paging loop reads it once.
+ */
+async function credentialContext(fns: ProtimeFunctions, itemIndex?: number): Promise<CredentialContext> {
 	const creds = (await fns.getCredentials<ProtimeCredentialData & IDataObject>(CREDENTIAL_NAME, itemIndex)) ?? {};
 	const problem = environmentProblem(creds);
 	if (problem) {
@@ -370,8 +376,13 @@ async function credentialContext(fns: ProtimeFunctions, itemIndex?: number) {
 	return { origin: apiOrigin(creds), pastedToken: creds.authentication === 'accessToken' };
 }
 
-async function send<T>(fns: ProtimeFunctions, req: ProtimeRequest, continuation: boolean): Promise<ProtimeResponse<T>> {
-	const { origin, pastedToken } = await credentialContext(fns, req.itemIndex);
+async function send<T>(
+	fns: ProtimeFunctions,
+	req: ProtimeRequest,
+	continuation: boolean,
+	context?: CredentialContext,
+): Promise<ProtimeResponse<T>> {
+	const { origin, pastedToken } = context ?? (await credentialContext(fns, req.itemIndex));
 	const url = resolveApiUrl(fns.getNode(), origin, req.path, req.itemIndex);
 	const options: IHttpRequestOptions = {
 		method: req.method,
@@ -452,6 +463,7 @@ export async function* protimePages<T = IDataObject>(
 ): AsyncGenerator<T[]> {
 	let next: { path: string; qs?: IDataObject } | undefined = { path, qs };
 	let continuation = false;
+	const context = await credentialContext(this, opts.itemIndex);
 	while (next) {
 		// `page` is the only reference to the parsed body (no response object kept), so clearing it below
 		// releases it.
@@ -460,6 +472,7 @@ export async function* protimePages<T = IDataObject>(
 				this,
 				{ method: 'GET', path: next.path, qs: next.qs, itemIndex: opts.itemIndex },
 				continuation,
+				context,
 			)
 		).body ?? {}) as Partial<ProtimePage<T>>;
 		if (!Array.isArray(page.value)) {

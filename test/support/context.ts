@@ -61,11 +61,15 @@ export class CredentialStore {
 	/** How many times n8n would have written the credential (each preAuthentication result). */
 	writes = 0;
 
+	/** How many times n8n would have read and decrypted the credential from its database. */
+	reads = 0;
+
 	constructor(initial: ICredentialDataDecryptedObject) {
 		this.data = { ...initial };
 	}
 
 	read(): ICredentialDataDecryptedObject {
+		this.reads++;
 		return structuredClone(this.data);
 	}
 

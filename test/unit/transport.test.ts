@@ -366,6 +366,23 @@ describe('paging', () => {
 		expect(sim.stats.tokenRequests).toBe(1);
 	});
 
+	it('reads the credential once per paging run besides the read n8n makes for each request', async () => {
+		sim.assumptions.pageSize = 2;
+		sim.seed(
+			'counter-definitions',
+			Array.from({ length: 10 }, (_, i) => ({ id: 200 + i })),
+		);
+		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }); // the token is cached now
+		const readsBefore = bed.credentials.reads;
+		const requestsBefore = sim.stats.apiRequests;
+		const pages = await pageAll(bed, '/counter-definitions');
+		const requests = sim.stats.apiRequests - requestsBefore;
+		expect(pages.length).toBe(requests);
+		// n8n reads and decrypts the credential from its database for every getCredentials call: one per
+		// request inside httpRequestWithAuthentication, plus one for the whole run by the transport.
+		expect(bed.credentials.reads - readsBefore).toBe(requests + 1);
+	});
+
 	it('works with the unencoded nextLink form of the docs', async () => {
 		sim.assumptions.pageSize = 2;
 		sim.assumptions.nextLinkEncoding = 'raw';
