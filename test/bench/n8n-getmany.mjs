@@ -82,7 +82,10 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		// (task-runner-process-js.js getProcessEnvVars: NODE_OPTIONS is not passed on), so the runner does not try to
 		// open the same port; the probe also checks the pid it is attached to.
 		const inspectPort = await freePort();
-		const nodeOptions = [n8nEnv(install, { userFolder, port: 0, brokerPort: 0 }).NODE_OPTIONS, `--inspect=127.0.0.1:${inspectPort}`].filter(Boolean).join(' ');
+		// BENCH_N8N_NODE_OPTIONS adds options for n8n's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+		const nodeOptions = [n8nEnv(install, { userFolder, port: 0, brokerPort: 0 }).NODE_OPTIONS, `--inspect=127.0.0.1:${inspectPort}`, process.env.BENCH_N8N_NODE_OPTIONS]
+			.filter(Boolean)
+			.join(' ');
 		const n8n = await startN8n(install, {
 			runDir,
 			userFolder,
