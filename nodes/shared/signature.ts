@@ -20,6 +20,7 @@
  *   candidate, an exception) means "not verified"; the function never throws.
  */
 import { createHmac, timingSafeEqual } from 'crypto';
+import { boundedMemo } from './memo';
 
 /** Longest header value considered; a base64 or hex SHA-256 with a prefix is under 80 characters. */
 export const MAX_HEADER_LENGTH = 512;
@@ -114,20 +115,11 @@ export function keyForms(key: string): Buffer[] {
 	return forms;
 }
 
-/** Derived key forms of the last few keys (current and previous keys of a few triggers); bounded. */
-const KEY_FORM_CACHE_SIZE = 16;
-const keyFormCache = new Map<string, readonly Buffer[]>();
-
-/** {@link keyForms}, computed once per key (the buffers are never handed out for writing). */
-function cachedKeyForms(key: string): readonly Buffer[] {
-	let forms = keyFormCache.get(key);
-	if (forms === undefined) {
-		forms = keyForms(key);
-		if (keyFormCache.size >= KEY_FORM_CACHE_SIZE) keyFormCache.clear();
-		keyFormCache.set(key, forms);
-	}
-	return forms;
-}
+/**
+ * {@link keyForms} of the last few keys (current and previous keys of a few triggers), computed once per key
+ * (the buffers are never handed out for writing).
+ */
+const cachedKeyForms: (key: string) => readonly Buffer[] = boundedMemo(16, keyForms);
 
 /** The documented header (protime-api.md §8), tried first; every other header only when it does not verify. */
 export const PRIMARY_SIGNATURE_HEADER = 'x-protime-signature';

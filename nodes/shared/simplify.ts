@@ -19,6 +19,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { getCollection } from './catalogue';
+import { boundedMemo } from './memo';
 
 export interface SimplifyOptions {
 	/** Translation language code (e.g. `nl`); falls back to the default text. */
@@ -48,28 +49,15 @@ export function translate(value: { default: string; translations?: IDataObject }
 	return typeof translated === 'string' && translated !== '' ? translated : value.default;
 }
 
-const suffixCache = new Map<string, string>();
-const SUFFIX_CACHE_SIZE = 256;
-
 /** `@employee-number` → `EmployeeNumber`, `HRMID` → `HRMID`, `customPersonCode` → `CustomPersonCode`. */
-export function referenceSuffix(reference: string): string {
-	let suffix = suffixCache.get(reference);
-	if (suffix === undefined) {
-		suffix = computeReferenceSuffix(reference);
-		if (suffixCache.size >= SUFFIX_CACHE_SIZE) suffixCache.clear();
-		suffixCache.set(reference, suffix);
-	}
-	return suffix;
-}
-
-function computeReferenceSuffix(reference: string): string {
-	return reference
+export const referenceSuffix: (reference: string) => string = boundedMemo(256, (reference: string) =>
+	reference
 		.replace(/^@/, '')
 		.split(/[^A-Za-z0-9]+/)
 		.filter(Boolean)
 		.map((part) => part[0].toUpperCase() + part.slice(1))
-		.join('');
-}
+		.join(''),
+);
 
 function singular(name: string): string {
 	return name.endsWith('s') ? name.slice(0, -1) : name;
@@ -127,14 +115,11 @@ export function localDateTime(date: string, minutes: number): string | undefined
 	return new Date(utc).toISOString().slice(0, 16);
 }
 
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
-const ZONE_CACHE_SIZE = 32;
-
 /** One formatter per time zone (creating one is far dearer than using it); throws for an unknown zone. */
-function zoneFormat(timeZone: string): Intl.DateTimeFormat {
-	let format = zoneFormats.get(timeZone);
-	if (format === undefined) {
-		format = new Intl.DateTimeFormat('en-US', {
+const zoneFormat = boundedMemo(
+	32,
+	(timeZone: string) =>
+		new Intl.DateTimeFormat('en-US', {
 			timeZone,
 			hourCycle: 'h23',
 			year: 'numeric',
@@ -142,12 +127,8 @@ function zoneFormat(timeZone: string): Intl.DateTimeFormat {
 			day: '2-digit',
 			hour: '2-digit',
 			minute: '2-digit',
-		});
-		if (zoneFormats.size >= ZONE_CACHE_SIZE) zoneFormats.clear();
-		zoneFormats.set(timeZone, format);
-	}
-	return format;
-}
+		}),
+);
 
 const DIGIT_0 = 48;
 
@@ -203,41 +184,23 @@ function baseName(field: string): string {
 	return field.endsWith(MINUTES_SUFFIX) ? field.slice(0, -MINUTES_SUFFIX.length) : field;
 }
 
-const derivedNames = new Map<string, Map<string, string>>();
 const DERIVED_NAMES_SIZE = 1024;
+
+/** `name + suffix` memoised per suffix. */
+const namesWithSuffix = boundedMemo(DERIVED_NAMES_SIZE, (suffix: string) =>
+	boundedMemo(DERIVED_NAMES_SIZE, (name: string) => name + suffix),
+);
 
 /**
  * `name + suffix`, the same string object every time: output property names are then stored without
  * building and hashing a new string per record.
  */
 function derivedName(name: string, suffix: string): string {
-	let bySuffix = derivedNames.get(suffix);
-	if (bySuffix === undefined) {
-		if (derivedNames.size >= DERIVED_NAMES_SIZE) derivedNames.clear();
-		bySuffix = new Map();
-		derivedNames.set(suffix, bySuffix);
-	}
-	let derived = bySuffix.get(name);
-	if (derived === undefined) {
-		if (bySuffix.size >= DERIVED_NAMES_SIZE) bySuffix.clear();
-		derived = name + suffix;
-		bySuffix.set(name, derived);
-	}
-	return derived;
+	return namesWithSuffix(suffix)(name);
 }
 
-const idNames = new Map<string, string>();
-
-/** `name + 'Id'` as one cached string (the common reference field, one lookup instead of two). */
-function idName(name: string): string {
-	let derived = idNames.get(name);
-	if (derived === undefined) {
-		if (idNames.size >= DERIVED_NAMES_SIZE) idNames.clear();
-		derived = name + 'Id';
-		idNames.set(name, derived);
-	}
-	return derived;
-}
+/** `name + 'Id'`, the common reference field, in one lookup. */
+const idName = namesWithSuffix('Id');
 
 function flattenReference(out: IDataObject, name: string, ref: { id: string | number; externalReferences?: IDataObject }) {
 	out[idName(name)] = ref.id;
