@@ -1,6 +1,6 @@
 /** Protime node: HTTP error statuses, retries and Continue On Fail, against the simulator. */
 import { WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../../nodes/shared/catalogue';
-import { ActionHarness, jsonOf } from './action-helpers';
+import { ActionHarness, JANUARY_INTERRUPTIONS, jsonOf } from './action-helpers';
 
 const READ_ONLY = { clientId: 'read-only', clientSecret: 'read-only-secret', scopes: [WEBHOOK_READ_SCOPE] };
 let h: ActionHarness;
@@ -21,19 +21,11 @@ beforeEach(() => {
 	h.reset();
 });
 
-const listJanuary = {
-	resource: 'workInterruption',
-	operation: 'getAll',
-	returnAll: true,
-	simplify: false,
-	startDate: '2026-01-01',
-	endDate: '2026-01-31',
-};
 
 describe('missing scope', () => {
 	it.each([403, 401] as const)('names the collection read scope on %i', async (status) => {
 		h.sim.assumptions.missingScopeStatus = status;
-		const error = await h.fail(listJanuary, { testbed: h.bed(READ_ONLY) });
+		const error = await h.fail(JANUARY_INTERRUPTIONS, { testbed: h.bed(READ_ONLY) });
 		expect(error.message).toBe('The Protime credential lacks the scope connector-protimeapi-work-interruptions.read');
 		expect(error.description).toMatch(/Scopes field of the Protime credential/);
 		expect(error.httpCode).toBe(String(status));
@@ -51,14 +43,14 @@ describe('missing scope', () => {
 describe('server errors and paging conflicts', () => {
 	it('retries a 429 with Retry-After and then succeeds', async () => {
 		h.sim.injectFault({ status: 429, retryAfterSeconds: 0, times: 1, path: 'continuationToken' });
-		const items = await h.run(listJanuary);
+		const items = await h.run(JANUARY_INTERRUPTIONS);
 		expect(items).toHaveLength(60);
 		expect(h.sim.stats.requestLog.filter((r) => r.status === 429)).toHaveLength(1);
 	});
 
 	it('fails a Get Many whose continuation token is refused (409) with the status kept', async () => {
 		h.sim.injectFault({ status: 409, times: 1, path: 'continuationToken' });
-		const error = await h.fail(listJanuary);
+		const error = await h.fail(JANUARY_INTERRUPTIONS);
 		expect(error.httpCode).toBe('409');
 	});
 });
@@ -99,7 +91,7 @@ describe('Continue On Fail', () => {
 
 	it('drops the records of a Get Many that failed half-way, leaving only its error item', async () => {
 		h.sim.injectFault({ status: 409, times: 1, path: 'continuationToken' });
-		const items = await h.run(listJanuary, { items: [{ json: {} }], continueOnFail: true });
+		const items = await h.run(JANUARY_INTERRUPTIONS, { items: [{ json: {} }], continueOnFail: true });
 		expect(jsonOf(items)).toHaveLength(1);
 		expect(items[0].json.error).toBeTruthy();
 		expect(items[0].json.httpCode).toBe('409');
@@ -109,7 +101,7 @@ describe('Continue On Fail', () => {
 	it('reports a validation problem per item without stopping the others', async () => {
 		const starts = ['2026-01-01', '2024-01-01'];
 		const items = await h.run(
-			{ ...listJanuary, startDate: (i: number) => starts[i] },
+			{ ...JANUARY_INTERRUPTIONS, startDate: (i: number) => starts[i] },
 			{ items: [{ json: {} }, { json: {} }], continueOnFail: true },
 		);
 		expect(items.filter((i) => (i.pairedItem as { item: number }).item === 0)).toHaveLength(60);

@@ -74,3 +74,13 @@ export class ActionHarness {
 }
 
 export const jsonOf = (items: INodeExecutionData[]) => items.map((i) => i.json);
+
+/** Get Many of January's work interruptions, every page, raw records: the usual read in these tests. */
+export const JANUARY_INTERRUPTIONS = {
+	resource: 'workInterruption',
+	operation: 'getAll',
+	returnAll: true,
+	simplify: false,
+	startDate: '2026-01-01',
+	endDate: '2026-01-31',
+} as const;

@@ -16,6 +16,7 @@ import { REQUEST_LIMITS } from '../../nodes/shared/transport';
 import { deleteWebhook } from '../../nodes/shared/webhooksApi';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type TriggerControls } from '../support/context';
+import { JANUARY_INTERRUPTIONS } from './action-helpers';
 
 const RECORDS = 240;
 const PAGE = 20;
@@ -61,15 +62,6 @@ beforeEach(() => {
 // Get Many (Return All) with faults on some pages
 // ---------------------------------------------------------------------------------------------------------
 
-const GET_MANY = {
-	resource: 'workInterruption',
-	operation: 'getAll',
-	returnAll: true,
-	simplify: false,
-	startDate: '2026-01-01',
-	endDate: '2026-01-31',
-};
-
 interface ReadResult {
 	ids: number[];
 	error?: Error & IDataObject;
@@ -78,7 +70,7 @@ interface ReadResult {
 /** Runs the node's Get Many; `onRecord(count)` runs after each record is emitted (to inject a fault mid-run). */
 async function readAll(onRecord: (count: number) => void = () => undefined, b = bed): Promise<ReadResult> {
 	const ids: number[] = [];
-	const ctx = b.executeFunctions({ parameters: GET_MANY });
+	const ctx = b.executeFunctions({ parameters: JANUARY_INTERRUPTIONS });
 	try {
 		await getMany.call(ctx, 0, recordResource('workInterruption')!, (json: IDataObject) => {
 			ids.push(Number(json.id));

@@ -11,6 +11,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { Protime } from '../../nodes/Protime/Protime.node';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type ParameterValue } from '../support/context';
+import { JANUARY_INTERRUPTIONS } from './action-helpers';
 
 let sim: ProtimeSimulator;
 let canary: { origin: string; hits: string[]; close: () => Promise<void> };
@@ -152,16 +153,7 @@ describe('base URL injection', () => {
 });
 
 describe('filter injection', () => {
-	const interruptions = (filters: IDataObject, extra: IDataObject = {}) => ({
-		resource: 'workInterruption',
-		operation: 'getAll',
-		returnAll: true,
-		simplify: false,
-		startDate: '2026-01-01',
-		endDate: '2026-01-31',
-		filters,
-		...extra,
-	});
+	const interruptions = (filters: IDataObject, extra: IDataObject = {}) => ({ ...JANUARY_INTERRUPTIONS, filters, ...extra });
 
 	it.each([
 		['a second query parameter', { rawFilter: 'person eq 1&externalReferences=(people,@badge)' }, /contains '&'/],
