@@ -55,6 +55,14 @@ function rssOf(pid) {
 
 const node = (name, type, typeVersion, position, parameters, extra = {}) => ({ id: randomUUID(), name, type, typeVersion, position, parameters, ...extra });
 
+/** Connections that run `nodes` one after the other, in the order given. */
+function chain(nodes) {
+	return Object.fromEntries(nodes.slice(0, -1).map((from, i) => [from.name, { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] }]));
+}
+
+/** A workflow whose nodes run one after the other. */
+const linearWorkflow = (name, nodes) => ({ name, nodes, connections: chain(nodes) });
+
 function webhookStart(hookPath) {
 	return node('Start', 'n8n-nodes-base.webhook', 2, [0, 0], { httpMethod: 'POST', path: hookPath, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} }, { webhookId: randomUUID() });
 }
@@ -119,27 +127,21 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		const token = (await tokenRes.json()).access_token;
 
 		const protimePath = `gm-protime-${randomUUID().slice(0, 8)}`;
-		const wfProtime = await client.createWorkflow({
-			name: 'bench: Protime Get Many',
-			nodes: [
+		const wfProtime = await client.createWorkflow(
+			linearWorkflow('bench: Protime Get Many', [
 				webhookStart(protimePath),
 				node('Get Many', ACTION_TYPE, 1, [260, 0], { resource: 'workInterruption', operation: 'getAll', returnAll: true, simplify: false, startDate: RANGE.start, endDate: RANGE.end }, {
 					credentials: { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
 				}),
 				counter([520, 0]),
-			],
-			connections: {
-				Start: { main: [[{ node: 'Get Many', type: 'main', index: 0 }]] },
-				'Get Many': { main: [[{ node: 'Count', type: 'main', index: 0 }]] },
-			},
-		});
+			]),
+		);
 		await client.activate(wfProtime.id);
 
 		const httpPath = `gm-http-${randomUUID().slice(0, 8)}`;
 		const filter = encodeURIComponent(`date ge '${RANGE.start}' and date le '${RANGE.end}'`);
-		const wfHttp = await client.createWorkflow({
-			name: 'bench: HTTP Request with pagination',
-			nodes: [
+		const wfHttp = await client.createWorkflow(
+			linearWorkflow('bench: HTTP Request with pagination', [
 				webhookStart(httpPath),
 				node('HTTP Request', 'n8n-nodes-base.httpRequest', 4.2, [260, 0], {
 					method: 'GET',
@@ -159,13 +161,8 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 				}),
 				node('Split Out', 'n8n-nodes-base.splitOut', 1, [520, 0], { fieldToSplitOut: 'value', include: 'noOtherFields', options: {} }),
 				counter([780, 0]),
-			],
-			connections: {
-				Start: { main: [[{ node: 'HTTP Request', type: 'main', index: 0 }]] },
-				'HTTP Request': { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
-				'Split Out': { main: [[{ node: 'Count', type: 'main', index: 0 }]] },
-			},
-		});
+			]),
+		);
 		await client.activate(wfHttp.id);
 
 		// A tiny workflow with one expression, run before each measurement. n8n 2.41 evaluates expressions in an
@@ -175,18 +172,16 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		// (all records, ~44 MB at 100,000) alive; without this step the run after an HTTP Request run would start
 		// from a baseline that includes that leftover and then gain its release.
 		const flushPath = `gm-flush-${randomUUID().slice(0, 8)}`;
-		const wfFlush = await client.createWorkflow({
-			name: 'bench: release expression leftovers',
-			nodes: [
+		const wfFlush = await client.createWorkflow(
+			linearWorkflow('bench: release expression leftovers', [
 				webhookStart(flushPath),
 				node('Set', 'n8n-nodes-base.set', 3.4, [260, 0], {
 					mode: 'manual',
 					assignments: { assignments: [{ id: randomUUID(), name: 'ok', value: '={{ 1 + 1 }}', type: 'number' }] },
 					options: {},
 				}),
-			],
-			connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
-		});
+			]),
+		);
 		await client.activate(wfFlush.id);
 		const flush = async () => {
 			const res = await fetch(`${n8n.baseUrl}/webhook/${flushPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

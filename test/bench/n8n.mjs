@@ -117,34 +117,23 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 	await client.setupOwner();
 	const credential = await client.createCredential('Protime (bench)', 'protimeApi', sim.credentialData());
 
-	// Protime Trigger workflow, at the node's current version (2; new nodes get it). Version 1 is measured too
-	// (an info row): n8n 2.41 evaluates a legacy expression through its expression isolate on every request to
-	// a version-1 webhook node.
-	const triggerNode = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'] }), typeVersion: 2 };
-	const wfA = await client.createWorkflow({ name: 'bench: Protime Trigger', nodes: [triggerNode], connections: {} });
-	await client.activate(wfA.id);
-	const protimeUrl = `${n8n.baseUrl}/webhook/${triggerNode.webhookId}/webhook`;
-	const live = await sim.liveWebhooks(protimeUrl);
-	if (live.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl}, found ${live.length}`);
-	const key = live[0].key;
-
-	// The same trigger with the stale/duplicate filter off (Options → Drop Stale Changes), to show what the
-	// filter's static-data write per delivery costs.
-	const triggerNode2 = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options: { dropStale: false } }), typeVersion: 2 };
-	const wfC = await client.createWorkflow({ name: 'bench: Protime Trigger, Drop Stale off', nodes: [triggerNode2], connections: {} });
-	await client.activate(wfC.id);
-	const protimeUrl2 = `${n8n.baseUrl}/webhook/${triggerNode2.webhookId}/webhook`;
-	const live2 = await sim.liveWebhooks(protimeUrl2);
-	if (live2.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl2}, found ${live2.length}`);
-	const key2 = live2[0].key;
-
-	const triggerNode3 = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'] }), typeVersion: 1 };
-	const wfD = await client.createWorkflow({ name: 'bench: Protime Trigger v1', nodes: [triggerNode3], connections: {} });
-	await client.activate(wfD.id);
-	const protimeUrl3 = `${n8n.baseUrl}/webhook/${triggerNode3.webhookId}/webhook`;
-	const live3 = await sim.liveWebhooks(protimeUrl3);
-	if (live3.length !== 1) throw new Error(`expected one live subscription for ${protimeUrl3}, found ${live3.length}`);
-	const key3 = live3[0].key;
+	/** An active one-node workflow with a Protime Trigger; its URL, the key Protime signs with, its id. */
+	const activeTrigger = async (name, typeVersion, options) => {
+		const trigger = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options }), typeVersion };
+		const workflow = await client.createWorkflow({ name, nodes: [trigger], connections: {} });
+		await client.activate(workflow.id);
+		const url = `${n8n.baseUrl}/webhook/${trigger.webhookId}/webhook`;
+		const live = await sim.liveWebhooks(url);
+		if (live.length !== 1) throw new Error(`expected one live subscription for ${url}, found ${live.length}`);
+		return { url, key: live[0].key, workflowId: workflow.id };
+	};
+	// The trigger at the node's current version (2; new nodes get it); the same with the stale/duplicate filter
+	// off (Options → Drop Stale Changes), to show what the filter's static-data write per delivery costs; and
+	// version 1 (an info row): n8n 2.41 evaluates a legacy expression through its expression isolate on every
+	// request to a version-1 webhook node.
+	const protime = await activeTrigger('bench: Protime Trigger', 2);
+	const protimeNoFilter = await activeTrigger('bench: Protime Trigger, Drop Stale off', 2, { dropStale: false });
+	const protimeV1 = await activeTrigger('bench: Protime Trigger v1', 1);
 
 	// Built-in Webhook node workflow, same instance.
 	const hookPath = `bench-${randomUUID().slice(0, 8)}`;
@@ -193,11 +182,11 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 	};
 
 	const candidates = {
-		protime: { url: protimeUrl, key, check: checkProtime, workflowId: wfA.id },
-		builtin: { url: builtinUrl, key, check: checkBuiltin, workflowId: wfB.id },
-		builtinExpr: { url: builtinExprUrl, key, check: checkBuiltinExpr, workflowId: wfE.id },
-		protimeNoFilter: { url: protimeUrl2, key: key2, check: checkProtime, workflowId: wfC.id },
-		protimeV1: { url: protimeUrl3, key: key3, check: checkProtime, workflowId: wfD.id },
+		protime: { ...protime, check: checkProtime },
+		builtin: { url: builtinUrl, key: protime.key, check: checkBuiltin, workflowId: wfB.id },
+		builtinExpr: { url: builtinExprUrl, key: protime.key, check: checkBuiltinExpr, workflowId: wfE.id },
+		protimeNoFilter: { ...protimeNoFilter, check: checkProtime },
+		protimeV1: { ...protimeV1, check: checkProtime },
 	};
 	const names = Object.keys(candidates);
 	// Warm-up, then interleaved rounds (the order rotates each round).

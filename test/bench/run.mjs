@@ -44,6 +44,8 @@ const KEEP_MARKER = '<!-- Everything below this line is kept when `npm run bench
 const rows = []; // [measure, baseline, candidate, ratio, target, verdict]
 const notes = [];
 const pass = (ok) => (ok ? 'PASS' : 'FAIL');
+/** A row for information only: no target, no verdict. */
+const info = (measure, baseline, candidate, shownRatio) => rows.push([measure, baseline, candidate, shownRatio, 'info', '—']);
 const ratio = (r) => fmt(r, r < 0.1 ? 3 : 2);
 
 function machine() {
@@ -107,32 +109,26 @@ async function main() {
 	}
 	if (want('getmany')) {
 		const g = await benchGetMany({ quick });
-		rows.push([
-			// The issue's baseline is n8n's HTTP Request node (the real-n8n rows carry the targets); a bare axios
-			// loop, which skips n8n-core's request path, is a stricter reference and is reported for information.
+		// The issue's baseline is n8n's HTTP Request node (the real-n8n rows carry the targets); a bare axios
+		// loop, which skips n8n-core's request path, is a stricter reference and is reported for information.
+		info(
 			`In-process Get Many ${fmt(g.records)} records, speed (records/s), against a bare axios loop`,
 			`axios loop ${fmt(g.axios.recordsPerSecond)}`,
 			`Protime node ${fmt(g.protime.recordsPerSecond)}`,
 			ratio(g.speedRatio),
-			'info',
-			'—',
-		]);
-		rows.push([
+		);
+		info(
 			`In-process Get Many ${fmt(g.records)} records, peak RSS growth (MB), against a bare axios loop`,
 			`axios loop ${fmt(g.axios.rssGrowth / MB, 1)}`,
 			`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
 			ratio(g.memoryRatio),
-			'info',
-			'—',
-		]);
-		rows.push([
+		);
+		info(
 			`Get Many ${fmt(g.records)} records, peak RSS growth, loop through the n8n-core helpers (MB)`,
 			`helpers loop ${fmt(g.helpers.rssGrowth / MB, 1)}`,
 			`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
 			ratio(g.helpersMemoryRatio),
-			'info',
-			'—',
-		]);
+		);
 		notes.push(
 			`Get Many: baseline is a plain paginated axios loop (token request, GET with the same filter, follow nextLink, collect ` +
 				`{json, pairedItem} items sharing one pairedItem object, as n8n-core's constructExecutionMetaData does), run in-process next to the Protime node executed through the n8n test bed (the real-n8n comparison with the HTTP Request node is in the rows below). Each run is a fresh ` +
@@ -170,14 +166,12 @@ async function main() {
 				'≤ 1.00',
 				pass(g.heapRatio <= 1),
 			]);
-			rows.push([
+			info(
 				`Real n8n: Get Many ${fmt(g.records)} records, n8n RSS growth (MB)`,
 				`HTTP Request + Split Out ${fmt(g.http.rssGrowth / MB, 1)}`,
 				`Protime node ${fmt(g.protime.rssGrowth / MB, 1)}`,
 				ratio(g.rssRatio),
-				'info',
-				'—',
-			]);
+			);
 			const perRound = (list, key) => list.runs.map((x) => fmt(x[key] / MB, 1)).join(' / ');
 			notes.push(
 				`Real n8n Get Many: Webhook → Protime node (Return All, simplify off) → Summarize (count) against Webhook → HTTP Request ` +
@@ -213,54 +207,42 @@ async function main() {
 				'≥ 0.90',
 				pass(n.ratio >= 0.9 && n.protime.failures.length === 0),
 			]);
-			rows.push([
+			info(
 				"Real n8n: deliveries/s finished, Protime Trigger against n8n's Webhook node with one expression parameter (control: takes the webhook-phase isolate too)",
 				`Webhook node, expression ${fmt(n.builtinExpr.rate, 1)}`,
 				`Protime Trigger ${fmt(n.protime.rate, 1)}`,
 				ratio(n.ratioVsExpr),
-				'info',
-				'—',
-			]);
-			rows.push([
+			);
+			info(
 				"Real n8n: deliveries/s finished, n8n's Webhook node with one expression parameter against the same node static (n8n's own cost of the isolate)",
 				`Webhook node ${fmt(n.builtin.rate, 1)}`,
 				`Webhook node, expression ${fmt(n.builtinExpr.rate, 1)}`,
 				ratio(n.builtinExpr.rate / n.builtin.rate),
-				'info',
-				'—',
-			]);
-			rows.push([
+			);
+			info(
 				'Real n8n: deliveries/s finished, Protime Trigger with Drop Stale Changes off',
 				`Webhook node ${fmt(n.builtin.rate, 1)}`,
 				`Protime Trigger ${fmt(n.protimeNoFilter.rate, 1)}`,
 				ratio(n.protimeNoFilter.rate / n.builtin.rate),
-				'info',
-				'—',
-			]);
-			rows.push([
+			);
+			info(
 				'Real n8n: deliveries/s finished, Protime Trigger node version 1 (existing workflows)',
 				`Webhook node ${fmt(n.builtin.rate, 1)}`,
 				`Protime Trigger v1 ${fmt(n.protimeV1.rate, 1)}`,
 				ratio(n.protimeV1.rate / n.builtin.rate),
-				'info',
-				'—',
-			]);
-			rows.push([
+			);
+			info(
 				'Real n8n: deliveries/s, requests answered',
 				`Webhook node ${fmt(n.builtin.answered, 1)}`,
 				`Protime Trigger ${fmt(n.protime.answered, 1)}`,
 				ratio(n.protime.answered / n.builtin.answered),
-				'info',
-				'—',
-			]);
-			rows.push([
+			);
+			info(
 				'Real n8n: latency p50 / p99 (ms)',
 				`Webhook node ${fmt(n.builtin.p50, 1)} / ${fmt(n.builtin.p99, 1)}`,
 				`Protime Trigger ${fmt(n.protime.p50, 1)} / ${fmt(n.protime.p99, 1)}`,
 				'—',
-				'info',
-				'—',
-			]);
+			);
 			notes.push(
 				`Real n8n: package built from commit ${n.head} in .bench/tree, installed as a community package; Protime Trigger nodes at typeVersion 2 (version 1 in its own row); ${n.rounds} rounds of ` +
 					`${n.perRound} deliveries per endpoint (order rotating), same signed single-change payloads to all; a round ends when all its ` +
