@@ -13,7 +13,8 @@
  * - Static data lives in a "database" (`testbed.db.staticData`). Each context works on its own copy, saved
  *   back only where n8n saves it: after an activation hook, after `webhook()` unless it returned
  *   `workflowData` without `noWebhookResponse`, after `trigger()` returned, and inside `emit()`. A cron tick
- *   that does not emit changes nothing in the database (n8n-harness.md, "Observed behaviour").
+ *   that does not emit changes nothing in the database (n8n-harness.md, "Observed behaviour"). Like n8n, a
+ *   save writes the whole static data, and only when the context set or deleted something in it.
  * - Activation (`activate()`) follows n8n 2.41's workflow publication service by default: `trigger()` runs
  *   FIRST, on its own copy of static data as the database held it before `checkExists`/`create()`, and that
  *   copy is never refreshed (cron ticks see it as it was); then `checkExists`, then `create()` when it
@@ -44,7 +45,7 @@ import type {
 	ITriggerResponse,
 	Cron,
 } from 'n8n-workflow';
-import { NodeApiError, NodeHelpers, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeHelpers, NodeOperationError, ObservableObject } from 'n8n-workflow';
 
 import { ProtimeApi } from '../../credentials/ProtimeApi.credentials';
 
@@ -562,19 +563,29 @@ export class ProtimeTestbed {
 		};
 	}
 
-	/** A working copy of static data, and a function that saves it back like n8n does. */
+	/**
+	 * A working copy of static data, and a function that saves it back like n8n does: the copy is n8n's own
+	 * observable (`Workflow` wraps static data with `ignoreEmptyOnFirstChild`, so merely reading a node's
+	 * static data for the first time changes nothing), and `save()` writes the whole object to the database
+	 * only when something in it was set or deleted. A context that wrote nothing therefore cannot overwrite
+	 * what another context saved meanwhile; one that wrote does, as n8n's whole-object save does.
+	 */
 	private staticDataSession(node: INode, test: boolean) {
 		const db = test ? this.testDb : this.db;
-		const working: Record<string, IDataObject> = structuredClone(db.staticData);
+		const working = ObservableObject.create(structuredClone(db.staticData), undefined, { ignoreEmptyOnFirstChild: true }) as Record<string, IDataObject> & {
+			__dataChanged: boolean;
+		};
 		const keyFor = (type: string) => (type === 'global' ? 'global' : `node:${node.name}`);
 		return {
 			get: (type: string): IDataObject => {
 				const key = keyFor(type);
-				working[key] = working[key] ?? {};
+				if (working[key] === undefined) working[key] = ObservableObject.create({}, working);
 				return working[key];
 			},
 			save: () => {
-				db.staticData = structuredClone(working);
+				if (!working.__dataChanged) return;
+				db.staticData = JSON.parse(JSON.stringify(working)) as Record<string, IDataObject>;
+				working.__dataChanged = false;
 				db.staticDataSaves++;
 			},
 		};
