@@ -28,7 +28,7 @@ import {
 } from 'n8n-workflow';
 
 import { DEFAULT_CHECK_INTERVAL } from './description';
-import { MAINTENANCE_HEADER, maintenanceSecret, signMaintenancePing } from './maintenance';
+import { MAINTENANCE_HEADER, maintenanceSecret, signMaintenancePing, UNRECORDED } from './maintenance';
 import { subscriptionState } from './state';
 import { handoffKey, takeTestItems } from './testHandoff';
 
@@ -74,11 +74,17 @@ export function derivedWebhookUrl(ctx: ITriggerFunctions): string | undefined {
 	return isHttpUrl(url) ? url : undefined;
 }
 
-/** Where pings go, in order of preference. In memory only, per `trigger()` call. */
-export class PingRoute {
+/**
+ * What the clock remembers between ticks, in memory only, per `trigger()` call: where pings go, in order of
+ * preference, and how many checks in a row found no subscription recorded (signed into the next ping, see
+ * `handlePing`).
+ */
+export class ClockMemory {
 	private reported?: string;
 
 	private lastReached?: string;
+
+	unrecordedChecks = 0;
 
 	constructor(
 		private readonly stored: string | undefined,
@@ -90,10 +96,12 @@ export class PingRoute {
 		return [...new Set(all.filter((u): u is string => u !== undefined))];
 	}
 
-	/** `url` answered; `reported` is the production URL `webhook()` gave in its answer, if any. */
-	reached(url: string, reported: unknown): void {
+	/** `url` answered; `body.destinationUrl` is the production URL `webhook()` gave in its answer, if any. */
+	reached(url: string, statusCode: number, body: IDataObject): void {
 		this.lastReached = url;
-		if (isHttpUrl(reported)) this.reported = reported;
+		if (isHttpUrl(body.destinationUrl)) this.reported = body.destinationUrl;
+		if (statusCode === 409 && body.code === UNRECORDED) this.unrecordedChecks++;
+		else if (statusCode >= 200 && statusCode < 300) this.unrecordedChecks = 0;
 	}
 }
 
@@ -110,8 +118,8 @@ function describeNetworkError(error: unknown): { reason: string; timedOut: boole
 }
 
 /** Sends one signed ping to `url`; never throws. */
-async function postPing(this: ITriggerFunctions, url: string, secret: string): Promise<PingOutcome> {
-	const ping = signMaintenancePing(secret);
+async function postPing(this: ITriggerFunctions, url: string, secret: string, unrecordedChecks: number): Promise<PingOutcome> {
+	const ping = signMaintenancePing(secret, Date.now(), unrecordedChecks);
 	try {
 		const response = (await this.helpers.httpRequest({
 			method: 'POST',
@@ -135,6 +143,7 @@ async function postPing(this: ITriggerFunctions, url: string, secret: string): P
 }
 
 function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, body: IDataObject): void {
+	if (statusCode === 409 && body.code === UNRECORDED) return; // expected once right after activation; webhook() logged it
 	if (statusCode >= 200 && statusCode < 300) {
 		const level = body.action === 'none' ? 'debug' : 'info';
 		this.logger[level](`Protime Trigger: subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);
@@ -146,7 +155,7 @@ function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, bod
 }
 
 /** One check: signs a ping and sends it to the first address that answers. Never throws. */
-export async function runMaintenanceCheck(this: ITriggerFunctions, route: PingRoute): Promise<void> {
+export async function runMaintenanceCheck(this: ITriggerFunctions, route: ClockMemory): Promise<void> {
 	const secret = await maintenanceSecret.call(this);
 	if (secret === undefined) {
 		this.logger.error(
@@ -156,13 +165,13 @@ export async function runMaintenanceCheck(this: ITriggerFunctions, route: PingRo
 	}
 	const failures: string[] = [];
 	for (const url of route.candidates()) {
-		const outcome = await postPing.call(this, url, secret);
+		const outcome = await postPing.call(this, url, secret, route.unrecordedChecks);
 		if (!outcome.reached) {
 			failures.push(`${url}: ${outcome.reason}`);
 			if (outcome.tryNext) continue;
 			break;
 		}
-		route.reached(url, outcome.body.destinationUrl);
+		route.reached(url, outcome.statusCode, outcome.body);
 		if (failures.length) {
 			this.logger.warn(`Protime Trigger: the subscription check could not use ${failures.join('; ')}. It reached ${url} instead.`);
 		}
@@ -202,7 +211,7 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 	if (this.getMode() === 'manual') return manualResponse.call(this);
 	// Present on a start (mode init); absent on an activation through n8n 2.41's publication service.
 	const stored = subscriptionState(this.getWorkflowStaticData('node')).destinationUrl;
-	const route = new PingRoute(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this));
+	const route = new ClockMemory(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this));
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
 	let running: Promise<void> | undefined;

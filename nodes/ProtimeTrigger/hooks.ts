@@ -5,9 +5,8 @@
  */
 import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
 
-import { isCustomEnvironment } from '../shared/environment';
 import { getWebhook } from '../shared/webhooksApi';
-import { destinationProblem } from './destination';
+import { forgetRenewal, triggerIdentity } from './localRenewals';
 import { readSettings } from './settings';
 import { clearSubscription, subscriptionState, type SubscriptionState } from './state';
 import {
@@ -17,6 +16,7 @@ import {
 	deleteQuietly,
 	isLapse,
 	lifecycleError,
+	reachableWebhookUrl,
 } from './subscription';
 
 function webhookUrl(ctx: IHookFunctions): string {
@@ -27,11 +27,6 @@ function webhookUrl(ctx: IHookFunctions): string {
 		});
 	}
 	return url;
-}
-
-async function allowsLocalDestination(this: IHookFunctions): Promise<boolean> {
-	const credentials = await this.getCredentials('protimeApi');
-	return isCustomEnvironment(credentials as { environment?: string });
 }
 
 export async function checkExists(this: IHookFunctions): Promise<boolean> {
@@ -70,12 +65,12 @@ function resetForNewSubscription(state: SubscriptionState): void {
 
 export async function create(this: IHookFunctions): Promise<boolean> {
 	const state = subscriptionState(this.getWorkflowStaticData('node'));
-	const url = this.getNodeWebhookUrl('default');
 	const settings = readSettings(this);
-	const problem = destinationProblem(url, await allowsLocalDestination.call(this));
-	if (problem) throw new NodeOperationError(this.getNode(), problem);
+	const url = await reachableWebhookUrl.call(this);
+	// A renewal this process remembers belongs to an earlier activation.
+	forgetRenewal(triggerIdentity(this));
 	try {
-		await createSubscription.call(this, state, url as string, settings);
+		await createSubscription.call(this, state, url, settings);
 		return true;
 	} catch (error) {
 		throw lifecycleError(this, `create a Protime webhook for ${settings.collectionName}`, error);
@@ -93,6 +88,7 @@ export async function deleteSubscription(this: IHookFunctions): Promise<boolean>
 	// Also what a create() that never completed, or lost static data, may have left behind.
 	if (url) failures.push(...(await deleteOthersAtUrl.call(this, url, state.webhookId, 'trigger deactivated')));
 	for (const field of Object.keys(state)) delete state[field];
+	forgetRenewal(triggerIdentity(this));
 	if (failures.length) {
 		throw new NodeOperationError(this.getNode(), `Could not delete ${failures.length === 1 ? 'a Protime subscription' : 'Protime subscriptions'} of this trigger`, {
 			description: `${failures.join('; ')}. Protime keeps delivering to this workflow's URL (those deliveries are refused with 401) until the subscription expires; delete it with the Protime node (Webhook → Delete).`,

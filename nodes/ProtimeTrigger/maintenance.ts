@@ -15,9 +15,13 @@
  * the credential at each ping, so an edited credential changes both at once. The secret, the material and
  * anything derived from them are never logged or sent.
  *
- * Format: header `x-protime-trigger-maintenance: t=<epoch ms>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
- * A ping is accepted only within {@link PING_MAX_AGE_MS} of its timestamp and when newer than the last
- * accepted one (`lastPingAt` in static data, written by `webhook()`: no replays).
+ * Format: header `x-protime-trigger-maintenance: t=<epoch ms>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`;
+ * body `{"protimeTriggerMaintenance":1,"sentAt":…,"unrecordedChecks":n}`, where n counts the clock's
+ * previous checks in a row that found no subscription recorded (see `handlePing`).
+ * A ping is accepted only within {@link PING_MAX_AGE_MS} of its timestamp and when newer than the last one
+ * this process accepted for the node. That memory is not static data on purpose: a check of a healthy
+ * subscription writes nothing, so it can never overwrite what activation or a renewal saved meanwhile. A
+ * ping replayed to another process within the window causes one more status check, nothing else.
  */
 import type { INode, ITriggerFunctions, IWebhookFunctions } from 'n8n-workflow';
 
@@ -27,6 +31,8 @@ import { hmacSha256, safeEqual } from '../shared/signature';
 export const MAINTENANCE_HEADER = 'x-protime-trigger-maintenance';
 export const PING_MAX_AGE_MS = 5 * 60_000;
 export const PING_DERIVATION_LABEL = 'n8n-nodes-protime/maintenance/v1';
+/** The `code` of a 409 answer: the check found no subscription recorded and did not subscribe (yet). */
+export const UNRECORDED = 'unrecorded';
 
 export interface MaintenanceRequest {
 	body: string;
@@ -72,12 +78,22 @@ function mac(secret: string, timestamp: number, rawBody: Buffer | string): Buffe
 	return hmacSha256(secret, Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(rawBody)]));
 }
 
-export function signMaintenancePing(secret: string, now = Date.now()): MaintenanceRequest {
-	const body = JSON.stringify({ protimeTriggerMaintenance: 1, sentAt: new Date(now).toISOString() });
+export function signMaintenancePing(secret: string, now = Date.now(), unrecordedChecks = 0): MaintenanceRequest {
+	const body = JSON.stringify({ protimeTriggerMaintenance: 1, sentAt: new Date(now).toISOString(), unrecordedChecks });
 	return { body, header: `t=${now},v1=${mac(secret, now, body).toString('hex')}` };
 }
 
-export type PingCheck = { ok: true; timestamp: number } | { ok: false; reason: string };
+export type PingCheck = { ok: true; timestamp: number; unrecordedChecks: number } | { ok: false; reason: string };
+
+/** The signed count of earlier checks that found nothing recorded; 0 when absent or not a small whole number. */
+function unrecordedChecksOf(rawBody: Buffer): number {
+	try {
+		const value = (JSON.parse(rawBody.toString('utf8')) as { unrecordedChecks?: unknown }).unrecordedChecks;
+		return Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : 0;
+	} catch {
+		return 0;
+	}
+}
 
 /** Verifies a ping; never throws. */
 export function verifyMaintenancePing(
@@ -101,8 +117,21 @@ export function verifyMaintenancePing(
 		if (!safeEqual(mac(secret, timestamp, rawBody), Buffer.from(match[2], 'hex'))) {
 			return { ok: false, reason: 'the ping signature does not match (signed with another credential, workflow or node?)' };
 		}
-		return { ok: true, timestamp };
+		return { ok: true, timestamp, unrecordedChecks: unrecordedChecksOf(rawBody) };
 	} catch {
 		return { ok: false, reason: 'the ping could not be checked' };
 	}
+}
+
+const MAX_REMEMBERED_PINGS = 1000;
+const acceptedPings = new Map<string, number>();
+
+/** The timestamp of the last ping this process accepted for a trigger (see the top of this file). */
+export function lastAcceptedPing(identity: string): number | undefined {
+	return acceptedPings.get(identity);
+}
+
+export function rememberAcceptedPing(identity: string, timestamp: number): void {
+	if (acceptedPings.size >= MAX_REMEMBERED_PINGS && !acceptedPings.has(identity)) acceptedPings.clear();
+	acceptedPings.set(identity, Math.max(timestamp, acceptedPings.get(identity) ?? 0));
 }

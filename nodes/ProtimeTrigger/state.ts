@@ -3,7 +3,9 @@
  *
  * n8n persists static data after activation hooks, after `webhook()` when the node answered the request
  * itself (`noWebhookResponse`), and in `emit()`; every webhook request reads it fresh from the database
- * (n8n-harness.md, "Observed behaviour"). Everything that changes on renewal (id, key, validUntil) is only
+ * (n8n-harness.md, "Observed behaviour"). It saves the whole object, and only when something was written:
+ * so a request writes only what it must (a request that writes while holding an older copy puts that
+ * copy back over whatever was saved meanwhile). Everything that changes on renewal (id, key, validUntil) is only
  * ever written inside `webhook()` or an activation hook. The clock (`trigger()`) depends on none of it: in
  * n8n 2.41 it may run before `create()` on a copy that is never refreshed (see `clock.ts`); the ping secret
  * is derived from the credential, never stored (see `maintenance.ts`).
@@ -35,8 +37,6 @@ export interface SubscriptionState extends IDataObject {
 	externalReferences?: string;
 	/** Keys of subscriptions we replaced, still accepted until `until` for in-flight deliveries. */
 	previousKeys?: PreviousKey[];
-	/** Timestamp of the last accepted ping (replay protection). */
-	lastPingAt?: number;
 	/** A lapse noticed where no item can be emitted (activation hooks); emitted with the next request. */
 	pendingResync?: PendingResync;
 	/** Stale/duplicate filter (see `changes.ts`). */
@@ -89,4 +89,13 @@ export function effectiveMargin(state: SubscriptionState, marginMs: number): num
 export function isNearExpiry(validUntil: string | undefined, marginMs: number, now = Date.now()): boolean {
 	const at = Date.parse(validUntil ?? '');
 	return Number.isNaN(at) || at - now <= marginMs;
+}
+
+/**
+ * Whether the clock has evidently missed its chance to renew: the subscription is within the renewal margin
+ * less one check interval. A delivery renews only then, so that normally the clock alone renews and a
+ * delivery never renews at the same moment as a check.
+ */
+export function clockMissedRenewal(state: SubscriptionState, marginMs: number, intervalMs: number, now = Date.now()): boolean {
+	return isNearExpiry(state.validUntil, Math.max(effectiveMargin(state, marginMs) - intervalMs, 0), now);
 }

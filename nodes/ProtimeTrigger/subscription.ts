@@ -6,6 +6,9 @@ import { NodeApiError, NodeOperationError, type IHookFunctions, type IWebhookFun
 
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks } from '../shared/webhooksApi';
 import type { ProtimeWebhook } from '../shared/types';
+import { isCustomEnvironment } from '../shared/environment';
+import { destinationProblem } from './destination';
+import { adoptNewer, rememberRenewal, singleFlight, triggerIdentity } from './localRenewals';
 import type { TriggerSettings } from './settings';
 import {
 	clearSubscription,
@@ -119,11 +122,37 @@ export type Maintenance =
 	| { action: 'none'; validUntil?: string }
 	| { action: 'renewed' | 'recreated'; validUntil?: string; lapsed: boolean; reason: string; previousWebhookId?: string; problems: string[] };
 
+/** Whether the node's credential targets a custom environment (the simulator, a test tenant): then local URLs are allowed. */
+export async function allowsLocalDestination(this: SubscriptionContext): Promise<boolean> {
+	const credentials = await this.getCredentials('protimeApi');
+	return isCustomEnvironment(credentials as { environment?: string });
+}
+
+/** The URL n8n gives this node, checked to be one Protime can deliver to; throws a message that says how to fix it. */
+export async function reachableWebhookUrl(this: SubscriptionContext): Promise<string> {
+	const url = this.getNodeWebhookUrl('default');
+	const problem = destinationProblem(url, await allowsLocalDestination.call(this));
+	if (problem) throw new NodeOperationError(this.getNode(), problem);
+	return url as string;
+}
+
+/**
+ * Runs `renew` as the one renewal of this trigger in this process; when another request's renewal was
+ * running, waits for it and takes over what it stored instead.
+ */
+async function renewOnce(identity: string, state: SubscriptionState, renew: () => Promise<Maintenance>): Promise<Maintenance> {
+	const outcome = await singleFlight(identity, renew);
+	if (outcome) return outcome;
+	adoptNewer(identity, state);
+	return { action: 'none', validUntil: state.validUntil };
+}
+
 /**
  * Keeps the subscription alive from inside `webhook()`: nothing when it is healthy; otherwise a new
  * subscription is created first (so no change falls between two subscriptions), its id and key stored,
- * and the old one deleted. `checkRemote` asks Protime for the current status (the ping does; a delivery
- * already proves the subscription is enabled).
+ * and the old one deleted. `checkRemote` asks Protime for the current status (the check does; a delivery
+ * already proves the subscription is enabled). At most one renewal of a trigger runs at a time in this
+ * process; a request that had to wait takes over the result (see `localRenewals.ts`).
  */
 export async function maintainSubscription(
 	this: IWebhookFunctions,
@@ -132,6 +161,8 @@ export async function maintainSubscription(
 	checkRemote: boolean,
 	now = Date.now(),
 ): Promise<Maintenance> {
+	const identity = triggerIdentity(this);
+	adoptNewer(identity, state, now);
 	const url = state.destinationUrl;
 	if (!url) {
 		throw new NodeOperationError(this.getNode(), 'The Protime Trigger has no stored webhook URL', {
@@ -147,22 +178,41 @@ export async function maintainSubscription(
 	const problem = adoptionProblem(state, remoteView, url, settings, now);
 	if (!problem) return { action: 'none', validUntil: remoteView?.validUntil ?? state.validUntil };
 
-	const lapsed = isLapse(state, remoteView, now);
-	const previousWebhookId = state.webhookId;
-	await createSubscription.call(this, state, url, settings);
-	const problems: string[] = [];
-	if (previousWebhookId) {
-		const failure = await deleteQuietly.call(this, previousWebhookId, `replaced because ${problem}`);
-		if (failure) problems.push(failure);
-	}
-	return {
-		action: lapsed || !previousWebhookId ? 'recreated' : 'renewed',
-		validUntil: state.validUntil,
-		lapsed: lapsed || !previousWebhookId,
-		reason: problem,
-		previousWebhookId,
-		problems,
-	};
+	return await renewOnce(identity, state, async () => {
+		const lapsed = isLapse(state, remoteView, now);
+		const previousWebhookId = state.webhookId;
+		await createSubscription.call(this, state, url, settings);
+		rememberRenewal(identity, state);
+		const problems: string[] = [];
+		if (previousWebhookId) {
+			const failure = await deleteQuietly.call(this, previousWebhookId, `replaced because ${problem}`);
+			if (failure) problems.push(failure);
+		}
+		return {
+			action: lapsed || !previousWebhookId ? 'recreated' : 'renewed',
+			validUntil: state.validUntil,
+			lapsed: lapsed || !previousWebhookId,
+			reason: problem,
+			previousWebhookId,
+			problems,
+		};
+	});
+}
+
+/**
+ * Subscribes again when no subscription is recorded at all although the workflow is active (its static
+ * data was lost). The caller makes sure activation is over (see `handlePing`). Emits as a lapse.
+ */
+export async function recoverSubscription(this: IWebhookFunctions, state: SubscriptionState, settings: TriggerSettings): Promise<Maintenance> {
+	const identity = triggerIdentity(this);
+	if (adoptNewer(identity, state)) return { action: 'none', validUntil: state.validUntil };
+	const url = await reachableWebhookUrl.call(this);
+	const reason = 'no subscription was recorded for this active trigger (its stored state was lost)';
+	return await renewOnce(identity, state, async () => {
+		await createSubscription.call(this, state, url, settings);
+		rememberRenewal(identity, state);
+		return { action: 'recreated', validUntil: state.validUntil, lapsed: true, reason, problems: [] };
+	});
 }
 
 /** Wraps an unexpected lifecycle failure so n8n shows what happened and how to fix it. */

@@ -15,10 +15,11 @@ import {
 } from '../shared/changes';
 import { describeSignatureFailure, verifySignature, type HeaderMap } from '../shared/signature';
 import { changeItem, resyncItem } from './items';
-import { MAINTENANCE_HEADER, maintenanceSecret, verifyMaintenancePing } from './maintenance';
+import { adoptNewer, triggerIdentity } from './localRenewals';
+import { lastAcceptedPing, MAINTENANCE_HEADER, maintenanceSecret, rememberAcceptedPing, UNRECORDED, verifyMaintenancePing } from './maintenance';
 import { readSettings, type TriggerSettings } from './settings';
-import { acceptedKeys, subscriptionState, type PendingResync, type SubscriptionState } from './state';
-import { maintainSubscription, type Maintenance } from './subscription';
+import { acceptedKeys, clockMissedRenewal, subscriptionState, type PendingResync, type SubscriptionState } from './state';
+import { deleteOthersAtUrl, maintainSubscription, recoverSubscription, type Maintenance } from './subscription';
 import { handoffKey, putTestItems } from './testHandoff';
 
 type RawRequest = { headers: HeaderMap; rawBody?: Buffer; body?: unknown; readRawBody?: () => Promise<void> };
@@ -68,20 +69,46 @@ function takePendingResync(state: SubscriptionState, settings: TriggerSettings):
 	return [resyncItem(pending, settings, state)];
 }
 
+/**
+ * A check asked for by the clock. It writes static data only when something changed (a renewal, a resync
+ * notice taken): n8n saves the whole object, so a needless write could put an older copy back.
+ *
+ * When nothing is recorded at all the node may be in the middle of activation (n8n 2.41 starts the clock
+ * before `create()` has saved), so the first such check answers 409 and writes nothing. The clock counts
+ * those answers and signs the count into its next ping; one interval later activation is long over, and
+ * the check subscribes again (the state was lost) and emits ResyncRequired.
+ */
 async function handlePing(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
 	// Derived from the credential, like the clock does: no secret is shared through static data.
 	const secret = await maintenanceSecret.call(this);
-	const check = verifyMaintenancePing(req.headers[MAINTENANCE_HEADER], req.rawBody, secret, state.lastPingAt);
+	const identity = triggerIdentity(this);
+	const check = verifyMaintenancePing(req.headers[MAINTENANCE_HEADER], req.rawBody, secret, lastAcceptedPing(identity));
 	if (!check.ok) {
 		this.logger.warn(`Protime Trigger: rejected a maintenance request (401): ${check.reason}`);
 		reply(this, 401, { error: 'Unauthorized' });
 		return { noWebhookResponse: true };
 	}
-	state.lastPingAt = check.timestamp;
+	rememberAcceptedPing(identity, check.timestamp);
 	const settings = readSettings(this);
+	const unrecorded = !state.destinationUrl && !adoptNewer(identity, state);
+	if (unrecorded && check.unrecordedChecks === 0) {
+		const message = 'No Protime subscription is recorded for this trigger yet (activation may still be saving it); the next check subscribes again if none is recorded by then.';
+		this.logger.warn(`Protime Trigger: ${message}`);
+		reply(this, 409, { ok: false, code: UNRECORDED, error: message });
+		return { noWebhookResponse: true };
+	}
 	let maintenance: Maintenance;
+	const problems: string[] = [];
 	try {
-		maintenance = await maintainSubscription.call(this, state, settings, true);
+		maintenance = unrecorded
+			? await recoverSubscription.call(this, state, settings)
+			: await maintainSubscription.call(this, state, settings, true);
+		if (maintenance.action !== 'none') problems.push(...maintenance.problems);
+		// Subscriptions to this URL whose key is not stored (left by a request that overwrote a renewal, or by
+		// lost static data) would keep Protime delivering what is refused with 401.
+		if (state.webhookId && state.destinationUrl) {
+			problems.push(...(await deleteOthersAtUrl.call(this, state.destinationUrl, state.webhookId, 'a second subscription at this trigger URL, whose key is not stored')));
+		}
 	} catch (error) {
 		const message = (error as Error).message;
 		this.logger.error(`Protime Trigger: the subscription check failed and will be retried at the next check: ${message}`);
@@ -100,7 +127,7 @@ async function handlePing(this: IWebhookFunctions, req: RawRequest, state: Subsc
 		validUntil: state.validUntil ?? null,
 		// Where Protime delivers: the clock sends its next pings there (a routing hint, not a secret).
 		destinationUrl: state.destinationUrl ?? null,
-		problems: maintenance.action === 'none' ? [] : maintenance.problems,
+		problems,
 	});
 	return items.length ? { noWebhookResponse: true, workflowData: [items] } : { noWebhookResponse: true };
 }
@@ -125,6 +152,10 @@ function selectChanges(
 }
 
 async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
+	const manual = this.getMode() === 'manual';
+	const identity = manual ? undefined : triggerIdentity(this);
+	// A renewal of this process may be newer than this request's copy of static data (see localRenewals.ts).
+	if (identity) adoptNewer(identity, state);
 	const check = verifySignature(req.rawBody, req.headers, acceptedKeys(state));
 	if (!check.valid) {
 		this.logger.warn(`Protime Trigger: rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
@@ -141,10 +172,11 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: S
 	const { wanted, dropped } = selectChanges(parsed.changes, settings, state);
 	reply(this, 200, { received: parsed.changes.length, emitted: wanted.length, dropped });
 
-	const manual = this.getMode() === 'manual';
 	const items = manual ? [] : takePendingResync(state, settings);
-	if (!manual) {
-		// After answering, so Protime is not kept waiting; before returning, so n8n saves the new id and key.
+	// The clock renews; a delivery only once the clock has evidently missed its chance (n8n cannot reach
+	// itself, say). After answering, so Protime is not kept waiting; before returning, so n8n saves the new
+	// id and key.
+	if (identity && clockMissedRenewal(state, settings.renewalMarginMs, settings.checkIntervalMinutes * 60_000)) {
 		try {
 			const maintenance = await maintainSubscription.call(this, state, settings, false);
 			if (maintenance.action !== 'none') {
@@ -156,6 +188,8 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: S
 	}
 	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
 	for (const change of wanted) items.push(changeItem(change, settings, state));
+	// Last moment before n8n saves this request's copy: take over a renewal saved while it ran.
+	if (identity) adoptNewer(identity, state);
 	if (items.length === 0) return { noWebhookResponse: true };
 	if (manual) putTestItems(handoffKey(this.getWorkflow().id, this.getNode().name), [items]);
 	return { noWebhookResponse: true, workflowData: [items] };

@@ -551,7 +551,23 @@ describe('renewal through the maintenance ping', () => {
 		expect(n8n.executions).toHaveLength(2);
 	});
 
-	it('renews ahead of validUntil when a delivery arrives', async () => {
+	it('a delivery leaves renewal to the clock while the clock is on time', async () => {
+		// Default margin 60 min and interval 10 min: the clock renews within 60 min of validUntil, a delivery
+		// only within 50 (the clock has then missed a check).
+		sim.assumptions.webhookValiditySeconds = 55 * 60;
+		const { ctx } = await activate();
+		const first = String(state().webhookId);
+		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: first });
+		expect(n8n.executions).toHaveLength(1);
+		expect(state().webhookId).toBe(first);
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renewed' } });
+		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+	});
+
+	it('renews ahead of validUntil when a delivery arrives after the clock missed its chance', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		await activate();
 		const oldId = String(state().webhookId);
@@ -598,7 +614,20 @@ describe('renewal through the maintenance ping', () => {
 		expect((await postPing(secret, Date.now() - 10 * 60_000)).status).toBe(401);
 		const altered = signMaintenancePing(secret);
 		expect((await n8n.post(altered.body.replace('1', '2'), { [MAINTENANCE_HEADER]: altered.header })).status).toBe(401);
-		expect(state().lastPingAt).toBe(Number(/^t=(\d+)/.exec(good.header)?.[1]));
+		// The count of unrecorded checks is signed too: raising it is an alteration.
+		const counted = signMaintenancePing(secret);
+		expect((await n8n.post(counted.body.replace('"unrecordedChecks":0', '"unrecordedChecks":5'), { [MAINTENANCE_HEADER]: counted.header })).status).toBe(401);
+	});
+
+	it('a check of a healthy subscription writes nothing to static data', async () => {
+		const { ctx } = await activate();
+		const saves = bed.db.staticDataSaves;
+		const before = structuredClone(bed.db.staticData);
+		await ctx.tick();
+		await ctx.tick();
+		expect(n8n.answers.map((a) => a.status)).toEqual([200, 200]);
+		expect(bed.db.staticDataSaves).toBe(saves);
+		expect(bed.db.staticData).toEqual(before);
 	});
 
 	it('refuses with 401 a ping whose secret is derived from another credential, workflow or node', async () => {
@@ -741,13 +770,81 @@ describe('renewal through the maintenance ping', () => {
 		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/cannot sign the subscription check.*credential/);
 	});
 
-	it('registers the clock even when nothing is stored yet; a ping then reports that no subscription is recorded', async () => {
+	it('a check that arrives while activation is still saving writes nothing, so what create() stored survives', async () => {
+		// n8n 2.41 starts the clock first; its first tick may come before create() has been saved.
 		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
-		const controls = ctx as TriggerControls;
-		expect(controls.crons).toHaveLength(1);
-		await controls.tick();
-		expect(n8n.answers.at(-1)?.status).toBe(502);
-		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('no stored webhook URL'))).toBe(true);
+		const ping = signMaintenancePing(pingSecret());
+		const early = bed.webhookFunctions({
+			...hookInput(),
+			mode: 'webhook',
+			request: { headers: { [MAINTENANCE_HEADER]: ping.header }, rawBody: Buffer.from(ping.body), body: JSON.parse(ping.body) },
+		});
+		expect(await runHook('checkExists')).toBe(false);
+		expect(await runHook('create')).toBe(true);
+		const stored = structuredClone(state());
+		await trigger.webhook.call(early);
+		early.save(); // n8n saves the request's copy of static data after webhook() returned
+		expect(early.response).toMatchObject({ statusCode: 409, body: { ok: false, code: 'unrecorded' } });
+		expect(state()).toEqual(stored);
+		expect(liveAt().map((w) => w.id)).toEqual([stored.webhookId]);
+		// The next scheduled check finds the subscription.
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none', webhookId: stored.webhookId } });
+	});
+
+	it('static data lost while active: the first check writes nothing, the next subscribes again, removes the old subscription and emits ResyncRequired', async () => {
+		const { ctx } = await activate();
+		const oldId = String(state().webhookId);
+		delete bed.db.staticData[`node:${NODE.name}`]; // what n8n's whole-object save of an older copy can do
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 409, body: { code: 'unrecorded' } });
+		expect(bed.db.staticData).toEqual({});
+		expect(liveAt().map((w) => w.id)).toEqual([oldId]);
+
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recreated', destinationUrl: n8n.productionUrl } });
+		const now = state();
+		expect(now).toMatchObject({ destinationUrl: n8n.productionUrl, collectionName: 'work-interruptions' });
+		expect(now.webhookId).not.toBe(oldId);
+		expect(liveAt().map((w) => w.id)).toEqual([now.webhookId]); // the old one, whose key was lost, is deleted
+		expect(flat()).toEqual([expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', webhookId: now.webhookId })]);
+		expect(String(flat()[0].reason)).toMatch(/no subscription was recorded/);
+
+		// Deliveries verify again, and the clock is back to quiet checks.
+		sim.insert('work-interruptions', {});
+		await sim.waitForDeliveries(1, { webhookId: String(now.webhookId) });
+		expect(n8n.executions).toHaveLength(2);
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+	});
+
+	it('a check removes any other subscription at this trigger URL (one whose key is not stored)', async () => {
+		const { ctx } = await activate();
+		const kept = String(state().webhookId);
+		const { webhook: orphan } = await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
+		const elsewhere = await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: `${n8n.origin}/webhook/other/webhook` });
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none', webhookId: kept, problems: [] } });
+		expect(liveAt().map((w) => w.id)).toEqual([kept]);
+		expect(bed.logs.some((l) => l.level === 'info' && l.message.includes(`deleted subscription ${orphan.id}`))).toBe(true);
+		expect(liveAt(`${n8n.origin}/webhook/other/webhook`).map((w) => w.id)).toEqual([elsewhere.webhook.id]);
+	});
+
+	it('a check and an overdue delivery at the same moment renew once, and the stored key is the live subscription\'s', async () => {
+		sim.assumptions.webhookValiditySeconds = 120;
+		const { ctx } = await activate();
+		const old = String(state().webhookId);
+		const existing = new Set(sim.webhooks().map((w) => w.id));
+		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		// Each request works on its own copy of static data, loaded before either renewal was saved.
+		await Promise.all([ctx.tick(), postSigned(wi(5, 5)), postSigned(wi(6, 6))]);
+		const live = liveAt();
+		expect(live).toHaveLength(1);
+		expect(live[0].id).not.toBe(old);
+		// One renewal: a single subscription was created by the three requests.
+		expect(sim.webhooks().filter((w) => !existing.has(w.id)).map((w) => w.id)).toEqual([live[0].id]);
+		expect(state()).toMatchObject({ webhookId: live[0].id, key: live[0].key });
+		expect(flat().map((j) => j.id).sort()).toEqual([5, 6]);
 	});
 });
 
