@@ -33,11 +33,19 @@ export function triggerIdentity(ctx: Pick<IWebhookFunctions, 'getWorkflow' | 'ge
 	return `${String(ctx.getWorkflow().id ?? '')}/${node.webhookId ?? `name:${node.name}`}`;
 }
 
+/**
+ * A plain deep copy. Not `structuredClone`: static data as n8n loads it is wrapped in Proxies (its
+ * observable), which `structuredClone` refuses; the fields are JSON anyway.
+ */
+function plainCopy<T>(value: T): T {
+	return JSON.parse(JSON.stringify(value)) as T;
+}
+
 /** Remembers the subscription a renewal just stored in `state`. */
 export function rememberRenewal(identity: string, state: SubscriptionState, now = Date.now()): void {
 	if (records.size >= MAX_ENTRIES) records.clear();
 	const record: SubscriptionRecord = {};
-	for (const field of RECORD_FIELDS) if (state[field] !== undefined) (record as Record<string, unknown>)[field] = structuredClone(state[field]);
+	for (const field of RECORD_FIELDS) if (state[field] !== undefined) (record as Record<string, unknown>)[field] = plainCopy(state[field]);
 	records.set(identity, { record, at: now });
 }
 
@@ -61,7 +69,7 @@ export function adoptNewer(identity: string, state: SubscriptionState, now = Dat
 	if (record.webhookId === state.webhookId || (record.createdAt ?? 0) <= (state.createdAt ?? 0)) return false;
 	for (const field of RECORD_FIELDS) {
 		if (record[field] === undefined) delete state[field];
-		else (state as Record<string, unknown>)[field] = structuredClone(record[field]);
+		else (state as Record<string, unknown>)[field] = plainCopy(record[field]);
 	}
 	return true;
 }

@@ -567,6 +567,21 @@ describe('renewal through the maintenance ping', () => {
 		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
 	});
 
+	it('renews again and again: each renewal starts from static data as n8n loads it (observable, previous keys included)', async () => {
+		sim.assumptions.webhookValiditySeconds = 120;
+		const { ctx } = await activate();
+		const ids = [String(state().webhookId)];
+		for (let i = 0; i < 3; i++) {
+			editState({ createdAt: Date.now() - 24 * 3600_000 });
+			await ctx.tick();
+			expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renewed' } });
+			ids.push(String(state().webhookId));
+		}
+		expect(new Set(ids).size).toBe(4);
+		expect(liveAt().map((w) => w.id)).toEqual([ids[3]]);
+		expect((state().previousKeys as unknown[]).length).toBe(3);
+	});
+
 	it('renews ahead of validUntil when a delivery arrives after the clock missed its chance', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		await activate();
