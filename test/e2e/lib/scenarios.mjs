@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { assert, assertEqual } from './checks.mjs';
+import { clearStaticData } from './database.mjs';
 import { N8nClient, startN8n, stopN8n } from './n8n.mjs';
 import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, repoRoot, TRIGGER_TYPE } from './package.mjs';
 import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
@@ -121,7 +122,7 @@ export async function regular({ checks, runDir, install, want, during }) {
 
 	// ---- renewal (background, after the restart checks: a restart re-runs trigger() and would hide
 	// an activation-time problem of the renewal clock) ----
-	const renewal = renewSim ? startRenewal({ checks, client, sim: renewSim, credential: renewCredential }) : undefined;
+	const renewal = renewSim ? startRenewal({ checks, client, sim: renewSim, credential: renewCredential, inst }) : undefined;
 	if (want('action')) await actionChecks({ checks, client, sim, credential, inst });
 	if (during) {
 		try {
@@ -336,19 +337,24 @@ async function actionChecks({ checks, client, sim, credential, inst }) {
 /**
  * Renewal over several validity periods, in the background:
  *  - steady: a work interruption every ~12 s for three validity periods → every one arrives once;
- *  - quiet: counter definitions, nothing raised for longer than the validity → the next change arrives.
+ *  - quiet: counter definitions, nothing raised for longer than the validity → the next change arrives;
+ *  - lost: counter definitions too; its static data is wiped in n8n's database right after activation →
+ *    the trigger subscribes again, says so with a ResyncRequired item, and the quiet change arrives.
  */
-function startRenewal({ checks, client, sim, credential }) {
+function startRenewal({ checks, client, sim, credential, inst }) {
 	const validityMs = RENEWAL_VALIDITY_S * 1000;
 	const options = { checkInterval: 1, renewalMargin: 2, includeSubscriptionInfo: true };
 	return (async () => {
 		let steady;
 		let quiet;
-		const ok = await checks.check(`renewal: activate two triggers on a simulator whose webhooks are valid ${RENEWAL_VALIDITY_S} s`, async () => {
+		let lost;
+		const ok = await checks.check(`renewal: activate three triggers on a simulator whose webhooks are valid ${RENEWAL_VALIDITY_S} s`, async () => {
 			steady = await createWorkflow(client, triggerWorkflow({ name: 'e2e renewal (steady)', collectionName: 'work-interruptions', credential, options }));
 			quiet = await createWorkflow(client, triggerWorkflow({ name: 'e2e renewal (quiet)', collectionName: 'counter-definitions', credential, options }));
+			lost = await createWorkflow(client, triggerWorkflow({ name: 'e2e renewal (static data lost)', collectionName: 'counter-definitions', credential, options }));
 			assertEqual((await subscriptionsOf(sim, steady.trigger)).length, 1, 'steady subscriptions');
 			assertEqual((await subscriptionsOf(sim, quiet.trigger)).length, 1, 'quiet subscriptions');
+			assertEqual((await subscriptionsOf(sim, lost.trigger)).length, 1, 'subscriptions of the trigger whose static data is wiped next');
 			return true;
 		});
 		if (!ok) return;
@@ -368,6 +374,12 @@ function startRenewal({ checks, client, sim, credential }) {
 			await sleep(validityMs + 45_000);
 			return sim.insert('counter-definitions', {});
 		})();
+		const lostRun = (async () => {
+			const [original] = await subscriptionsOf(sim, lost.trigger);
+			await sleep(5000);
+			await clearStaticData(inst, lost.id);
+			return original;
+		})();
 
 		const quietRecord = await quietRun;
 		await checks.check(`renewal: after ${Math.round((validityMs + 45_000) / 1000)} s without any change (validity ${RENEWAL_VALIDITY_S} s), the next counter-definition change arrives`, async () => {
@@ -375,6 +387,19 @@ function startRenewal({ checks, client, sim, credential }) {
 			const all = await subscriptionsOf(sim, quiet.trigger, { live: false });
 			assert(all.length >= 2, `the quiet subscription was renewed (webhooks created: ${all.length})`);
 			assertEqual((await subscriptionsOf(sim, quiet.trigger)).length, 1, 'live quiet subscriptions');
+		});
+		await checks.check('renewal: static data of an active trigger wiped in n8n\'s database → it subscribes again, emits ResyncRequired, and the next change arrives', async () => {
+			const original = await lostRun;
+			const resync = await waitFor(
+				'a ResyncRequired item',
+				async () => (await emittedItems(client, lost.id)).find((i) => i.json.changeType === 'ResyncRequired'),
+				{ timeoutMs: 90_000, intervalMs: 2000 },
+			);
+			assert(/no subscription was recorded/.test(String(resync.json.reason)), `resync reason: ${resync.json.reason}`);
+			await waitForItem(client, lost.id, quietRecord.id, { timeoutMs: 90_000 });
+			const live = await subscriptionsOf(sim, lost.trigger);
+			assertEqual(live.length, 1, 'live subscriptions of the trigger');
+			assert(live[0].id !== original.id, `a new subscription replaced ${original.id}, whose key was lost`);
 		});
 
 		await steadyRun;
@@ -399,8 +424,10 @@ function startRenewal({ checks, client, sim, credential }) {
 		});
 		await client.deactivate(steady.id);
 		await client.deactivate(quiet.id);
+		await client.deactivate(lost.id);
 		await checks.check('renewal: deactivation leaves no subscription', async () => {
-			await waitFor('no live subscription', async () => (await subscriptionsOf(sim, steady.trigger)).length + (await subscriptionsOf(sim, quiet.trigger)).length === 0, { timeoutMs: 30_000 });
+			const live = async () => (await Promise.all([steady, quiet, lost].map(async (w) => (await subscriptionsOf(sim, w.trigger)).length))).reduce((a, b) => a + b, 0);
+			await waitFor('no live subscription', async () => (await live()) === 0, { timeoutMs: 30_000 });
 		});
 	})();
 }
