@@ -91,7 +91,8 @@ async function main() {
 				'loadVersionStore + dropStaleChanges, wantedChanges, changeItem with simplification on, as by default); ' +
 				'"floor" is createHmac + timingSafeEqual + JSON.parse. Change ids come from 2,000 records unless noted. ' +
 				'The "whole webhook() via test bed" rows run the node\'s real webhook() through test/support/context.ts, whose ' +
-				'per-request structuredClone of static data (standing in for n8n\'s database) dominates; they are not a measure ' +
+				'per-request copy of static data, wrapped in n8n\'s observable like n8n does on every request and serialised back ' +
+				'when written (standing in for n8n\'s database), dominates; they are not a measure ' +
 				'of n8n (see the real-n8n rows).',
 		);
 	}
