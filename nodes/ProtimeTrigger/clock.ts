@@ -74,6 +74,11 @@ export function derivedWebhookUrl(ctx: ITriggerFunctions): string | undefined {
 	return isHttpUrl(url) ? url : undefined;
 }
 
+/** The check found no subscription recorded and did not subscribe (yet); see `handlePing`. */
+function isUnrecordedAnswer(statusCode: number, body: IDataObject): boolean {
+	return statusCode === 409 && body.code === UNRECORDED;
+}
+
 /**
  * What the clock remembers between ticks, in memory only, per `trigger()` call: where pings go, in order of
  * preference, and how many checks in a row found no subscription recorded (signed into the next ping, see
@@ -100,7 +105,7 @@ export class ClockMemory {
 	reached(url: string, statusCode: number, body: IDataObject): void {
 		this.lastReached = url;
 		if (isHttpUrl(body.destinationUrl)) this.reported = body.destinationUrl;
-		if (statusCode === 409 && body.code === UNRECORDED) this.unrecordedChecks++;
+		if (isUnrecordedAnswer(statusCode, body)) this.unrecordedChecks++;
 		else if (statusCode >= 200 && statusCode < 300) this.unrecordedChecks = 0;
 	}
 }
@@ -143,7 +148,7 @@ async function postPing(this: ITriggerFunctions, url: string, secret: string, un
 }
 
 function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, body: IDataObject): void {
-	if (statusCode === 409 && body.code === UNRECORDED) return; // expected once right after activation; webhook() logged it
+	if (isUnrecordedAnswer(statusCode, body)) return; // expected once right after activation; webhook() logged it
 	if (statusCode >= 200 && statusCode < 300) {
 		const level = body.action === 'none' ? 'debug' : 'info';
 		this.logger[level](`Protime Trigger: subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);

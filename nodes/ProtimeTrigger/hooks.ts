@@ -6,7 +6,8 @@
 import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
 
 import { getWebhook } from '../shared/webhooksApi';
-import { forgetRenewal, triggerIdentity } from './localRenewals';
+import { forgetRenewal } from './localRenewals';
+import { triggerIdentity } from './maintenance';
 import { readSettings } from './settings';
 import { clearSubscription, subscriptionState, type SubscriptionState } from './state';
 import {

@@ -8,15 +8,14 @@
  * - both may see the subscription near expiry and create one each (one of them then has no stored key);
  * - a delivery that loaded its copy before a renewal was saved, and saves after it (its version filter
  *   changed), puts the replaced subscription back, whose key is the only one kept.
- * So a renewal runs at most once at a time per trigger (`singleFlight`), and every request first takes
- * over the newest subscription this process created (`adoptNewer`), which its own save then keeps.
+ * So a renewal runs at most once at a time per trigger (`singleFlight`), and every production request first
+ * takes over the newest subscription this process created (`adoptNewer`), which its own save then keeps.
+ * Triggers are keyed by `triggerIdentity` (maintenance.ts).
  *
  * In memory only, per process, bounded; entries are dropped after {@link PREVIOUS_KEY_GRACE_MS}. Requests
  * handled by different processes (queue mode with several webhook processors) are not coordinated here;
  * the check's sweep of other subscriptions at the trigger's URL and its lapse handling cover that.
  */
-import type { INode, IWebhookFunctions } from 'n8n-workflow';
-
 import { PREVIOUS_KEY_GRACE_MS, type SubscriptionState } from './state';
 
 /** The fields a renewal writes (see `createSubscription`). */
@@ -26,12 +25,6 @@ type SubscriptionRecord = Pick<SubscriptionState, (typeof RECORD_FIELDS)[number]
 const MAX_ENTRIES = 500;
 const records = new Map<string, { record: SubscriptionRecord; at: number }>();
 const running = new Map<string, Promise<unknown>>();
-
-/** One trigger node of one workflow (its webhook id is unique per node; the name is the fallback). */
-export function triggerIdentity(ctx: Pick<IWebhookFunctions, 'getWorkflow' | 'getNode'>): string {
-	const node: INode = ctx.getNode();
-	return `${String(ctx.getWorkflow().id ?? '')}/${node.webhookId ?? `name:${node.name}`}`;
-}
 
 /**
  * A plain deep copy. Not `structuredClone`: static data as n8n loads it is wrapped in Proxies (its

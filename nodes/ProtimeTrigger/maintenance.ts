@@ -39,9 +39,17 @@ export interface MaintenanceRequest {
 	header: string;
 }
 
-/** The node's identity in the derivation: its webhook id (n8n gives every webhook node one), else its name. */
-function nodeIdentity(node: INode): string {
-	return node.webhookId ?? `name:${node.name}`;
+/**
+ * One trigger node of one workflow: the workflow id and the node's webhook id (n8n gives every webhook node a
+ * unique one), else its name. Names the node in the ping derivation and in this process's memories.
+ */
+function identityOf(workflowId: string, node: INode): string {
+	return `${workflowId}/${node.webhookId ?? `name:${node.name}`}`;
+}
+
+/** {@link identityOf} the node a context runs. */
+export function triggerIdentity(ctx: Pick<IWebhookFunctions, 'getWorkflow' | 'getNode'>): string {
+	return identityOf(String(ctx.getWorkflow().id ?? ''), ctx.getNode());
 }
 
 /** What the secret is derived from, by authentication mode; undefined when the credential holds none. */
@@ -55,7 +63,7 @@ export function secretMaterial(credentials: ProtimeCredentialData): string | und
 
 /** The ping secret of one trigger node (hex). Pure: the same inputs give the same secret on every n8n instance and worker. */
 export function deriveMaintenanceSecret(material: string, workflowId: string, node: INode): string {
-	return hmacSha256(material, `${PING_DERIVATION_LABEL}/${workflowId}/${nodeIdentity(node)}`).toString('hex');
+	return hmacSha256(material, `${PING_DERIVATION_LABEL}/${identityOf(workflowId, node)}`).toString('hex');
 }
 
 /**

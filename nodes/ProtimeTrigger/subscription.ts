@@ -8,7 +8,8 @@ import { createWebhook, deleteWebhook, getWebhook, listWebhooks } from '../share
 import type { ProtimeWebhook } from '../shared/types';
 import { isCustomEnvironment } from '../shared/environment';
 import { destinationProblem } from './destination';
-import { adoptNewer, rememberRenewal, singleFlight, triggerIdentity } from './localRenewals';
+import { adoptNewer, rememberRenewal, singleFlight } from './localRenewals';
+import { triggerIdentity } from './maintenance';
 import type { TriggerSettings } from './settings';
 import {
 	clearSubscription,
@@ -123,7 +124,7 @@ export type Maintenance =
 	| { action: 'renewed' | 'recreated'; validUntil?: string; lapsed: boolean; reason: string; previousWebhookId?: string; problems: string[] };
 
 /** Whether the node's credential targets a custom environment (the simulator, a test tenant): then local URLs are allowed. */
-export async function allowsLocalDestination(this: SubscriptionContext): Promise<boolean> {
+async function allowsLocalDestination(this: SubscriptionContext): Promise<boolean> {
 	const credentials = await this.getCredentials('protimeApi');
 	return isCustomEnvironment(credentials as { environment?: string });
 }
@@ -152,7 +153,8 @@ async function renewOnce(identity: string, state: SubscriptionState, renew: () =
  * subscription is created first (so no change falls between two subscriptions), its id and key stored,
  * and the old one deleted. `checkRemote` asks Protime for the current status (the check does; a delivery
  * already proves the subscription is enabled). At most one renewal of a trigger runs at a time in this
- * process; a request that had to wait takes over the result (see `localRenewals.ts`).
+ * process; a request that had to wait takes over the result (see `localRenewals.ts`). The caller has already
+ * taken over a newer renewal of this process into `state` (`handleWebhook`).
  */
 export async function maintainSubscription(
 	this: IWebhookFunctions,
@@ -161,8 +163,6 @@ export async function maintainSubscription(
 	checkRemote: boolean,
 	now = Date.now(),
 ): Promise<Maintenance> {
-	const identity = triggerIdentity(this);
-	adoptNewer(identity, state, now);
 	const url = state.destinationUrl;
 	if (!url) {
 		throw new NodeOperationError(this.getNode(), 'The Protime Trigger has no stored webhook URL', {
@@ -178,6 +178,7 @@ export async function maintainSubscription(
 	const problem = adoptionProblem(state, remoteView, url, settings, now);
 	if (!problem) return { action: 'none', validUntil: remoteView?.validUntil ?? state.validUntil };
 
+	const identity = triggerIdentity(this);
 	return await renewOnce(identity, state, async () => {
 		const lapsed = isLapse(state, remoteView, now);
 		const previousWebhookId = state.webhookId;
@@ -205,7 +206,6 @@ export async function maintainSubscription(
  */
 export async function recoverSubscription(this: IWebhookFunctions, state: SubscriptionState, settings: TriggerSettings): Promise<Maintenance> {
 	const identity = triggerIdentity(this);
-	if (adoptNewer(identity, state)) return { action: 'none', validUntil: state.validUntil };
 	const url = await reachableWebhookUrl.call(this);
 	const reason = 'no subscription was recorded for this active trigger (its stored state was lost)';
 	return await renewOnce(identity, state, async () => {

@@ -15,8 +15,16 @@ import {
 } from '../shared/changes';
 import { describeSignatureFailure, verifySignature, type HeaderMap } from '../shared/signature';
 import { changeItem, resyncItem } from './items';
-import { adoptNewer, triggerIdentity } from './localRenewals';
-import { lastAcceptedPing, MAINTENANCE_HEADER, maintenanceSecret, rememberAcceptedPing, UNRECORDED, verifyMaintenancePing } from './maintenance';
+import { adoptNewer } from './localRenewals';
+import {
+	lastAcceptedPing,
+	MAINTENANCE_HEADER,
+	maintenanceSecret,
+	rememberAcceptedPing,
+	triggerIdentity,
+	UNRECORDED,
+	verifyMaintenancePing,
+} from './maintenance';
 import { readSettings, type TriggerSettings } from './settings';
 import { acceptedKeys, clockMissedRenewal, subscriptionState, type PendingResync, type SubscriptionState } from './state';
 import { deleteOthersAtUrl, maintainSubscription, recoverSubscription, type Maintenance } from './subscription';
@@ -78,10 +86,9 @@ function takePendingResync(state: SubscriptionState, settings: TriggerSettings):
  * those answers and signs the count into its next ping; one interval later activation is long over, and
  * the check subscribes again (the state was lost) and emits ResyncRequired.
  */
-async function handlePing(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
+async function handlePing(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState, identity: string): Promise<IWebhookResponseData> {
 	// Derived from the credential, like the clock does: no secret is shared through static data.
 	const secret = await maintenanceSecret.call(this);
-	const identity = triggerIdentity(this);
 	const check = verifyMaintenancePing(req.headers[MAINTENANCE_HEADER], req.rawBody, secret, lastAcceptedPing(identity));
 	if (!check.ok) {
 		this.logger.warn(`Protime Trigger: rejected a maintenance request (401): ${check.reason}`);
@@ -90,7 +97,7 @@ async function handlePing(this: IWebhookFunctions, req: RawRequest, state: Subsc
 	}
 	rememberAcceptedPing(identity, check.timestamp);
 	const settings = readSettings(this);
-	const unrecorded = !state.destinationUrl && !adoptNewer(identity, state);
+	const unrecorded = !state.destinationUrl;
 	if (unrecorded && check.unrecordedChecks === 0) {
 		const message = 'No Protime subscription is recorded for this trigger yet (activation may still be saving it); the next check subscribes again if none is recorded by then.';
 		this.logger.warn(`Protime Trigger: ${message}`);
@@ -151,11 +158,14 @@ function selectChanges(
 	return { wanted: wantedChanges(fresh, settings.events), dropped };
 }
 
-async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: SubscriptionState): Promise<IWebhookResponseData> {
-	const manual = this.getMode() === 'manual';
-	const identity = manual ? undefined : triggerIdentity(this);
-	// A renewal of this process may be newer than this request's copy of static data (see localRenewals.ts).
-	if (identity) adoptNewer(identity, state);
+/** A Protime delivery; `identity` is undefined for a test listen (its own static data, no renewal). */
+async function handleDelivery(
+	this: IWebhookFunctions,
+	req: RawRequest,
+	state: SubscriptionState,
+	identity: string | undefined,
+): Promise<IWebhookResponseData> {
+	const manual = identity === undefined;
 	const check = verifySignature(req.rawBody, req.headers, acceptedKeys(state));
 	if (!check.valid) {
 		this.logger.warn(`Protime Trigger: rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
@@ -199,6 +209,11 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	const req = this.getRequestObject() as unknown as RawRequest;
 	await ensureRawBody(req);
 	const state = subscriptionState(this.getWorkflowStaticData('node'));
-	if (req.headers[MAINTENANCE_HEADER] !== undefined) return await handlePing.call(this, req, state);
-	return await handleDelivery.call(this, req, state);
+	const identity = triggerIdentity(this);
+	// A test listen works on its own static data; a production request first takes over a renewal of this
+	// process that is newer than its copy of static data (see localRenewals.ts).
+	const production = this.getMode() !== 'manual';
+	if (production) adoptNewer(identity, state);
+	if (req.headers[MAINTENANCE_HEADER] !== undefined) return await handlePing.call(this, req, state, identity);
+	return await handleDelivery.call(this, req, state, production ? identity : undefined);
 }
