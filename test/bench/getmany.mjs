@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './stats.mjs';
+import { medians } from './stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -49,13 +49,14 @@ export async function benchGetMany({ quick }) {
 				runs[c].push(res);
 			}
 		}
-		const summary = (list) => ({
-			recordsPerSecond: median(list.map((x) => x.recordsPerSecond)),
-			rssGrowth: median(list.map((x) => x.peakRss - x.rssBefore)),
-			heapGrowth: median(list.map((x) => x.peakHeap - x.heapBefore)),
-			maxRss: median(list.map((x) => x.maxRss)),
-			retainedGrowth: median(list.map((x) => x.retained - x.heapBefore)),
-		});
+		const summary = (list) =>
+			medians(list, {
+				recordsPerSecond: (x) => x.recordsPerSecond,
+				rssGrowth: (x) => x.peakRss - x.rssBefore,
+				heapGrowth: (x) => x.peakHeap - x.heapBefore,
+				maxRss: (x) => x.maxRss,
+				retainedGrowth: (x) => x.retained - x.heapBefore,
+			});
 		const protime = summary(runs.protime);
 		const axios = summary(runs.axios);
 		const helpers = summary(runs.helpers);

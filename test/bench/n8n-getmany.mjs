@@ -23,7 +23,7 @@ import { N8nClient, n8nEnv, startN8n } from '../e2e/lib/n8n.mjs';
 import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder } from '../e2e/lib/package.mjs';
 import { freePort, log, sleep } from '../e2e/lib/procs.mjs';
 import { startHeapProbe } from './heap-probe.mjs';
-import { median } from './stats.mjs';
+import { fieldMedians } from './stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -248,10 +248,7 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 			}
 		}
 		const summary = (list) => ({
-			recordsPerSecond: median(list.map((x) => x.recordsPerSecond)),
-			heapGrowth: median(list.map((x) => x.heapGrowth)),
-			retainedGrowth: median(list.map((x) => x.retainedGrowth)),
-			rssGrowth: median(list.map((x) => x.rssGrowth)),
+			...fieldMedians(list, ['recordsPerSecond', 'heapGrowth', 'retainedGrowth', 'rssGrowth']),
 			runs: list,
 		});
 		const protime = summary(runs.protime);

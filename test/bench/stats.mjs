@@ -6,6 +6,16 @@ export function median(values) {
 	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** `{ name: median over runs of measure(run) }` for each named measure. */
+export function medians(runs, measures) {
+	return Object.fromEntries(Object.entries(measures).map(([name, measure]) => [name, median(runs.map(measure))]));
+}
+
+/** {@link medians} of fields the runs hold as they are. */
+export function fieldMedians(runs, names) {
+	return medians(runs, Object.fromEntries(names.map((name) => [name, (run) => run[name]])));
+}
+
 /** Nearest-rank percentile (p in 0..100). */
 export function percentile(values, p) {
 	const s = [...values].sort((a, b) => a - b);
