@@ -15,7 +15,7 @@ import { referenceChoices } from '../shared/referenceParameter';
 import { startClock } from './clock';
 import { triggerPanel, triggerProperties } from './description';
 import { checkExists, create, deleteSubscription } from './hooks';
-import { handleWebhook } from './webhookHandler';
+import { receive } from './webhook';
 
 export class ProtimeTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -34,7 +34,17 @@ export class ProtimeTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'protimeApi', required: true }],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				// n8n answers a delivery that starts an execution once it finished (see webhook.ts); the node
+				// answers everything else itself.
+				responseMode: '={{$parameter["options"]["acknowledge"] === "onReceipt" ? "onReceived" : "lastNode"}}',
+				responseData: 'noData',
+				path: 'webhook',
+			},
+		],
 		triggerPanel,
 		properties: triggerProperties,
 	};
@@ -62,7 +72,7 @@ export class ProtimeTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		return await handleWebhook.call(this);
+		return await receive.call(this);
 	}
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {

@@ -1,23 +1,7 @@
 /**
- * `trigger()` of the Protime Trigger: the node's clock. Each cron tick sends the maintenance ping to the
- * node's own production webhook; `webhook()` then checks and renews the subscription (see `maintenance.ts`
- * for why the tick does not renew by itself and how the ping is signed).
- *
- * Why the clock depends on no static data: n8n calls `trigger()` on activation and on every start of the
- * instance that runs triggers. With n8n 2.41's workflow publication service (the default), activation runs
- * `trigger()` BEFORE `checkExists`/`create()`, on a different Workflow object whose static data is an
- * in-memory copy that is never refreshed; only on a start (mode `init`) does it hold what `create()` stored.
- * So `trigger()` always registers the cron, and each tick derives what it needs from what it can read:
- * - the ping secret from the node's credential (`maintenanceSecret`), read at every tick;
- * - where to send the ping: the address that answered last, else the production URL `webhook()` reported
- *   in its last answer or, on a start, the one stored by `create()`, else one derived from the instance
- *   base URL and the node's webhook path (`<base>/webhook/<webhookId>/webhook`, n8n's default production
- *   path; a custom N8N_ENDPOINT_WEBHOOK breaks that form until the next start, when the stored URL is used).
- *   A network error or a 404 on one address makes the tick try the next one. These addresses are routing
- *   hints kept in memory; all state of record stays in static data, written by the hooks and `webhook()`.
- *
- * The ping is a request from n8n to n8n, not to Protime, so it uses `helpers.httpRequest` without the
- * Protime credential.
+ * `trigger()`: the node's clock. Each cron tick sends a signed check request to the node's own production
+ * webhook, where `webhook()` checks and renews the subscription (check.ts). The clock reads no static data:
+ * in n8n 2.x it may start before `create()` has saved anything (docs/trigger-design.md, "Activation order").
  */
 import {
 	NodeHelpers,
@@ -28,15 +12,15 @@ import {
 } from 'n8n-workflow';
 
 import { DEFAULT_CHECK_INTERVAL } from './description';
-import { MAINTENANCE_HEADER, maintenanceSecret, signMaintenancePing, UNRECORDED } from './maintenance';
-import { subscriptionState } from './state';
+import { CHECK_HEADER, checkSecret, signCheck, UNRECORDED } from './checkSignature';
+import { triggerState } from './record';
 import { handoffKey, takeTestItems } from './testHandoff';
 
 /** The `path` of the node's webhook description (`ProtimeTrigger.node.ts`). */
 const WEBHOOK_PATH = 'webhook';
-const PING_TIMEOUT_MS = 120_000;
+const CHECK_TIMEOUT_MS = 120_000;
 
-/** A stable second (and minute) per workflow node, so many triggers do not all ping at once. */
+/** A stable second (and minute) per workflow node, so many triggers do not all check at once. */
 function spread(seed: string, modulo: number): number {
 	let hash = 0;
 	for (const char of seed) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
@@ -74,15 +58,15 @@ export function derivedWebhookUrl(ctx: ITriggerFunctions): string | undefined {
 	return isHttpUrl(url) ? url : undefined;
 }
 
-/** The check found no subscription recorded and did not subscribe (yet); see `handlePing`. */
+/** The check found no subscription recorded and did not subscribe (yet); see check.ts. */
 function isUnrecordedAnswer(statusCode: number, body: IDataObject): boolean {
 	return statusCode === 409 && body.code === UNRECORDED;
 }
 
 /**
- * What the clock remembers between ticks, in memory only, per `trigger()` call: where pings go, in order of
- * preference, and how many checks in a row found no subscription recorded (signed into the next ping, see
- * `handlePing`).
+ * What the clock remembers between ticks, in memory only, per `trigger()` call: where check requests go, in order of
+ * preference, and how many checks in a row found no subscription recorded (signed into the next check request, see
+ * check.ts).
  */
 export class ClockMemory {
 	private reported?: string;
@@ -110,7 +94,7 @@ export class ClockMemory {
 	}
 }
 
-type PingOutcome =
+type CheckOutcome =
 	| { reached: true; statusCode: number; body: IDataObject }
 	| { reached: false; reason: string; tryNext: boolean };
 
@@ -122,18 +106,18 @@ function describeNetworkError(error: unknown): { reason: string; timedOut: boole
 	return { reason: code && !message.includes(code) ? `${message} (${code})` : message, timedOut };
 }
 
-/** Sends one signed ping to `url`; never throws. */
-async function postPing(this: ITriggerFunctions, url: string, secret: string, unrecordedChecks: number): Promise<PingOutcome> {
-	const ping = signMaintenancePing(secret, Date.now(), unrecordedChecks);
+/** Sends one signed check request to `url`; never throws. */
+async function postCheck(this: ITriggerFunctions, url: string, secret: string, unrecordedChecks: number): Promise<CheckOutcome> {
+	const request = signCheck(secret, Date.now(), unrecordedChecks);
 	try {
 		const response = (await this.helpers.httpRequest({
 			method: 'POST',
 			url,
-			body: ping.body,
-			headers: { 'Content-Type': 'application/json', [MAINTENANCE_HEADER]: ping.header },
+			body: request.body,
+			headers: { 'Content-Type': 'application/json', [CHECK_HEADER]: request.header },
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-			timeout: PING_TIMEOUT_MS,
+			timeout: CHECK_TIMEOUT_MS,
 		})) as { statusCode: number; body: unknown };
 		if (response.statusCode === 404) {
 			return { reached: false, reason: 'answered 404: no active webhook of this workflow is registered at this address', tryNext: true };
@@ -141,7 +125,7 @@ async function postPing(this: ITriggerFunctions, url: string, secret: string, un
 		return { reached: true, statusCode: response.statusCode, body: parseBody(response.body) };
 	} catch (error) {
 		const { reason, timedOut } = describeNetworkError(error);
-		// A timeout may mean the check is still running there; a second ping could renew twice.
+		// A timeout may mean the check is still running there; a second request could renew twice.
 		if (timedOut) return { reached: false, reason: `${reason}; the check may still be running there, so no other address is tried`, tryNext: false };
 		return { reached: false, reason, tryNext: true };
 	}
@@ -150,7 +134,7 @@ async function postPing(this: ITriggerFunctions, url: string, secret: string, un
 function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, body: IDataObject): void {
 	if (isUnrecordedAnswer(statusCode, body)) return; // expected once right after activation; webhook() logged it
 	if (statusCode >= 200 && statusCode < 300) {
-		const level = body.action === 'none' ? 'debug' : 'info';
+		const level = body.action === 'adopt' ? 'debug' : 'info';
 		this.logger[level](`Protime Trigger: subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);
 		return;
 	}
@@ -159,9 +143,9 @@ function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, bod
 	);
 }
 
-/** One check: signs a ping and sends it to the first address that answers. Never throws. */
-export async function runMaintenanceCheck(this: ITriggerFunctions, route: ClockMemory): Promise<void> {
-	const secret = await maintenanceSecret.call(this);
+/** One check: signs a request and sends it to the first address that answers. Never throws. */
+export async function sendCheck(this: ITriggerFunctions, route: ClockMemory): Promise<void> {
+	const secret = await checkSecret.call(this);
 	if (secret === undefined) {
 		this.logger.error(
 			"Protime Trigger: cannot sign the subscription check: the node's Protime credential could not be read or has no client secret or access token. The subscription is not renewed while this lasts; check the credential.",
@@ -170,7 +154,7 @@ export async function runMaintenanceCheck(this: ITriggerFunctions, route: ClockM
 	}
 	const failures: string[] = [];
 	for (const url of route.candidates()) {
-		const outcome = await postPing.call(this, url, secret, route.unrecordedChecks);
+		const outcome = await postCheck.call(this, url, secret, route.unrecordedChecks);
 		if (!outcome.reached) {
 			failures.push(`${url}: ${outcome.reason}`);
 			if (outcome.tryNext) continue;
@@ -215,14 +199,14 @@ function manualResponse(this: ITriggerFunctions): ITriggerResponse {
 export async function startClock(this: ITriggerFunctions): Promise<ITriggerResponse> {
 	if (this.getMode() === 'manual') return manualResponse.call(this);
 	// Present on a start (mode init); absent on an activation through n8n 2.41's publication service.
-	const stored = subscriptionState(this.getWorkflowStaticData('node')).destinationUrl;
+	const stored = triggerState(this.getWorkflowStaticData('node')).subscription?.destination;
 	const route = new ClockMemory(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this));
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
 	let running: Promise<void> | undefined;
 	this.helpers.registerCron({ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) }, async () => {
 		// One check at a time: a slow Protime must not pile up renewals.
-		running ??= runMaintenanceCheck.call(this, route).finally(() => {
+		running ??= sendCheck.call(this, route).finally(() => {
 			running = undefined;
 		});
 		await running;

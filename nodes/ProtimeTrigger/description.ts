@@ -63,6 +63,25 @@ export const triggerProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Acknowledge Changes',
+				name: 'acknowledge',
+				type: 'options',
+				options: [
+					{
+						name: 'When the Execution Succeeded',
+						value: 'afterExecution',
+						description: 'Protime is answered once the workflow has run successfully; if n8n stops or the workflow fails, Protime sends the change again',
+					},
+					{
+						name: 'On Receipt (Faster, Can Lose Changes)',
+						value: 'onReceipt',
+						description: 'Protime is answered as soon as a change arrives; a change whose execution crashes or never starts (n8n restarted or killed) is lost',
+					},
+				],
+				default: 'afterExecution',
+				description: 'When Protime is told that a change was taken',
+			},
+			{
 				displayName: 'Check Interval',
 				name: 'checkInterval',
 				type: 'options',

@@ -1,5 +1,5 @@
 /**
- * Whether Protime can reach the URL n8n gives this node. Protime requires HTTPS (protime-api.md §2.2, §3.1),
+ * Whether Protime can reach the URL n8n gives this node. Protime requires HTTPS (docs/protime-api.md),
  * and a loopback or private host can never be reached from Protime's cloud.
  */
 import { invisibleUrlCharacter } from '../shared/environment';

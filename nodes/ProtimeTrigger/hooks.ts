@@ -1,24 +1,16 @@
 /**
- * `webhookMethods.default`: n8n calls `checkExists` on every activation, publish and (in some versions)
- * start, then `create` when it returned false; `delete` on deactivation, when a test listen ends, and after
- * every failed `create` attempt (so it must work when `create` never completed).
+ * `webhookMethods.default`. n8n calls `checkExists` on activation (and publish), `create` when it returned
+ * false, and `delete` on deactivation, at the end of a test listen and after every failed `create`.
+ * `checkExists` keeps the record when it decides to replace, so `create` can replace create-first.
  */
 import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
 
 import { getWebhook } from '../shared/webhooksApi';
-import { forgetRenewal } from './localRenewals';
-import { triggerIdentity } from './maintenance';
+import { triggerIdentity } from './checkSignature';
+import { decide } from './decide';
+import { forgetMemory, memoryOf, triggerState } from './record';
 import { readSettings } from './settings';
-import { clearSubscription, subscriptionState, type SubscriptionState } from './state';
-import {
-	adoptionProblem,
-	createSubscription,
-	deleteOthersAtUrl,
-	deleteQuietly,
-	isLapse,
-	lifecycleError,
-	reachableWebhookUrl,
-} from './subscription';
+import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, replaceSubscription } from './subscription';
 
 function webhookUrl(ctx: IHookFunctions): string {
 	const url = ctx.getNodeWebhookUrl('default');
@@ -30,48 +22,48 @@ function webhookUrl(ctx: IHookFunctions): string {
 	return url;
 }
 
+/** The process memory of a production trigger; a test listen has its own static data and none. */
+function memoryFor(ctx: IHookFunctions) {
+	return ctx.getMode() === 'manual' ? {} : memoryOf(triggerIdentity(ctx));
+}
+
 export async function checkExists(this: IHookFunctions): Promise<boolean> {
-	const state = subscriptionState(this.getWorkflowStaticData('node'));
+	const state = triggerState(this.getWorkflowStaticData('node'));
 	const url = webhookUrl(this);
 	const settings = readSettings(this);
+	const record = state.subscription;
+	if (!record) return false;
 	try {
-		const remote = state.webhookId ? await getWebhook.call(this, state.webhookId) : undefined;
-		const problem = adoptionProblem(state, remote, url, settings);
-		if (!problem) {
-			await deleteOthersAtUrl.call(this, url, state.webhookId, 'duplicate subscription for this trigger URL');
-			this.logger.info(`Protime Trigger: kept subscription ${state.webhookId}, valid until ${state.validUntil}`);
+		const decision = decide(record, (await getWebhook.call(this, record.id)) ?? 'gone', url, settings, Date.now());
+		if (decision.action === 'adopt') {
+			await deleteOthersAtUrl.call(this, url, record.id, 'duplicate subscription for this trigger URL');
+			this.logger.info(`Protime Trigger: kept subscription ${record.id}, valid until ${record.validUntil}`);
 			return true;
 		}
-		if (state.webhookId) this.logger.info(`Protime Trigger: replacing the subscription: ${problem}`);
-		if (isLapse(state, remote) && this.getMode() !== 'manual') {
+		this.logger.info(`Protime Trigger: replacing the subscription: ${decision.reason}`);
+		if (decision.action === 'recover' && this.getMode() !== 'manual') {
 			this.logger.error(
-				`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${problem}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ResyncRequired item with its next request.`,
+				`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${decision.reason}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ResyncRequired item with its next request.`,
 			);
-			state.pendingResync = { reason: problem, detectedAt: new Date().toISOString(), previousWebhookId: state.webhookId };
+			state.pendingResync = { reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: record.id };
 		}
-		if (remote) await deleteQuietly.call(this, remote.id, `replaced because ${problem}`);
-		await deleteOthersAtUrl.call(this, url, remote?.id, 'leftover subscription for this trigger URL');
-		resetForNewSubscription(state);
 		return false;
 	} catch (error) {
 		throw lifecycleError(this, 'check its Protime subscription', error);
 	}
 }
 
-/** A fresh start: settings or key changed, so no earlier key may verify deliveries any more. */
-function resetForNewSubscription(state: SubscriptionState): void {
-	clearSubscription(state);
-	state.previousKeys = [];
-}
-
 export async function create(this: IHookFunctions): Promise<boolean> {
-	const state = subscriptionState(this.getWorkflowStaticData('node'));
+	const state = triggerState(this.getWorkflowStaticData('node'));
 	const settings = readSettings(this);
 	const url = await reachableWebhookUrl.call(this);
-	// A renewal this process remembers belongs to an earlier activation.
-	forgetRenewal(triggerIdentity(this));
+	const memory = memoryFor(this);
+	// What this process remembers belongs to an earlier activation.
+	delete memory.record;
+	delete memory.versions;
 	try {
-		await createSubscription.call(this, state, url, settings);
+		const reason = state.subscription ? `activation replaces subscription ${state.subscription.id}` : 'activation';
+		await replaceSubscription.call(this, memory, state, url, settings, { action: 'replace', reason }, Date.now);
 		return true;
 	} catch (error) {
 		throw lifecycleError(this, `create a Protime webhook for ${settings.collectionName}`, error);
@@ -79,17 +71,18 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 }
 
 export async function deleteSubscription(this: IHookFunctions): Promise<boolean> {
-	const state = subscriptionState(this.getWorkflowStaticData('node'));
+	const state = triggerState(this.getWorkflowStaticData('node'));
 	const url = this.getNodeWebhookUrl('default');
+	const recorded = state.subscription?.id;
 	const failures: string[] = [];
-	if (state.webhookId) {
-		const failure = await deleteQuietly.call(this, state.webhookId, 'trigger deactivated');
+	if (recorded) {
+		const failure = await deleteQuietly.call(this, recorded, 'trigger deactivated');
 		if (failure) failures.push(failure);
 	}
 	// Also what a create() that never completed, or lost static data, may have left behind.
-	if (url) failures.push(...(await deleteOthersAtUrl.call(this, url, state.webhookId, 'trigger deactivated')));
+	if (url) failures.push(...(await deleteOthersAtUrl.call(this, url, recorded, 'trigger deactivated')));
 	for (const field of Object.keys(state)) delete state[field];
-	forgetRenewal(triggerIdentity(this));
+	if (this.getMode() !== 'manual') forgetMemory(triggerIdentity(this));
 	if (failures.length) {
 		throw new NodeOperationError(this.getNode(), `Could not delete ${failures.length === 1 ? 'a Protime subscription' : 'Protime subscriptions'} of this trigger`, {
 			description: `${failures.join('; ')}. Protime keeps delivering to this workflow's URL (those deliveries are refused with 401) until the subscription expires; delete it with the Protime node (Webhook → Delete).`,

@@ -5,7 +5,7 @@ import type { Change } from '../shared/changes';
 import { simplifyRecord } from '../shared/simplify';
 import type { BaseRecord, ChangeType, CollectionName, CollectionRecords } from '../shared/types';
 import type { TriggerSettings } from './settings';
-import type { PendingResync, SubscriptionState } from './state';
+import type { PendingResync, TriggerState } from './record';
 
 export const RESYNC_CHANGE_TYPE = 'ResyncRequired';
 
@@ -31,11 +31,11 @@ export interface ProtimeTriggerResync {
 	message: string;
 }
 
-function subscriptionInfo(state: SubscriptionState): IDataObject {
-	return { webhookId: state.webhookId ?? null, validUntil: state.validUntil ?? null };
+function subscriptionInfo(state: TriggerState): IDataObject {
+	return { webhookId: state.subscription?.id ?? null, validUntil: state.subscription?.validUntil ?? null };
 }
 
-export function changeItem(change: Change, settings: TriggerSettings, state: SubscriptionState): INodeExecutionData {
+export function changeItem(change: Change, settings: TriggerSettings, state: TriggerState): INodeExecutionData {
 	const data = settings.simplify
 		? simplifyRecord(settings.collectionName, change.data, settings) // settings carry language and timeZone
 		: change.data;
@@ -50,8 +50,8 @@ export function changeItem(change: Change, settings: TriggerSettings, state: Sub
 	return { json };
 }
 
-/** Tells the workflow that changes may have been missed and how to recover (protime-api.md §2.7, §3.6). */
-export function resyncItem(lapse: PendingResync, settings: TriggerSettings, state: SubscriptionState): INodeExecutionData {
+/** Tells the workflow that changes may have been missed and how to recover (docs/protime-api.md). */
+export function resyncItem(lapse: PendingResync, settings: TriggerSettings, state: TriggerState): INodeExecutionData {
 	return {
 		json: {
 			changeType: RESYNC_CHANGE_TYPE,
@@ -59,12 +59,20 @@ export function resyncItem(lapse: PendingResync, settings: TriggerSettings, stat
 			reason: lapse.reason,
 			detectedAt: lapse.detectedAt,
 			previousWebhookId: lapse.previousWebhookId ?? null,
-			webhookId: state.webhookId ?? null,
-			validUntil: state.validUntil ?? null,
+			webhookId: state.subscription?.id ?? null,
+			validUntil: state.subscription?.validUntil ?? null,
 			message:
 				`The Protime subscription for ${settings.collectionName} lapsed (${lapse.reason}), so changes made before ` +
 				`${lapse.detectedAt} may not have been delivered. A new subscription is active. Run a full initial sync: ` +
 				`a Protime node with this collection and the Get Many operation (Return All), and apply its result.`,
 		},
 	};
+}
+
+/** The resync notice an activation left in static data, emitted once. */
+export function takePendingResync(state: TriggerState, settings: TriggerSettings): INodeExecutionData[] {
+	const pending = state.pendingResync;
+	if (!pending) return [];
+	delete state.pendingResync;
+	return [resyncItem(pending, settings, state)];
 }

@@ -26,6 +26,8 @@ export interface TriggerSettings {
 	includeSubscriptionInfo: boolean;
 	checkIntervalMinutes: number;
 	renewalMarginMs: number;
+	/** When Protime gets its 2xx: after the execution succeeded (default), or on receipt. */
+	acknowledge: 'afterExecution' | 'onReceipt';
 }
 
 interface ParameterReader {
@@ -68,6 +70,7 @@ export function readSettings(ctx: ParameterReader): TriggerSettings {
 		dropStale: options.dropStale !== false,
 		includeSubscriptionInfo: options.includeSubscriptionInfo === true,
 		checkIntervalMinutes: (CHECK_INTERVALS as readonly number[]).includes(interval) ? interval : DEFAULT_CHECK_INTERVAL,
+		acknowledge: options.acknowledge === 'onReceipt' ? 'onReceipt' : 'afterExecution',
 		renewalMarginMs: Math.min(Math.max(Number.isFinite(margin) ? margin : DEFAULT_RENEWAL_MARGIN, 2), 10080) * 60_000,
 	};
 }

@@ -1,9 +1,9 @@
 /**
  * Reading the changes out of a Protime delivery, ordering them, and dropping stale or duplicate ones.
  *
- * The docs show each event as a delta item `{changeType, data}` but not the POST envelope (protime-api.md
- * §3.2, §7.5), so a body may be one change, an array of changes, or `{value: [...]}`. `changeVersion`
- * strings compare as fixed-width hex (§3.3); a shorter string sorts first so unpadded values still order.
+ * The docs show each event as a delta item `{changeType, data}` but not the POST envelope (docs/protime-api.md),
+ * so a body may be one change, an array of changes, or `{value: [...]}`. `changeVersion` strings compare as
+ * fixed-width hex; a shorter string sorts first so unpadded values still order.
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -141,44 +141,29 @@ function isVersionMap(value: unknown): value is Record<string, string> {
 	return isObject(value);
 }
 
-/**
- * The store for `scope` (e.g. the collection), starting afresh when the scope changed or the shape is wrong.
- * A store written by version 0.1 of this package (`seen`, keys `#<id>` in LRU order) is taken over as the
- * older generation, so an update does not forget what was seen.
- */
+/** The store for `scope` (e.g. the collection), starting afresh when the scope changed or the shape is wrong. */
 export function loadVersionStore(raw: unknown, scope: string): VersionStore {
-	if (!isObject(raw) || raw.scope !== scope) return emptyVersionStore(scope);
-	if (isVersionMap(raw.recent) && isVersionMap(raw.older) && typeof raw.count === 'number') {
+	if (isObject(raw) && raw.scope === scope && isVersionMap(raw.recent) && isVersionMap(raw.older) && typeof raw.count === 'number') {
 		return raw as unknown as VersionStore;
-	}
-	if (isVersionMap(raw.seen)) {
-		const older: Record<string, string> = {};
-		for (const key of Object.keys(raw.seen)) {
-			const id = key.slice(1);
-			const version = raw.seen[key];
-			if (typeof version !== 'string') continue;
-			// `#123` was a numeric or a numeric-looking string id; both are the number's key now.
-			if (/^(0|[1-9]\d{0,14})$/.test(id)) older[id] = version;
-			else older[key] = version;
-		}
-		return { scope, recent: {}, older, count: 0 };
 	}
 	return emptyVersionStore(scope);
 }
 
 /**
  * Splits ordered changes into fresh ones and stale-or-duplicate ones (a version not newer than the last
- * one seen for the same id), recording every fresh version in `store` (mutated in place).
+ * one seen for the same id), recording every fresh version in `store` (mutated in place). With
+ * `keepResends`, a resend of the newest version seen is kept (not recorded again); only older ones drop.
  */
 export function dropStaleChanges(
 	ordered: readonly Change[],
 	store: VersionStore,
-	max = DEFAULT_VERSION_STORE_SIZE,
-): { fresh: readonly Change[]; dropped: number } {
+	{ keepResends = false, max = DEFAULT_VERSION_STORE_SIZE }: { keepResends?: boolean; max?: number } = {},
+): { fresh: readonly Change[]; dropped: number; recorded: number } {
 	const generation = Math.max(1, Math.floor(max / 2));
 	// Usually nothing is dropped: the fresh list is then `ordered` itself, and a copy starts at the first drop.
 	let fresh: Change[] | undefined;
 	let dropped = 0;
+	let recorded = 0;
 	let recent = store.recent;
 	for (let i = 0; i < ordered.length; i++) {
 		const change = ordered[i];
@@ -188,9 +173,14 @@ export function dropStaleChanges(
 		let previous = recent[key];
 		const inRecent = previous !== undefined;
 		if (!inRecent) previous = store.older[key];
-		if (previous !== undefined && compareChangeVersions(version, previous) <= 0) {
+		const order = previous === undefined ? 1 : compareChangeVersions(version, previous);
+		if (order < 0 || (order === 0 && !keepResends)) {
 			dropped++;
 			if (fresh === undefined) fresh = ordered.slice(0, i);
+			continue;
+		}
+		if (order === 0) {
+			if (fresh !== undefined) fresh.push(change);
 			continue;
 		}
 		if (!inRecent) {
@@ -202,7 +192,23 @@ export function dropStaleChanges(
 			store.count++;
 		}
 		recent[key] = version;
+		recorded++;
 		if (fresh !== undefined) fresh.push(change);
 	}
-	return { fresh: fresh ?? ordered, dropped };
+	return { fresh: fresh ?? ordered, dropped, recorded };
+}
+
+/**
+ * A delivery's changes to emit: in `changeVersion` order, stale ones dropped through `store` (when given),
+ * only the wanted change types. `recorded` counts versions newly written to `store`.
+ */
+export function selectChanges(
+	changes: readonly Change[],
+	events: readonly EventFilter[],
+	store: VersionStore | undefined,
+	options: { keepResends?: boolean } = {},
+): { wanted: readonly Change[]; dropped: number; recorded: number } {
+	const ordered = sortByChangeVersion(changes);
+	const { fresh, dropped, recorded } = store ? dropStaleChanges(ordered, store, options) : { fresh: ordered, dropped: 0, recorded: 0 };
+	return { wanted: wantedChanges(fresh, events), dropped, recorded };
 }

@@ -3,7 +3,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node.ts';
 import { changeItem } from '../../nodes/ProtimeTrigger/items.ts';
-import { acceptedKeys } from '../../nodes/ProtimeTrigger/state.ts';
+import { acceptedKeys } from '../../nodes/ProtimeTrigger/record.ts';
 import { dropStaleChanges, loadVersionStore, parseDelivery, sortByChangeVersion, wantedChanges } from '../../nodes/shared/changes.ts';
 import { verifySignature } from '../../nodes/shared/signature.ts';
 import { protimeRequest } from '../../nodes/shared/transport.ts';
@@ -60,7 +60,7 @@ function floor(d, key) {
  * (record simplification included, as by default).
  */
 function ours(d, state, settings = SETTINGS) {
-	const check = verifySignature(d.raw, d.headers, acceptedKeys(state));
+	const check = verifySignature(d.raw, d.headers, acceptedKeys(state.subscription, Date.now()));
 	if (!check.valid) throw new Error('ours: bad signature');
 	const parsed = parseDelivery(JSON.parse(d.raw.toString('utf8')));
 	if (!parsed.ok) throw new Error(parsed.message);
@@ -75,18 +75,21 @@ function ours(d, state, settings = SETTINGS) {
 
 const trigger = new ProtimeTrigger();
 const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-bench' };
-const PARAMS = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: {} };
+// Acknowledgement on receipt: the node's own work per delivery, without the (simulated) execution wait.
+const PARAMS = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: { acknowledge: 'onReceipt' } };
 
 function bedWithKey(key) {
 	const bed = new ProtimeTestbed({ node: NODE });
 	bed.db.staticData[`node:${NODE.name}`] = {
-		webhookId: 'wh-bench',
-		key,
-		validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-		createdAt: Date.now(),
-		destinationUrl: 'http://localhost:5678/webhook/wh-bench/webhook',
-		collectionName: 'work-interruptions',
-		externalReferences: '',
+		subscription: {
+			id: 'wh-bench',
+			key,
+			validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+			createdAt: Date.now(),
+			destination: 'http://localhost:5678/webhook/wh-bench/webhook',
+			collection: 'work-interruptions',
+			references: '',
+		},
 	};
 	return bed;
 }
@@ -110,7 +113,7 @@ async function throughWebhook(bed, d) {
 async function compare({ label, size, perRound, rounds, warmup, idSpace, candidate, simplify = true }) {
 	const settings = { ...SETTINGS, simplify };
 	const key = randomBytes(32).toString('base64');
-	const state = { key, webhookId: 'wh-bench' };
+	const state = { subscription: { key, id: 'wh-bench' } };
 	const bed = bedWithKey(key);
 	const total = rounds + warmup;
 	const sets = Array.from({ length: total }, () => ({ floor: deliveries(perRound, size, key, idSpace), ours: deliveries(perRound, size, key, idSpace) }));

@@ -434,6 +434,11 @@ export interface WebhookRequestInput {
 
 export interface WebhookInput extends HookInput {
 	request: WebhookRequestInput;
+	/**
+	 * The run n8n starts with the items `webhook()` returned (default: it succeeds). Throwing stands for a
+	 * failed execution; returning `'crash'` for n8n dying during it (nothing saved, nothing answered).
+	 */
+	execution?: (items: INodeExecutionData[][]) => Promise<void | 'crash'> | void | 'crash';
 }
 
 export type TriggerInput = HookInput;
@@ -730,18 +735,47 @@ export class ProtimeTestbed {
 	}
 
 	/**
-	 * Delivers one request to `webhook()`. Static data is saved unless the result starts a run that n8n
-	 * answers (`workflowData` without `noWebhookResponse`), which is how n8n 2.41 behaved (n8n-harness.md).
+	 * Delivers one request to `webhook()` and applies n8n 2.41's rule for what happens next
+	 * (cli `webhook-helpers.ts`, `live-webhooks.ts`), by the webhook's response mode, which n8n evaluates
+	 * from the node's description: `lastNode` unless the node's option `acknowledge` is `onReceipt`.
+	 * - `noWebhookResponse` (the node answered): static data is saved at once, then the run starts.
+	 * - `onReceived`, workflowData without `noWebhookResponse`: n8n answers itself and starts the run on the
+	 *   same static data object, which clears its "changed" flag: nothing is saved.
+	 * - `lastNode`: the run loads static data afresh; n8n answers when it ended, 200 with no body after
+	 *   success, 500 "Error in workflow" after a failure, and saves this request's static data just before
+	 *   answering, in both cases. A crash saves and answers nothing.
 	 */
 	async runWebhook(
 		webhook: (this: IWebhookFunctions) => Promise<IWebhookResponseData>,
 		input: WebhookInput,
-	): Promise<{ result: IWebhookResponseData; response: RecordedResponse; staticDataSaved: boolean }> {
+	): Promise<{ result: IWebhookResponseData; response: RecordedResponse; staticDataSaved: boolean; executed?: 'success' | 'error' | 'crash' }> {
 		const ctx = this.webhookFunctions(input);
 		const result = await webhook.call(ctx);
-		const lost = result.workflowData !== undefined && result.noWebhookResponse !== true;
-		if (!lost) ctx.save();
-		return { result, response: ctx.response, staticDataSaved: !lost };
+		const items = result.workflowData;
+		if (result.noWebhookResponse === true || items === undefined) {
+			ctx.save();
+			const executed = items ? await this.runExecution(input, items) : undefined;
+			return { result, response: ctx.response, staticDataSaved: true, executed };
+		}
+		const options = (input.parameters?.options ?? {}) as IDataObject;
+		if (options.acknowledge === 'onReceipt') {
+			Object.assign(ctx.response, { statusCode: 200, body: { message: 'Workflow was started' }, ended: true });
+			const executed = await this.runExecution(input, items);
+			return { result, response: ctx.response, staticDataSaved: false, executed };
+		}
+		const executed = await this.runExecution(input, items);
+		if (executed === 'crash') return { result, response: { ...ctx.response, statusCode: 0, ended: false }, staticDataSaved: false, executed };
+		ctx.save();
+		Object.assign(ctx.response, executed === 'success' ? { statusCode: 200, body: undefined } : { statusCode: 500, body: { message: 'Error in workflow' } }, { ended: true });
+		return { result, response: ctx.response, staticDataSaved: true, executed };
+	}
+
+	private async runExecution(input: WebhookInput, items: INodeExecutionData[][]): Promise<'success' | 'error' | 'crash'> {
+		try {
+			return (await input.execution?.(items)) === 'crash' ? 'crash' : 'success';
+		} catch {
+			return 'error';
+		}
 	}
 
 	/**

@@ -98,15 +98,15 @@ describe('dropStaleChanges', () => {
 
 	it('bounds the store in two generations, forgetting the least recently changed ids first', () => {
 		const store = emptyVersionStore('x');
-		dropStaleChanges([change(1, 1), change(2, 2)], store, 4); // generation of 2: recent {1, 2}
-		dropStaleChanges([change(3, 3)], store, 4); // recent full: {1, 2} becomes older, recent {3}
-		dropStaleChanges([change(1, 4)], store, 4); // id 1 changed again: copied into recent {3, 1}
-		dropStaleChanges([change(4, 5)], store, 4); // recent full again: older {3, 1}, recent {4}; id 2 forgotten
+		dropStaleChanges([change(1, 1), change(2, 2)], store, { max: 4 }); // generation of 2: recent {1, 2}
+		dropStaleChanges([change(3, 3)], store, { max: 4 }); // recent full: {1, 2} becomes older, recent {3}
+		dropStaleChanges([change(1, 4)], store, { max: 4 }); // id 1 changed again: copied into recent {3, 1}
+		dropStaleChanges([change(4, 5)], store, { max: 4 }); // recent full again: older {3, 1}, recent {4}; id 2 forgotten
 		expect(Object.keys(store.older).sort()).toEqual(['1', '3']);
 		expect(Object.keys(store.recent)).toEqual(['4']);
 		expect(store.count).toBe(1);
 		// Forgotten means a replayed old version of id 2 passes again; the remembered ids still drop theirs.
-		const replay = dropStaleChanges([change(2, 2), change(3, 3), change(1, 4)], store, 4);
+		const replay = dropStaleChanges([change(2, 2), change(3, 3), change(1, 4)], store, { max: 4 });
 		expect(replay.fresh.map((c) => c.data.id)).toEqual([2]);
 		expect(replay.dropped).toBe(2);
 	});
@@ -115,7 +115,7 @@ describe('dropStaleChanges', () => {
 		const store = emptyVersionStore('x');
 		const sizes = new Set<number>();
 		for (let i = 0; i < 5000; i++) {
-			dropStaleChanges([change(i, i)], store, 1000);
+			dropStaleChanges([change(i, i)], store, { max: 1000 });
 			const held = Object.keys(store.recent).length + Object.keys(store.older).length;
 			expect(held).toBeLessThanOrEqual(1000);
 			expect(held).toBeGreaterThanOrEqual(Math.min(i + 1, 500));
@@ -125,7 +125,7 @@ describe('dropStaleChanges', () => {
 		expect(sizes.has(501)).toBe(true); // a generation was dropped
 		// The newest 500 ids are still known: their versions are stale now.
 		const replay = sortByChangeVersion(Array.from({ length: 500 }, (_, k) => change(4999 - k, 4999 - k)));
-		expect(dropStaleChanges(replay, store, 1000).dropped).toBe(500);
+		expect(dropStaleChanges(replay, store, { max: 1000 }).dropped).toBe(500);
 	});
 
 	it('keeps numeric and string ids apart from prototype properties', () => {
@@ -151,14 +151,13 @@ describe('dropStaleChanges', () => {
 		expect(dropStaleChanges([change(4999, 10_000)], reloaded).fresh).toHaveLength(1);
 	});
 
-	it('takes over a store written by version 0.1 (one LRU object with #id keys) as the older generation', () => {
-		const old = { scope: 'x', seen: { '#5': cv(50), '#abc': cv(60) }, count: 2 };
-		const store = loadVersionStore(JSON.parse(JSON.stringify(old)), 'x');
-		expect(store.count).toBe(0);
-		expect(dropStaleChanges([change(5, 50)], store).dropped).toBe(1);
-		const stringId: Change = { changeType: 'InsertOrUpdate', data: { id: 'abc', changeVersion: cv(60) } };
-		expect(dropStaleChanges([stringId], store).dropped).toBe(1);
-		expect(dropStaleChanges([change(5, 51)], store).fresh).toHaveLength(1);
+	it('with keepResends keeps a resend of the newest version (not recorded again) and still drops older ones', () => {
+		const store = emptyVersionStore('clockings');
+		expect(dropStaleChanges([change(1, 5)], store, { keepResends: true }).recorded).toBe(1);
+		const again = dropStaleChanges([change(1, 4), change(1, 5), change(1, 6)], store, { keepResends: true });
+		expect(again.fresh.map((c) => c.data.changeVersion)).toEqual([cv(5), cv(6)]);
+		expect(again).toMatchObject({ dropped: 1, recorded: 1 });
+		expect(dropStaleChanges([change(1, 6)], store).dropped).toBe(1);
 	});
 
 	it('starts afresh when the scope changed or the stored shape is wrong', () => {

@@ -291,7 +291,7 @@ describe('Protime Trigger under faults', () => {
 		expect(error).toBeDefined();
 		expect(error!.message).toMatch(/Could not reach Protime|could not|reach/i);
 		expect(`${error!.message} ${String(error!.description ?? '')}`).not.toMatch(/secret|Bearer/i);
-		expect(state().webhookId).toBeUndefined();
+		expect((state().subscription as IDataObject | undefined)?.id).toBeUndefined();
 		expect(live()).toEqual([]);
 
 		sim.setUnreachable(false);
@@ -307,7 +307,7 @@ describe('Protime Trigger under faults', () => {
 		sim.injectFault({ status: 503, retryAfterSeconds: 0, times: 1, path: '/webhooks', target: 'api' });
 		await activate();
 		expect(live()).toHaveLength(1);
-		expect(state().webhookId).toBe(live()[0].id);
+		expect((state().subscription as IDataObject | undefined)?.id).toBe(live()[0].id);
 		const codes = sim.stats.requestLog.filter((r) => r.path.includes('/webhooks')).map((r) => r.status);
 		expect(codes).toContain(429);
 		expect(codes).toContain(503);
@@ -331,17 +331,17 @@ describe('Protime Trigger under faults', () => {
 		const inJanuary = { person: { id: 1001 }, date: '2026-01-15' } as never;
 		const before = [1, 2, 3].map(() => sim.insert('work-interruptions', inJanuary));
 		await waitUntil('3 changes', () => changes().length >= 3);
-		const oldId = String(state().webhookId);
+		const oldId = String((state().subscription as IDataObject | undefined)?.id);
 		sim.disableWebhook(oldId);
 		// Raised while disabled: Protime does not deliver these (and drops them), so they are counted here.
 		const missed = [1, 2, 3, 4].map(() => sim.insert('work-interruptions', inJanuary));
 		await ctx.tick();
 		const resync = receiver.emitted.filter((j) => j.changeType === 'ResyncRequired');
 		expect(resync).toHaveLength(1);
-		expect(resync[0]).toMatchObject({ previousWebhookId: oldId, webhookId: state().webhookId });
+		expect(resync[0]).toMatchObject({ previousWebhookId: oldId, webhookId: (state().subscription as IDataObject | undefined)?.id });
 		expect(String(resync[0].message)).toMatch(/Get Many/);
 		expect(live().filter((w) => w.status === 'Enabled')).toHaveLength(1);
-		expect(state().webhookId).not.toBe(oldId);
+		expect((state().subscription as IDataObject | undefined)?.id).not.toBe(oldId);
 
 		// The resync the notice asks for: Get Many returns every record, the missed ones included.
 		const all = await readAll();
@@ -356,7 +356,7 @@ describe('Protime Trigger under faults', () => {
 
 	it('Protime failing (500) during a renewal check: answered 502 and logged; the next check recovers', async () => {
 		const ctx = await activate();
-		const oldId = String(state().webhookId);
+		const oldId = String((state().subscription as IDataObject | undefined)?.id);
 		sim.disableWebhook(oldId);
 		sim.injectFault({ status: 500, times: 1, path: '/webhooks', target: 'api' });
 		await ctx.tick();

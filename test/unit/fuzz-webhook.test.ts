@@ -137,8 +137,9 @@ function build(kind: Kind, rng: SeededRandom): Attempt {
 			return lastValid;
 		}
 		case 'replay':
-			// A correctly signed delivery sent again: acknowledged, nothing emitted (duplicate).
-			return lastValid ? { ...lastValid, kind, changes: 0 } : build('valid', rng);
+			// A correctly signed delivery sent again: a resend of what Protime got no 2xx for (by default 2xx means
+			// "executed"), so it is emitted again, unless a newer version of the record arrived meanwhile.
+			return lastValid ? { ...lastValid, kind, changes: 1 } : build('valid', rng);
 		case 'validBatch': {
 			const n = 2 + rng.int(40);
 			const body = Buffer.from(JSON.stringify({ value: Array.from({ length: n }, () => change(rng)) }));
@@ -225,14 +226,15 @@ function build(kind: Kind, rng: SeededRandom): Attempt {
 function freshBed(): ProtimeTestbed {
 	const bed = new ProtimeTestbed({ node: NODE });
 	bed.db.staticData[`node:${NODE.name}`] = {
-		webhookId: 'wh-fuzz',
-		key: KEY,
-		validUntil: new Date(Date.now() + 7 * 24 * 3600_000).toISOString(),
-		createdAt: Date.now(),
-		destinationUrl: URL,
-		collectionName: 'work-interruptions',
-		externalReferences: '',
-		renewalSecret: 'f'.repeat(64),
+		subscription: {
+			id: 'wh-fuzz',
+			key: KEY,
+			validUntil: new Date(Date.now() + 7 * 24 * 3600_000).toISOString(),
+			createdAt: Date.now(),
+			destination: URL,
+			collection: 'work-interruptions',
+			references: '',
+		},
 	};
 	return bed;
 }
@@ -265,7 +267,7 @@ function check(i: number, a: Attempt, o: Outcome, violations: Violation[]): void
 		(a.signed && o.status === 401) ||
 		(a.signed && a.changes === undefined && (o.status !== 400 || o.items !== 0)) ||
 		(a.signed && a.changes === 0 && (o.status !== 200 || o.items !== 0)) ||
-		(a.signed && a.changes !== undefined && a.changes > 0 && (o.status !== 200 || o.items === 0 || o.items > a.changes));
+		(a.signed && a.changes !== undefined && a.changes > 0 && (o.status !== 200 || (o.items === 0 && a.kind !== 'replay') || o.items > a.changes));
 	if (bad && violations.length < 20) violations.push({ i, kind: a.kind, outcome: o });
 	else if (bad) violations.length++;
 }

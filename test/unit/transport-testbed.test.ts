@@ -85,11 +85,24 @@ describe('static data is saved where n8n saves it', () => {
 		expect(bed.staticData()).toEqual({ id: 'w1' });
 	});
 
-	it('webhook(): lost when it returns workflowData for n8n to answer, kept with noWebhookResponse', async () => {
+	it('webhook(): lost when n8n answers on receipt, saved after the run when it answers after it, kept with noWebhookResponse', async () => {
 		const bed = createProtimeTestbed();
-		const lost = await bed.runWebhook(write('lost'), { request: { body: {} } });
+		const lost = await bed.runWebhook(write('lost'), { request: { body: {} }, parameters: { options: { acknowledge: 'onReceipt' } } });
 		expect(lost.staticDataSaved).toBe(false);
 		expect(bed.staticData()).toEqual({});
+		const crashed = await bed.runWebhook(write('crashed'), { request: { body: {} }, execution: () => 'crash' });
+		expect(crashed).toMatchObject({ staticDataSaved: false, executed: 'crash', response: { ended: false } });
+		expect(bed.staticData()).toEqual({});
+		const failed = await bed.runWebhook(write('failed'), {
+			request: { body: {} },
+			execution: () => {
+				throw new Error('node failed');
+			},
+		});
+		expect(failed).toMatchObject({ staticDataSaved: true, executed: 'error', response: { statusCode: 500 } });
+		const afterRun = await bed.runWebhook(write('after the run'), { request: { body: {} } });
+		expect(afterRun).toMatchObject({ staticDataSaved: true, executed: 'success', response: { statusCode: 200 } });
+		expect(bed.staticData()).toEqual({ value: 'after the run' });
 		const kept = await bed.runWebhook(
 			async function (this: IWebhookFunctions) {
 				this.getWorkflowStaticData('node').value = 'kept';

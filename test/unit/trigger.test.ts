@@ -11,8 +11,9 @@ import { ObservableObject, type IDataObject, type INode, type INodeExecutionData
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import { cronFor } from '../../nodes/ProtimeTrigger/clock';
 import { destinationProblem } from '../../nodes/ProtimeTrigger/destination';
-import { acceptedKeys, effectiveMargin } from '../../nodes/ProtimeTrigger/state';
-import { deriveMaintenanceSecret, MAINTENANCE_HEADER, secretMaterial, signMaintenancePing } from '../../nodes/ProtimeTrigger/maintenance';
+import { acceptedKeys, forgetMemory } from '../../nodes/ProtimeTrigger/record';
+import { renewalMargin } from '../../nodes/ProtimeTrigger/decide';
+import { deriveCheckSecret, CHECK_HEADER, secretMaterial, signCheck } from '../../nodes/ProtimeTrigger/checkSignature';
 import { DEFAULT_SCOPES } from '../../nodes/shared/catalogue';
 import { handoffKey, putTestItems, takeTestItems } from '../../nodes/ProtimeTrigger/testHandoff';
 import { createWebhook, deleteWebhook } from '../../nodes/shared/webhooksApi';
@@ -144,6 +145,7 @@ beforeEach(() => {
 		node: NODE,
 	});
 	params = baseParams();
+	forgetMemory('workflow-1/wh-1'); // each test is a fresh n8n process
 	n8n.executions.length = 0;
 	n8n.answers.length = 0;
 	sim.clearFaults();
@@ -188,30 +190,42 @@ async function activate(extra: { instanceBaseUrl?: string; activationMode?: stri
 }
 
 const state = (test = false) => bed.staticData(NODE.name, test);
+/** The subscription record in static data. */
+const rec = (test = false) => (state(test).subscription ?? {}) as IDataObject;
 const liveAt = (url = n8n.productionUrl) => sim.webhooks().filter((w) => !w.deleted && w.destinationUrl === url);
-const editState = (patch: IDataObject) => {
-	Object.assign(bed.db.staticData[`node:${NODE.name}`], patch);
+const editRecord = (patch: IDataObject) => {
+	Object.assign(bed.db.staticData[`node:${NODE.name}`].subscription as IDataObject, patch);
 };
+/**
+ * The injectable clock: moves the wall clock (Date only; timers stay real) that the node, the test bed and
+ * the simulator read, and lets it run on from there.
+ */
+function travelTo(ms: number): void {
+	jest.useFakeTimers({ advanceTimers: true, now: ms, doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+}
+/** Just before the recorded subscription expires: within any renewal margin. */
+const travelToDue = () => travelTo(Date.parse(String(rec().validUntil)) - 30_000);
+afterEach(() => jest.useRealTimers());
 const cv = (n: number) => n.toString(16).toUpperCase().padStart(20, '0');
 const sign = (key: string, raw: string) => createHmac('sha256', key).update(raw).digest('base64');
 const wi = (id: number, version: number, extra: IDataObject = {}) => ({
 	changeType: 'InsertOrUpdate',
 	data: { changeVersion: cv(version), id, person: { id: 1001 }, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645, ...extra },
 });
-async function postSigned(body: unknown, key = String(state().key)) {
+async function postSigned(body: unknown, key = String(rec().key)) {
 	const raw = JSON.stringify(body);
 	return await n8n.post(raw, { 'x-protime-signature': sign(key, raw) });
 }
 const flat = () => n8n.executions.flatMap((e) => e.items.map((i) => i.json));
 /** The ping secret as both sides derive it, for the default client, workflow and node. */
 const pingSecret = (material = sim.defaultClient.clientSecret, workflowId = 'workflow-1', node: Partial<INode> = NODE) =>
-	deriveMaintenanceSecret(material, workflowId, node as INode);
+	deriveCheckSecret(material, workflowId, node as INode);
 async function postPing(secret: string, now?: number) {
-	const ping = signMaintenancePing(secret, now);
-	return await n8n.post(ping.body, { [MAINTENANCE_HEADER]: ping.header });
+	const ping = signCheck(secret, now);
+	return await n8n.post(ping.body, { [CHECK_HEADER]: ping.header });
 }
 /** The URLs the clock sent its pings to, in order. */
-const pingUrls = () => bed.sentRequests.filter((r) => r.headers[MAINTENANCE_HEADER] !== undefined).map((r) => r.url);
+const pingUrls = () => bed.sentRequests.filter((r) => r.headers[CHECK_HEADER] !== undefined).map((r) => r.url);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -223,8 +237,8 @@ describe('activation lifecycle', () => {
 		expect(live).toHaveLength(1);
 		expect(live[0]).toMatchObject({ collectionName: 'work-interruptions', status: 'Enabled' });
 		const s = state();
-		expect(s).toMatchObject({ webhookId: live[0].id, key: live[0].key, validUntil: live[0].validUntil, destinationUrl: n8n.productionUrl, collectionName: 'work-interruptions' });
-		expect(typeof s.createdAt).toBe('number');
+		expect(s.subscription).toMatchObject({ id: live[0].id, key: live[0].key, validUntil: live[0].validUntil, destination: n8n.productionUrl, collection: 'work-interruptions' });
+		expect(typeof (s.subscription as IDataObject).createdAt).toBe('number');
 		expect(s).not.toHaveProperty('renewalSecret');
 		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
 	});
@@ -242,7 +256,7 @@ describe('activation lifecycle', () => {
 		['disabled', (id: string) => sim.disableWebhook(id), true],
 	])('replaces an %s subscription and records a pending resync', async (_name, spoil, lapse) => {
 		await activate();
-		const oldId = String(state().webhookId);
+		const oldId = String(rec().id);
 		spoil(oldId);
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
@@ -256,8 +270,8 @@ describe('activation lifecycle', () => {
 	it('replaces a subscription near its expiry (a planned renewal, no resync)', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		await activate();
-		const oldId = String(state().webhookId);
-		editState({ createdAt: Date.now() - 24 * 3600_000 }); // an old subscription with two minutes left
+		const oldId = String(rec().id);
+		travelToDue();
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
 		expect(liveAt().map((w) => w.id)).not.toContain(oldId);
@@ -267,7 +281,7 @@ describe('activation lifecycle', () => {
 
 	it('replaces the subscription when the settings changed (collection, external references)', async () => {
 		await activate();
-		const first = String(state().webhookId);
+		const first = String(rec().id);
 		params.externalReferences = { reference: [{ reference: 'people|@employee-number' }] };
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
@@ -284,8 +298,8 @@ describe('activation lifecycle', () => {
 
 	it('replaces a subscription whose key is not held', async () => {
 		await activate();
-		const oldId = String(state().webhookId);
-		delete bed.db.staticData[`node:${NODE.name}`].key;
+		const oldId = String(rec().id);
+		delete (bed.db.staticData[`node:${NODE.name}`].subscription as IDataObject).key;
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
 		expect(liveAt().map((w) => w.id)).not.toContain(oldId);
@@ -294,7 +308,7 @@ describe('activation lifecycle', () => {
 
 	it('finds the orphan of lost static data by URL and removes it (no duplicates)', async () => {
 		await activate();
-		const orphan = String(state().webhookId);
+		const orphan = String(rec().id);
 		bed.db.staticData = {};
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
@@ -307,7 +321,7 @@ describe('activation lifecycle', () => {
 		await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
 		expect(liveAt()).toHaveLength(2);
 		expect(await runHook('checkExists')).toBe(true);
-		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 	});
 
 	it('fails activation with the property names when the 201 body has no key', async () => {
@@ -331,11 +345,11 @@ describe('activation lifecycle', () => {
 
 	it('gives a test listen its own subscription and deletes only that one when listening ends', async () => {
 		await activate();
-		const production = String(state().webhookId);
+		const production = String(rec().id);
 		expect(await runHook('checkExists', { test: true })).toBe(false);
 		await runHook('create', { test: true });
 		expect(liveAt(n8n.testUrl)).toHaveLength(1);
-		expect(state(true).webhookId).toBe(liveAt(n8n.testUrl)[0].id);
+		expect(rec(true).id).toBe(liveAt(n8n.testUrl)[0].id);
 		await runHook('delete', { test: true });
 		expect(liveAt(n8n.testUrl)).toHaveLength(0);
 		expect(liveAt().map((w) => w.id)).toEqual([production]);
@@ -352,7 +366,7 @@ describe('deactivation', () => {
 
 	it('counts a 404 as done', async () => {
 		await activate();
-		await deleteWebhook.call(bed.hookFunctions(hookInput()), String(state().webhookId));
+		await deleteWebhook.call(bed.hookFunctions(hookInput()), String(rec().id));
 		expect(await runHook('delete')).toBe(true);
 		expect(bed.logs.some((l) => l.message.includes('already gone'))).toBe(true);
 	});
@@ -365,7 +379,7 @@ describe('deactivation', () => {
 
 	it('logs and reports a failed delete instead of swallowing it', async () => {
 		await activate();
-		const id = String(state().webhookId);
+		const id = String(rec().id);
 		sim.injectFault({ status: 500, path: new RegExp(`/webhooks/${id}$`), times: 10 });
 		await expect(runHook('delete')).rejects.toThrow(/Could not delete/);
 		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes(id))).toBe(true);
@@ -385,7 +399,7 @@ describe('deliveries', () => {
 		Object.assign(sim.assumptions.signature, signature);
 		await activate();
 		const record = sim.insert('work-interruptions', { durationInMinutes: 90, startTimeInMinutes: 480, endTimeInMinutes: 570 });
-		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		await sim.waitForDeliveries(1, { webhookId: String(rec().id) });
 		expect(n8n.executions).toHaveLength(1);
 		expect(n8n.executions[0].items[0].json).toMatchObject({
 			changeType: 'InsertOrUpdate',
@@ -401,7 +415,7 @@ describe('deliveries', () => {
 		await activate();
 		const record = sim.insert('work-interruptions', {});
 		sim.remove('work-interruptions', record.id);
-		await sim.waitForDeliveries(2, { webhookId: String(state().webhookId) });
+		await sim.waitForDeliveries(2, { webhookId: String(rec().id) });
 		expect(flat()).toEqual([expect.objectContaining({ changeType: 'Delete', id: record.id })]);
 		expect(n8n.answers.map((a) => a.status)).toEqual([200, 200]);
 	});
@@ -411,14 +425,14 @@ describe('deliveries', () => {
 		sim.setExternalReferences('people', 1001, { '@employee-number': 'E-1001', HRMID: 'H-7' });
 		await activate();
 		sim.insert('work-interruptions', { person: { id: 1001 } });
-		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		await sim.waitForDeliveries(1, { webhookId: String(rec().id) });
 		expect(flat()[0].data).toMatchObject({ personId: 1001, personEmployeeNumber: 'E-1001', personHRMID: 'H-7' });
 		params.options = { simplify: false, includeSubscriptionInfo: true };
 		sim.insert('work-interruptions', { person: { id: 1001 } });
-		await sim.waitForDeliveries(2, { webhookId: String(state().webhookId) });
+		await sim.waitForDeliveries(2, { webhookId: String(rec().id) });
 		expect(flat()[1]).toMatchObject({
 			data: { person: { id: 1001, externalReferences: { '@employee-number': 'E-1001' } } },
-			_subscription: { webhookId: state().webhookId, validUntil: state().validUntil },
+			_subscription: { webhookId: rec().id, validUntil: rec().validUntil },
 		});
 	});
 
@@ -432,11 +446,26 @@ describe('deliveries', () => {
 		]);
 		sim.assumptions.envelope = 'array';
 		sim.insert('work-interruptions', {});
-		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		await sim.waitForDeliveries(1, { webhookId: String(rec().id) });
 		expect(n8n.executions).toHaveLength(3);
 	});
 
-	it('drops stale and duplicate changes by changeVersion per record (on by default, can be turned off)', async () => {
+	it('drops stale changes by changeVersion per record, and re-emits a resend of the newest when 2xx means executed (default)', async () => {
+		await activate();
+		await postSigned(wi(1, 5));
+		const resend = await postSigned(wi(1, 5)); // Protime resends what it got no 2xx for
+		const stale = await postSigned(wi(1, 4));
+		await postSigned(wi(1, 6));
+		expect(resend.status).toBe(200);
+		expect(stale.data).toMatchObject({ received: 1, emitted: 0, dropped: 1 });
+		expect(flat().map((j) => j.changeVersion)).toEqual([cv(5), cv(5), cv(6)]);
+		params.options = { dropStale: false };
+		await postSigned(wi(1, 4));
+		expect(flat()).toHaveLength(4);
+	});
+
+	it('with acknowledgement on receipt drops duplicates too (a resend was already taken)', async () => {
+		params.options = { acknowledge: 'onReceipt' };
 		await activate();
 		await postSigned(wi(1, 5));
 		const dup = await postSigned(wi(1, 5));
@@ -444,9 +473,48 @@ describe('deliveries', () => {
 		await postSigned(wi(1, 6));
 		expect(dup.data).toMatchObject({ received: 1, emitted: 0, dropped: 1 });
 		expect(flat().map((j) => j.changeVersion)).toEqual([cv(5), cv(6)]);
-		params.options = { dropStale: false };
-		await postSigned(wi(1, 5));
-		expect(flat()).toHaveLength(3);
+	});
+
+	it('answers 2xx only once the execution succeeded; a failed or crashed execution gets none, and the resend is emitted', async () => {
+		await activate();
+		const runs: string[] = [];
+		const outcome = { next: 'success' as 'success' | 'error' | 'crash' };
+		const deliver = async (body: IDataObject) => {
+			const raw = JSON.stringify(body);
+			return await bed.runWebhook(trigger.webhook, {
+				parameters: params,
+				node: NODE,
+				mode: 'webhook',
+				webhookUrl: n8n.productionUrl,
+				request: { headers: { 'x-protime-signature': sign(String(rec().key), raw) }, rawBody: raw },
+				execution: () => {
+					runs.push(outcome.next);
+					if (outcome.next === 'error') throw new Error('a node of the workflow failed');
+					return outcome.next === 'crash' ? 'crash' : undefined;
+				},
+			});
+		};
+		outcome.next = 'error';
+		expect((await deliver(wi(3, 30))).response.statusCode).toBe(500);
+		outcome.next = 'crash';
+		expect((await deliver(wi(3, 30))).response.ended).toBe(false);
+		outcome.next = 'success';
+		const done = await deliver(wi(3, 30));
+		expect(done.response.statusCode).toBe(200);
+		expect(runs).toEqual(['error', 'crash', 'success']); // each resend reached an execution
+		// Older versions of the record stay dropped (answered at once, nothing to execute).
+		const stale = await deliver(wi(3, 29));
+		expect(stale.result.workflowData).toBeUndefined();
+		expect(stale.response).toMatchObject({ statusCode: 200, body: { dropped: 1 } });
+	});
+
+	it('an unsigned request writes nothing to static data', async () => {
+		await activate();
+		const before = bed.db.staticDataSaves;
+		const snapshot = structuredClone(bed.db.staticData);
+		expect((await n8n.post(JSON.stringify(wi(8, 80)))).status).toBe(401);
+		expect(bed.db.staticDataSaves).toBe(before);
+		expect(bed.db.staticData).toEqual(snapshot);
 	});
 
 	it('handles a delivery of 10,000 changes', async () => {
@@ -475,7 +543,7 @@ describe('deliveries', () => {
 
 	it('leaves bodies that are not JSON to n8n (422 before the node runs)', async () => {
 		await activate();
-		expect((await n8n.post('{not json', { 'x-protime-signature': sign(String(state().key), '{not json') })).status).toBe(422);
+		expect((await n8n.post('{not json', { 'x-protime-signature': sign(String(rec().key), '{not json') })).status).toBe(422);
 		expect(n8n.executions).toHaveLength(0);
 	});
 });
@@ -483,10 +551,10 @@ describe('deliveries', () => {
 describe('verification failures: 401 and no execution', () => {
 	const raw = JSON.stringify(wi(9, 9));
 	const cases: Array<[string, () => Record<string, string>, string?]> = [
-		['a tampered body', () => ({ 'x-protime-signature': sign(String(state().key), raw.replace('"id":9', '"id":8')) })],
+		['a tampered body', () => ({ 'x-protime-signature': sign(String(rec().key), raw.replace('"id":9', '"id":8')) })],
 		['the wrong key', () => ({ 'x-protime-signature': sign(randomBytes(32).toString('base64'), raw) })],
 		['no signature header (unsigned)', () => ({})],
-		['an oversized header', () => ({ 'x-protime-signature': `${'A'.repeat(600)},${sign(String(state().key), raw)}` })],
+		['an oversized header', () => ({ 'x-protime-signature': `${'A'.repeat(600)},${sign(String(rec().key), raw)}` })],
 	];
 	it.each(cases)('rejects %s', async (_name, headers) => {
 		await activate();
@@ -498,7 +566,7 @@ describe('verification failures: 401 and no execution', () => {
 
 	it('rejects a delivery whose raw body is missing', async () => {
 		await activate();
-		const ctx = bed.webhookFunctions({ ...hookInput(), mode: 'webhook', request: { body: wi(9, 9), headers: { 'x-protime-signature': sign(String(state().key), raw) } } });
+		const ctx = bed.webhookFunctions({ ...hookInput(), mode: 'webhook', request: { body: wi(9, 9), headers: { 'x-protime-signature': sign(String(rec().key), raw) } } });
 		const request = ctx.getRequestObject() as unknown as { rawBody?: Buffer };
 		delete request.rawBody;
 		const result = await trigger.webhook.call(ctx as IWebhookFunctions);
@@ -524,27 +592,27 @@ describe('renewal through the maintenance ping', () => {
 
 	it('does nothing to a healthy subscription', async () => {
 		const { ctx } = await activate();
-		const id = state().webhookId;
+		const id = rec().id;
 		await (ctx as unknown as { tick(): Promise<void> }).tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none' } });
-		expect(state().webhookId).toBe(id);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt' } });
+		expect(rec().id).toBe(id);
 		expect(n8n.executions).toHaveLength(0);
 	});
 
 	it('renews near expiry: new subscription first, old one deleted, new key saved, previous key accepted for a grace period', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
-		const old = { id: String(state().webhookId), key: String(state().key) };
-		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		const old = { id: String(rec().id), key: String(rec().key) };
+		travelToDue();
 		await (ctx as unknown as { tick(): Promise<void> }).tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renewed' } });
-		const now = state();
-		expect(now.webhookId).not.toBe(old.id);
-		expect(liveAt().map((w) => w.id)).toEqual([now.webhookId]);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
+		const now = rec();
+		expect(now.id).not.toBe(old.id);
+		expect(liveAt().map((w) => w.id)).toEqual([now.id]);
 		expect(n8n.executions).toHaveLength(0); // a planned renewal is not a lapse
 		// The new key verifies real deliveries of the new subscription...
 		sim.insert('work-interruptions', {});
-		await sim.waitForDeliveries(1, { webhookId: String(now.webhookId) });
+		await sim.waitForDeliveries(1, { webhookId: String(now.id) });
 		expect(n8n.executions).toHaveLength(1);
 		// ...and an in-flight delivery signed with the previous key still verifies.
 		expect((await postSigned(wi(77, 77), old.key)).status).toBe(200);
@@ -556,52 +624,55 @@ describe('renewal through the maintenance ping', () => {
 		// only within 50 (the clock has then missed a check).
 		sim.assumptions.webhookValiditySeconds = 55 * 60;
 		const { ctx } = await activate();
-		const first = String(state().webhookId);
-		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		const first = String(rec().id);
+		// Margin: half the validity (27.5 min). The clock is due within it, a delivery only 10 min later.
+		travelTo(Date.parse(String(rec().validUntil)) - 20 * 60_000);
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1, { webhookId: first });
 		expect(n8n.executions).toHaveLength(1);
-		expect(state().webhookId).toBe(first);
+		expect(rec().id).toBe(first);
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renewed' } });
-		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 	});
 
 	it('renews again and again: each renewal starts from static data as n8n loads it (observable, previous keys included)', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
-		const ids = [String(state().webhookId)];
+		const ids = [String(rec().id)];
 		for (let i = 0; i < 3; i++) {
-			editState({ createdAt: Date.now() - 24 * 3600_000 });
+			travelToDue();
 			await ctx.tick();
-			expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renewed' } });
-			ids.push(String(state().webhookId));
+			expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
+			ids.push(String(rec().id));
 		}
 		expect(new Set(ids).size).toBe(4);
 		expect(liveAt().map((w) => w.id)).toEqual([ids[3]]);
-		expect((state().previousKeys as unknown[]).length).toBe(3);
+		expect(rec().previousKey).toBeDefined();
 	});
 
 	it('renews ahead of validUntil when a delivery arrives after the clock missed its chance', async () => {
-		sim.assumptions.webhookValiditySeconds = 120;
+		sim.assumptions.webhookValiditySeconds = 55 * 60;
+		params.options = { checkInterval: 1 };
 		await activate();
-		const oldId = String(state().webhookId);
-		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		const oldId = String(rec().id);
+		// Margin: half the validity (27.5 min); a delivery renews from one check interval later on.
+		travelTo(Date.parse(String(rec().validUntil)) - 20 * 60_000);
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1, { webhookId: oldId });
-		expect(state().webhookId).not.toBe(oldId);
-		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+		expect(rec().id).not.toBe(oldId);
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 		expect(n8n.executions).toHaveLength(1);
 	});
 
 	it('after a lapse creates a new subscription and emits a ResyncRequired item', async () => {
 		const { ctx } = await activate();
-		const oldId = String(state().webhookId);
+		const oldId = String(rec().id);
 		sim.disableWebhook(oldId);
 		await (ctx as unknown as { tick(): Promise<void> }).tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recreated' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recover' } });
 		expect(flat()).toEqual([
-			expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', previousWebhookId: oldId, webhookId: state().webhookId }),
+			expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', previousWebhookId: oldId, webhookId: rec().id }),
 		]);
 		expect(String(flat()[0].message)).toContain('Get Many');
 		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('resync'))).toBe(true);
@@ -610,7 +681,7 @@ describe('renewal through the maintenance ping', () => {
 
 	it('emits the resync notice recorded by an activation hook with the next request', async () => {
 		await activate();
-		sim.expireWebhook(String(state().webhookId));
+		sim.expireWebhook(String(rec().id));
 		expect(await runHook('checkExists', { activationMode: 'init' })).toBe(false);
 		await runHook('create');
 		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
@@ -623,15 +694,15 @@ describe('renewal through the maintenance ping', () => {
 		await activate();
 		const secret = pingSecret();
 		expect((await postPing(randomBytes(32).toString('hex'))).status).toBe(401);
-		const good = signMaintenancePing(secret);
-		expect((await n8n.post(good.body, { [MAINTENANCE_HEADER]: good.header })).status).toBe(200);
-		expect((await n8n.post(good.body, { [MAINTENANCE_HEADER]: good.header })).status).toBe(401);
+		const good = signCheck(secret);
+		expect((await n8n.post(good.body, { [CHECK_HEADER]: good.header })).status).toBe(200);
+		expect((await n8n.post(good.body, { [CHECK_HEADER]: good.header })).status).toBe(401);
 		expect((await postPing(secret, Date.now() - 10 * 60_000)).status).toBe(401);
-		const altered = signMaintenancePing(secret);
-		expect((await n8n.post(altered.body.replace('1', '2'), { [MAINTENANCE_HEADER]: altered.header })).status).toBe(401);
+		const altered = signCheck(secret);
+		expect((await n8n.post(altered.body.replace('1', '2'), { [CHECK_HEADER]: altered.header })).status).toBe(401);
 		// The count of unrecorded checks is signed too: raising it is an alteration.
-		const counted = signMaintenancePing(secret);
-		expect((await n8n.post(counted.body.replace('"unrecordedChecks":0', '"unrecordedChecks":5'), { [MAINTENANCE_HEADER]: counted.header })).status).toBe(401);
+		const counted = signCheck(secret);
+		expect((await n8n.post(counted.body.replace('"unrecordedChecks":0', '"unrecordedChecks":5'), { [CHECK_HEADER]: counted.header })).status).toBe(401);
 	});
 
 	it('a check of a healthy subscription writes nothing to static data', async () => {
@@ -663,7 +734,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('answered 502'))).toBe(true);
 		sim.clearFaults();
 		// A start where neither the stored URL nor the instance base URL reaches n8n.
-		editState({ destinationUrl: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
+		editRecord({ destination: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
 		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init', instanceBaseUrl: 'http://127.0.0.1:9/' }));
 		await (restarted.ctx as TriggerControls).tick();
 		const error = bed.logs.filter((l) => l.level === 'error').at(-1)?.message ?? '';
@@ -676,34 +747,34 @@ describe('renewal through the maintenance ping', () => {
 		expect(created).toBe(true);
 		// The trigger context saw static data from before create(), and its copy is never refreshed.
 		expect(ctx.getWorkflowStaticData('node')).toEqual({});
-		expect(state().destinationUrl).toBe(n8n.productionUrl);
+		expect(rec().destination).toBe(n8n.productionUrl);
 		expect(ctx.crons).toHaveLength(1);
 		expect(bed.logs.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
 
 		await ctx.tick();
 		expect(pingUrls()).toEqual([n8n.productionUrl]); // derived from the instance base URL and the webhook id
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none', destinationUrl: n8n.productionUrl } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt', destinationUrl: n8n.productionUrl } });
 
 		// No change is raised; time passes until the subscription is near its validUntil.
-		const old = { id: String(state().webhookId), validUntil: String(state().validUntil) };
-		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		const old = { id: String(rec().id), validUntil: String(rec().validUntil) };
+		travelToDue();
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renewed' } });
-		expect(state().webhookId).not.toBe(old.id);
-		expect(Date.parse(String(state().validUntil))).toBeGreaterThanOrEqual(Date.parse(old.validUntil));
-		expect(liveAt().map((w) => w.id)).toEqual([state().webhookId]);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
+		expect(rec().id).not.toBe(old.id);
+		expect(Date.parse(String(rec().validUntil))).toBeGreaterThanOrEqual(Date.parse(old.validUntil));
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 		expect(n8n.executions).toHaveLength(0);
 		// The next change still arrives, signed with the renewed key.
 		sim.insert('work-interruptions', {});
-		await sim.waitForDeliveries(1, { webhookId: String(state().webhookId) });
+		await sim.waitForDeliveries(1, { webhookId: String(rec().id) });
 		expect(n8n.executions).toHaveLength(1);
 	});
 
 	it('the older order (create() before trigger()) works the same', async () => {
 		const { ctx } = await activate({ order: 'webhooksFirst' });
-		expect(ctx.getWorkflowStaticData('node')).toMatchObject({ destinationUrl: n8n.productionUrl });
+		expect(ctx.getWorkflowStaticData('node').subscription).toMatchObject({ destination: n8n.productionUrl });
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt' } });
 	});
 
 	it('restart (init): the stored destinationUrl is used', async () => {
@@ -711,7 +782,7 @@ describe('renewal through the maintenance ping', () => {
 		const unreachableBase = 'http://127.0.0.1:9/';
 		const { ctx } = await activate({ activationMode: 'init', order: 'webhooksFirst', instanceBaseUrl: unreachableBase });
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt' } });
 		expect(pingUrls()).toEqual([n8n.productionUrl]);
 		expect(bed.sentRequests.some((r) => r.url.startsWith(unreachableBase))).toBe(false);
 	});
@@ -726,7 +797,7 @@ describe('renewal through the maintenance ping', () => {
 		n8n.notFound.add('alias');
 		await ctx.tick();
 		expect(pingUrls().slice(1)).toEqual([alias, n8n.productionUrl]);
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(/could not use .*alias.*404.*reached .*\/webhook\/wh-1\/webhook instead/s);
 		// ...and keeps using the address that answered.
 		await ctx.tick();
@@ -739,12 +810,12 @@ describe('renewal through the maintenance ping', () => {
 
 		// A start whose stored URL is refused at the network level: the derived address is tried next.
 		n8n.notFound.clear();
-		editState({ destinationUrl: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
+		editRecord({ destination: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
 		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init' }));
-		editState({ destinationUrl: n8n.productionUrl });
+		editRecord({ destination: n8n.productionUrl });
 		await (restarted.ctx as TriggerControls).tick();
 		expect(pingUrls().slice(-2)).toEqual(['http://127.0.0.1:9/webhook/wh-1/webhook', n8n.productionUrl]);
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(/127\.0\.0\.1:9.*ECONNREFUSED.*reached/s);
 	});
 
@@ -753,13 +824,13 @@ describe('renewal through the maintenance ping', () => {
 		bed = new ProtimeTestbed({ simulatorOrigin: sim.origin, clientId: 'rotating', clientSecret: 'first-secret', node: NODE });
 		const { ctx } = await activate();
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 
 		// The client secret is regenerated at Protime and pasted into the credential.
 		sim.addClient({ clientId: 'rotating', clientSecret: 'second-secret', scopes: [...DEFAULT_SCOPES] });
 		bed.credentials.edit({ clientSecret: 'second-secret' });
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 		expect((await postPing(pingSecret('first-secret'))).status).toBe(401);
 		expect((await postPing(pingSecret('second-secret'))).status).toBe(200);
 
@@ -767,7 +838,7 @@ describe('renewal through the maintenance ping', () => {
 		const token = String(bed.credentials.read().sessionToken);
 		bed.credentials.edit({ authentication: 'accessToken', accessToken: `Bearer ${token}` });
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 		expect((await postPing(pingSecret('second-secret'))).status).toBe(401);
 		expect((await postPing(pingSecret(token))).status).toBe(200);
 
@@ -788,58 +859,60 @@ describe('renewal through the maintenance ping', () => {
 	it('a check that arrives while activation is still saving writes nothing, so what create() stored survives', async () => {
 		// n8n 2.41 starts the clock first; its first tick may come before create() has been saved.
 		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
-		const ping = signMaintenancePing(pingSecret());
+		const ping = signCheck(pingSecret());
 		const early = bed.webhookFunctions({
 			...hookInput(),
 			mode: 'webhook',
-			request: { headers: { [MAINTENANCE_HEADER]: ping.header }, rawBody: Buffer.from(ping.body), body: JSON.parse(ping.body) },
+			request: { headers: { [CHECK_HEADER]: ping.header }, rawBody: Buffer.from(ping.body), body: JSON.parse(ping.body) },
 		});
+		await trigger.webhook.call(early); // before create() has stored anything
 		expect(await runHook('checkExists')).toBe(false);
 		expect(await runHook('create')).toBe(true);
 		const stored = structuredClone(state());
-		await trigger.webhook.call(early);
 		early.save(); // n8n saves the request's copy of static data after webhook() returned
 		expect(early.response).toMatchObject({ statusCode: 409, body: { ok: false, code: 'unrecorded' } });
 		expect(state()).toEqual(stored);
-		expect(liveAt().map((w) => w.id)).toEqual([stored.webhookId]);
+		const storedId = (stored.subscription as IDataObject).id;
+		expect(liveAt().map((w) => w.id)).toEqual([storedId]);
 		// The next scheduled check finds the subscription.
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none', webhookId: stored.webhookId } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt', webhookId: storedId } });
 	});
 
 	it('static data lost while active: the first check writes nothing, the next subscribes again, removes the old subscription and emits ResyncRequired', async () => {
 		const { ctx } = await activate();
-		const oldId = String(state().webhookId);
+		const oldId = String(rec().id);
 		delete bed.db.staticData[`node:${NODE.name}`]; // what n8n's whole-object save of an older copy can do
+		forgetMemory('workflow-1/wh-1'); // in another process, or after a restart: nothing of it in memory
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 409, body: { code: 'unrecorded' } });
 		expect(bed.db.staticData).toEqual({});
 		expect(liveAt().map((w) => w.id)).toEqual([oldId]);
 
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recreated', destinationUrl: n8n.productionUrl } });
-		const now = state();
-		expect(now).toMatchObject({ destinationUrl: n8n.productionUrl, collectionName: 'work-interruptions' });
-		expect(now.webhookId).not.toBe(oldId);
-		expect(liveAt().map((w) => w.id)).toEqual([now.webhookId]); // the old one, whose key was lost, is deleted
-		expect(flat()).toEqual([expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', webhookId: now.webhookId })]);
-		expect(String(flat()[0].reason)).toMatch(/no subscription was recorded/);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recover', destinationUrl: n8n.productionUrl } });
+		const now = rec();
+		expect(now).toMatchObject({ destination: n8n.productionUrl, collection: 'work-interruptions' });
+		expect(now.id).not.toBe(oldId);
+		expect(liveAt().map((w) => w.id)).toEqual([now.id]); // the old one, whose key was lost, is deleted
+		expect(flat()).toEqual([expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', webhookId: now.id })]);
+		expect(String(flat()[0].reason)).toMatch(/no subscription is recorded/);
 
 		// Deliveries verify again, and the clock is back to quiet checks.
 		sim.insert('work-interruptions', {});
-		await sim.waitForDeliveries(1, { webhookId: String(now.webhookId) });
+		await sim.waitForDeliveries(1, { webhookId: String(now.id) });
 		expect(n8n.executions).toHaveLength(2);
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none' } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 	});
 
 	it('a check removes any other subscription at this trigger URL (one whose key is not stored)', async () => {
 		const { ctx } = await activate();
-		const kept = String(state().webhookId);
+		const kept = String(rec().id);
 		const { webhook: orphan } = await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
 		const elsewhere = await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: `${n8n.origin}/webhook/other/webhook` });
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'none', webhookId: kept, problems: [] } });
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt', webhookId: kept, problems: [] } });
 		expect(liveAt().map((w) => w.id)).toEqual([kept]);
 		expect(bed.logs.some((l) => l.level === 'info' && l.message.includes(`deleted subscription ${orphan.id}`))).toBe(true);
 		expect(liveAt(`${n8n.origin}/webhook/other/webhook`).map((w) => w.id)).toEqual([elsewhere.webhook.id]);
@@ -848,9 +921,9 @@ describe('renewal through the maintenance ping', () => {
 	it('a check and an overdue delivery at the same moment renew once, and the stored key is the live subscription\'s', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
-		const old = String(state().webhookId);
+		const old = String(rec().id);
 		const existing = new Set(sim.webhooks().map((w) => w.id));
-		editState({ createdAt: Date.now() - 24 * 3600_000 });
+		travelToDue();
 		// Each request works on its own copy of static data, loaded before either renewal was saved.
 		await Promise.all([ctx.tick(), postSigned(wi(5, 5)), postSigned(wi(6, 6))]);
 		const live = liveAt();
@@ -858,7 +931,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(live[0].id).not.toBe(old);
 		// One renewal: a single subscription was created by the three requests.
 		expect(sim.webhooks().filter((w) => !existing.has(w.id)).map((w) => w.id)).toEqual([live[0].id]);
-		expect(state()).toMatchObject({ webhookId: live[0].id, key: live[0].key });
+		expect(rec()).toMatchObject({ id: live[0].id, key: live[0].key });
 		expect(flat().map((j) => j.id).sort()).toEqual([5, 6]);
 	});
 });
@@ -867,7 +940,7 @@ describe('test listens (manual mode)', () => {
 	it('emits, from trigger(), the items webhook() produced for the test delivery', async () => {
 		await runHook('create', { test: true });
 		sim.insert('work-interruptions', {});
-		await sim.waitForDeliveries(1, { webhookId: String(state(true).webhookId) });
+		await sim.waitForDeliveries(1, { webhookId: String(rec(true).id) });
 		expect(n8n.executions[0].mode).toBe('manual');
 		const manual = bed.triggerFunctions({ ...hookInput({ test: true }), mode: 'manual' });
 		const response = await trigger.trigger.call(manual);
@@ -908,17 +981,17 @@ describe('pure helpers', () => {
 		expect(secretMaterial({ authentication: 'clientCredentials', clientSecret: '' })).toBeUndefined();
 		expect(secretMaterial({ authentication: 'accessToken', accessToken: '' })).toBeUndefined();
 		const node = { name: 'T', webhookId: 'w' } as INode;
-		const expected = createHmac('sha256', 'm').update('n8n-nodes-protime/maintenance/v1/wf/w').digest('hex');
-		expect(deriveMaintenanceSecret('m', 'wf', node)).toBe(expected);
-		expect(deriveMaintenanceSecret('m', 'wf2', node)).not.toBe(expected);
-		expect(deriveMaintenanceSecret('m', 'wf', { ...node, webhookId: 'v' })).not.toBe(expected);
+		const expected = createHmac('sha256', 'm').update('n8n-nodes-protime/check/v1/wf/w').digest('hex');
+		expect(deriveCheckSecret('m', 'wf', node)).toBe(expected);
+		expect(deriveCheckSecret('m', 'wf2', node)).not.toBe(expected);
+		expect(deriveCheckSecret('m', 'wf', { ...node, webhookId: 'v' })).not.toBe(expected);
 	});
 
-	it('caps the renewal margin at half the validity and ages previous keys out', () => {
+	it('caps the renewal margin at half the validity and ages the previous key out', () => {
 		const createdAt = Date.parse('2026-03-01T00:00:00Z');
-		const s = { createdAt, validUntil: '2026-03-01T00:10:00Z', key: 'new', previousKeys: [{ key: 'old', until: createdAt + 1000 }] };
-		expect(effectiveMargin(s, 60 * 60_000)).toBe(5 * 60_000);
-		expect(effectiveMargin({}, 60_000)).toBe(60_000);
+		const s = { id: 'w', createdAt, validUntil: '2026-03-01T00:10:00Z', key: 'new', previousKey: 'old', previousKeyUntil: createdAt + 1000, destination: 'u', collection: 'c', references: '' };
+		expect(renewalMargin(s, 60 * 60_000)).toBe(5 * 60_000);
+		expect(renewalMargin({ ...s, validUntil: 'not a date' }, 60_000)).toBe(60_000);
 		expect(acceptedKeys(s, createdAt)).toEqual(['new', 'old']);
 		expect(acceptedKeys(s, createdAt + 2000)).toEqual(['new']);
 	});
@@ -927,13 +1000,15 @@ describe('pure helpers', () => {
 /** Static data of a trigger that holds a healthy subscription signed with `key`. */
 function storedSubscription(key: string): IDataObject {
 	return {
-		webhookId: 'wh-x',
-		key,
-		validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-		createdAt: Date.now(),
-		destinationUrl: 'http://localhost:5678/webhook/wh-1/webhook',
-		collectionName: 'work-interruptions',
-		externalReferences: '',
+		subscription: {
+			id: 'wh-x',
+			key,
+			validUntil: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+			createdAt: Date.now(),
+			destination: 'http://localhost:5678/webhook/wh-1/webhook',
+			collection: 'work-interruptions',
+			references: '',
+		},
 	};
 }
 
@@ -969,7 +1044,7 @@ describe('static data writes per delivery', () => {
 		let db = JSON.stringify({ 'node:Protime Trigger': raw });
 		let lastChanged = false;
 		const changed = () => lastChanged;
-		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: {} };
+		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: { acknowledge: 'onReceipt' } };
 		const deliver = async (body: IDataObject, signWith = key) => {
 			const rawBody = Buffer.from(JSON.stringify(body));
 			const answer: { status?: number } = {};
@@ -1000,7 +1075,7 @@ describe('node version 2: body n8n left unread', () => {
 	it('reads the raw body itself (readRawBody), verifies it, then parses it; unsigned stays 401', async () => {
 		const key = randomBytes(32).toString('base64');
 		const staticData = storedSubscription(key);
-		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate'], externalReferences: {}, options: {} };
+		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate'], externalReferences: {}, options: { acknowledge: 'onReceipt' } };
 		const raw = Buffer.from(JSON.stringify({ changeType: 'InsertOrUpdate', data: { id: 9, changeVersion: '0000000000000000000C' } }));
 		const send = async (signature: string) => {
 			const answer: { status?: number; body?: unknown } = {};

@@ -1,0 +1,82 @@
+/**
+ * The check: what `webhook()` does with the signed request the clock sends. It asks Protime about the
+ * recorded subscription, decides (decide.ts), renews, replaces or recovers it create-first, and sweeps
+ * subscriptions at this URL whose key is not stored. It writes static data only when something changed.
+ */
+import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+
+import type { HeaderMap } from '../shared/signature';
+import { getWebhook } from '../shared/webhooksApi';
+import { checkSecret, CHECK_HEADER, UNRECORDED, verifyCheck } from './checkSignature';
+import { decide, type RemoteView } from './decide';
+import { resyncItem, takePendingResync } from './items';
+import { takeOver, type Memory, type TriggerState } from './record';
+import { readSettings } from './settings';
+import { deleteOthersAtUrl, reachableWebhookUrl, replaceSubscription } from './subscription';
+
+export interface CheckRequestData {
+	headers: HeaderMap;
+	rawBody?: Buffer;
+}
+
+function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+	ctx.getResponseObject().status(status).json(body);
+	return { noWebhookResponse: true };
+}
+
+export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData, state: TriggerState, memory: Memory | undefined): Promise<IWebhookResponseData> {
+	const now = Date.now();
+	const verdict = verifyCheck(req.headers[CHECK_HEADER], req.rawBody, await checkSecret.call(this), memory?.lastCheck, now);
+	if (!verdict.ok || !memory) {
+		const reason = verdict.ok ? 'a check request reached the test URL' : verdict.reason;
+		this.logger.warn(`Protime Trigger: rejected a check request (401): ${reason}`);
+		return reply(this, 401, { error: 'Unauthorized' });
+	}
+	memory.lastCheck = Math.max(verdict.timestamp, memory.lastCheck ?? 0);
+	const record = takeOver(memory, state, false);
+	// Nothing recorded: activation may still be saving it (n8n 2.x starts the clock before create()), so
+	// the first such check waits; the clock signs the count into the next one, which then recovers.
+	if (!record && verdict.unrecordedChecks === 0) {
+		const message = 'No Protime subscription is recorded for this trigger yet (activation may still be saving it); the next check subscribes again if none is recorded by then.';
+		this.logger.warn(`Protime Trigger: ${message}`);
+		return reply(this, 409, { ok: false, code: UNRECORDED, error: message });
+	}
+	const settings = readSettings(this);
+	let action = 'adopt';
+	const problems: string[] = [];
+	const items = takePendingResync(state, settings);
+	try {
+		const url = record ? record.destination : await reachableWebhookUrl.call(this);
+		const remote: RemoteView = record ? ((await getWebhook.call(this, record.id)) ?? 'gone') : 'gone';
+		const decision = decide(record, remote, url, settings, now);
+		action = decision.action;
+		if (decision.action !== 'adopt') {
+			const done = await replaceSubscription.call(this, memory, state, url, settings, decision, Date.now);
+			if (done) problems.push(...done.problems);
+			if (done && decision.action === 'recover') {
+				this.logger.error(
+					`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
+						`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
+				);
+				items.push(resyncItem({ reason: decision.reason, detectedAt: new Date(now).toISOString(), previousWebhookId: done.replacedId }, settings, state));
+			}
+		} else {
+			problems.push(...(await deleteOthersAtUrl.call(this, url, record?.id, 'another subscription at this trigger URL, whose key is not stored')));
+		}
+	} catch (error) {
+		const message = (error as Error).message;
+		this.logger.error(`Protime Trigger: the subscription check failed and will be retried at the next check: ${message}`);
+		return reply(this, 502, { ok: false, error: message });
+	}
+	const current = state.subscription;
+	const answer = reply(this, 200, {
+		ok: true,
+		action,
+		webhookId: current?.id ?? null,
+		validUntil: current?.validUntil ?? null,
+		// Where Protime delivers: the clock sends its next checks there (a routing hint, not a secret).
+		destinationUrl: current?.destination ?? null,
+		problems,
+	});
+	return items.length ? { ...answer, workflowData: [items] } : answer;
+}

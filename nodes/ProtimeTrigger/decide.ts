@@ -1,0 +1,73 @@
+/**
+ * The one decision about the subscription, made the same way by activation, the check and deliveries:
+ * keep it (adopt), or make a new one (renew, replace, recover). Pure; the vocabulary is in
+ * docs/trigger-design.md.
+ */
+import type { ProtimeWebhook } from '../shared/types';
+import type { SubscriptionRecord } from './record';
+
+export interface DecisionSettings {
+	collectionName: string;
+	referencesText: string;
+	renewalMarginMs: number;
+}
+
+/** What Protime says about the recorded subscription: its webhook, `'gone'`, or `'unasked'` (a delivery proves it enabled). */
+export type RemoteView = ProtimeWebhook | 'gone' | 'unasked';
+
+export type Decision =
+	| { action: 'adopt' }
+	/** Healthy, but within the renewal margin. */
+	| { action: 'renew'; reason: string }
+	/** Cannot be kept although nothing was missed (settings, URL or key changed). */
+	| { action: 'replace'; reason: string }
+	/** It stopped delivering, or nothing is recorded: changes may be missing (ResyncRequired). */
+	| { action: 'recover'; reason: string };
+
+/**
+ * Milliseconds before `validUntil` at which a subscription counts as due: the margin, but never more than
+ * half of its validity, so a short-lived subscription is not renewed at every check.
+ */
+export function renewalMargin(record: Pick<SubscriptionRecord, 'createdAt' | 'validUntil'>, marginMs: number): number {
+	const lifetime = Date.parse(record.validUntil) - record.createdAt;
+	return Number.isFinite(lifetime) && lifetime > 0 ? Math.min(marginMs, lifetime / 2) : marginMs;
+}
+
+export function decide(
+	record: SubscriptionRecord | undefined,
+	remote: RemoteView,
+	url: string,
+	settings: DecisionSettings,
+	now: number,
+): Decision {
+	if (!record) return { action: 'recover', reason: 'no subscription is recorded for this active trigger' };
+	if (remote === 'gone') return { action: 'recover', reason: `subscription ${record.id} no longer exists at Protime` };
+	const status = remote === 'unasked' ? 'Enabled' : remote.status;
+	const validUntil = remote === 'unasked' ? record.validUntil : (remote.validUntil ?? record.validUntil);
+	const until = Date.parse(validUntil);
+	if (status !== 'Enabled') return { action: 'recover', reason: `subscription ${record.id} is ${status}` };
+	if (!Number.isNaN(until) && until <= now) return { action: 'recover', reason: `subscription ${record.id} expired at ${validUntil}` };
+	if (!record.key) return { action: 'replace', reason: `the key of subscription ${record.id} is not stored` };
+	const destination = remote === 'unasked' ? record.destination : remote.destinationUrl;
+	if (destination !== url || record.destination !== url) {
+		return { action: 'replace', reason: `subscription ${record.id} delivers to ${destination}, not to ${url}` };
+	}
+	const collection = remote === 'unasked' ? record.collection : remote.collectionName;
+	if (collection !== settings.collectionName || record.collection !== settings.collectionName) {
+		return { action: 'replace', reason: `subscription ${record.id} is for ${collection}, not ${settings.collectionName}` };
+	}
+	if (record.references !== settings.referencesText) return { action: 'replace', reason: 'the external references changed' };
+	if (Number.isNaN(until) || until - now <= renewalMargin({ createdAt: record.createdAt, validUntil }, settings.renewalMarginMs)) {
+		return { action: 'renew', reason: `subscription ${record.id} expires at ${validUntil}` };
+	}
+	return { action: 'adopt' };
+}
+
+/**
+ * Whether a delivery should renew: only once the clock has evidently missed its chance (due within the
+ * margin less one check interval), so that normally the check alone renews.
+ */
+export function clockMissedRenewal(record: SubscriptionRecord, marginMs: number, intervalMs: number, now: number): boolean {
+	const until = Date.parse(record.validUntil);
+	return Number.isNaN(until) || until - now <= Math.max(renewalMargin(record, marginMs) - intervalMs, 0);
+}

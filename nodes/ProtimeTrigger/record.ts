@@ -1,0 +1,149 @@
+/**
+ * The subscription record: one object in the node's static data, written only by `writeRecord`, plus this
+ * process's memory of it. Why both, and why the memory hands out live objects: docs/trigger-design.md
+ * ("Static data" and "Per-process memory").
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+export interface SubscriptionRecord {
+	/** The Protime webhook id. */
+	id: string;
+	/** Its private HMAC key (never logged). */
+	key: string;
+	/** The key of the subscription this one replaced, still accepted until `previousKeyUntil` (epoch ms). */
+	previousKey?: string;
+	previousKeyUntil?: number;
+	validUntil: string;
+	destination: string;
+	collection: string;
+	/** `(collection,reference)…` as sent on creation, empty when none. */
+	references: string;
+	/** Epoch ms of creation; with `validUntil` it gives the validity period. */
+	createdAt: number;
+}
+
+export interface PendingResync {
+	reason: string;
+	detectedAt: string;
+	previousWebhookId?: string;
+}
+
+/** The node's static data: n8n's own object, so writing to it is what gets persisted. */
+export interface TriggerState extends IDataObject {
+	subscription?: SubscriptionRecord & IDataObject;
+	/** A lapse found where no item can be emitted (activation); emitted with the next request. */
+	pendingResync?: PendingResync & IDataObject;
+	/** The stale filter (`VersionStore` in shared/changes.ts). */
+	versions?: IDataObject;
+}
+
+/** Deliveries signed with a replaced key are accepted this long (Protime retries what was in flight). */
+export const PREVIOUS_KEY_GRACE_MS = 30 * 60_000;
+
+export function triggerState(staticData: IDataObject): TriggerState {
+	return staticData as TriggerState;
+}
+
+/**
+ * The one writer of the record. A renewal keeps the replaced key valid for a grace period; a replacement
+ * for changed settings does not.
+ */
+export function writeRecord(
+	state: TriggerState,
+	next: Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil'>,
+	{ keepPreviousKey, now }: { keepPreviousKey: boolean; now: number },
+): SubscriptionRecord {
+	const old = state.subscription;
+	const record: SubscriptionRecord = { ...next };
+	if (keepPreviousKey && old?.key && old.key !== next.key) {
+		record.previousKey = old.key;
+		record.previousKeyUntil = now + PREVIOUS_KEY_GRACE_MS;
+	}
+	state.subscription = record as SubscriptionRecord & IDataObject;
+	return record;
+}
+
+/** The keys a delivery may be signed with: the current one, then the previous one during its grace period. */
+export function acceptedKeys(record: SubscriptionRecord | undefined, now: number): string[] {
+	if (!record?.key) return [];
+	if (!record.previousKey || (record.previousKeyUntil ?? 0) <= now) return [record.key];
+	return [record.key, record.previousKey];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-process memory, keyed by trigger identity, bounded as a whole.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface Memory {
+	/** The newest record this process wrote (a live object: in-flight requests that took it over save it as it is then). */
+	record?: SubscriptionRecord;
+	/** The stale filter, shared live by this process's requests for the same reason. */
+	versions?: IDataObject;
+	/** The renewal running in this process, if any. */
+	renewing?: Promise<unknown>;
+	/** Timestamp of the last accepted check request (replay protection). */
+	lastCheck?: number;
+}
+
+const MAX_TRIGGERS = 500;
+const memories = new Map<string, Memory>();
+
+export function memoryOf(identity: string): Memory {
+	let memory = memories.get(identity);
+	if (!memory) {
+		if (memories.size >= MAX_TRIGGERS) memories.delete(memories.keys().next().value as string);
+		memory = {};
+		memories.set(identity, memory);
+	}
+	return memory;
+}
+
+/** Forgets a trigger (deactivation). */
+export function forgetMemory(identity: string): void {
+	memories.delete(identity);
+}
+
+/** A plain copy: static data as n8n loads it is wrapped in Proxies, which structuredClone refuses. */
+export function plainCopy<T>(value: T): T {
+	return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Remembers a record this process just wrote: updates the live object in place, so holders see it. */
+export function rememberRecord(memory: Memory, record: SubscriptionRecord): SubscriptionRecord {
+	const fresh = plainCopy(record);
+	if (!memory.record) {
+		memory.record = fresh;
+		return fresh;
+	}
+	for (const field of Object.keys(memory.record)) delete (memory.record as unknown as IDataObject)[field];
+	Object.assign(memory.record, fresh);
+	return memory.record;
+}
+
+/**
+ * The one take-over point of a request. The request's copy of static data gets this process's live record
+ * when that is newer, or always when n8n will save the copy only later (after the execution): a renewal made
+ * meanwhile is then saved instead of being undone. Returns the record the request works with.
+ */
+export function takeOver(memory: Memory, state: TriggerState, savesLate: boolean): SubscriptionRecord | undefined {
+	const mine = memory.record;
+	const theirs = state.subscription;
+	if (!mine || theirs === mine || (theirs && theirs.createdAt > mine.createdAt)) return theirs;
+	if (savesLate || !theirs || theirs.id !== mine.id || theirs.key !== mine.key) state.subscription = mine as SubscriptionRecord & IDataObject;
+	return state.subscription;
+}
+
+/** Runs `renew` as the only renewal of this trigger in this process; a caller that had to wait gets undefined. */
+export async function singleFlight<T>(memory: Memory, renew: () => Promise<T>): Promise<T | undefined> {
+	if (memory.renewing) {
+		await memory.renewing.catch(() => undefined);
+		return undefined;
+	}
+	const promise = renew();
+	memory.renewing = promise;
+	try {
+		return await promise;
+	} finally {
+		memory.renewing = undefined;
+	}
+}
