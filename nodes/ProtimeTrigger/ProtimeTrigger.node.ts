@@ -23,11 +23,9 @@ export class ProtimeTrigger implements INodeType {
 		name: 'protimeTrigger',
 		icon: { light: 'file:../../icons/protime.svg', dark: 'file:../../icons/protime.dark.svg' },
 		group: ['trigger'],
-		// Version 2 behaves exactly like 1. It exists because n8n 2.41 evaluates a legacy expression
-		// (`$parameter.options.binaryData`, for the Webhook node v1) through its expression engine on every
-		// request to any version-1 webhook node, which costs more per delivery than everything this node does.
-		version: [1, 2],
-		defaultVersion: 2,
+		// Not 1: n8n 2.x evaluates a legacy expression for the Webhook node v1 on every request to any
+		// version-1 webhook node, which costs more per delivery than everything this node does.
+		version: 2,
 		subtitle: '={{$parameter["collectionName"]}}',
 		description: 'Starts the workflow when records of a Protime collection change (verified webhook events)',
 		defaults: { name: 'Protime Trigger' },

@@ -131,9 +131,9 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 	// off (Options → Drop Stale Changes), to show what the filter's static-data write per delivery costs; and
 	// version 1 (an info row): n8n 2.41 evaluates a legacy expression through its expression isolate on every
 	// request to a version-1 webhook node.
-	const protime = await activeTrigger('bench: Protime Trigger', 2);
-	const protimeNoFilter = await activeTrigger('bench: Protime Trigger, Drop Stale off', 2, { dropStale: false });
-	const protimeV1 = await activeTrigger('bench: Protime Trigger v1', 1);
+	// Answered on receipt, like the Webhook node it is compared with; the acknowledgement rows compare the modes.
+	const protime = await activeTrigger('bench: Protime Trigger', 2, { acknowledge: 'onReceipt' });
+	const protimeNoFilter = await activeTrigger('bench: Protime Trigger, Drop Stale off', 2, { dropStale: false, acknowledge: 'onReceipt' });
 
 	// Built-in Webhook node workflow, same instance.
 	const hookPath = `bench-${randomUUID().slice(0, 8)}`;
@@ -186,7 +186,6 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		builtin: { url: builtinUrl, key: protime.key, check: checkBuiltin, workflowId: wfB.id },
 		builtinExpr: { url: builtinExprUrl, key: protime.key, check: checkBuiltinExpr, workflowId: wfE.id },
 		protimeNoFilter: { ...protimeNoFilter, check: checkProtime },
-		protimeV1: { ...protimeV1, check: checkProtime },
 	};
 	const names = Object.keys(candidates);
 	// Warm-up, then interleaved rounds (the order rotates each round).
@@ -238,7 +237,6 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		protime: summary(result.protime),
 		builtin: summary(result.builtin),
 		protimeNoFilter: summary(result.protimeNoFilter),
-		protimeV1: summary(result.protimeV1),
 		builtinExpr: summary(result.builtinExpr),
 		ratio: median(ratios),
 		// Per round: Protime Trigger against the Webhook node that also takes an isolate (the n8n-imposed ceiling).

@@ -227,12 +227,6 @@ async function main() {
 				ratio(n.protimeNoFilter.rate / n.builtin.rate),
 			);
 			info(
-				'Real n8n: deliveries/s finished, Protime Trigger node version 1 (existing workflows)',
-				`Webhook node ${fmt(n.builtin.rate, 1)}`,
-				`Protime Trigger v1 ${fmt(n.protimeV1.rate, 1)}`,
-				ratio(n.protimeV1.rate / n.builtin.rate),
-			);
-			info(
 				'Real n8n: deliveries/s, requests answered',
 				`Webhook node ${fmt(n.builtin.answered, 1)}`,
 				`Protime Trigger ${fmt(n.protime.answered, 1)}`,
@@ -245,7 +239,7 @@ async function main() {
 				'—',
 			);
 			notes.push(
-				`Real n8n: package built from commit ${n.head} in .bench/tree, installed as a community package; Protime Trigger nodes at typeVersion 2 (version 1 in its own row); ${n.rounds} rounds of ` +
+				`Real n8n: package built from commit ${n.head} in .bench/tree, installed as a community package; Protime Trigger nodes at typeVersion 2; ${n.rounds} rounds of ` +
 					`${n.perRound} deliveries per endpoint (order rotating), same signed single-change payloads to all; a round ends when all its ` +
 					`executions have finished (n8n's execution list), so an endpoint that answers before its execution runs gains nothing; every ` +
 					`Protime answer checked for "emitted": 1. The control is n8n's Webhook node (v2) with one expression in its parameters ` +

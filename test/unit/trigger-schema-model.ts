@@ -59,6 +59,5 @@ export function sampleTriggerItems(): IDataObject[] {
 /** Relative file path → schema. */
 export function expectedTriggerSchemas(): Record<string, JsonSchema> {
 	const schema = commonSchema(sampleTriggerItems().map(schemaOf))!;
-	// The same items in both node versions (version 2 differs only in how n8n reads the request body).
-	return { 'v1.0.0/output.json': { ...schema, version: 1 }, 'v2.0.0/output.json': { ...schema, version: 2 } };
+	return { 'v2.0.0/output.json': { ...schema, version: 2 } };
 }

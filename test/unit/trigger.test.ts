@@ -1091,9 +1091,4 @@ describe('node version 2: body n8n left unread', () => {
 		expect(await send(createHmac('sha256', key).update(raw).digest('base64'))).toEqual({ status: 200, items: [9] });
 		expect(await send(createHmac('sha256', 'wrong').update(raw).digest('base64'))).toEqual({ status: 401, items: [] });
 	});
-
-	it('is declared as versions 1 and 2, new nodes getting 2', () => {
-		expect(trigger.description.version).toEqual([1, 2]);
-		expect(trigger.description.defaultVersion).toBe(2);
-	});
 });
