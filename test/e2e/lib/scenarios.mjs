@@ -231,6 +231,23 @@ async function triggerChecks({ checks, client, sim, credential, inst }) {
 		await waitForItem(client, wi.id, 990600, { timeoutMs: 30_000 });
 	});
 
+	await checks.check('trigger: 2xx only after the execution; the stale filter written on that path is kept (an older version is then dropped)', async () => {
+		const [sub] = await subscriptionsOf(sim, wi.trigger);
+		const people = await sim.records('people');
+		const body = (version) =>
+			JSON.stringify({ changeType: 'InsertOrUpdate', data: { changeVersion: version, id: 991000, person: { id: people[0].id }, date: today(), startTimeInMinutes: 60, endTimeInMinutes: 90, durationInMinutes: 30 } });
+		const newer = body('FFFFFFFF000000000010');
+		const first = await post(sub.destinationUrl, newer, { 'X-Protime-Signature': sign(sub.key, newer) });
+		assertEqual(first.status, 200, `delivery status (${first.text.slice(0, 200)})`);
+		// Answered after the execution: it is already listed as finished when the 200 arrives.
+		const items = await emittedItems(client, wi.id);
+		assert(items.some((i) => i.json.id === 991000), 'the execution had finished when Protime got its 200');
+		const older = body('FFFFFFFF00000000000F');
+		const stale = await post(sub.destinationUrl, older, { 'X-Protime-Signature': sign(sub.key, older) });
+		assertEqual(stale.status, 200, 'stale delivery status');
+		assertEqual(JSON.parse(stale.text).dropped, 1, `the older version was dropped by the filter the first delivery saved (${stale.text})`);
+	});
+
 	await checks.check('trigger: saving and re-publishing leaves exactly one subscription, deliveries still verify', async () => {
 		for (let i = 1; i <= 2; i++) {
 			const wf = await client.getWorkflow(wi.id);
