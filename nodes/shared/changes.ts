@@ -1,7 +1,7 @@
 /**
  * Reading the changes out of a Protime delivery, ordering them, and dropping stale or duplicate ones.
  *
- * The docs show each event as a delta item `{changeType, data}` but not the POST envelope (protime-api.md
+ * The docs show each event as a delta item `{changeType, data}` but not the POST envelope (docs/protime-api.md
  * §3.2, §7.5), so a body may be one change, an array of changes, or `{value: [...]}`. `changeVersion`
  * strings compare as fixed-width hex (§3.3); a shorter string sorts first so unpadded values still order.
  */
