@@ -22,6 +22,8 @@ export interface CollectionFilter {
 	/** For `options`. */
 	options?: string[];
 	description: string;
+	/** The node parameter's name when it is not derived from `name` (kept when Protime's spelling changed). */
+	parameterName?: string;
 }
 
 /** A sub-object of a record that points at another collection and so can carry external references. */
@@ -379,6 +381,7 @@ export const COLLECTIONS: readonly CollectionDefinition[] = [
 			{
 				// The new reference spells it in the singular (the old page: `counter-definitions`).
 				name: 'counter-definition',
+				parameterName: 'counterDefinitions',
 				displayName: 'Counter Definition IDs',
 				kind: 'idList',
 				required: false,
