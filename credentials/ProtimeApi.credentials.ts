@@ -41,7 +41,7 @@ const CREDENTIAL_TEST_HEADER = 'X-N8n-Protime-Credential-Test';
 /**
  * What a cached token was issued for. A token obtained before the user changed the client, its secret,
  * the scopes or the tenant is not sent (see `authenticate`), so the next call gets a 401 and n8n fetches a
- * fresh token with the new settings, instead of carrying stale settings for up to 30 minutes. The secret
+ * fresh token with the new settings, instead of carrying stale settings until the token expires. The secret
  * enters only as a short one-way hash, stored next to the secret itself.
  */
 function sessionFingerprint(c: ProtimeCredentialData): string {
@@ -261,7 +261,7 @@ export class ProtimeApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'A Protime access token (it lives 30 minutes and is not renewed by n8n)',
+			description: 'A Protime access token (it lives a fixed time, usually 30 minutes, and is not renewed by n8n)',
 			displayOptions: { show: { authentication: ['accessToken'] } },
 		},
 		{

@@ -239,7 +239,7 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 				ctx,
 				s,
 				'Protime rejected the pasted access token',
-				'It has probably expired (Protime tokens live 30 minutes) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.',
+				'It has probably expired (Protime tokens live a fixed time, 30 minutes in the documented examples) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.',
 			);
 		}
 		return apiError(
