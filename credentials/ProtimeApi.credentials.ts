@@ -11,8 +11,9 @@ import type {
 import { createHash } from 'crypto';
 import { UserError } from 'n8n-workflow';
 
-import { DEFAULT_SCOPES, WEBHOOK_READ_SCOPE } from '../nodes/shared/catalogue';
+import { WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../nodes/shared/catalogue';
 import { API_PATH, apiOrigin, environmentProblem, tokenUrl, userAgent } from '../nodes/shared/environment';
+import { missingWebhookScopes, requestedScopes } from '../nodes/shared/scopes';
 
 /** The stored credential data, as the shared modules read it. */
 export interface ProtimeCredentialData {
@@ -27,12 +28,20 @@ export interface ProtimeCredentialData {
 	accessToken?: string;
 	sessionToken?: string;
 	sessionFor?: string;
+	/** The `scope` of the last token response (what Protime granted), when it said. */
+	sessionScopes?: string;
 }
+
+/**
+ * Marks the credential test's request: `authenticate` removes it and, when the token response said which
+ * scopes were granted, fails the test naming the webhook scopes the token lacks.
+ */
+const CREDENTIAL_TEST_HEADER = 'X-N8n-Protime-Credential-Test';
 
 /**
  * What a cached token was issued for. A token obtained before the user changed the client, its secret,
  * the scopes or the tenant is not sent (see `authenticate`), so the next call gets a 401 and n8n fetches a
- * fresh token with the new settings, instead of carrying stale settings for up to 30 minutes. The secret
+ * fresh token with the new settings, instead of carrying stale settings until the token expires. The secret
  * enters only as a short one-way hash, stored next to the secret itself.
  */
 function sessionFingerprint(c: ProtimeCredentialData): string {
@@ -51,10 +60,7 @@ function sessionFingerprint(c: ProtimeCredentialData): string {
 }
 
 function normaliseScopes(scopes: unknown): string {
-	return (typeof scopes === 'string' ? scopes : '')
-		.split(/[\s,]+/)
-		.filter(Boolean)
-		.join(' ');
+	return requestedScopes(scopes).join(' ');
 }
 
 function pastedToken(value: unknown): string {
@@ -121,9 +127,14 @@ function tokenError(error: unknown, c: ProtimeCredentialData): UserError {
 		);
 	}
 	if (oauthError === 'invalid_scope') {
-		return new UserError(
-			`Protime refused the requested scopes (invalid_scope${detail}): ${normaliseScopes(c.scopes)}. Remove from the Scopes field the scopes your API client was not granted, or ask Protime to grant them to client ID "${(c.clientId ?? '').trim()}".`,
-		);
+		// Protime names no scope, so the message lists what was asked for. The same text goes into the
+		// description: n8n 1.x shows a node error's description, not its message, when activation fails.
+		const requested = normaliseScopes(c.scopes);
+		const client = `client ID "${(c.clientId ?? '').trim()}"`;
+		const text = requested
+			? `Protime refused the requested scopes (invalid_scope${detail}): ${requested}. At least one of them is not granted to ${client}. Remove those from the Scopes field of the Protime credential (or empty the field to receive every scope granted to the client), or ask Protime to grant them.`
+			: `Protime refused a token request without scopes (invalid_scope${detail}): this token endpoint wants them named. Type in the Scopes field of the Protime credential the scopes granted to ${client}, e.g. ${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE} connector-protimeapi-work-interruptions.read.`;
+		return new UserError(text, { description: text });
 	}
 	if (status === 429) {
 		return new UserError(
@@ -237,9 +248,10 @@ export class ProtimeApi implements ICredentialType {
 			displayName: 'Scopes',
 			name: 'scopes',
 			type: 'string',
-			default: DEFAULT_SCOPES.join(' '),
+			default: '',
+			placeholder: `${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE} connector-protimeapi-clockings.read`,
 			description:
-				'Space-separated OAuth scopes to request. The default covers the webhook scopes and the read scope of every collection; remove those your API client was not granted.',
+				'Leave empty to receive every scope Protime granted your API client (recommended). Or type space-separated scopes: exactly those are requested, and Protime refuses the token if any of them is not granted.',
 			displayOptions: { show: { authentication: ['clientCredentials'] } },
 		},
 		{
@@ -249,7 +261,7 @@ export class ProtimeApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'A Protime access token (it lives 30 minutes and is not renewed by n8n)',
+			description: 'A Protime access token (it lives a fixed time, usually 30 minutes, and is not renewed by n8n)',
 			displayOptions: { show: { authentication: ['accessToken'] } },
 		},
 		{
@@ -271,6 +283,12 @@ export class ProtimeApi implements ICredentialType {
 		{
 			displayName: 'Session Issued For',
 			name: 'sessionFor',
+			type: 'hidden',
+			default: '',
+		},
+		{
+			displayName: 'Session Scopes',
+			name: 'sessionScopes',
 			type: 'hidden',
 			default: '',
 		},
@@ -311,8 +329,10 @@ export class ProtimeApi implements ICredentialType {
 			grant_type: 'client_credentials',
 			client_id: clientId,
 			client_secret: clientSecret,
-			scope: normaliseScopes(c.scopes),
 		});
+		// No `scope` field unless scopes were typed: Protime then grants every scope of the client.
+		const scope = normaliseScopes(c.scopes);
+		if (scope !== '') form.set('scope', scope);
 		const request: IHttpRequestOptions = {
 			method: 'POST',
 			url: tokenUrl(c),
@@ -331,13 +351,13 @@ export class ProtimeApi implements ICredentialType {
 		} catch (error) {
 			throw tokenError(error, c);
 		}
-		const { accessToken } = parseTokenBody(raw);
+		const { accessToken, scope: granted } = parseTokenBody(raw);
 		if (!accessToken) {
 			throw new UserError(
 				`The Protime token endpoint ${tokenUrl(c)} answered without an access_token. Check the environment${c.environment === 'custom' ? ' and base URL' : ''} of the credential.`,
 			);
 		}
-		return { sessionToken: accessToken, sessionFor: sessionFingerprint(c) };
+		return { sessionToken: accessToken, sessionFor: sessionFingerprint(c), sessionScopes: granted ?? '' };
 	}
 
 	/**
@@ -354,9 +374,20 @@ export class ProtimeApi implements ICredentialType {
 		else token = c.sessionFor === sessionFingerprint(c) ? (c.sessionToken ?? '') : '';
 
 		const headers: IDataObject = {};
+		let credentialTest = false;
 		for (const [name, value] of Object.entries(requestOptions.headers ?? {})) {
 			const lower = name.toLowerCase();
-			if (lower !== 'user-agent' && lower !== 'authorization') headers[name] = value;
+			if (lower === CREDENTIAL_TEST_HEADER.toLowerCase()) credentialTest = true;
+			else if (lower !== 'user-agent' && lower !== 'authorization') headers[name] = value;
+		}
+		if (credentialTest && c.authentication !== 'accessToken' && c.sessionScopes) {
+			const missing = missingWebhookScopes(c.sessionScopes);
+			if (missing.length > 0) {
+				const typed = normaliseScopes(c.scopes) !== '';
+				throw new UserError(
+					`The client ID and secret are valid, but the token lacks ${missing.join(' and ')}, which the Protime Trigger and the webhook operations need (reading collections does not). ${typed ? 'Add the missing scopes to the Scopes field (or empty it), and ask' : 'Ask'} Protime to grant them to client ID "${(c.clientId ?? '').trim()}" if they are not granted yet. Granted: ${c.sessionScopes.slice(0, 600)}.`,
+				);
+			}
 		}
 		headers['User-Agent'] = userAgent(c);
 		if (token !== '') headers.Authorization = `Bearer ${token}`;
@@ -369,7 +400,7 @@ export class ProtimeApi implements ICredentialType {
 	};
 
 	test: ICredentialTestRequest = {
-		request: { method: 'GET', url: `${API_PATH}/webhooks` },
+		request: { method: 'GET', url: `${API_PATH}/webhooks`, headers: { [CREDENTIAL_TEST_HEADER]: 'webhook-scopes' } },
 		rules: [
 			{
 				type: 'responseCode',
@@ -383,7 +414,7 @@ export class ProtimeApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 403,
-					message: `The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} (403). Add it to the Scopes field, and ask Protime to grant it to your API client if it is not granted yet.`,
+					message: `The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} (403), which the Protime Trigger and the webhook operations need (with ${WEBHOOK_WRITE_SCOPE}). Ask Protime to grant it to your API client; if you typed scopes in the Scopes field, add it there too (or empty the field).`,
 				},
 			},
 			{

@@ -3,7 +3,7 @@
  * as data. The trigger, the action node, the output schemas and the test simulator all read this module;
  * nothing about a collection is written anywhere else.
  *
- * Sources: protime-api.md §4 (external references), §5 (collections, fields, filters). Where the docs were
+ * Sources: docs/protime-api.md §4 (external references), §5 (collections, fields, filters). Where the docs were
  * cut off, the entry says `documented: false` and follows the pattern of the documented collections
  * (date-range collections: `date` required, `person` optional; definition collections: no filter).
  */
@@ -22,6 +22,8 @@ export interface CollectionFilter {
 	/** For `options`. */
 	options?: string[];
 	description: string;
+	/** The node parameter's name when it is not derived from `name` (kept when Protime's spelling changed). */
+	parameterName?: string;
 }
 
 /** A sub-object of a record that points at another collection and so can carry external references. */
@@ -54,7 +56,7 @@ export interface CollectionDefinition<C extends CollectionName = CollectionName>
 	sample: CollectionRecords[C];
 }
 
-/** Predefined (`@`) external references per referenced collection (protime-api.md §4.1). */
+/** Predefined (`@`) external references per referenced collection (docs/protime-api.md §4.1). */
 export const PREDEFINED_REFERENCES: Readonly<Record<string, readonly string[]>> = {
 	'absence-definitions': ['@absence-code'],
 	'activity-definitions': ['@data-entry-code', '@external-reference'],
@@ -100,7 +102,7 @@ const person = { id: 1001 };
 
 function define<C extends CollectionName>(
 	def: Omit<CollectionDefinition<C>, 'readScope' | 'timeOfDayFields' | 'durationFields' | 'webhookReferences'> &
-		Partial<Pick<CollectionDefinition<C>, 'timeOfDayFields' | 'durationFields' | 'webhookReferences'>>,
+		Partial<Pick<CollectionDefinition<C>, 'readScope' | 'timeOfDayFields' | 'durationFields' | 'webhookReferences'>>,
 ): CollectionDefinition<C> {
 	return {
 		readScope: scope(def.name),
@@ -111,7 +113,7 @@ function define<C extends CollectionName>(
 	};
 }
 
-/** All 18 webhook-capable collections (protime-api.md §5.1), in display order. */
+/** All 18 webhook-capable collections (docs/protime-api.md §5.1), in display order. */
 export const COLLECTIONS: readonly CollectionDefinition[] = [
 	define({
 		name: 'absences',
@@ -377,7 +379,9 @@ export const COLLECTIONS: readonly CollectionDefinition[] = [
 			dateFilter(),
 			personFilter(),
 			{
-				name: 'counter-definitions',
+				// The new reference spells it in the singular (the old page: `counter-definitions`).
+				name: 'counter-definition',
+				parameterName: 'counterDefinitions',
 				displayName: 'Counter Definition IDs',
 				kind: 'idList',
 				required: false,
@@ -458,6 +462,8 @@ export const COLLECTIONS: readonly CollectionDefinition[] = [
 	define({
 		name: 'paid-presences',
 		displayName: 'Paid Presences',
+		// Not the collection's own name: the docs read paid presences with the calculated-totals scope.
+		readScope: 'connector-protimeapi-calculated-totals.read',
 		documented: false,
 		filters: [dateFilter(), personFilter()],
 		references: [people, shift],
@@ -552,9 +558,10 @@ export function referenceOptions(name: CollectionName): Array<{ collection: stri
 	return out;
 }
 
-/** Every scope the nodes may need: the webhook scopes plus each collection's read scope. */
-export const DEFAULT_SCOPES: readonly string[] = [
-	WEBHOOK_READ_SCOPE,
-	WEBHOOK_WRITE_SCOPE,
-	...COLLECTIONS.map((c) => c.readScope),
+/** Every scope the nodes may use: the webhook scopes plus each collection's read scope (each once). */
+export const ALL_SCOPES: readonly string[] = [
+	...new Set([WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE, ...COLLECTIONS.map((c) => c.readScope)]),
 ];
+
+/** @deprecated The credential no longer requests these by default (see scopes.ts); use ALL_SCOPES. */
+export const DEFAULT_SCOPES = ALL_SCOPES;

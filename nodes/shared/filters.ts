@@ -1,5 +1,5 @@
 /**
- * Builds Protime list filter expressions (protime-api.md §5.5) from the catalogue's filter definitions.
+ * Builds Protime list filter expressions (docs/protime-api.md §5.5) from the catalogue's filter definitions.
  *
  * Pure functions: no n8n context, no HTTP. Every user value is validated here and turned into a literal
  * of the filter grammar (quoted date, bare integers, `true`/`false`, a quoted option), so the only text
@@ -200,15 +200,13 @@ function condition(filter: CollectionFilter, value: unknown): Checked<string | u
 	}
 }
 
-/**
- * The `filter` query value for a list call on `collectionName`, or undefined when nothing filters.
- * Required filters (a collection's date range) must be set, unless the raw expression constrains them.
- */
-export function buildListFilter(
-	collectionName: string,
-	values: FilterValues,
-	rawFilter?: string,
-): Checked<string | undefined> {
+interface Composed {
+	conditions: string[];
+	/** Id lists among the conditions, by position, so a long one can be sliced. */
+	lists: Array<{ index: number; name: string; ids: number[] }>;
+}
+
+function compose(collectionName: string, values: FilterValues, rawFilter?: string): Checked<Composed> {
 	const collection = getCollection(collectionName);
 	if (!collection) {
 		return fail(`'${collectionName}' is not a Protime collection`, 'Choose a collection from the list.');
@@ -220,11 +218,17 @@ export function buildListFilter(
 	}
 
 	const conditions: string[] = [];
+	const lists: Composed['lists'] = [];
 	for (const filter of collection.filters) {
 		const built = condition(filter, values[filter.name]);
 		if (!built.ok) return built;
-		if (built.value) conditions.push(built.value);
-		else if (filter.required && !rawMentions(raw, filter.name)) {
+		if (built.value) {
+			if (filter.kind === 'idList') {
+				const ids = parseIdList(values[filter.name], filter.displayName);
+				if (ids.ok) lists.push({ index: conditions.length, name: filter.name, ids: ids.value });
+			}
+			conditions.push(built.value);
+		} else if (filter.required && !rawMentions(raw, filter.name)) {
 			const fields =
 				filter.kind === 'dateRange'
 					? `Start ${filter.displayName} and End ${filter.displayName}`
@@ -238,8 +242,21 @@ export function buildListFilter(
 	}
 	// Parentheses keep an 'or' in the raw part from binding to the generated conditions.
 	if (raw) conditions.push(conditions.length && /\bor\b/i.test(raw) ? `(${raw})` : raw);
+	return ok({ conditions, lists });
+}
 
-	const filter = conditions.join(' and ');
+/**
+ * The `filter` query value for a list call on `collectionName`, or undefined when nothing filters.
+ * Required filters (a collection's date range) must be set, unless the raw expression constrains them.
+ */
+export function buildListFilter(
+	collectionName: string,
+	values: FilterValues,
+	rawFilter?: string,
+): Checked<string | undefined> {
+	const composed = compose(collectionName, values, rawFilter);
+	if (!composed.ok) return composed;
+	const filter = composed.value.conditions.join(' and ');
 	if (filter.length > MAX_FILTER_LENGTH) {
 		return fail(
 			`The filter is ${filter.length} characters long; Protime rejects request URLs over 4,096 characters`,
@@ -247,4 +264,71 @@ export function buildListFilter(
 		);
 	}
 	return ok(filter || undefined);
+}
+
+/**
+ * URL limits of a list call (docs/protime-api.md §6.1, §9.3): Protime refuses URIs over 4,096 characters, and a
+ * next-page link is the first URL plus a continuation token whose length the docs do not give, so the first
+ * URL keeps `continuationRoom` free. `maxSlices` bounds how many requests one ID list may be split into.
+ */
+export const URI_LIMITS = { maxUriLength: 4096, continuationRoom: 1024, maxSlices: 100 };
+
+/** Characters a query value takes once percent-encoded as sent (only A-Z a-z 0-9 - . _ ~ stay as they are). */
+export function encodedLength(value: string): number {
+	return encodeURIComponent(value).replace(/[!'()*]/g, '%00').length;
+}
+
+/**
+ * The filters of one Get Many: one, or, when a long ID list would make the URL too long, the same filter once
+ * per slice of the longest ID list. A record carries one value for each ID-list filter (one person, one counter
+ * definition), so the slices select disjoint records whose union is what the whole list selects. `fixedLength`
+ * is the length of the rest of the URL (origin, path, other parameters). Refuses, before any request, when even
+ * one ID per slice does not fit or more than `URI_LIMITS.maxSlices` requests would be needed.
+ */
+export function buildListFilters(
+	collectionName: string,
+	values: FilterValues,
+	rawFilter: string | undefined,
+	fixedLength: number,
+): Checked<Array<string | undefined>> {
+	const composed = compose(collectionName, values, rawFilter);
+	if (!composed.ok) return composed;
+	const { conditions, lists } = composed.value;
+	const budget = URI_LIMITS.maxUriLength - URI_LIMITS.continuationRoom - fixedLength - '&filter='.length;
+	const whole = conditions.join(' and ');
+	if (encodedLength(whole) <= budget) return ok([whole || undefined]);
+
+	const tooLong = (why: string) =>
+		fail<Array<string | undefined>>(
+			`The filter is too long for one Protime request (${encodedLength(whole)} characters once encoded; a request URL may have at most ${URI_LIMITS.maxUriLength})`,
+			`${why} Shorten the raw filter or the other filters, or split the work over several items and run this node once per item.`,
+		);
+	const longest = [...lists].sort((a, b) => b.ids.length - a.ids.length)[0];
+	if (!longest || longest.ids.length < 2) return tooLong('It has no ID list long enough to split over several requests.');
+
+	const withIds = (ids: number[]) =>
+		conditions.map((c, i) => (i === longest.index ? `${longest.name} in (${ids.join(',')})` : c)).join(' and ');
+	const base = encodedLength(withIds([]));
+	const slices: string[] = [];
+	let current: number[] = [];
+	let length = base;
+	for (const id of longest.ids) {
+		const cost = encodedLength(String(id)) + (current.length > 0 ? encodedLength(',') : 0);
+		if (length + cost > budget && current.length > 0) {
+			slices.push(withIds(current));
+			current = [];
+			length = base;
+		}
+		const first = encodedLength(String(id));
+		if (current.length === 0 && base + first > budget) {
+			return tooLong(`Even one ID of '${longest.name}' per request leaves it too long.`);
+		}
+		length += current.length === 0 ? first : cost;
+		current.push(id);
+	}
+	if (current.length > 0) slices.push(withIds(current));
+	if (slices.length > URI_LIMITS.maxSlices) {
+		return tooLong(`The ${longest.ids.length} IDs of '${longest.name}' would need ${slices.length} requests (at most ${URI_LIMITS.maxSlices}).`);
+	}
+	return ok(slices);
 }

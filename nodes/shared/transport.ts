@@ -21,6 +21,7 @@ import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import type { ProtimeCredentialData } from '../../credentials/ProtimeApi.credentials';
 import { getCollection, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from './catalogue';
 import { API_PATH, apiOrigin, environmentProblem } from './environment';
+import { requestedScopes, scopeRemedy } from './scopes';
 import type { ProtimePage } from './types';
 
 export type ProtimeFunctions =
@@ -162,6 +163,9 @@ interface ErrorContext {
 	path: string;
 	origin: string;
 	pastedToken: boolean;
+	/** Whether the credential requests typed scopes (else every scope granted to the client). */
+	typedScopes: boolean;
+	clientId: string;
 	continuation: boolean;
 	attempts: number;
 	itemIndex?: number;
@@ -207,13 +211,10 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 				`Network error ${f.networkCode} on ${call}. Check the environment or base URL of the Protime credential and the network between n8n and Protime.`,
 			);
 		}
-		// Not an HTTP answer: e.g. the credential could not obtain a token. Its message is already explanatory.
-		return apiError(
-			ctx,
-			s,
-			f.message ?? `The Protime call ${call} failed`,
-			f.description ?? 'Check the Protime credential (tenant, environment, client ID and secret).',
-		);
+		// Not an HTTP answer: e.g. the credential could not obtain a token. Its message is already explanatory,
+		// and it is the description too, because n8n 1.x reports a failed activation by the description alone.
+		const message = f.message ?? `The Protime call ${call} failed`;
+		return apiError(ctx, s, message, f.description ?? message);
 	}
 	if (s === 400) {
 		return apiError(
@@ -230,7 +231,7 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 				ctx,
 				s,
 				`The Protime credential lacks the scope ${scope}`,
-				`${call} needs ${scope}. Add it to the Scopes field of the Protime credential and ask Protime to grant it to your API client if it is not granted yet.`,
+				`${call} needs ${scope}. ${scopeRemedy(scope, ctx.typedScopes, ctx.clientId)}`,
 			);
 		}
 		if (ctx.pastedToken) {
@@ -238,14 +239,14 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 				ctx,
 				s,
 				'Protime rejected the pasted access token',
-				'It has probably expired (Protime tokens live 30 minutes) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.',
+				'It has probably expired (Protime tokens live a fixed time, 30 minutes in the documented examples) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.',
 			);
 		}
 		return apiError(
 			ctx,
 			s,
 			'Protime rejected the access token even after renewing it',
-			`${call} answered 401 twice. Check that the tenant and environment of the Protime credential belong to the API client; if they do, the client may lack the scope ${scope}.`,
+			`${call} answered 401 twice. Check that the tenant and environment of the Protime credential belong to the API client; if they do, the client may lack the scope ${scope}. ${scopeRemedy(scope, ctx.typedScopes, ctx.clientId)}`,
 		);
 	}
 	if (s === 403) {
@@ -253,7 +254,7 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 			ctx,
 			s,
 			`The Protime credential lacks the scope ${scope}`,
-			`${call} needs ${scope}. Add it to the Scopes field of the Protime credential and ask Protime to grant it to your API client if it is not granted yet; the next call fetches a token with the new scopes.`,
+			`${call} needs ${scope}. ${scopeRemedy(scope, ctx.typedScopes, ctx.clientId)}`,
 		);
 	}
 	if (s === 404) {
@@ -287,8 +288,8 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 		return apiError(
 			ctx,
 			s,
-			'The request URL is too long for Protime',
-			'Protime accepts at most 4096 characters. Use fewer ids or external references per call.',
+			'The request URL is too long for Protime (414 URI Too Long)',
+			`${call} was refused: Protime accepts URLs of at most 4,096 characters${ctx.continuation ? ", and the next-page link (the filter plus Protime's continuation token) passed that" : ''}. Use fewer IDs or external references per call, e.g. split the ID list over several items.`,
 		);
 	}
 	if (s === 429) {
@@ -347,7 +348,7 @@ function resolveApiUrl(node: INode, origin: string, path: string, itemIndex?: nu
 }
 
 /**
- * A nextLink must be a server-relative path under API_PATH (protime-api.md §5.5). Absolute links are
+ * A nextLink must be a server-relative path under API_PATH (docs/protime-api.md §5.5). Absolute links are
  * refused rather than compared, so a token can never be sent to a host the credential did not name.
  */
 function sameOriginPath(node: INode, link: string, itemIndex?: number): string {
@@ -361,7 +362,7 @@ function sameOriginPath(node: INode, link: string, itemIndex?: number): string {
 	return link;
 }
 
-type CredentialContext = { origin: string; pastedToken: boolean };
+type CredentialContext = { origin: string; pastedToken: boolean; typedScopes: boolean; clientId: string };
 
 /**
  * What the transport needs from the credential (the API origin, the token mode). n8n reads and decrypts the
@@ -373,7 +374,12 @@ async function credentialContext(fns: ProtimeFunctions, itemIndex?: number): Pro
 	if (problem) {
 		throw new NodeOperationError(fns.getNode(), `The Protime credential is not usable: ${problem}`, { itemIndex });
 	}
-	return { origin: apiOrigin(creds), pastedToken: creds.authentication === 'accessToken' };
+	return {
+		origin: apiOrigin(creds),
+		pastedToken: creds.authentication === 'accessToken',
+		typedScopes: requestedScopes(creds.scopes).length > 0,
+		clientId: typeof creds.clientId === 'string' ? creds.clientId.trim() : '',
+	};
 }
 
 async function send<T>(
@@ -382,7 +388,8 @@ async function send<T>(
 	continuation: boolean,
 	context?: CredentialContext,
 ): Promise<ProtimeResponse<T>> {
-	const { origin, pastedToken } = context ?? (await credentialContext(fns, req.itemIndex));
+	const credential = context ?? (await credentialContext(fns, req.itemIndex));
+	const { origin } = credential;
 	const url = resolveApiUrl(fns.getNode(), origin, req.path, req.itemIndex);
 	const options: IHttpRequestOptions = {
 		method: req.method,
@@ -423,8 +430,7 @@ async function send<T>(
 					node: fns.getNode(),
 					method: req.method,
 					path: req.path,
-					origin,
-					pastedToken,
+					...credential,
 					continuation,
 					attempts: attempt,
 					itemIndex: req.itemIndex,

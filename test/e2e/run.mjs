@@ -11,8 +11,9 @@ import { ensureInstalled } from './lib/install.mjs';
 import { log, stopAll } from './lib/procs.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
+import { scopes } from './lib/scopes.mjs';
 
-const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue').split(',').map((s) => s.trim());
+const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue,scopes').split(',').map((s) => s.trim());
 const want = (s) => only.includes(s);
 
 async function main() {
@@ -30,6 +31,7 @@ async function main() {
 		} else if (queue) {
 			await queue();
 		}
+		if (want('scopes')) await scopes({ checks, runDir, install });
 		ok = checks.failed === 0 && checks.passed > 0;
 	} catch (err) {
 		checks.fail('harness', err);

@@ -1,8 +1,8 @@
 /**
  * Every behaviour of the simulator that the public Protime documentation does not pin down, in one place.
  *
- * Each entry names the gap it fills (protime-api.md §7, "Open questions") and carries the default from
- * protime-api.md §8. Tests and the e2e harness may change any of them at runtime through `sim.assumptions`
+ * Each entry names the gap it fills (docs/protime-api.md §7, "Open questions") and carries the default from
+ * docs/protime-api.md §8. Tests and the e2e harness may change any of them at runtime through `sim.assumptions`
  * (or `PATCH /_sim/assumptions`), so the nodes can be proven against each plausible variant.
  */
 
@@ -55,6 +55,12 @@ export interface SimulatorAssumptions {
 	 * IdentityServer does, default); `drop` grants only the allowed subset and lists it in `scope`.
 	 */
 	disallowedScope: 'reject' | 'drop';
+	/** §1.3 the token response lists the granted scopes in `scope` (documented). False drops the field, as RFC 6749 §5.1 allows when they equal the request. */
+	tokenResponseIncludesScope: boolean;
+	/** §6.1 the longest request URI (path and query as sent) the API accepts; longer ones get 414. Default 4096. */
+	maxUriLength: number;
+	/** §5.5/§7.12 length of a continuation token (opaque, base64url, padded to this). Default 400: the docs give none. */
+	continuationTokenLength: number;
 	/** §1.2 shows client credentials in the form body only; IdentityServer also accepts HTTP Basic. Default true. */
 	acceptBasicClientAuth: boolean;
 	/**
@@ -161,16 +167,19 @@ export interface SimulatorAssumptions {
  * - §4.1 an object without a value for a requested reference simply lacks that key (and `externalReferences`
  *   is left out when no value exists); `@counter-code`, `@shift-code`, `@absence-code` are the record's `code`.
  * - §3.3 changeVersion counts up from `0000090200004BD00001` (the prefix of the doc examples), one counter per tenant.
- * - §7.14 translation keys are the catalogue samples' two-letter language codes (`nl`, `fr`).
+ * - §7.14 translation keys are the model samples' two-letter language codes (`nl`, `fr`).
  * - §5.5 `date` filters compare with the collection's date field (`from` for assignments and contracts).
  */
 
-/** Defaults: protime-api.md §8 where it gives one, else the choice named above. */
+/** Defaults: docs/protime-api.md §8 where it gives one, else the choice named above. */
 export function defaultAssumptions(): SimulatorAssumptions {
 	return {
 		tokenLifetimeSeconds: 1800,
 		tokenErrorStatus: 400,
 		disallowedScope: 'reject',
+		tokenResponseIncludesScope: true,
+		maxUriLength: 4096,
+		continuationTokenLength: 400,
 		acceptBasicClientAuth: true,
 		unknownTenant: { status: 404 },
 		requireUserAgent: true,

@@ -1,7 +1,7 @@
-/** Authentication rules (protime-api.md §1) and the API's header and scope checks (§1.5, §6.2, §8). */
+/** Authentication rules (docs/protime-api.md §1) and the API's header and scope checks (§1.5, §6.2, §8). */
 import axios from 'axios';
 
-import { DEFAULT_SCOPES, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../../nodes/shared/catalogue';
+import { ALL_SCOPES, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from './model';
 import type { ProtimeSimulator } from './index';
 import { apiClient, requestToken, startSim, UA } from './testkit';
 
@@ -63,7 +63,7 @@ describe('token endpoint', () => {
 
 	it('token: without a scope field every allowed scope is granted', async () => {
 		const res = await requestToken(sim, { scope: undefined });
-		expect(res.data.scope.split(' ').sort()).toEqual([...DEFAULT_SCOPES].sort());
+		expect(res.data.scope.split(' ').sort()).toEqual([...ALL_SCOPES].sort());
 	});
 
 	it('token: an unknown tenant gets its own answer (404, empty body by default; configurable)', async () => {

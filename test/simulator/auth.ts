@@ -1,12 +1,12 @@
 /**
- * The OAuth2 client-credentials token endpoint (protime-api.md §1.2–1.3) and bearer/scope checks for the API.
+ * The OAuth2 client-credentials token endpoint (docs/protime-api.md §1.2–1.3) and bearer/scope checks for the API.
  * Tokens look like JWTs (three base64url parts) but are opaque: the simulator looks them up, so it can bind
  * each to tenant, client, scopes and expiry and expire them all at once.
  */
 import { randomBytes } from 'crypto';
 import type { NextFunction, Request, Response } from 'express';
 
-import { DEFAULT_SCOPES } from '../../nodes/shared/catalogue';
+import { ALL_SCOPES } from './model';
 import type { SimContext } from './context';
 import { sendError } from './errors';
 
@@ -27,13 +27,20 @@ export interface TokenGrant {
 export const DEFAULT_CLIENT: SimClient = {
 	clientId: 'n8n-demo-client',
 	clientSecret: 'demo-secret-change-me',
-	scopes: [...DEFAULT_SCOPES],
+	scopes: [...ALL_SCOPES],
 };
 
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
+/** One token request as received: which client, and the `scope` field as sent (undefined when absent). */
+export interface TokenRequestRecord {
+	clientId?: string;
+	scope?: string;
+}
+
 export class TokenService {
 	readonly clients = new Map<string, SimClient>();
+	readonly requests: TokenRequestRecord[] = [];
 	private readonly tokens = new Map<string, TokenGrant>();
 
 	constructor(private readonly ctx: SimContext) {}
@@ -68,6 +75,10 @@ export class TokenService {
 			return void fail('invalid_request');
 		}
 		const form = req.body as Record<string, unknown>;
+		this.requests.push({
+			clientId: typeof form.client_id === 'string' ? form.client_id : undefined,
+			scope: typeof form.scope === 'string' ? form.scope : undefined,
+		});
 		const grantType = form.grant_type;
 		if (typeof grantType !== 'string' || grantType === '') return void fail('invalid_request');
 		if (grantType !== 'client_credentials') return void fail('unsupported_grant_type');
@@ -107,7 +118,9 @@ export class TokenService {
 		);
 		const token = `${header}.${payload}.${b64url(randomBytes(32))}`;
 		this.tokens.set(token, { tenant: this.ctx.tenant, clientId: client.clientId, scopes, expiresAt: now + expiresIn * 1000 });
-		res.status(200).json({ access_token: token, expires_in: expiresIn, token_type: 'Bearer', scope: scopes.join(' ') });
+		const body: Record<string, unknown> = { access_token: token, expires_in: expiresIn, token_type: 'Bearer' };
+		if (a.tokenResponseIncludesScope) body.scope = scopes.join(' ');
+		res.status(200).json(body);
 	};
 
 	/** Bearer check for API routes: 401 without a valid token; the grant is kept on `res.locals.grant`. */

@@ -78,11 +78,11 @@ if (values['retry-ms'] !== undefined) assumptions.retryScheduleMs = values['retr
 
 const clients = [];
 if (values['client-id'] || values['client-secret']) {
-	const { DEFAULT_SCOPES } = await import('../../nodes/shared/catalogue.ts');
+	const { ALL_SCOPES } = await import('./model.ts');
 	clients.push({
 		clientId: values['client-id'] ?? 'n8n-demo-client',
 		clientSecret: values['client-secret'] ?? 'demo-secret-change-me',
-		scopes: [...DEFAULT_SCOPES],
+		scopes: [...ALL_SCOPES],
 	});
 }
 

@@ -1,8 +1,8 @@
 /**
- * Checks a parsed filter against the catalogue's filter definitions of a collection, the way Protime's
- * controller validation answers (400 with `reasons`, protime-api.md §5.5/§6.3), and turns it into a predicate.
+ * Checks a parsed filter against the model's filter definitions (model.ts) of a collection, the way Protime's
+ * controller validation answers (400 with `reasons`, docs/protime-api.md §5.5/§6.3), and turns it into a predicate.
  */
-import type { CollectionDefinition, CollectionFilter } from '../../nodes/shared/catalogue';
+import type { ModelCollection as CollectionDefinition, ModelFilter as CollectionFilter } from './model';
 import type { SimulatorAssumptions } from './assumptions';
 import { conditionsOf, tryParseFilter, type Constant, type FilterExpr } from './filterParser';
 import { isoDate } from './generate';
@@ -12,22 +12,9 @@ type Condition = Extract<FilterExpr, { type: 'condition' }>;
 
 export const DATE_RANGE_INVALID = 'The provided date range is invalid';
 
-/** Where each filter reads its value in a record (the catalogue names filters, not record paths). */
+/** Where each filter reads its value in a record (the model names it per filter). */
 function recordPath(def: CollectionDefinition, filter: string): string {
-	switch (filter) {
-		case 'date':
-			return def.dateField ?? 'date';
-		case 'person':
-			return 'person.id';
-		case 'counter-group':
-			return 'counterGroup.id';
-		case 'counter-definitions':
-			return 'counterDefinition.id';
-		case 'enabled':
-			return 'isEnabled';
-		default:
-			return filter.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-	}
+	return def.filters.find((f) => f.name === filter)?.field ?? filter;
 }
 
 function valueAt(record: Record<string, unknown>, path: string): unknown {

@@ -1,7 +1,7 @@
-/** Collection endpoints (protime-api.md §5.5, §4.1, §6): filters, paging, external references, get. */
+/** Collection endpoints (docs/protime-api.md §5.5, §4.1, §6): filters, paging, external references, get. */
 import type { AxiosInstance } from 'axios';
 
-import { COLLECTIONS } from '../../nodes/shared/catalogue';
+import { COLLECTIONS } from './model';
 import { seedDemoTenant } from './demoTenant';
 import { isoDate } from './generate';
 import type { ProtimeSimulator } from './index';

@@ -1,12 +1,12 @@
 /**
- * Collection endpoints for all 18 catalogue collections (protime-api.md §5.5): list with validated
+ * Collection endpoints for all 18 collections of the model (model.ts) (docs/protime-api.md §5.5): list with validated
  * filters, external references and `nextLink` paging by continuation token (409 when unknown or expired),
  * and get by id or by external reference.
  */
 import { randomBytes } from 'crypto';
 import { Router, type Request, type Response } from 'express';
 
-import { getCollection, isCollectionName, PREDEFINED_REFERENCES, type CollectionDefinition } from '../../nodes/shared/catalogue';
+import { getCollection, isCollectionName, PREDEFINED_REFERENCES, type ModelCollection as CollectionDefinition } from './model';
 import { checkScope } from './auth';
 import { compileCollectionFilter } from './collectionFilters';
 import { API_PATH, type SimContext } from './context';
@@ -38,7 +38,10 @@ export class Pager {
 
 	issue(cursor: Omit<Cursor, 'expiresAt'>): string {
 		// Looks like the docs' `eyJ…` tokens: base64 JSON, opaque to clients.
-		const token = Buffer.from(JSON.stringify({ v: 1, c: randomBytes(12).toString('hex') })).toString('base64url');
+		const want = this.ctx.assumptions.continuationTokenLength;
+		const seed = randomBytes(12).toString('hex');
+		const pad = 'x'.repeat(Math.max(0, Math.ceil((want * 3) / 4) - seed.length - 20));
+		const token = Buffer.from(JSON.stringify({ v: 1, c: seed, p: pad })).toString('base64url');
 		this.cursors.set(token, {
 			...cursor,
 			expiresAt: this.ctx.clock.now() + this.ctx.assumptions.continuationTokenTtlSeconds * 1000,

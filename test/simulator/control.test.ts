@@ -1,7 +1,7 @@
 /** The control API over HTTP (/_sim) used by the e2e harness, and the demo tenant. */
 import axios from 'axios';
 
-import { COLLECTIONS } from '../../nodes/shared/catalogue';
+import { COLLECTIONS } from './model';
 import { seedDemoTenant, startTraffic } from './demoTenant';
 import type { ProtimeSimulator } from './index';
 import { apiClient, startReceiver, startSim } from './testkit';
@@ -89,7 +89,7 @@ describe('demo tenant', () => {
 		expect(sim.records('shift-definitions').map((c) => c.code)).toContain('DAY');
 		for (const c of COLLECTIONS) expect(sim.records(c.name).length).toBeGreaterThan(0);
 		const people = new Set(sim.records('people').map((p) => p.id));
-		expect(sim.records('work-interruptions').every((wi) => people.has(wi.person.id))).toBe(true);
+		expect(sim.records('work-interruptions').every((wi) => people.has((wi.person as { id: number }).id))).toBe(true);
 	});
 
 	it('demo: traffic raises a steady stream of changes until stopped', async () => {

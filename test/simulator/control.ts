@@ -4,8 +4,7 @@
  */
 import { Router, type Response } from 'express';
 
-import { isCollectionName } from '../../nodes/shared/catalogue';
-import type { CollectionName } from '../../nodes/shared/types';
+import { isCollectionName, type CollectionName } from './model';
 import type { AssumptionsPatch } from './assumptions';
 import { startTraffic } from './demoTenant';
 import type { DelaySpec, FaultSpec } from './faults';
@@ -159,6 +158,7 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 
 	// ---- stats ----
 	router.get('/stats', (_req, res) => res.json(sim().stats));
+	router.get('/token-requests', (_req, res) => res.json({ value: sim().tokenRequests() }));
 	router.post('/stats/reset', (_req, res) => run(res, () => sim().resetStats()));
 
 	// ---- demo traffic ----

@@ -1,13 +1,13 @@
 /**
  * Delivers change events to webhooks: one ordered queue per webhook, each POST signed with an HMAC of the
  * exact body bytes under the webhook key, retried on a short schedule, and the webhook Disabled once the
- * retries are exhausted (protime-api.md §3; every open detail is an assumption in assumptions.ts).
+ * retries are exhausted (docs/protime-api.md §3; every open detail is an assumption in assumptions.ts).
  */
 import axios from 'axios';
 import { createHmac, randomUUID } from 'crypto';
 import { sleep } from 'n8n-workflow';
 
-import type { ChangeType } from '../../nodes/shared/types';
+import type { ChangeType } from './model';
 import type { SignatureAssumptions } from './assumptions';
 import type { SimContext } from './context';
 import type { SimWebhook, WebhookRegistry } from './webhooks';

@@ -5,7 +5,7 @@
  */
 import { sleep } from 'n8n-workflow';
 
-import { COLLECTIONS } from '../../nodes/shared/catalogue';
+import { COLLECTIONS } from './model';
 import type { ProtimeSimulator } from './index';
 
 const PEOPLE: Array<[string, string, string]> = [
@@ -138,16 +138,16 @@ export function startTraffic(sim: ProtimeSimulator, options: { everyMs: number }
 			});
 		} else if (roll < 0.85) {
 			const wi = rng.pick(interruptions);
-			const duration = Math.max(5, wi.durationInMinutes + rng.pick([-10, -5, 5, 10, 15]));
-			sim.update('work-interruptions', wi.id, { durationInMinutes: duration, endTimeInMinutes: wi.startTimeInMinutes + duration });
+			const duration = Math.max(5, (wi.durationInMinutes as number) + rng.pick([-10, -5, 5, 10, 15]));
+			sim.update('work-interruptions', wi.id, { durationInMinutes: duration, endTimeInMinutes: (wi.startTimeInMinutes as number) + duration });
 		} else if (roll < 0.9) {
 			sim.remove('work-interruptions', rng.pick(interruptions).id);
 		} else if (roll < 0.96) {
 			const cd = rng.pick(sim.records('counter-definitions'));
 			sim.update('counter-definitions', cd.id, { isEnabled: !cd.isEnabled });
 		} else {
-			// Temporary definitions come and go, so deletes happen without emptying the catalogue.
-			const temporary = sim.records('counter-definitions').filter((c) => c.code.startsWith('TMP'));
+			// Temporary definitions come and go, so deletes happen without emptying the tenant.
+			const temporary = sim.records('counter-definitions').filter((c) => String(c.code).startsWith('TMP'));
 			if (temporary.length > 0 && rng.next() < 0.5) {
 				sim.remove('counter-definitions', temporary[0].id);
 			} else {

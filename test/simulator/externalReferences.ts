@@ -1,10 +1,9 @@
 /**
- * `?externalReferences=(collection,reference)(…)`: parsing, validation against the catalogue, and
- * application to records as protime-api.md §4.1 shows: inside the referenced sub-object under
+ * `?externalReferences=(collection,reference)(…)`: parsing, validation against the model (model.ts), and
+ * application to records as docs/protime-api.md §4.1 shows: inside the referenced sub-object under
  * `externalReferences`, keyed by the reference name; for the record's own reference, at its top level.
  */
-import { PREDEFINED_REFERENCES, getCollection } from '../../nodes/shared/catalogue';
-import type { CollectionName } from '../../nodes/shared/types';
+import { PREDEFINED_REFERENCES, getCollection, type CollectionName } from './model';
 import type { SimRecord, Store } from './store';
 
 export interface ReferenceSpec {
@@ -71,7 +70,7 @@ export function referenceValue(store: Store, collection: string, id: unknown, re
 	return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Sub-objects at a catalogue reference path: '' = the record, 'person', 'activityLevels[].activityDefinition'. */
+/** Sub-objects at a model reference path: '' = the record, 'person', 'activityLevels[].activityDefinition'. */
 function objectsAt(record: Record<string, unknown>, path: string): Array<Record<string, unknown>> {
 	let current: unknown[] = [record];
 	if (path === '') return current as Array<Record<string, unknown>>;

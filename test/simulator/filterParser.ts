@@ -1,12 +1,12 @@
 /**
- * Protime's filter grammar (protime-api.md §5.5), parsed exactly as documented:
+ * Protime's filter grammar (docs/protime-api.md §5.5), parsed exactly as documented:
  *
  *   expression = term { "or" term }.        term = condition { "and" condition }.
  *   condition = simple-condition | "(" expression ")".   simple-condition = identifier rel-op factor.
  *   rel-op = "eq" | "ge" | "le" | "in".      factor = constant | list.
  *   constant = integer | string | bool.      list = [identifier] "(" constant { "," constant } ")".
  *
- * Meaning (which fields exist, which operators fit them) is checked separately, against the catalogue.
+ * Meaning (which fields exist, which operators fit them) is checked separately, against the model (model.ts).
  */
 
 export type Constant =

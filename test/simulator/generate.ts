@@ -1,9 +1,8 @@
 /**
- * Realistic records for any collection, built from the catalogue's `sample` (so nothing about a collection
+ * Realistic records for any collection, built from the model's `sample` (so nothing about a collection
  * is written twice): a fresh id, a recent date, one of the tenant's people, plausible minutes.
  */
-import { getCollection } from '../../nodes/shared/catalogue';
-import type { CollectionName } from '../../nodes/shared/types';
+import { getCollection, minuteFields, type CollectionName } from './model';
 import type { SimRecord, Store } from './store';
 
 /** Small deterministic PRNG (mulberry32), so demo data and test data are reproducible. */
@@ -58,13 +57,14 @@ export function generateRecord(
 		record[def.dateField] = isoDate(start);
 		if (typeof record.until === 'string' && def.dateField === 'from') record.until = isoDate(start + random.int(0, 4) * DAY_MS);
 	}
-	varyMinutes(record, def.timeOfDayFields, def.durationFields, random);
+	const minutes = minuteFields(def);
+	varyMinutes(record, minutes.timeOfDay, minutes.duration, random);
 	const rest = { ...partial };
 	delete rest.externalReferences;
 	Object.assign(record, rest, { id: record.id });
 	// A given start or duration keeps the end consistent unless the end was given too.
-	const minutes = ['startTimeInMinutes', 'endTimeInMinutes', 'durationInMinutes'].map((f) => record[f]);
-	if (minutes.every((m) => typeof m === 'number') && partial.endTimeInMinutes === undefined) {
+	const span = ['startTimeInMinutes', 'endTimeInMinutes', 'durationInMinutes'].map((f) => record[f]);
+	if (span.every((m) => typeof m === 'number') && partial.endTimeInMinutes === undefined) {
 		record.endTimeInMinutes = (record.startTimeInMinutes as number) + (record.durationInMinutes as number);
 	}
 	return record;

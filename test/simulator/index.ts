@@ -4,8 +4,7 @@
  */
 import { sleep } from 'n8n-workflow';
 
-import { isCollectionName } from '../../nodes/shared/catalogue';
-import type { CollectionName, CollectionRecords } from '../../nodes/shared/types';
+import { isCollectionName, type CollectionName } from './model';
 import { defaultAssumptions, mergeAssumptions, type AssumptionsPatch, type SimulatorAssumptions } from './assumptions';
 import { DEFAULT_CLIENT, TokenService, type SimClient } from './auth';
 import { Pager } from './collections';
@@ -23,6 +22,7 @@ import { WebhookRegistry, type SimWebhook } from './webhooks';
 export type { SimulatorAssumptions } from './assumptions';
 export type { DeliveryAttempt } from './delivery';
 export type { SimClient } from './auth';
+export type { CollectionName } from './model';
 export type { SimRecord } from './store';
 export type { SimulatorStats, RequestLogEntry } from './stats';
 export type { FaultSpec, DelaySpec } from './faults';
@@ -58,8 +58,9 @@ export interface WebhookInfo {
 	externalReferences: Array<{ collection: string; reference: string }>;
 }
 
-/** A record to store: any subset of its fields (the rest comes from the catalogue sample), plus `externalReferences` values. */
-export type RecordInput<C extends CollectionName> = Partial<CollectionRecords[C]> & Record<string, unknown>;
+/** A record to store: any subset of its fields (the rest comes from the model sample), plus `externalReferences` values. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export type RecordInput<C extends CollectionName = CollectionName> = Record<string, unknown>;
 
 type Server = ReturnType<ReturnType<typeof buildApp>['listen']>;
 
@@ -160,6 +161,11 @@ export class ProtimeSimulator {
 
 	// ---- clients and clock ----
 
+	/** Token requests received so far, each with its `scope` field as sent (undefined when absent). */
+	tokenRequests(): Array<{ clientId?: string; scope?: string }> {
+		return this.tokens.requests.map((r) => ({ ...r }));
+	}
+
 	addClient(client: SimClient): void {
 		this.tokens.addClient(client);
 	}
@@ -175,22 +181,22 @@ export class ProtimeSimulator {
 
 	// ---- records ----
 
-	/** Stores records without raising events (initial state). Partial records are completed from the catalogue sample. */
-	seed<C extends CollectionName>(collection: C, records: Array<RecordInput<C>>): Array<CollectionRecords[C]> {
+	/** Stores records without raising events (initial state). Partial records are completed from the model sample. */
+	seed<C extends CollectionName>(collection: C, records: Array<RecordInput<C>>): SimRecord[] {
 		this.collection(collection);
-		return records.map((partial) => this.store(collection, partial) as unknown as CollectionRecords[C]);
+		return records.map((partial) => this.store(collection, partial));
 	}
 
 	/** Inserts a record (completed from the sample) and raises an InsertOrUpdate event. */
-	insert<C extends CollectionName>(collection: C, partial: RecordInput<C> = {}): CollectionRecords[C] {
+	insert<C extends CollectionName>(collection: C, partial: RecordInput<C> = {}): SimRecord {
 		this.collection(collection);
 		const record = this.store(collection, partial);
 		this.raise(collection, 'InsertOrUpdate', record);
-		return structuredClone(record) as unknown as CollectionRecords[C];
+		return structuredClone(record);
 	}
 
 	/** Changes a record (shallow merge) and raises an InsertOrUpdate event with a new changeVersion. */
-	update<C extends CollectionName>(collection: C, id: number | string, patch: RecordInput<C>): CollectionRecords[C] {
+	update<C extends CollectionName>(collection: C, id: number | string, patch: RecordInput<C>): SimRecord {
 		this.collection(collection);
 		const current = this.ctx.store.get(collection, id);
 		if (!current) throw new Error(`No ${collection} record with id ${id}`);
@@ -199,7 +205,7 @@ export class ProtimeSimulator {
 		const record = { ...current, ...fields, id: current.id, changeVersion: this.ctx.store.nextChangeVersion() } as SimRecord;
 		this.ctx.store.put(collection, record);
 		this.raise(collection, 'InsertOrUpdate', record);
-		return structuredClone(record) as unknown as CollectionRecords[C];
+		return structuredClone(record);
 	}
 
 	/** Deletes a record and raises a Delete event carrying only changeVersion and id. False when absent. */
@@ -212,8 +218,8 @@ export class ProtimeSimulator {
 		return true;
 	}
 
-	records<C extends CollectionName>(collection: C): Array<CollectionRecords[C]> {
-		return structuredClone(this.ctx.store.list(collection)) as unknown as Array<CollectionRecords[C]>;
+	records<C extends CollectionName>(collection: C): SimRecord[] {
+		return structuredClone(this.ctx.store.list(collection)) ;
 	}
 
 	/**

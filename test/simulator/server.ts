@@ -49,6 +49,10 @@ export function buildApp(parts: ServerParts): express.Express {
 
 	const api = express.Router();
 	api.use((req, res, next) => {
+		// "A URI may be at most 4,096 characters" (general specs; 414 on paid-presences lists: filter plus continuation token).
+		if (req.originalUrl.length > ctx.assumptions.maxUriLength) {
+			return sendError(res, 414, `The request URI is ${req.originalUrl.length} characters long; at most ${ctx.assumptions.maxUriLength} are accepted`);
+		}
 		if (ctx.assumptions.requireUserAgent && !(req.get('user-agent') ?? '').trim()) {
 			return sendError(res, 400, 'User-Agent header is required');
 		}

@@ -3,7 +3,7 @@
  * objects of collections the simulator does not serve, such as terminals), and the changeVersion counter.
  */
 
-/** A record as stored and served: the catalogue shape, untyped. */
+/** A record as stored and served: the model's shape, untyped. */
 export type SimRecord = Record<string, unknown> & { id: number | string; changeVersion: string };
 
 /** First changeVersion: the doc examples' prefix (§3.3), so values look like Protime's. */
@@ -21,7 +21,7 @@ export class Store {
 		return this.version.toString(16).toUpperCase().padStart(20, '0');
 	}
 
-	/** A fresh numeric id, above every id seen in the collection and above `floor` (the catalogue sample id). */
+	/** A fresh numeric id, above every id seen in the collection and above `floor` (the model sample id). */
 	nextId(collection: string, floor: number): number {
 		const next = Math.max(this.lastIds.get(collection) ?? 0, floor) + 1;
 		this.lastIds.set(collection, next);

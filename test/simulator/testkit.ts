@@ -3,7 +3,7 @@ import axios, { type AxiosInstance } from 'axios';
 import express from 'express';
 import { sleep } from 'n8n-workflow';
 
-import { DEFAULT_SCOPES } from '../../nodes/shared/catalogue';
+import { ALL_SCOPES } from './model';
 import { ProtimeSimulator, type SimulatorOptions } from './index';
 
 export const UA = 'SimulatorTests/1.0 (n8n-nodes-protime)';
@@ -19,7 +19,7 @@ export async function requestToken(
 		grant_type: 'client_credentials',
 		client_id: sim.defaultClient.clientId,
 		client_secret: sim.defaultClient.clientSecret,
-		scope: DEFAULT_SCOPES.join(' '),
+		scope: ALL_SCOPES.join(' '),
 		...fields,
 	};
 	for (const [k, v] of Object.entries(all)) if (v !== undefined) form.set(k, v);
@@ -31,7 +31,7 @@ export async function requestToken(
 }
 
 /** An axios client for the API with a fresh token (of the given scopes) and a User-Agent; never throws on status. */
-export async function apiClient(sim: ProtimeSimulator, scopes: readonly string[] = DEFAULT_SCOPES): Promise<AxiosInstance> {
+export async function apiClient(sim: ProtimeSimulator, scopes: readonly string[] = ALL_SCOPES): Promise<AxiosInstance> {
 	const token = await requestToken(sim, { scope: scopes.join(' ') });
 	if (token.status !== 200) throw new Error(`token request failed: ${token.status} ${JSON.stringify(token.data)}`);
 	return axios.create({

@@ -1,4 +1,4 @@
-/** Webhook management rules (protime-api.md §2, defaults §8). */
+/** Webhook management rules (docs/protime-api.md §2, defaults §8). */
 import type { AxiosInstance } from 'axios';
 
 import type { ProtimeSimulator } from './index';
@@ -71,7 +71,7 @@ describe('create webhook', () => {
 	});
 
 	it('create webhook: accepts all 18 collections', async () => {
-		const { COLLECTIONS } = await import('../../nodes/shared/catalogue');
+		const { COLLECTIONS } = await import('./model');
 		for (const c of COLLECTIONS) expect((await create(c.name)).status).toBe(201);
 	});
 

@@ -1,12 +1,11 @@
 /**
- * The webhook resource (protime-api.md §2): registry with lazy expiry at `validUntil`, and the
+ * The webhook resource (docs/protime-api.md §2): registry with lazy expiry at `validUntil`, and the
  * create / list / get / soft-delete / debugging routes.
  */
 import { randomBytes, randomUUID } from 'crypto';
 import { Router, type Request, type Response } from 'express';
 
-import { getCollection, isCollectionName, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../../nodes/shared/catalogue';
-import type { CollectionName } from '../../nodes/shared/types';
+import { getCollection, isCollectionName, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE, type CollectionName } from './model';
 import { checkScope } from './auth';
 import { API_PATH, isoWithOffset, type SimContext } from './context';
 import type { Deliverer } from './delivery';

@@ -103,6 +103,16 @@ describe('Get Many filters', () => {
 		expect(items.some((i) => i.json.id === 29001 || i.json.id === 29002)).toBe(false);
 	});
 
+	it('filters counter instances by counter definition, spelled counter-definition as the new reference does', async () => {
+		h.sim.seed(
+			'counters',
+			[766, 767, 766, 768].map((id, n) => ({ id: 88100 + n, counterDefinition: { id }, date: '2026-01-05' })),
+		);
+		const items = await h.run({ ...interruptions(), resource: 'counter', filters: { counterDefinitions: '766, 768' } });
+		expect(jsonOf(items).map((r) => r.id)).toEqual([88100, 88102, 88103]);
+		expect(decodeURIComponent(h.apiRequests()[0].replace(/\+/g, ' '))).toContain('and counter-definition in (766,768)');
+	});
+
 	it('filters counter definitions by group and enabled, with no date', async () => {
 		const enabledInGroup3 = await h.run({
 			resource: 'counterDefinition',

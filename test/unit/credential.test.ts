@@ -8,7 +8,7 @@ import type { NodeApiError } from 'n8n-workflow';
 
 import packageJson from '../../package.json';
 import { ProtimeApi } from '../../credentials/ProtimeApi.credentials';
-import { DEFAULT_SCOPES, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../../nodes/shared/catalogue';
+import { WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../../nodes/shared/catalogue';
 import {
 	API_PATH,
 	apiOrigin,
@@ -20,6 +20,7 @@ import {
 	validateBaseUrl,
 	validateTenant,
 } from '../../nodes/shared/environment';
+import { LEGACY_DEFAULT_SCOPES } from '../../nodes/shared/scopes';
 import { protimeRequest } from '../../nodes/shared/transport';
 import { createProtimeTestbed, type ProtimeTestbed } from '../support/context';
 import { ProtimeSimulator } from '../simulator';
@@ -113,7 +114,7 @@ describe('credential description', () => {
 		expect(cred.displayName).toBe('Protime API');
 		const session = cred.properties.find((p) => p.name === 'sessionToken');
 		expect(session).toMatchObject({ type: 'hidden', typeOptions: { expirable: true, password: true } });
-		expect(cred.properties.find((p) => p.name === 'scopes')?.default).toBe(DEFAULT_SCOPES.join(' '));
+		expect(cred.properties.find((p) => p.name === 'scopes')?.default).toBe('');
 		expect(cred.properties.find((p) => p.name === 'clientSecret')?.typeOptions?.password).toBe(true);
 		expect(cred.properties.find((p) => p.name === 'accessToken')?.typeOptions?.password).toBe(true);
 		expect(cred.documentationUrl).toMatch(/^https:\/\/documentation\.myprotime\.eu\//);
@@ -232,39 +233,58 @@ describe('against the simulator', () => {
 			);
 		});
 
-		it('missing scope (token granted, API refuses): names the scope to add', async () => {
-			const result = await bed({
-				clientId: 'collections-only',
-				clientSecret: 'c-secret',
-				scopes: 'connector-protimeapi-clockings.read',
-			}).credentialTest();
-			expect(result).toEqual({
-				status: 'Error',
-				message: expect.stringMatching(
-					new RegExp(
-						`^The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} \\(403\\)`,
-					),
-				),
-			});
-		});
-
-		it('missing scope (token endpoint refuses a requested scope): lists what was requested', async () => {
-			const result = await bed({ clientId: 'webhooks-only', clientSecret: 'w-secret' }).credentialTest();
+		it('missing webhook scopes (token granted without them): names each missing one, before calling the API', async () => {
+			const result = await bed({ clientId: 'collections-only', clientSecret: 'c-secret' }).credentialTest();
 			expect(result.status).toBe('Error');
 			expect(result.message).toMatch(
-				/^Protime refused the requested scopes \(invalid_scope\): .*Remove from the Scopes field/,
+				new RegExp(`^The client ID and secret are valid, but the token lacks ${WEBHOOK_READ_SCOPE} and ${WEBHOOK_WRITE_SCOPE},`),
 			);
+			expect(result.message).toContain('Ask Protime to grant them to client ID "collections-only"');
+			expect(result.message).not.toContain('Scopes field');
+			expect(sim.stats.apiRequests).toBe(0);
+		});
+
+		it('only the write scope missing: names that one and, with typed scopes, the Scopes field', async () => {
+			sim.addClient({ clientId: 'read-only', clientSecret: 'r-secret', scopes: [WEBHOOK_READ_SCOPE, 'connector-protimeapi-clockings.read'] });
+			const result = await bed({ clientId: 'read-only', clientSecret: 'r-secret', scopes: WEBHOOK_READ_SCOPE }).credentialTest();
+			expect(result.message).toMatch(new RegExp(`the token lacks ${WEBHOOK_WRITE_SCOPE}, which`));
+			expect(result.message).not.toContain(`lacks ${WEBHOOK_READ_SCOPE}`);
+			expect(result.message).toContain('Add the missing scopes to the Scopes field');
+		});
+
+		it('a token response without `scope`: the API answer decides (403 names the read scope)', async () => {
+			sim.assumptions.tokenResponseIncludesScope = false;
+			const result = await bed({ clientId: 'collections-only', clientSecret: 'c-secret' }).credentialTest();
+			expect(result.message).toMatch(new RegExp(`^The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} \\(403\\)`));
+		});
+
+		it('at defaults, a client granted only the webhook scopes passes (no scope is requested)', async () => {
+			const b = bed({ clientId: 'webhooks-only', clientSecret: 'w-secret' });
+			expect(await b.credentialTest()).toEqual({ status: 'OK', message: 'Connection successful!' });
+			expect(sim.tokenRequests().at(-1)).toEqual({ clientId: 'webhooks-only', scope: undefined });
+		});
+
+		it('typed scopes are sent exactly, and a refused one is listed (invalid_scope names none)', async () => {
+			const typed = `${WEBHOOK_READ_SCOPE} connector-protimeapi-clockings.read`;
+			const b = bed({ clientId: 'webhooks-only', clientSecret: 'w-secret', scopes: typed });
+			const result = await b.credentialTest();
+			expect(sim.tokenRequests().at(-1)?.scope).toBe(typed);
+			expect(result.status).toBe('Error');
+			expect(result.message).toContain(`Protime refused the requested scopes (invalid_scope): ${typed}.`);
+			expect(result.message).toContain('Remove those from the Scopes field');
+		});
+
+		it('the Scopes default of 0.1.0 (with a scope that does not exist) is treated as empty', async () => {
+			const b = bed({ clientId: 'webhooks-only', clientSecret: 'w-secret', scopes: LEGACY_DEFAULT_SCOPES });
+			expect((await b.credentialTest()).status).toBe('OK');
+			expect(sim.tokenRequests().at(-1)).toEqual({ clientId: 'webhooks-only', scope: undefined });
 		});
 
 		it('the three failures give three different messages', async () => {
 			const messages = await Promise.all([
 				bed({ clientSecret: 'wrong' }).credentialTest(),
 				bed({ tenant: 'acmee' }).credentialTest(),
-				bed({
-					clientId: 'collections-only',
-					clientSecret: 'c-secret',
-					scopes: 'connector-protimeapi-clockings.read',
-				}).credentialTest(),
+				bed({ clientId: 'collections-only', clientSecret: 'c-secret' }).credentialTest(),
 			]);
 			expect(new Set(messages.map((m) => m.message)).size).toBe(3);
 		});

@@ -1,4 +1,13 @@
-import { buildListFilter, daysBetween, parseDate, parseIdList, validateRawFilter } from '../../nodes/shared/filters';
+import {
+	buildListFilter,
+	buildListFilters,
+	daysBetween,
+	encodedLength,
+	parseDate,
+	parseIdList,
+	URI_LIMITS,
+	validateRawFilter,
+} from '../../nodes/shared/filters';
 
 const built = (...args: Parameters<typeof buildListFilter>) => {
 	const result = buildListFilter(...args);
@@ -130,5 +139,37 @@ describe('filter helpers', () => {
 
 	it('accepts an ordinary raw filter', () => {
 		expect(validateRawFilter("person in (1,2) and date ge '2026-01-01'")).toBeUndefined();
+	});
+});
+
+describe('buildListFilters (one Get Many over several URLs)', () => {
+	const range = { date: { start: '2026-01-01', end: '2026-01-31' } };
+	const idsOf = (filter: string | undefined) =>
+		(/person in \(([^)]*)\)/.exec(filter ?? '')?.[1] ?? '').split(',').filter(Boolean).map(Number);
+
+	it('keeps a short filter whole', () => {
+		const result = buildListFilters('work-interruptions', { ...range, person: '1,2' }, undefined, 200);
+		expect(result).toEqual({ ok: true, value: ["date ge '2026-01-01' and date le '2026-01-31' and person in (1,2)"] });
+	});
+
+	it('slices a long id list: each slice fits with room for a continuation token, together each id once', () => {
+		const ids = Array.from({ length: 2000 }, (_, n) => 100000 + n * 13);
+		const fixed = 250;
+		const result = buildListFilters('work-interruptions', { ...range, person: ids.join(',') }, 'person in circle(4)', fixed);
+		if (!result.ok) throw new Error(result.problem.message);
+		expect(result.value.length).toBeGreaterThan(4);
+		const budget = URI_LIMITS.maxUriLength - URI_LIMITS.continuationRoom - fixed;
+		for (const f of result.value) {
+			expect(encodedLength(f ?? '') + '&filter='.length).toBeLessThanOrEqual(budget);
+			expect(f).toMatch(/^date ge '2026-01-01' and date le '2026-01-31' and person in \([\d,]+\) and person in circle\(4\)$/);
+		}
+		expect(result.value.flatMap(idsOf)).toEqual(ids);
+	});
+
+	it('refuses when the slices would be too many', () => {
+		const ids = Array.from({ length: 40000 }, (_, n) => 100000 + n);
+		const result = buildListFilters('work-interruptions', { ...range, person: ids.join(',') }, undefined, 200);
+		expect(result.ok).toBe(false);
+		if (!result.ok) expect(result.problem.description).toMatch(/would need \d+ requests \(at most 100\)/);
 	});
 });

@@ -116,23 +116,30 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 		expect(error.context.itemIndex).toBe(2);
 	});
 
-	it('403 names the missing scope from the path', async () => {
-		const narrow = bedFor(sim, {
-			clientId: 'narrow',
-			clientSecret: 'narrow-secret',
-			scopes: `${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE}`,
-		});
-		const error = await failure(
+	/** Clockings read by the `narrow` client (webhook scopes only), with the Scopes field set to `scopes`. */
+	const narrowClockings = async (scopes: string) =>
+		await failure(
 			async () =>
-				await protimeRequest.call(narrow.executeFunctions(), {
+				await protimeRequest.call(bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret', scopes }).executeFunctions(), {
 					method: 'GET',
 					path: '/clockings',
 					qs: { filter: "date ge '2026-01-01'" },
 				}),
 		);
+
+	it('403 names the missing scope from the path', async () => {
+		const error = await narrowClockings(`${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE}`);
 		expect(error.httpCode).toBe('403');
 		expect(error.message).toBe(`The Protime credential lacks the scope ${CLOCKINGS_READ}`);
-		expect(error.description).toContain('Scopes field');
+		expect(error.description).toContain(`Add ${CLOCKINGS_READ} to the Scopes field`);
+		expect(error.description).toContain('client ID "narrow"');
+	});
+
+	it('403 with the Scopes field empty: names the scope to ask Protime for, and no field to edit', async () => {
+		const error = await narrowClockings('');
+		expect(error.message).toBe(`The Protime credential lacks the scope ${CLOCKINGS_READ}`);
+		expect(error.description).toContain(`Ask Protime to grant ${CLOCKINGS_READ} to client ID "narrow"`);
+		expect(error.description).not.toContain('Add ');
 	});
 
 	it('401 for a missing scope (the other documented variant) names the scope after one renewal', async () => {
@@ -269,17 +276,34 @@ describe('token endpoint errors reach the node as explanatory errors', () => {
 		expect(error.message).toMatch(/^Protime does not know the tenant "nobody"/);
 	});
 
-	it('scopes the client may not have: invalid_scope lists the requested scopes', async () => {
+	it('scopes the client may not have: invalid_scope lists the requested scopes, in message and description', async () => {
+		const typed = `${WEBHOOK_READ_SCOPE} ${CLOCKINGS_READ}`;
 		const error = await failure(
 			async () =>
 				await protimeRequest.call(
-					bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret' }).executeFunctions(),
+					bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret', scopes: typed }).executeFunctions(),
 					{ method: 'GET', path: '/webhooks' },
 				),
 		);
-		expect(error.message).toMatch(
-			/^Protime refused the requested scopes \(invalid_scope\): connector-protimeapi-webhooks.read /,
+		const named = `Protime refused the requested scopes (invalid_scope): ${typed}.`;
+		expect(error.message).toContain(named);
+		// n8n 1.x reports a failed activation of a NodeApiError by its description, falling back to the message.
+		const shownBy1x = error.description ?? error.message;
+		expect(shownBy1x).toContain(named);
+		expect(shownBy1x).not.toContain('Check the Protime credential (tenant');
+	});
+
+	it('any token failure: the description repeats the explanation, never a generic hint', async () => {
+		const error = await failure(
+			async () =>
+				await protimeRequest.call(bedFor(sim, { clientSecret: 'wrong' }).executeFunctions(), {
+					method: 'GET',
+					path: '/webhooks',
+				}),
 		);
+		expect(error.message).toMatch(/^Protime rejected the client ID or client secret/);
+		expect(error.description ?? error.message).toMatch(/^Protime rejected the client ID or client secret/);
+		expect(error.description ?? '').not.toContain('Check the Protime credential (tenant');
 	});
 
 	it('an invalid tenant is refused before any request', async () => {

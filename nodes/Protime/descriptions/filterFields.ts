@@ -23,6 +23,7 @@ export function rangeParameterNames(filter: CollectionFilter): { start: string; 
 
 /** `counter-group` → `counterGroup`. */
 export function filterParameterName(filter: CollectionFilter): string {
+	if (filter.parameterName) return filter.parameterName;
 	const p = pascal(filter.name);
 	return p[0].toLowerCase() + p.slice(1);
 }
