@@ -181,142 +181,123 @@ function apiError(ctx: ErrorContext, status: number | undefined, message: string
 }
 
 /** Turns a failure into a NodeApiError that says what happened and how to fix it. Never includes tokens or secrets. */
+/** What an HTTP error's message and description are built from. */
+interface ErrorFacts {
+	ctx: ErrorContext;
+	f: Failure;
+	call: string;
+	said: string;
+	reasonList: string;
+	scope: string;
+	remedy: string;
+	waitHint: string;
+}
+
+interface ErrorRule {
+	when: (status: number, x: ErrorFacts) => boolean;
+	message: (x: ErrorFacts) => string;
+	description: (x: ErrorFacts) => string;
+}
+
+const lacksScope = (x: ErrorFacts) => `The Protime credential lacks the scope ${x.scope}`;
+const needsScope = (x: ErrorFacts) => `${x.call} needs ${x.scope}. ${x.remedy}`;
+
+/** HTTP error answers, first match wins: what happened, and how to fix it. */
+const ERROR_RULES: ErrorRule[] = [
+	{
+		when: (s) => s === 400,
+		message: (x) => `Protime rejected the request as invalid${x.said}`,
+		description: (x) => `${x.call} answered 400.${x.reasonList} Check the node's parameters (filters, dates, destination URL, collection) against the hint above.`,
+	},
+	{ when: (s, x) => s === 401 && /insufficient_scope/i.test(header(x.f.headers, 'www-authenticate') ?? ''), message: lacksScope, description: needsScope },
+	{
+		when: (s, x) => s === 401 && x.ctx.pastedToken,
+		message: () => 'Protime rejected the pasted access token',
+		description: () =>
+			'It has probably expired (Protime tokens live a fixed time, 30 minutes in the documented examples) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.',
+	},
+	{
+		when: (s) => s === 401,
+		message: () => 'Protime rejected the access token even after renewing it',
+		description: (x) =>
+			`${x.call} answered 401 twice. Check that the tenant and environment of the Protime credential belong to the API client; if they do, the client may lack the scope ${x.scope}. ${x.remedy}`,
+	},
+	{ when: (s) => s === 403, message: lacksScope, description: needsScope },
+	{
+		when: (s) => s === 404,
+		message: (x) => `Protime found nothing at ${x.ctx.path.split('?')[0]}${x.said}`,
+		description: () => 'The id or reference may be wrong, or the item was deleted.',
+	},
+	{
+		when: (s, x) => s === 409 && x.ctx.continuation,
+		message: () => 'The paging token expired before all pages were read',
+		description: () =>
+			'Protime refused the continuation token of the next page (409). Re-run the node to start the listing again; if it keeps happening, narrow the filter so fewer pages are needed.',
+	},
+	{ when: (s) => s === 409, message: (x) => `Protime reported a conflict${x.said}`, description: (x) => `${x.call} answered 409. Re-read the item and try again.` },
+	{ when: (s) => s === 410, message: (x) => `The Protime link has expired${x.said}`, description: () => 'Start again from a full listing.' },
+	{
+		when: (s) => s === 414,
+		message: () => 'The request URL is too long for Protime (414 URI Too Long)',
+		description: (x) =>
+			`${x.call} was refused: Protime accepts URLs of at most 4,096 characters${x.ctx.continuation ? ", and the next-page link (the filter plus Protime's continuation token) passed that" : ''}. Use fewer IDs or external references per call, e.g. split the ID list over several items.`,
+	},
+	{
+		when: (s) => s === 429,
+		message: (x) => `Protime is rate-limiting requests${x.said}`,
+		description: (x) => `${x.call} still answered 429 after ${x.ctx.attempts} attempt(s).${x.waitHint} Wait before running again, and spread out runs that call Protime.`,
+	},
+	{
+		when: (s) => s === 503,
+		message: (x) => `Protime is temporarily unavailable${x.said}`,
+		description: (x) => `${x.call} still answered 503 after ${x.ctx.attempts} attempt(s), probably maintenance.${x.waitHint} Try again later.`,
+	},
+	{
+		when: (s) => s >= 500,
+		message: (x) => `Protime failed to process the request${x.said}`,
+		description: (x) => `${x.call} answered ${x.f.status}. This is an error on Protime's side: try again later, and contact Protime support with the time of the call if it persists.`,
+	},
+];
+
+/** A failure without an HTTP answer: a timeout, a network error, or the credential failing to get a token. */
+function transportError(ctx: ErrorContext, f: Failure, call: string): NodeApiError {
+	if (f.networkCode === 'ECONNABORTED' || f.networkCode === 'ETIMEDOUT') {
+		return apiError(ctx, undefined, `Protime did not answer within ${REQUEST_LIMITS.timeoutMs / 1000} seconds`, `${call} timed out. Try again later; for large listings, narrow the filter.`);
+	}
+	if (f.networkCode) {
+		// The code goes into the description only: n8n replaces a message that contains one.
+		return apiError(
+			ctx,
+			undefined,
+			`Could not reach Protime at ${ctx.origin}`,
+			`Network error ${f.networkCode} on ${call}. Check the environment or base URL of the Protime credential and the network between n8n and Protime.`,
+		);
+	}
+	// Already explanatory, and the description too, because n8n 1.x reports a failed activation by the description alone.
+	const message = f.message ?? `The Protime call ${call} failed`;
+	return apiError(ctx, undefined, message, f.description ?? message);
+}
+
 function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 	const call = `${ctx.method} ${ctx.path.split('?')[0]}`;
-	const { text, reasons } = protimeErrorText(f.body);
-	const said = text ? `: ${text}` : '';
-	const reasonList = reasons.length ? ` Reasons: ${reasons.join('; ')}.` : '';
-	const scope = scopeFor(ctx.method, ctx.path);
 	const s = f.status;
+	if (s === undefined) return transportError(ctx, f, call);
+	const { text, reasons } = protimeErrorText(f.body);
+	const scope = scopeFor(ctx.method, ctx.path);
 	const retryAfter = header(f.headers, 'retry-after');
-	const waitHint = retryAfter
-		? ` Protime asked to retry after ${retryAfter.slice(0, 40)}${/^\d+$/.test(retryAfter) ? ' s' : ''}.`
-		: '';
-
-	if (s === undefined) {
-		if (f.networkCode === 'ECONNABORTED' || f.networkCode === 'ETIMEDOUT') {
-			return apiError(
-				ctx,
-				s,
-				`Protime did not answer within ${REQUEST_LIMITS.timeoutMs / 1000} seconds`,
-				`${call} timed out. Try again later; for large listings, narrow the filter.`,
-			);
-		}
-		if (f.networkCode) {
-			// The code goes into the description only: n8n replaces a message that contains one.
-			return apiError(
-				ctx,
-				s,
-				`Could not reach Protime at ${ctx.origin}`,
-				`Network error ${f.networkCode} on ${call}. Check the environment or base URL of the Protime credential and the network between n8n and Protime.`,
-			);
-		}
-		// Not an HTTP answer: e.g. the credential could not obtain a token. Its message is already explanatory,
-		// and it is the description too, because n8n 1.x reports a failed activation by the description alone.
-		const message = f.message ?? `The Protime call ${call} failed`;
-		return apiError(ctx, s, message, f.description ?? message);
-	}
-	if (s === 400) {
-		return apiError(
-			ctx,
-			s,
-			`Protime rejected the request as invalid${said}`,
-			`${call} answered 400.${reasonList} Check the node's parameters (filters, dates, destination URL, collection) against the hint above.`,
-		);
-	}
-	if (s === 401) {
-		const wwwAuth = header(f.headers, 'www-authenticate') ?? '';
-		if (/insufficient_scope/i.test(wwwAuth)) {
-			return apiError(
-				ctx,
-				s,
-				`The Protime credential lacks the scope ${scope}`,
-				`${call} needs ${scope}. ${scopeRemedy(scope, ctx.typedScopes, ctx.clientId)}`,
-			);
-		}
-		if (ctx.pastedToken) {
-			return apiError(
-				ctx,
-				s,
-				'Protime rejected the pasted access token',
-				'It has probably expired (Protime tokens live a fixed time, 30 minutes in the documented examples) or belongs to another tenant. Paste a new token into the Protime credential, or switch Authentication to Client Credentials so n8n renews tokens itself.',
-			);
-		}
-		return apiError(
-			ctx,
-			s,
-			'Protime rejected the access token even after renewing it',
-			`${call} answered 401 twice. Check that the tenant and environment of the Protime credential belong to the API client; if they do, the client may lack the scope ${scope}. ${scopeRemedy(scope, ctx.typedScopes, ctx.clientId)}`,
-		);
-	}
-	if (s === 403) {
-		return apiError(
-			ctx,
-			s,
-			`The Protime credential lacks the scope ${scope}`,
-			`${call} needs ${scope}. ${scopeRemedy(scope, ctx.typedScopes, ctx.clientId)}`,
-		);
-	}
-	if (s === 404) {
-		return apiError(
-			ctx,
-			s,
-			`Protime found nothing at ${ctx.path.split('?')[0]}${said}`,
-			'The id or reference may be wrong, or the item was deleted.',
-		);
-	}
-	if (s === 409 && ctx.continuation) {
-		return apiError(
-			ctx,
-			s,
-			'The paging token expired before all pages were read',
-			'Protime refused the continuation token of the next page (409). Re-run the node to start the listing again; if it keeps happening, narrow the filter so fewer pages are needed.',
-		);
-	}
-	if (s === 409) {
-		return apiError(
-			ctx,
-			s,
-			`Protime reported a conflict${said}`,
-			`${call} answered 409. Re-read the item and try again.`,
-		);
-	}
-	if (s === 410) {
-		return apiError(ctx, s, `The Protime link has expired${said}`, 'Start again from a full listing.');
-	}
-	if (s === 414) {
-		return apiError(
-			ctx,
-			s,
-			'The request URL is too long for Protime (414 URI Too Long)',
-			`${call} was refused: Protime accepts URLs of at most 4,096 characters${ctx.continuation ? ", and the next-page link (the filter plus Protime's continuation token) passed that" : ''}. Use fewer IDs or external references per call, e.g. split the ID list over several items.`,
-		);
-	}
-	if (s === 429) {
-		return apiError(
-			ctx,
-			s,
-			`Protime is rate-limiting requests${said}`,
-			`${call} still answered 429 after ${ctx.attempts} attempt(s).${waitHint} Wait before running again, and spread out runs that call Protime.`,
-		);
-	}
-	if (s === 503) {
-		return apiError(
-			ctx,
-			s,
-			`Protime is temporarily unavailable${said}`,
-			`${call} still answered 503 after ${ctx.attempts} attempt(s), probably maintenance.${waitHint} Try again later.`,
-		);
-	}
-	if (s >= 500) {
-		return apiError(
-			ctx,
-			s,
-			`Protime failed to process the request${said}`,
-			`${call} answered ${s}. This is an error on Protime's side: try again later, and contact Protime support with the time of the call if it persists.`,
-		);
-	}
-	return apiError(ctx, s, `Protime answered ${s}${said}`, `${call} failed.${reasonList}`);
+	const facts: ErrorFacts = {
+		ctx,
+		f,
+		call,
+		said: text ? `: ${text}` : '',
+		reasonList: reasons.length ? ` Reasons: ${reasons.join('; ')}.` : '',
+		scope,
+		remedy: scopeRemedy(scope, ctx.typedScopes, ctx.clientId),
+		waitHint: retryAfter ? ` Protime asked to retry after ${retryAfter.slice(0, 40)}${/^\d+$/.test(retryAfter) ? ' s' : ''}.` : '',
+	};
+	const rule = ERROR_RULES.find((r) => r.when(s, facts));
+	if (rule) return apiError(ctx, s, rule.message(facts), rule.description(facts));
+	return apiError(ctx, s, `Protime answered ${s}${facts.said}`, `${call} failed.${facts.reasonList}`);
 }
 
 /** `true` for a Protime 404 (thrown by `protimeRequest`). */

@@ -11,10 +11,10 @@
  *   applies `authenticate`, sends; on a 401 it runs `preAuthentication` again (expired) and retries once.
  *   Every failure is wrapped as `new NodeApiError(node, error)`.
  * - Static data lives in a "database" (`testbed.db.staticData`). Each context works on its own copy, saved
- *   back only where n8n saves it: after an activation hook, after `webhook()` unless it returned
- *   `workflowData` without `noWebhookResponse`, after `trigger()` returned, and inside `emit()`. A cron tick
- *   that does not emit changes nothing in the database (n8n-harness.md, "Observed behaviour"). Like n8n, a
- *   save writes the whole static data, and only when the context set or deleted something in it.
+ *   back only where n8n saves it: after an activation hook, after `webhook()` by the webhook's response
+ *   mode (`runWebhook`), after `trigger()` returned, and inside `emit()`. A cron tick that does not emit
+ *   changes nothing in the database (docs/trigger-design.md, "Static data"). Like n8n, a save writes the
+ *   whole static data, and only when the context set or deleted something in it.
  * - Activation (`activate()`) follows n8n 2.41's workflow publication service by default: `trigger()` runs
  *   FIRST, on its own copy of static data as the database held it before `checkExists`/`create()`, and that
  *   copy is never refreshed (cron ticks see it as it was); then `checkExists`, then `create()` when it
