@@ -3,17 +3,11 @@
 // sender waiting for each answer and 8 in flight, in one n8n instance. n8n's Webhook node answering when the
 // last node finishes against on receipt is the reference for what n8n itself charges for waiting.
 import { randomUUID } from 'node:crypto';
-import { TRIGGER_TYPE } from '../e2e/lib/package.mjs';
+import { hasAcknowledgeOption } from '../e2e/lib/durability.mjs';
 import { log } from '../e2e/lib/procs.mjs';
 import { protimeTriggerNode } from '../e2e/lib/workflows.mjs';
 import { benchInstance, drained, finishedExecutions, load, payload } from './n8n.mjs';
 import { median, percentile } from './stats.mjs';
-
-/** Whether the installed Protime Trigger offers Options → acknowledge (the trigger before issue 14 does not). */
-async function hasAcknowledgeOption(client) {
-	const types = await client.nodeTypes();
-	return types.some((t) => t.name === TRIGGER_TYPE && (t.properties ?? []).some((p) => p.name === 'options' && (p.options ?? []).some((o) => o.name === 'acknowledge')));
-}
 
 const noOp = (position) => ({ id: randomUUID(), name: 'After the trigger', type: 'n8n-nodes-base.noOp', typeVersion: 1, position, parameters: {} });
 const chain = (first, second) => ({ [first.name]: { main: [[{ node: second.name, type: 'main', index: 0 }]] } });
