@@ -45,7 +45,7 @@ export function packFromHead(benchDir) {
 let version = 0x100000;
 const cv = () => (version++).toString(16).toUpperCase().padStart(20, '0');
 
-function payload(key) {
+export function payload(key) {
 	const id = 1 + Math.floor(Math.random() * 2000);
 	const body = JSON.stringify({
 		changeType: 'InsertOrUpdate',
@@ -55,7 +55,7 @@ function payload(key) {
 }
 
 /** Posts `bodies` to `url` with `concurrency` workers; returns latencies (ms), elapsed ms and failures. */
-async function load(url, bodies, concurrency, check) {
+export async function load(url, bodies, concurrency, check) {
 	const latencies = [];
 	const failures = [];
 	let next = 0;
@@ -77,14 +77,14 @@ async function load(url, bodies, concurrency, check) {
 }
 
 /** Finished executions of a workflow (n8n's list API returns the total as `count`). */
-async function finishedExecutions(client, workflowId) {
+export async function finishedExecutions(client, workflowId) {
 	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['success', 'error', 'crashed'] }));
 	const r = await client.get(`/rest/executions?filter=${filter}&limit=1`);
 	return Number(r.count ?? 0);
 }
 
 /** Waits until `target` executions of the workflow have finished; returns the time it happened (performance.now()). */
-async function drained(client, workflowId, target, timeoutMs = 300_000) {
+export async function drained(client, workflowId, target, timeoutMs = 300_000) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const n = await finishedExecutions(client, workflowId);
@@ -94,13 +94,10 @@ async function drained(client, workflowId, target, timeoutMs = 300_000) {
 	}
 }
 
-export async function benchN8n({ quick, benchDir, packed, env = {} }) {
-	const rounds = quick ? 3 : 5;
-	const perRound = quick ? 100 : 150;
-	const concurrency = 4;
-	const runDir = path.join(benchDir, `n8n-${Date.now()}`);
+/** A run directory, the simulator and one n8n with the packed package and its owner; `label` names both. */
+export async function benchInstance({ benchDir, packed, label, env = {} }) {
+	const runDir = path.join(benchDir, `${label}-${Date.now()}`);
 	fs.mkdirSync(runDir, { recursive: true });
-
 	const install = await ensureInstalled();
 	const { tarball, head } = packed ?? packFromHead(benchDir);
 	const userFolder = path.join(runDir, 'n8n-home');
@@ -110,11 +107,19 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		runDir,
 		userFolder,
 		filesDir: path.join(runDir, 'files'),
-		name: 'n8n-bench',
+		name: `${label}-bench`,
 		extra: { N8N_LOG_LEVEL: 'warn', ...env },
 	});
 	const client = new N8nClient(n8n.baseUrl, install);
 	await client.setupOwner();
+	return { head, sim, n8n, client };
+}
+
+export async function benchN8n({ quick, benchDir, packed, env = {} }) {
+	const rounds = quick ? 3 : 5;
+	const perRound = quick ? 100 : 150;
+	const concurrency = 4;
+	const { head, sim, n8n, client } = await benchInstance({ benchDir, packed, label: 'n8n', env });
 	const credential = await client.createCredential('Protime (bench)', 'protimeApi', sim.credentialData());
 
 	/** An active one-node workflow with a Protime Trigger; its URL, the key Protime signs with, its id. */

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --skip-n8n] [-- --only webhook,getmany,tokens,n8n]`
+// `npm run bench [-- --quick] [-- --skip-n8n] [-- --only webhook,getmany,tokens,n8n,n8n-getmany,n8n-ack]`
 // Measures every ratio of issue 6 side by side in one run (baseline and candidate interleaved, medians),
 // prints each with its target and PASS/FAIL, and writes BENCHMARKS.md. Not part of CI: the numbers depend
 // on the machine and its load.
@@ -31,7 +31,7 @@ const n8nEnv = Object.fromEntries(
 		.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const n8nEnvText = Object.keys(n8nEnv).length ? ` with ${Object.entries(n8nEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
-const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany'];
+const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany', 'n8n-ack'];
 const want = (s) => only.includes(s) && !(s.startsWith('n8n') && values['skip-n8n']);
 const benchDir = path.join(repoRoot, '.bench');
 fs.mkdirSync(benchDir, { recursive: true });
@@ -143,7 +143,7 @@ async function main() {
 		);
 	}
 	let packed;
-	if (want('n8n') || want('n8n-getmany')) {
+	if (want('n8n') || want('n8n-getmany') || want('n8n-ack')) {
 		const { packFromHead } = await import('./n8n.mjs');
 		packed = packFromHead(benchDir);
 	}
@@ -247,6 +247,46 @@ async function main() {
 					`expression isolate in the webhook phase, so the control pays what every other trigger node pays. ` +
 					`Failures: Protime ${n.protime.failures.length}, Webhook node ${n.builtin.failures.length}, control ${n.builtinExpr.failures.length}` +
 					`${n.protime.failures.length ? ` (${n.protime.failures.slice(0, 2).join('; ')})` : ''}.`,
+			);
+		} finally {
+			await stopAll();
+		}
+	}
+	if (want('n8n-ack')) {
+		const { benchN8nAcknowledge } = await import('./n8n-acknowledge.mjs');
+		try {
+			const a = await benchN8nAcknowledge({ quick, benchDir, packed });
+			for (const concurrency of [1, 8]) {
+				const r = a.result[concurrency];
+				const sender = concurrency === 1 ? 'one at a time' : `${concurrency} in flight`;
+				const after = r.afterExecution;
+				info(
+					`Real n8n ${a.n8nVersion}: changes/s to finished executions, ${sender}, Protime Trigger acknowledge afterExecution against onReceipt`,
+					`onReceipt ${fmt(r.onReceipt.rate, 1)}`,
+					after ? `afterExecution ${fmt(after.rate, 1)}` : 'afterExecution: not in this build',
+					after ? ratio(after.rate / r.onReceipt.rate) : '—',
+				);
+				info(
+					`Real n8n ${a.n8nVersion}: changes/s to finished executions, ${sender}, n8n's Webhook node answering when the last node finishes against on receipt (reference)`,
+					`onReceived ${fmt(r.webhookOnReceived.rate, 1)}`,
+					`lastNode ${fmt(r.webhookLastNode.rate, 1)}`,
+					ratio(r.webhookLastNode.rate / r.webhookOnReceived.rate),
+				);
+				info(
+					`Real n8n: answer latency p50 / p99 (ms), ${sender}, Protime Trigger onReceipt / afterExecution`,
+					`onReceipt ${fmt(r.onReceipt.p50, 1)} / ${fmt(r.onReceipt.p99, 1)}`,
+					after ? `afterExecution ${fmt(after.p50, 1)} / ${fmt(after.p99, 1)}` : 'afterExecution: not in this build',
+					'—',
+				);
+			}
+			const failures = Object.entries(a.result).flatMap(([c, r]) => Object.entries(r).filter(([, x]) => x.failures.length).map(([n, x]) => `${n} at ${c} in flight: ${x.failures.length} (${x.failures[0]})`));
+			notes.push(
+				`Acknowledge (issue 14): package from commit ${a.head}; each workflow is its trigger → No Operation, all in one n8n instance; ` +
+					`${a.rounds} rounds of ${a.perRound} signed single changes per endpoint and sender (order rotating); a round ends when all its executions ` +
+					`have finished, so answering early gains nothing. "One at a time" waits for each answer, as Protime does per webhook; "8 in flight" ` +
+					`keeps 8 requests open. The Webhook node pair is n8n's own price of answering when the last node finishes. ` +
+					`${a.supported ? '' : 'The Protime Trigger of this build has no acknowledge option, so only onReceipt (its only behaviour) was measured. '}` +
+					`Failures: ${failures.length ? failures.join('; ') : 'none'}.`,
 			);
 		} finally {
 			await stopAll();

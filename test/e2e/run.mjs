@@ -3,7 +3,7 @@
 // Protime simulator. Ends with the plain line `e2e: N passed, N failed`; exits non-zero on a failure.
 //
 //   npm run test:e2e                  everything (regular mode, renewal over several validity periods, queue mode)
-//   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue
+//   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, durability
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
 import { Checks } from './lib/checks.mjs';
@@ -11,9 +11,10 @@ import { ensureInstalled } from './lib/install.mjs';
 import { log, stopAll } from './lib/procs.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
+import { durability } from './lib/durability.mjs';
 import { scopes } from './lib/scopes.mjs';
 
-const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue,scopes').split(',').map((s) => s.trim());
+const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue,scopes,durability').split(',').map((s) => s.trim());
 const want = (s) => only.includes(s);
 
 async function main() {
@@ -32,6 +33,7 @@ async function main() {
 			await queue();
 		}
 		if (want('scopes')) await scopes({ checks, runDir, install });
+		if (want('durability')) await durability({ checks, runDir, install });
 		ok = checks.failed === 0 && checks.passed > 0;
 	} catch (err) {
 		checks.fail('harness', err);

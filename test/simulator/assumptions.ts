@@ -118,7 +118,11 @@ export interface SimulatorAssumptions {
 	envelope: DeliveryEnvelope;
 	/** §7.4 batching: most events per POST with the `array`/`value` envelopes. Default 10. */
 	maxBatchSize: number;
-	/** §7.4 a delivery that takes longer than this counts as failed. Default 10 s (§8). */
+	/**
+	 * §7.4 Protime's delivery timeout is undocumented: a delivery not answered within this counts as failed and is
+	 * retried, even if the receiver finishes its work and answers 2xx later. It bounds how long a receiver may
+	 * work before answering (e.g. answering only after its workflow ran). Default 10 s (§8); `--delivery-timeout-ms`.
+	 */
 	deliveryTimeoutMs: number;
 	/**
 	 * §7.4 waits before each retry of a failed delivery (any non-2xx answer, no answer, or a timeout; 410 is

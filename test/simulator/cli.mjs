@@ -19,6 +19,7 @@ Usage: npm run simulator -- [options]
   --validity-seconds S     webhook validity, validUntil = creation + S (default 7 days)
   --token-seconds S        access token lifetime (default 1800)
   --retry-ms LIST          delivery retry waits, e.g. 1000,5000,30000
+  --delivery-timeout-ms N  a delivery unanswered after N ms failed (Protime's timeout is undocumented; default 10000)
   --page-size N            records per list page (default 100)
   --https-only             reject http:// destination URLs like Protime (default: http allowed locally)
   --client-id ID --client-secret S   the demo client's credentials (default n8n-demo-client / demo-secret-change-me)
@@ -36,6 +37,7 @@ const { values } = parseArgs({
 		'validity-seconds': { type: 'string' },
 		'token-seconds': { type: 'string' },
 		'retry-ms': { type: 'string' },
+		'delivery-timeout-ms': { type: 'string' },
 		'page-size': { type: 'string' },
 		'https-only': { type: 'boolean', default: false },
 		'client-id': { type: 'string' },
@@ -74,6 +76,7 @@ assumptions.allowHttpDestinations = !values['https-only'];
 if (number('validity-seconds') !== undefined) assumptions.webhookValiditySeconds = number('validity-seconds');
 if (number('token-seconds') !== undefined) assumptions.tokenLifetimeSeconds = number('token-seconds');
 if (number('page-size') !== undefined) assumptions.pageSize = number('page-size');
+if (number('delivery-timeout-ms') !== undefined) assumptions.deliveryTimeoutMs = number('delivery-timeout-ms');
 if (values['retry-ms'] !== undefined) assumptions.retryScheduleMs = values['retry-ms'].split(',').filter(Boolean).map(Number);
 
 const clients = [];

@@ -9,7 +9,7 @@ import { clearStaticData } from './database.mjs';
 import { N8nClient, startN8n, stopN8n } from './n8n.mjs';
 import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, repoRoot, TRIGGER_TYPE } from './package.mjs';
 import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
-import { startPostgres, startRedis } from './services.mjs';
+import { queueModeEnv, startPostgres, startRedis } from './services.mjs';
 import { startSimulator } from './simulator.mjs';
 import { preparePackage, startInstance } from './stack.mjs';
 import { triggerWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './workflows.mjs';
@@ -468,13 +468,7 @@ export async function queue({ checks, runDir, install }) {
 	const mainPort = await freePort();
 	const webhookPort = await freePort();
 	const shared = {
-		...pg.env,
-		EXECUTIONS_MODE: 'queue',
-		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
-		QUEUE_BULL_REDIS_PORT: String(redis.port),
-		N8N_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/`,
-		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${mainPort}/`,
-		N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
+		...queueModeEnv({ pg, redis, mainPort, webhookPort }),
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		N8N_LOG_LEVEL: 'debug',
 	};

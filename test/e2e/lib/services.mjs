@@ -82,3 +82,16 @@ export async function startPostgres({ runDir }) {
 	log(`postgres ready on 127.0.0.1:${port}`);
 	return { port, proc, env: { DB_TYPE: 'postgresdb', DB_POSTGRESDB_HOST: '127.0.0.1', DB_POSTGRESDB_PORT: String(port), DB_POSTGRESDB_DATABASE: 'n8n', DB_POSTGRESDB_USER: 'n8n', DB_POSTGRESDB_PASSWORD: '' } };
 }
+
+/** Environment of every n8n process in queue mode: PostgreSQL, Redis, deliveries to the webhook processor only. */
+export function queueModeEnv({ pg, redis, mainPort, webhookPort }) {
+	return {
+		...pg.env,
+		EXECUTIONS_MODE: 'queue',
+		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+		QUEUE_BULL_REDIS_PORT: String(redis.port),
+		N8N_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/`,
+		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${mainPort}/`,
+		N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
+	};
+}

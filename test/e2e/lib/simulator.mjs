@@ -6,9 +6,9 @@ import { freePort, log, startProcess, stopProcess, tail, waitFor } from './procs
 
 /**
  * Starts `node --import tsx test/simulator/cli.mjs` (http destinations allowed, the e2e needs them).
- * options: validitySeconds, retryMs (array), trafficMs (with demo), assumptions (object).
+ * options: validitySeconds, retryMs (array), deliveryTimeoutMs, trafficMs (with demo), assumptions (object).
  */
-export async function startSimulator({ runDir, demo = false, port, tenant = 'acme', extraArgs = [], name = 'simulator', validitySeconds, retryMs, trafficMs, assumptions, clientId, clientSecret }) {
+export async function startSimulator({ runDir, demo = false, port, tenant = 'acme', extraArgs = [], name = 'simulator', validitySeconds, retryMs, deliveryTimeoutMs, trafficMs, assumptions, clientId, clientSecret }) {
 	port = port ?? (await freePort());
 	const logFile = path.join(runDir, `${name}.log`);
 	const args = ['--import', 'tsx', path.join(repoRoot, 'test', 'simulator', 'cli.mjs'), '--port', String(port), '--tenant', tenant];
@@ -16,6 +16,7 @@ export async function startSimulator({ runDir, demo = false, port, tenant = 'acm
 	if (trafficMs !== undefined) args.push('--traffic-ms', String(trafficMs));
 	if (validitySeconds !== undefined) args.push('--validity-seconds', String(validitySeconds));
 	if (retryMs) args.push('--retry-ms', retryMs.join(','));
+	if (deliveryTimeoutMs !== undefined) args.push('--delivery-timeout-ms', String(deliveryTimeoutMs));
 	if (assumptions) args.push('--assumptions', JSON.stringify(assumptions));
 	if (clientId) args.push('--client-id', clientId, '--client-secret', clientSecret);
 	args.push(...extraArgs);
