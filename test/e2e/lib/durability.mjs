@@ -1,6 +1,7 @@
 // Issue 14: does a 2xx to Protime mean the change is safe? The simulator delivers 90 single changes one at a time,
 // retrying on its schedule, while n8n is restarted (A), killed (B) or, in queue mode, loses its worker and then
-// its webhook processor (C). Every change Protime saw acknowledged must be in exactly one successful execution.
+// its webhook processor (C). Every change Protime saw acknowledged must be in a successful execution; in two only
+// when a disruption cut the answer to a delivery whose execution had succeeded (no 2xx, so Protime resent it).
 // E2E_DURABILITY_ACKNOWLEDGE=onReceipt runs the same with the trigger answering on receipt (expected to lose).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -148,6 +149,15 @@ async function count({ sim, client, workflowId, trigger, raised, disruptions }) 
 	const inFlight = disruptions.map((d) =>
 		attempts.filter((a) => a.attemptedAtMs <= d.at && a.attemptedAtMs + a.durationMs >= d.at).map((a) => (a.success ? `${a.statusCode} (acknowledged)` : a.statusCode || a.error)),
 	);
+	// A change may be emitted twice only when a crash cut the answer to a delivery whose execution had already
+	// succeeded (docs/trigger-design.md, "Acknowledgement"): then one of its attempts was in flight at a
+	// disruption and got no 2xx. Any other double is a defect.
+	const cutByDisruption = new Set(
+		attempts
+			.filter((a) => !a.success && disruptions.some((d) => a.attemptedAtMs <= d.at && a.attemptedAtMs + a.durationMs >= d.at))
+			.flatMap((a) => a.events.map((e) => e.changeVersion)),
+	);
+	const doubled = [...seen].filter(([, n]) => n > 1).map(([v]) => v);
 	return {
 		raised: raised.length,
 		deliveries: attempts.length,
@@ -155,7 +165,9 @@ async function count({ sim, client, workflowId, trigger, raised, disruptions }) 
 		executions: byStatus,
 		acknowledged: acknowledged.size,
 		lost: [...acknowledged].filter((v) => !seen.has(v)),
-		doubled: [...seen].filter(([, n]) => n > 1).map(([v]) => v),
+		doubled,
+		unexplainedDoubles: doubled.filter((v) => !cutByDisruption.has(v)),
+		disruptionCount: disruptions.length,
 		neverAcknowledged: raised.filter((v) => !acknowledged.has(v)),
 		failedAnswers,
 		inFlight,
@@ -177,7 +189,11 @@ function report(label, c) {
 
 function verdict(c) {
 	assert(c.neverAcknowledged.length === 0, `the harness did not get all ${c.raised} changes acknowledged (${c.neverAcknowledged.length} never were): the webhook ran out of retries, so the run proves nothing`);
-	assert(c.lost.length === 0 && c.doubled.length === 0, `${c.lost.length} acknowledged change(s) lost (${c.lost.slice(0, 5).join(', ')}), ${c.doubled.length} doubled (${c.doubled.slice(0, 5).join(', ')})`);
+	assert(c.lost.length === 0, `${c.lost.length} acknowledged change(s) lost (${c.lost.slice(0, 5).join(', ')})`);
+	assert(
+		c.unexplainedDoubles.length === 0 && c.doubled.length <= c.disruptionCount,
+		`${c.doubled.length} doubled (${c.doubled.slice(0, 5).join(', ')}), of which ${c.unexplainedDoubles.length} not a resend of an answer a disruption cut off (${c.unexplainedDoubles.slice(0, 5).join(', ')})`,
+	);
 }
 
 /** Whether the installed Protime Trigger offers Options → acknowledge (the trigger before issue 14 does not). */
@@ -224,7 +240,7 @@ async function regularRuns({ checks, runDir, install }) {
 	];
 	try {
 		for (const [label, what, disrupt] of runs) {
-			await checks.check(`durability ${label}: ${what} during ${CHANGES} changes, acknowledge=${ACKNOWLEDGE}: every acknowledged change in exactly one successful execution`, async () => {
+			await checks.check(`durability ${label}: ${what} during ${CHANGES} changes, acknowledge=${ACKNOWLEDGE}: every acknowledged change in a successful execution, twice only where a disruption cut its answer`, async () => {
 				const { workflowId, trigger } = await activeWorkflow(client, sim, credential);
 				const c = await drive({ sim, client, workflowId, trigger, disrupt, label });
 				report(`${label} (${what}, ${await modeLabel(client)})`, c);
@@ -272,7 +288,7 @@ async function queueRun({ checks, runDir, install }) {
 		const credential = await client.createCredential('Protime (durability queue)', CREDENTIAL_TYPE, sim.credentialData());
 		const victims = ['worker', 'webhook'];
 		const what = 'queue mode: the worker SIGKILLed, then the webhook processor';
-		await checks.check(`durability C (${what}) during ${CHANGES} changes, acknowledge=${ACKNOWLEDGE}: every acknowledged change in exactly one successful execution`, async () => {
+		await checks.check(`durability C (${what}) during ${CHANGES} changes, acknowledge=${ACKNOWLEDGE}: every acknowledged change in a successful execution, twice only where a disruption cut its answer`, async () => {
 			const { workflowId, trigger } = await activeWorkflow(client, sim, credential);
 			const disrupt = async (k) => {
 				const role = victims[k];
