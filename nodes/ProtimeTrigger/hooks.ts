@@ -61,6 +61,15 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 	// What this process remembers belongs to an earlier activation.
 	delete memory.record;
 	delete memory.versions;
+	// n8n removed the webhook before (deactivation, or on n8n 1.x any save of the active workflow): nothing was
+	// delivered in between.
+	if (state.removedAt && this.getMode() !== 'manual') {
+		state.pendingResync = {
+			reason: `the subscription was deleted when n8n removed this trigger's webhook at ${state.removedAt} (deactivation, or on n8n 1.x a save of the active workflow)`,
+			detectedAt: new Date().toISOString(),
+		};
+	}
+	delete state.removedAt;
 	try {
 		const reason = state.subscription ? `activation replaces subscription ${state.subscription.id}` : 'activation';
 		await replaceSubscription.call(this, memory, state, url, settings, { action: 'replace', reason }, Date.now);
@@ -76,13 +85,16 @@ export async function deleteSubscription(this: IHookFunctions): Promise<boolean>
 	const recorded = state.subscription?.id;
 	const failures: string[] = [];
 	if (recorded) {
-		const failure = await deleteQuietly.call(this, recorded, 'trigger deactivated');
+		const failure = await deleteQuietly.call(this, recorded, 'n8n removed the webhook: deactivation, or a save on n8n 1.x');
 		if (failure) failures.push(failure);
 	}
 	// Also what a create() that never completed, or lost static data, may have left behind.
-	if (url) failures.push(...(await deleteOthersAtUrl.call(this, url, recorded, 'trigger deactivated')));
+	if (url) failures.push(...(await deleteOthersAtUrl.call(this, url, recorded, 'n8n removed the webhook')));
 	for (const field of Object.keys(state)) delete state[field];
-	if (this.getMode() !== 'manual') forgetMemory(triggerIdentity(this));
+	if (this.getMode() !== 'manual') {
+		state.removedAt = new Date().toISOString();
+		forgetMemory(triggerIdentity(this));
+	}
 	if (failures.length) {
 		throw new NodeOperationError(this.getNode(), `Could not delete ${failures.length === 1 ? 'a Protime subscription' : 'Protime subscriptions'} of this trigger`, {
 			description: `${failures.join('; ')}. Protime keeps delivering to this workflow's URL (those deliveries are refused with 401) until the subscription expires; delete it with the Protime node (Webhook → Delete).`,

@@ -35,6 +35,8 @@ export interface TriggerState extends IDataObject {
 	pendingResync?: PendingResync & IDataObject;
 	/** The stale filter (`VersionStore` in shared/changes.ts). */
 	versions?: IDataObject;
+	/** When `delete()` last removed the subscription (ISO); the next `create()` reports the gap. */
+	removedAt?: string;
 }
 
 /** Deliveries signed with a replaced key are accepted this long (Protime retries what was in flight). */

@@ -357,11 +357,21 @@ describe('activation lifecycle', () => {
 });
 
 describe('deactivation', () => {
-	it('deletes the subscription and clears the stored state', async () => {
+	it('deletes the subscription and clears the stored state, keeping only when it did so', async () => {
 		await activate();
 		expect(await runHook('delete')).toBe(true);
 		expect(liveAt()).toHaveLength(0);
-		expect(state()).toEqual({});
+		expect(Object.keys(state())).toEqual(['removedAt']);
+	});
+
+	it('a create() after a delete() (n8n 1.x does both on every save) announces the gap with ResyncRequired', async () => {
+		await activate();
+		await runHook('delete');
+		await activate();
+		expect(liveAt()).toHaveLength(1);
+		await postSigned(wi(12, 12));
+		expect(flat().map((j) => j.changeType)).toEqual(['ResyncRequired', 'InsertOrUpdate']);
+		expect(String(flat()[0].reason)).toMatch(/n8n removed this trigger's webhook/);
 	});
 
 	it('counts a 404 as done', async () => {
