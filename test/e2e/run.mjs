@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// End-to-end checks in real n8n (main version 2.41.3, and the core on every other version pinned in
-// test/e2e/n8n-install/) with this package installed from `npm pack`, against the Protime simulator.
+// End-to-end checks in real n8n (the main version, N8N_VERSION in lib/install.mjs, and the core on every
+// other version pinned in test/e2e/n8n-install/) with this package installed from `npm pack`, against the
+// Protime simulator.
 // Ends with the plain line `e2e: N passed, N failed`; exits non-zero on a failure.
 //
 //   npm run test:e2e                  everything on the main version, and in parallel the core on the others

