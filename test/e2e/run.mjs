@@ -3,16 +3,17 @@
 // Protime simulator. Ends with the plain line `e2e: N passed, N failed`; exits non-zero on a failure.
 //
 //   npm run test:e2e                  everything (regular mode, renewal over several validity periods, queue mode)
-//   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue
+//   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, registry
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
 import { Checks } from './lib/checks.mjs';
 import { ensureInstalled } from './lib/install.mjs';
 import { log, stopAll } from './lib/procs.mjs';
+import { registry } from './lib/registry.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 
-const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue').split(',').map((s) => s.trim());
+const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue,registry').split(',').map((s) => s.trim());
 const want = (s) => only.includes(s);
 
 async function main() {
@@ -30,6 +31,7 @@ async function main() {
 		} else if (queue) {
 			await queue();
 		}
+		if (want('registry')) await registry({ checks, runDir, install });
 		ok = checks.failed === 0 && checks.passed > 0;
 	} catch (err) {
 		checks.fail('harness', err);
