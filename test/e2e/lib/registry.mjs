@@ -166,13 +166,18 @@ export async function registry({ checks, runDir, install }) {
 		const home = path.join(runDir, 'n8n-manual-home');
 		const nodesDir = path.join(home, '.n8n', 'nodes');
 		fs.mkdirSync(nodesDir, { recursive: true });
-		// as the README says: cd ~/.n8n/nodes && npm install n8n-nodes-protime --legacy-peer-deps
+		// as the README says: cd ~/.n8n/nodes; npm init -y unless n8n made package.json already (else npm
+		// installs into the nearest parent with one); npm install n8n-nodes-protime --legacy-peer-deps
 		// (n8n provides n8n-workflow; its own installer drops peer dependencies the same way)
-		execFileSync('npm', ['install', pkg.name, '--legacy-peer-deps', '--registry', reg.url, '--no-audit', '--no-fund'], {
-			cwd: nodesDir,
-			env: { ...process.env, npm_config_userconfig: path.join(reg.dir, 'no-npmrc') },
-			stdio: ['ignore', 'ignore', 'pipe'],
-		});
+		const npm = (args) =>
+			execFileSync('npm', args, {
+				cwd: nodesDir,
+				env: { ...process.env, npm_config_userconfig: path.join(reg.dir, 'no-npmrc') },
+				stdio: ['ignore', 'ignore', 'pipe'],
+			});
+		npm(['init', '-y']);
+		npm(['install', pkg.name, '--legacy-peer-deps', '--registry', reg.url, '--no-audit', '--no-fund']);
+		assert(fs.existsSync(path.join(nodesDir, 'node_modules', pkg.name, 'package.json')), `npm installed nothing into ${nodesDir}`);
 		let manual;
 		try {
 			manual = await startN8n(install, { runDir, userFolder: home, name: 'n8n-manual', extra: offline });
