@@ -130,8 +130,9 @@ export async function registry({ checks, runDir, install }) {
 		assertEqual(meta['dist-tags']?.latest, pkg.version, 'latest version at the registry');
 	});
 	// n8n's own e2e switch (E2E_TESTS) lets a test grant the licence feature a custom registry needs;
-	// a proxy on a closed loopback port keeps n8n's package-status lookup from leaving the machine.
-	const offline = { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' };
+	// an HTTPS proxy on a closed loopback port keeps n8n's package-status lookup (https://api.n8n.io) from
+	// leaving the machine; the registry is plain http on loopback, so npm's requests to it go direct.
+	const offline = { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' };
 	const uiHome = path.join(runDir, 'n8n-registry-home');
 	let n8n;
 	try {
