@@ -3,16 +3,18 @@
 // Protime simulator. Ends with the plain line `e2e: N passed, N failed`; exits non-zero on a failure.
 //
 //   npm run test:e2e                  everything (regular mode, renewal over several validity periods, queue mode)
-//   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue
+//   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, browser
+//   E2E_SCREENSHOTS=1                 the browser journey also refreshes the README's pictures in docs/images
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
+import { browser } from './lib/browser.mjs';
 import { Checks } from './lib/checks.mjs';
 import { ensureInstalled } from './lib/install.mjs';
 import { log, stopAll } from './lib/procs.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 
-const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue').split(',').map((s) => s.trim());
+const only = (process.env.E2E_ONLY || 'smoke,trigger,action,renewal,queue,browser').split(',').map((s) => s.trim());
 const want = (s) => only.includes(s);
 
 async function main() {
@@ -30,6 +32,7 @@ async function main() {
 		} else if (queue) {
 			await queue();
 		}
+		if (want('browser')) await browser({ checks, runDir, install });
 		ok = checks.failed === 0 && checks.passed > 0;
 	} catch (err) {
 		checks.fail('harness', err);
