@@ -12,11 +12,15 @@ import { startInstance } from './stack.mjs';
 import { hoursCsvWorkflow } from './workflows.mjs';
 
 const CREDENTIAL_NAME = 'Protime (simulator)';
-const WORKFLOW_NAME = 'Protime: work interruptions';
 /** The README's pictures, all taken by this journey. */
 const README_IMAGES = ['credential.png', 'trigger-parameters.png', 'workflow.png', 'execution-items.png'];
 
 const squeeze = (s) => s.replace(/\s+/g, '');
+
+/** What a select shows: its label text (newer element-plus) and its input's value (older). */
+async function shown(locator) {
+	return locator.evaluate((el) => [el.innerText, ...[...el.querySelectorAll('input')].map((i) => i.value)].join(' '));
+}
 
 export async function browser({ checks, runDir, install }) {
 	const dir = path.join(runDir, 'browser');
@@ -107,12 +111,14 @@ async function createCredential(page, baseUrl, sim, shot) {
 	await modal.getByTestId('credential-save-button').click();
 	await testResult(await onSave);
 	const success = modal.getByTestId('credentials-config-container-test-success');
-	await success.getByText('Connection tested successfully').waitFor();
+	await success.waitFor();
+	await modal.getByText('Connection tested successfully').first().waitFor();
 	// n8n tests on save; its Retry button is the one that runs the test again on demand
 	const onTest = tested();
-	await success.getByRole('button', { name: 'Retry' }).click();
+	await modal.getByRole('button', { name: /^Retry/ }).click();
 	await testResult(await onTest);
-	await success.getByText('Connection tested successfully').waitFor();
+	await success.waitFor();
+	await modal.getByText('Connection tested successfully').first().waitFor();
 	await shot('credential.png');
 	await page.getByRole('button', { name: 'Close this dialog' }).click();
 	await modal.waitFor({ state: 'hidden' });
@@ -122,9 +128,6 @@ async function createCredential(page, baseUrl, sim, shot) {
 /** Returns the id of the new (saved) workflow. */
 async function addTrigger(page, baseUrl) {
 	await page.goto(`${baseUrl}/workflow/new`, { waitUntil: 'domcontentloaded' });
-	await page.getByTestId('workflow-name-input').click();
-	await page.getByTestId('workflow-name-input').getByTestId('inline-edit-input').fill(WORKFLOW_NAME);
-	await page.getByTestId('workflow-name-input').getByTestId('inline-edit-input').press('Enter');
 	await page.getByTestId('canvas-add-button').click();
 	const creator = page.getByTestId('node-creator');
 	await page.getByTestId('node-creator-search-bar').fill('Protime');
@@ -134,12 +137,13 @@ async function addTrigger(page, baseUrl) {
 	await ndv.getByText('Protime Trigger').first().waitFor();
 	await ndv.getByTestId('parameter-input-collectionName').click();
 	await page.getByRole('option', { name: 'Work Interruptions', exact: true }).click();
-	const credential = ndv.getByTestId('node-credentials-select').locator('input').first();
-	await waitFor('the Protime credential chosen in the node', async () => (await credential.inputValue()) === CREDENTIAL_NAME, { timeoutMs: 20_000 });
-	const collection = ndv.getByTestId('parameter-input-collectionName').locator('input').first();
-	assert((await collection.inputValue()) === 'Work Interruptions', `Collection shows "${await collection.inputValue()}"`);
-	const id = await waitFor('the workflow saved (its id in the address)', () => /\/workflow\/([A-Za-z0-9]+)/.exec(page.url())?.[1], { timeoutMs: 30_000 });
-	return id;
+	const credential = ndv.getByTestId('node-credentials-select');
+	await waitFor('the new credential chosen in the node', async () => (await shown(credential)).includes(CREDENTIAL_NAME), { timeoutMs: 20_000 });
+	const collection = await shown(ndv.getByTestId('parameter-input-collectionName'));
+	assert(collection.includes('Work Interruptions'), `Collection shows "${collection}"`);
+	// n8n saves the new workflow on its own and puts its id in the address
+	const saved = () => /\/workflow\/([A-Za-z0-9]+)/.exec(page.url())?.[1];
+	return waitFor('the workflow saved (its id in the address)', () => saved() !== 'new' && saved(), { timeoutMs: 30_000 });
 }
 
 async function pickReference(page, shot) {
@@ -157,8 +161,8 @@ async function pickReference(page, shot) {
 	await option.waitFor();
 	await page.getByRole('option', { name: 'people: @badge-number' }).waitFor();
 	await option.click();
-	const input = ndv.getByTestId('parameter-input-reference').locator('input').first();
-	await waitFor('the picked reference in the field', async () => (await input.inputValue()) === 'people: @employee-number', { timeoutMs: 10_000 });
+	const field = ndv.getByTestId('parameter-input-reference');
+	await waitFor('the picked reference in the field', async () => (await shown(field)).includes('people: @employee-number'), { timeoutMs: 10_000 });
 	await shot('trigger-parameters.png');
 	await ndv.getByTestId('ndv-close-button').click();
 	await ndv.waitFor({ state: 'hidden' });
