@@ -134,7 +134,6 @@ async function addTrigger(page, baseUrl) {
 	await creator.getByTestId('item-iterator-item').filter({ hasText: 'Protime' }).first().click();
 	await creator.getByTestId('item-iterator-item').filter({ hasText: 'On insert or update' }).click();
 	const ndv = page.getByTestId('ndv');
-	await ndv.getByText('Protime Trigger').first().waitFor();
 	await ndv.getByTestId('parameter-input-collectionName').click();
 	await page.getByRole('option', { name: 'Work Interruptions', exact: true }).click();
 	const credential = ndv.getByTestId('node-credentials-select');
