@@ -119,6 +119,8 @@ async function createCredential(page, baseUrl, sim, shot) {
 	await testResult(await onTest);
 	await success.waitFor();
 	await modal.getByText('Connection tested successfully').first().waitFor();
+	await modal.getByText('Retry', { exact: true }).waitFor(); // the button is out of its loading state
+	for (const close of await page.locator('.el-notification__closeBtn').all()) await close.click().catch(() => {});
 	await shot('credential.png');
 	await page.getByRole('button', { name: 'Close this dialog' }).click();
 	await modal.waitFor({ state: 'hidden' });
