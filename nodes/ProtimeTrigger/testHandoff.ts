@@ -1,12 +1,6 @@
 /**
- * Hands the items of a test delivery from `webhook()` to `trigger()`.
- *
- * n8n runs a node that has both `webhook()` and `trigger()` through the trigger branch of a manual run: after
- * a test webhook arrives, the run calls `trigger()` in manual mode and takes what it emits, not what
- * `webhook()` returned (n8n-core `WorkflowExecute.runNode` checks `trigger` before `webhook`). Static data
- * cannot carry the items there (test static data is not the run's static data), so they wait in memory of
- * the process that received the request, which is the process that runs a manual execution unless manual
- * executions are offloaded to queue workers.
+ * Hands a test delivery's items from `webhook()` to `trigger()`: n8n runs a node that has both through its
+ * trigger branch in a manual run and takes what `trigger()` emits. In memory of the receiving process.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
 
