@@ -19,6 +19,7 @@ import { log, stopAll } from './lib/procs.mjs';
 import { registry } from './lib/registry.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
+import { browser } from './lib/browser.mjs';
 import { durability } from './lib/durability.mjs';
 import { scopes } from './lib/scopes.mjs';
 
