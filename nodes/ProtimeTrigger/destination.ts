@@ -1,5 +1,5 @@
 /**
- * Whether Protime can reach the URL n8n gives this node. Protime requires HTTPS (docs/protime-api.md),
+ * Whether Protime can reach the URL n8n gives this node. Protime requires HTTPS (docs/protime-reference.md),
  * and a loopback or private host can never be reached from Protime's cloud.
  */
 import { invisibleUrlCharacter } from '../shared/environment';

@@ -50,7 +50,7 @@ export function changeItem(change: Change, settings: TriggerSettings, state: Tri
 	return { json };
 }
 
-/** Tells the workflow that changes may have been missed and how to recover (docs/protime-api.md). */
+/** Tells the workflow that changes may have been missed and how to recover (docs/protime-reference.md). */
 export function resyncItem(lapse: PendingResync, settings: TriggerSettings, state: TriggerState): INodeExecutionData {
 	return {
 		json: {

@@ -1,6 +1,6 @@
 /**
  * Hands a test delivery's items from `webhook()` to `trigger()`: n8n runs a node that has both through its
- * trigger branch in a manual run and takes what `trigger()` emits. In memory of the receiving process.
+ * trigger branch in a manual run and takes what `trigger()` emits. Kept in memory where the request arrived.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
 

@@ -3,7 +3,7 @@
  * as data. The trigger, the action node, the output schemas and the test simulator all read this module;
  * nothing about a collection is written anywhere else.
  *
- * Sources: docs/protime-api.md §4 (external references), §5 (collections, fields, filters). Where the docs were
+ * Sources: docs/protime-reference.md §4 (external references), §5 (collections, fields, filters). Where the docs were
  * cut off, the entry says `documented: false` and follows the pattern of the documented collections
  * (date-range collections: `date` required, `person` optional; definition collections: no filter).
  */
@@ -56,7 +56,7 @@ export interface CollectionDefinition<C extends CollectionName = CollectionName>
 	sample: CollectionRecords[C];
 }
 
-/** Predefined (`@`) external references per referenced collection (docs/protime-api.md §4.1). */
+/** Predefined (`@`) external references per referenced collection (docs/protime-reference.md §4.1). */
 export const PREDEFINED_REFERENCES: Readonly<Record<string, readonly string[]>> = {
 	'absence-definitions': ['@absence-code'],
 	'activity-definitions': ['@data-entry-code', '@external-reference'],
@@ -113,7 +113,7 @@ function define<C extends CollectionName>(
 	};
 }
 
-/** All 18 webhook-capable collections (docs/protime-api.md §5.1), in display order. */
+/** All 18 webhook-capable collections (docs/protime-reference.md §5.1), in display order. */
 export const COLLECTIONS: readonly CollectionDefinition[] = [
 	define({
 		name: 'absences',

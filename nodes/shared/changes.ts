@@ -1,7 +1,7 @@
 /**
  * Reading the changes out of a Protime delivery, ordering them, and dropping stale or duplicate ones.
  *
- * The docs show each event as a delta item `{changeType, data}` but not the POST envelope (docs/protime-api.md),
+ * The docs show each event as a delta item `{changeType, data}` but not the POST envelope (docs/protime-reference.md),
  * so a body may be one change, an array of changes, or `{value: [...]}`. `changeVersion` strings compare as
  * fixed-width hex; a shorter string sorts first so unpadded values still order.
  */

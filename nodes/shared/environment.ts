@@ -1,14 +1,14 @@
 /**
  * Where a Protime credential points: API origin, token URL, User-Agent, and the validation of the
  * user-typed parts (tenant, custom base URL). Pure functions, shared by the credential, the transport
- * and the tests, so a URL is derived in exactly one place (docs/protime-api.md §1.1, §1.5).
+ * and the tests, so a URL is derived in exactly one place (docs/protime-reference.md §1.1, §1.5).
  */
 
 /** The package version sent in the User-Agent. Kept equal to package.json by a unit test. */
 export const PACKAGE_VERSION = '0.1.0';
 export const PACKAGE_NAME = 'n8n-nodes-protime';
 
-/** Every API path starts with this (docs/protime-api.md §6.1). */
+/** Every API path starts with this (docs/protime-reference.md §6.1). */
 export const API_PATH = '/connector/protimeapi/api/v1';
 
 export type ProtimeEnvironment = 'production' | 'sandbox' | 'custom';
@@ -141,14 +141,14 @@ export function apiOrigin(creds: ProtimeEnvironmentFields): string {
 	return `https://${(creds.tenant ?? '').trim().toLowerCase()}.${domainOf(creds)}`;
 }
 
-/** The OAuth2 token endpoint of the tenant (docs/protime-api.md §1.1). */
+/** The OAuth2 token endpoint of the tenant (docs/protime-reference.md §1.1). */
 export function tokenUrl(creds: ProtimeEnvironmentFields): string {
 	const tenant = encodeURIComponent((creds.tenant ?? '').trim().toLowerCase());
 	const origin = isCustomEnvironment(creds) ? customOrigin(creds) : `https://authentication.${domainOf(creds)}`;
 	return `${origin}/tenants/${tenant}/connect/token`;
 }
 
-/** `n8n-nodes-protime/<version> (<company>)`, the format Protime asks for (docs/protime-api.md §1.5). */
+/** `n8n-nodes-protime/<version> (<company>)`, the format Protime asks for (docs/protime-reference.md §1.5). */
 export function userAgent(creds: Pick<ProtimeEnvironmentFields, 'company'>): string {
 	// Parentheses and control characters would break the product/comment syntax of the header.
 	const company = Array.from(creds.company ?? '', (ch) =>

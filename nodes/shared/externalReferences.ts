@@ -1,5 +1,5 @@
 /**
- * External references (docs/protime-api.md §4): the `?externalReferences=(collection,reference)…` query value,
+ * External references (docs/protime-reference.md §4): the `?externalReferences=(collection,reference)…` query value,
  * validated against the catalogue so a typo fails here with a clear message instead of as a Protime 400.
  */
 import { getCollection, PREDEFINED_REFERENCES, referenceOptions } from './catalogue';

@@ -1,5 +1,5 @@
 /**
- * Builds Protime list filter expressions (docs/protime-api.md §5.5) from the catalogue's filter definitions.
+ * Builds Protime list filter expressions (docs/protime-reference.md §5.5) from the catalogue's filter definitions.
  *
  * Pure functions: no n8n context, no HTTP. Every user value is validated here and turned into a literal
  * of the filter grammar (quoted date, bare integers, `true`/`false`, a quoted option), so the only text
@@ -267,7 +267,7 @@ export function buildListFilter(
 }
 
 /**
- * URL limits of a list call (docs/protime-api.md §6.1, §9.3): Protime refuses URIs over 4,096 characters, and a
+ * URL limits of a list call (docs/protime-reference.md §6.1, §9.3): Protime refuses URIs over 4,096 characters, and a
  * next-page link is the first URL plus a continuation token whose length the docs do not give, so the first
  * URL keeps `continuationRoom` free. `maxSlices` bounds how many requests one ID list may be split into.
  */

@@ -1,6 +1,6 @@
 /**
  * Which OAuth scopes the credential asks for, and what to tell a user whose token lacks one. By default the
- * credential asks for none, so Protime grants the API client's own scopes (docs/protime-api.md §1.4, §9.2);
+ * credential asks for none, so Protime grants the API client's own scopes (docs/protime-reference.md §1.4, §9.2);
  * typed scopes are sent exactly. Shared by the credential (token request) and the transport (messages).
  */
 import { COLLECTIONS, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from './catalogue';

@@ -2,7 +2,7 @@
  * Verification of Protime webhook deliveries.
  *
  * Protime signs each delivery with HMAC using the private key returned once when the webhook is created,
- * but does not publish the details (docs/protime-api.md §3.4, §7.1). Assumptions, chosen to be tolerant of the
+ * but does not publish the details (docs/protime-reference.md §3.4, §7.1). Assumptions, chosen to be tolerant of the
  * format while staying fail-closed:
  * - The MAC is HMAC-SHA256 over the raw request body bytes exactly as received (never re-serialised JSON).
  * - The header name is unknown, so every request header is a candidate. The documented one
@@ -121,7 +121,7 @@ export function keyForms(key: string): Buffer[] {
  */
 const cachedKeyForms: (key: string) => readonly Buffer[] = boundedMemo(16, keyForms);
 
-/** The documented header (docs/protime-api.md §8), tried first; every other header only when it does not verify. */
+/** The documented header (docs/protime-reference.md §8), tried first; every other header only when it does not verify. */
 export const PRIMARY_SIGNATURE_HEADER = 'x-protime-signature';
 
 /** The 32-byte digests in one header value: whole, and split on commas, semicolons and spaces. */

@@ -329,7 +329,7 @@ function resolveApiUrl(node: INode, origin: string, path: string, itemIndex?: nu
 }
 
 /**
- * A nextLink must be a server-relative path under API_PATH (docs/protime-api.md §5.5). Absolute links are
+ * A nextLink must be a server-relative path under API_PATH (docs/protime-reference.md §5.5). Absolute links are
  * refused rather than compared, so a token can never be sent to a host the credential did not name.
  */
 function sameOriginPath(node: INode, link: string, itemIndex?: number): string {

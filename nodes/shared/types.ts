@@ -1,6 +1,6 @@
 /**
  * Record types of the Protime collections, as the public documentation describes their fields
- * (docs/protime-api.md §5). Dotted names in the docs (`person.id`, `name.default`) are nested objects.
+ * (docs/protime-reference.md §5). Dotted names in the docs (`person.id`, `name.default`) are nested objects.
  * Fields the docs mark as conditional are optional. Every record carries `changeVersion`.
  */
 
@@ -304,7 +304,7 @@ export interface ChangeEvent<C extends CollectionName = CollectionName> {
 
 export type WebhookStatus = 'Uninitialized' | 'Enabled' | 'Disabled';
 
-/** The webhook resource (docs/protime-api.md §2.1). */
+/** The webhook resource (docs/protime-reference.md §2.1). */
 export interface ProtimeWebhook {
 	id: string;
 	validUntil: string;

@@ -1,5 +1,5 @@
 /**
- * Protime webhook management (docs/protime-api.md §2): create (with its one-time key), list, get, delete.
+ * Protime webhook management (docs/protime-reference.md §2): create (with its one-time key), list, get, delete.
  * Tolerant where the docs leave gaps (§7.2 the key's property name, §2.2 a relative Location), strict
  * where a mistake would be silent.
  */

@@ -1,8 +1,8 @@
 /**
  * Every behaviour of the simulator that the public Protime documentation does not pin down, in one place.
  *
- * Each entry names the gap it fills (docs/protime-api.md §7, "Open questions") and carries the default from
- * docs/protime-api.md §8. Tests and the e2e harness may change any of them at runtime through `sim.assumptions`
+ * Each entry names the gap it fills (docs/protime-reference.md §7, "Open questions") and carries the default from
+ * docs/protime-reference.md §8. Tests and the e2e harness may change any of them at runtime through `sim.assumptions`
  * (or `PATCH /_sim/assumptions`), so the nodes can be proven against each plausible variant.
  */
 
@@ -175,7 +175,7 @@ export interface SimulatorAssumptions {
  * - §5.5 `date` filters compare with the collection's date field (`from` for assignments and contracts).
  */
 
-/** Defaults: docs/protime-api.md §8 where it gives one, else the choice named above. */
+/** Defaults: docs/protime-reference.md §8 where it gives one, else the choice named above. */
 export function defaultAssumptions(): SimulatorAssumptions {
 	return {
 		tokenLifetimeSeconds: 1800,

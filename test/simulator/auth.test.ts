@@ -1,4 +1,4 @@
-/** Authentication rules (docs/protime-api.md §1) and the API's header and scope checks (§1.5, §6.2, §8). */
+/** Authentication rules (docs/protime-reference.md §1) and the API's header and scope checks (§1.5, §6.2, §8). */
 import axios from 'axios';
 
 import { ALL_SCOPES, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from './model';

@@ -1,5 +1,5 @@
 /**
- * The OAuth2 client-credentials token endpoint (docs/protime-api.md §1.2–1.3) and bearer/scope checks for the API.
+ * The OAuth2 client-credentials token endpoint (docs/protime-reference.md §1.2–1.3) and bearer/scope checks for the API.
  * Tokens look like JWTs (three base64url parts) but are opaque: the simulator looks them up, so it can bind
  * each to tenant, client, scopes and expiry and expire them all at once.
  */

@@ -1,6 +1,6 @@
 /**
  * Checks a parsed filter against the model's filter definitions (model.ts) of a collection, the way Protime's
- * controller validation answers (400 with `reasons`, docs/protime-api.md §5.5/§6.3), and turns it into a predicate.
+ * controller validation answers (400 with `reasons`, docs/protime-reference.md §5.5/§6.3), and turns it into a predicate.
  */
 import type { ModelCollection as CollectionDefinition, ModelFilter as CollectionFilter } from './model';
 import type { SimulatorAssumptions } from './assumptions';

@@ -1,4 +1,4 @@
-/** Collection endpoints (docs/protime-api.md §5.5, §4.1, §6): filters, paging, external references, get. */
+/** Collection endpoints (docs/protime-reference.md §5.5, §4.1, §6): filters, paging, external references, get. */
 import type { AxiosInstance } from 'axios';
 
 import { COLLECTIONS } from './model';

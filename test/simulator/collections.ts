@@ -1,5 +1,5 @@
 /**
- * Collection endpoints for all 18 collections of the model (model.ts) (docs/protime-api.md §5.5): list with validated
+ * Collection endpoints for all 18 collections of the model (model.ts) (docs/protime-reference.md §5.5): list with validated
  * filters, external references and `nextLink` paging by continuation token (409 when unknown or expired),
  * and get by id or by external reference.
  */

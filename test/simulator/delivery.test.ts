@@ -1,4 +1,4 @@
-/** Event delivery rules (docs/protime-api.md §3, §4.1; open details per assumptions.ts / §8). */
+/** Event delivery rules (docs/protime-reference.md §3, §4.1; open details per assumptions.ts / §8). */
 import type { AxiosInstance } from 'axios';
 import { createHmac } from 'crypto';
 

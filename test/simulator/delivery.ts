@@ -1,7 +1,7 @@
 /**
  * Delivers change events to webhooks: one ordered queue per webhook, each POST signed with an HMAC of the
  * exact body bytes under the webhook key, retried on a short schedule, and the webhook Disabled once the
- * retries are exhausted (docs/protime-api.md §3; every open detail is an assumption in assumptions.ts).
+ * retries are exhausted (docs/protime-reference.md §3; every open detail is an assumption in assumptions.ts).
  */
 import axios from 'axios';
 import { createHmac, randomUUID } from 'crypto';

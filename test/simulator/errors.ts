@@ -1,4 +1,4 @@
-/** Protime's error bodies (docs/protime-api.md §6.3). */
+/** Protime's error bodies (docs/protime-reference.md §6.3). */
 import type { Response } from 'express';
 
 export interface ProtimeErrorBody {

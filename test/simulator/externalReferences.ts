@@ -1,6 +1,6 @@
 /**
  * `?externalReferences=(collection,reference)(…)`: parsing, validation against the model (model.ts), and
- * application to records as docs/protime-api.md §4.1 shows: inside the referenced sub-object under
+ * application to records as docs/protime-reference.md §4.1 shows: inside the referenced sub-object under
  * `externalReferences`, keyed by the reference name; for the record's own reference, at its top level.
  */
 import { PREDEFINED_REFERENCES, getCollection, type CollectionName } from './model';

@@ -1,4 +1,4 @@
-/** The filter grammar of docs/protime-api.md §5.5, rule by rule. */
+/** The filter grammar of docs/protime-reference.md §5.5, rule by rule. */
 import { parseFilter } from './filterParser';
 
 describe('filter grammar', () => {

@@ -1,5 +1,5 @@
 /**
- * Protime's filter grammar (docs/protime-api.md §5.5), parsed exactly as documented:
+ * Protime's filter grammar (docs/protime-reference.md §5.5), parsed exactly as documented:
  *
  *   expression = term { "or" term }.        term = condition { "and" condition }.
  *   condition = simple-condition | "(" expression ")".   simple-condition = identifier rel-op factor.

@@ -1,10 +1,10 @@
 /**
- * The simulator's own description of the Protime API, written from the documentation (docs/protime-api.md),
+ * The simulator's own description of the Protime API, written from the documentation (docs/protime-reference.md),
  * not from the nodes' catalogue: collections, read scopes, list filters, external references, fields.
  * test/unit/catalogue-model.test.ts compares the two, so a wrong belief in the nodes no longer passes.
  */
 
-/** The 18 webhook-capable collections (docs/protime-api.md "Collections"). */
+/** The 18 webhook-capable collections (docs/protime-reference.md "Collections"). */
 export const COLLECTION_NAMES = [
 	'absences',
 	'absence-definitions',
@@ -53,7 +53,7 @@ export interface ModelCollection {
 	name: CollectionName;
 	displayName: string;
 	readScope: string;
-	/** Whether the docs describe the list filters (false: the assumption in docs/protime-api.md applies). */
+	/** Whether the docs describe the list filters (false: the assumption in docs/protime-reference.md applies). */
 	filtersDocumented: boolean;
 	filters: ModelFilter[];
 	references: ModelReference[];

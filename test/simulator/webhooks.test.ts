@@ -1,4 +1,4 @@
-/** Webhook management rules (docs/protime-api.md §2, defaults §8). */
+/** Webhook management rules (docs/protime-reference.md §2, defaults §8). */
 import type { AxiosInstance } from 'axios';
 
 import type { ProtimeSimulator } from './index';

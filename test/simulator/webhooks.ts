@@ -1,5 +1,5 @@
 /**
- * The webhook resource (docs/protime-api.md §2): registry with lazy expiry at `validUntil`, and the
+ * The webhook resource (docs/protime-reference.md §2): registry with lazy expiry at `validUntil`, and the
  * create / list / get / soft-delete / debugging routes.
  */
 import { randomBytes, randomUUID } from 'crypto';

@@ -1,4 +1,4 @@
-/** External references: the query syntax of docs/protime-api.md §4.1 and validation against the catalogue. */
+/** External references: the query syntax of docs/protime-reference.md §4.1 and validation against the catalogue. */
 import { formatExternalReferences, validateExternalReferences } from '../../nodes/shared/externalReferences';
 
 describe('formatExternalReferences', () => {
