@@ -12,7 +12,7 @@ import { CHECK_HEADER, triggerIdentity } from './checkSignature';
 import { clockMissedRenewal, decide } from './decide';
 import { changeItem, resyncItem, takePendingResync } from './items';
 import { acceptedKeys, memoryOf, plainCopy, takeOver, triggerState, type Memory, type TriggerState } from './record';
-import { readSettings } from './settings';
+import { readSettings, type TriggerSettings } from './settings';
 import { replaceSubscription } from './subscription';
 import { handoffKey, putTestItems } from './testHandoff';
 
@@ -44,8 +44,7 @@ function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebh
 }
 
 /** A delivery renews only when the clock has evidently missed its chance (n8n cannot reach itself, say). */
-async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state: TriggerState, items: INodeExecutionData[]): Promise<void> {
-	const settings = readSettings(this);
+async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state: TriggerState, settings: TriggerSettings, items: INodeExecutionData[]): Promise<void> {
 	const record = state.subscription;
 	if (!record || !clockMissedRenewal(record, settings.renewalMarginMs, settings.checkIntervalMinutes * 60_000, Date.now())) return;
 	const decision = decide(record, 'unasked', record.destination, settings, Date.now());
@@ -90,7 +89,7 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 	}
 
 	const items: INodeExecutionData[] = memory ? takePendingResync(state, settings) : [];
-	if (memory) await renewIfClockMissed.call(this, memory, state, items);
+	if (memory) await renewIfClockMissed.call(this, memory, state, settings, items);
 	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
 	for (const change of wanted) items.push(changeItem(change, settings, state));
 	const summary = { received: parsed.changes.length, emitted: wanted.length, dropped };
