@@ -119,6 +119,12 @@ export interface SimulatorAssumptions {
 	/** §7.4 batching: most events per POST with the `array`/`value` envelopes. Default 10. */
 	maxBatchSize: number;
 	/**
+	 * §7.4 deliveries of one webhook in flight at once. The docs do not say whether Protime waits for each
+	 * answer before the next POST (1, the default) or sends several at once; the trigger's Batch Changes must
+	 * suit both, so the e2e runs both.
+	 */
+	deliveryConcurrency: number;
+	/**
 	 * §7.4 Protime's delivery timeout is undocumented: a delivery not answered within this counts as failed and is
 	 * retried, even if the receiver finishes its work and answers 2xx later. It bounds how long a receiver may
 	 * work before answering (e.g. answering only after its workflow ran). Default 10 s (§8); `--delivery-timeout-ms`.
@@ -163,7 +169,8 @@ export interface SimulatorAssumptions {
  *   The page's records are the ones matching when the first page was asked (records deleted since are skipped).
  * - §7.5 deliveries carry no webhook id, event id or timestamp in body or headers (none is documented);
  *   `Content-Type: application/json`; one change per POST by default.
- * - §7.4 deliveries of one webhook are strictly ordered and never concurrent; different webhooks run in parallel.
+ * - §7.4 with `deliveryConcurrency` 1, deliveries of one webhook are strictly ordered and never concurrent;
+ *   different webhooks run in parallel.
  * - §7.2 the 201 body echoes `id`, `status`, `destinationUrl`, `collectionName`, `externalReferences`.
  * - §7.13 401 answers carry Protime's standard error body and `WWW-Authenticate: Bearer`.
  * - §7.13 the token endpoint accepts a request without `scope` (grants every allowed scope); under `drop`,
@@ -213,6 +220,7 @@ export function defaultAssumptions(): SimulatorAssumptions {
 		},
 		envelope: 'single',
 		maxBatchSize: 10,
+		deliveryConcurrency: 1,
 		deliveryTimeoutMs: 10_000,
 		retryScheduleMs: [1000, 5000, 30_000],
 		deliveryUserAgent: 'Protime-Webhooks/1.0',

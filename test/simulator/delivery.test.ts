@@ -141,6 +141,22 @@ describe('delivery', () => {
 		expect(delivered).toEqual([versions[0], versions[0], versions[0], ...versions.slice(1)]);
 	});
 
+	it('delivery: with deliveryConcurrency N, up to N POSTs of one webhook are in flight at once (1 by default)', async () => {
+		const inFlightAtOnce = async () => {
+			receiver.received.length = 0;
+			receiver.delay.ms = 150;
+			for (let i = 0; i < 6; i++) sim.insert('work-interruptions', {});
+			await waitFor(() => sim.pendingDeliveries() === 0);
+			// arrivals within the answer delay of the first one overlapped it
+			const first = receiver.received[0].at;
+			return receiver.received.filter((r) => r.at - first < 100).length;
+		};
+		await subscribe();
+		expect(await inFlightAtOnce()).toBe(1);
+		sim.assumptions.deliveryConcurrency = 3;
+		expect(await inFlightAtOnce()).toBe(3);
+	});
+
 	it('changeVersion: monotonically increasing 20-digit upper-case hex', () => {
 		const versions = [
 			sim.insert('work-interruptions', {}).changeVersion,

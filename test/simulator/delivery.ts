@@ -56,7 +56,10 @@ export class Deliverer {
 	/** Unexpected errors of the delivery loop (none expected; exposed for debugging). */
 	readonly failures: Error[] = [];
 	private readonly queues = new Map<string, QueuedEvent[]>();
-	private readonly running = new Set<string>();
+	/** Senders per webhook id. */
+	private readonly running = new Map<string, number>();
+	/** Changes taken from a queue whose delivery (with its retries) has not ended. */
+	private sending = 0;
 	private readonly abort = new AbortController();
 
 	constructor(
@@ -70,13 +73,13 @@ export class Deliverer {
 		let queue = this.queues.get(webhook.id);
 		if (!queue) this.queues.set(webhook.id, (queue = []));
 		queue.push({ eventId, item });
-		if (!this.running.has(webhook.id)) void this.run(webhook);
+		if ((this.running.get(webhook.id) ?? 0) < Math.max(1, this.ctx.assumptions.deliveryConcurrency)) void this.run(webhook);
 		return eventId;
 	}
 
-	/** Changes queued but not yet delivered, over all webhooks. */
+	/** Changes queued or being delivered (retries included), over all webhooks. */
 	pending(): number {
-		let n = 0;
+		let n = this.sending;
 		for (const q of this.queues.values()) n += q.length;
 		return n;
 	}
@@ -85,8 +88,13 @@ export class Deliverer {
 		this.abort.abort(new Error('simulator stopped'));
 	}
 
+	/**
+	 * One sender of a webhook: takes the next change (or batch) off its queue and delivers it with its
+	 * retries, until the queue is empty. One sender by default, so each POST waits for the answer to the
+	 * previous one; `deliveryConcurrency` allows more (see enqueue).
+	 */
 	private async run(webhook: SimWebhook): Promise<void> {
-		this.running.add(webhook.id);
+		this.running.set(webhook.id, (this.running.get(webhook.id) ?? 0) + 1);
 		const queue = this.queues.get(webhook.id) ?? [];
 		try {
 			while (queue.length > 0 && !this.abort.signal.aborted) {
@@ -96,19 +104,19 @@ export class Deliverer {
 					break;
 				}
 				const a = this.ctx.assumptions;
-				const batch = a.envelope === 'single' ? queue.slice(0, 1) : queue.slice(0, Math.max(1, a.maxBatchSize));
-				const delivered = await this.deliverWithRetries(webhook, batch);
-				if (!delivered) {
-					queue.length = 0;
-					break;
+				const batch = queue.splice(0, a.envelope === 'single' ? 1 : Math.max(1, a.maxBatchSize));
+				this.sending += batch.length;
+				try {
+					if (!(await this.deliverWithRetries(webhook, batch))) queue.length = 0;
+				} finally {
+					this.sending -= batch.length;
 				}
-				queue.splice(0, batch.length);
 			}
 		} catch (error) {
 			// Only the retry wait throws, when stop() aborts it; anything else is a simulator bug worth seeing.
 			if (!this.abort.signal.aborted) this.failures.push(error as Error);
 		} finally {
-			this.running.delete(webhook.id);
+			this.running.set(webhook.id, (this.running.get(webhook.id) ?? 1) - 1);
 		}
 	}
 
