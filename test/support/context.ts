@@ -737,8 +737,10 @@ export class ProtimeTestbed {
 	/**
 	 * Delivers one request to `webhook()` and applies n8n 2.41's rule for what happens next
 	 * (cli `webhook-helpers.ts`, `live-webhooks.ts`), by the webhook's response mode, which n8n evaluates
-	 * from the node's description: `lastNode` unless the node's option `acknowledge` is `onReceipt`.
+	 * from the node's description: `lastNode` unless the node's option `acknowledge` is `onReceipt` (and
+	 * `batchChanges` is off).
 	 * - `noWebhookResponse` (the node answered): static data is saved at once, then the run starts.
+	 * - no workflowData, `webhookResponse` given: static data is saved, then n8n sends it with a 200.
 	 * - `onReceived`, workflowData without `noWebhookResponse`: n8n answers itself and starts the run on the
 	 *   same static data object, which clears its "changed" flag: nothing is saved.
 	 * - `lastNode`: the run loads static data afresh; n8n answers when it ended, 200 with no body after
@@ -754,11 +756,16 @@ export class ProtimeTestbed {
 		const items = result.workflowData;
 		if (result.noWebhookResponse === true || items === undefined) {
 			ctx.save();
+			// The node returned its answer instead of writing it: n8n sends it after the save, with the
+			// webhook's response code (200).
+			if (result.noWebhookResponse !== true && items === undefined) {
+				Object.assign(ctx.response, { statusCode: 200, body: result.webhookResponse ?? { message: 'Webhook call received' }, ended: true });
+			}
 			const executed = items ? await this.runExecution(input, items) : undefined;
 			return { result, response: ctx.response, staticDataSaved: true, executed };
 		}
 		const options = (input.parameters?.options ?? {}) as IDataObject;
-		if (options.acknowledge === 'onReceipt') {
+		if (options.acknowledge === 'onReceipt' && options.batchChanges !== true) {
 			Object.assign(ctx.response, { statusCode: 200, body: { message: 'Workflow was started' }, ended: true });
 			const executed = await this.runExecution(input, items);
 			return { result, response: ctx.response, staticDataSaved: false, executed };

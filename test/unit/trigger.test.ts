@@ -3,9 +3,7 @@
  * real HTTP to the Protime simulator, and a small HTTP server standing in for n8n's webhook endpoint (it
  * hands each request to `webhook()` through the test bed, which saves static data the way n8n 2.41 does).
  */
-import axios from 'axios';
 import { createHmac, randomBytes } from 'crypto';
-import express from 'express';
 import { ObservableObject, type IDataObject, type INode, type INodeExecutionData, type IWebhookFunctions } from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
@@ -19,97 +17,11 @@ import { handoffKey, putTestItems, takeTestItems } from '../../nodes/ProtimeTrig
 import { createWebhook, deleteWebhook } from '../../nodes/shared/webhooksApi';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type ActivationOrder, type TriggerControls } from '../support/context';
+import { FakeN8n } from '../support/fakeN8n';
 
 const trigger = new ProtimeTrigger();
 const hooks = trigger.webhookMethods.default;
 const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-1' };
-
-interface Execution {
-	items: INodeExecutionData[];
-	mode: string;
-}
-
-/**
- * Stands in for n8n's webhook endpoint: raw body kept, JSON parsed (422 when not JSON, as n8n does). It also
- * answers under `/alias/...` (the same n8n reached through another base URL), and `notFound` makes an
- * address answer 404 as n8n does for a path where no webhook is registered.
- */
-class FakeN8n {
-	readonly executions: Execution[] = [];
-	readonly answers: Array<{ status: number; body: unknown }> = [];
-	readonly notFound = new Set<'direct' | 'alias'>();
-	origin = '';
-	private server?: ReturnType<express.Express['listen']>;
-
-	constructor(
-		private readonly bed: () => ProtimeTestbed,
-		private readonly parameters: () => Record<string, unknown>,
-	) {}
-
-	async start(): Promise<void> {
-		const app = express();
-		app.use(express.raw({ type: () => true, limit: '50mb' }));
-		app.post(['/:kind/:id/webhook', '/alias/:kind/:id/webhook'], async (req, res) => {
-			if (this.notFound.has(req.path.startsWith('/alias/') ? 'alias' : 'direct')) {
-				res.status(404).json({ code: 404, message: 'The requested webhook is not registered.' });
-				return;
-			}
-			const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-			let body: unknown;
-			try {
-				body = JSON.parse(rawBody.toString('utf8'));
-			} catch {
-				res.status(422).json({ message: 'Failed to parse request body' });
-				return;
-			}
-			const test = req.params.kind === 'webhook-test';
-			const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
-			const { result, response } = await this.bed().runWebhook(trigger.webhook, {
-				parameters: this.parameters(),
-				node: NODE,
-				mode: test ? 'manual' : 'webhook',
-				testStaticData: test,
-				webhookUrl: `${this.origin}/${req.params.kind}/${req.params.id}/webhook`,
-				request: { headers, rawBody, body },
-			});
-			this.answers.push({ status: response.statusCode, body: response.body });
-			if (result.workflowData) this.executions.push({ items: result.workflowData[0], mode: test ? 'manual' : 'webhook' });
-			res.status(response.statusCode).json(response.body ?? {});
-		});
-		await new Promise<void>((resolve) => {
-			this.server = app.listen(0, '127.0.0.1', () => resolve());
-		});
-		this.origin = `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
-	}
-
-	async stop(): Promise<void> {
-		await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-	}
-
-	get productionUrl(): string {
-		return `${this.origin}/webhook/${NODE.webhookId}/webhook`;
-	}
-
-	/** The instance base URL under which the alias answers. */
-	get aliasBase(): string {
-		return `${this.origin}/alias/`;
-	}
-
-	get testUrl(): string {
-		return `${this.origin}/webhook-test/${NODE.webhookId}/webhook`;
-	}
-
-	/** Posts raw bytes to the production URL; never throws on status. */
-	async post(raw: string | Buffer, headers: Record<string, string> = {}, url = this.productionUrl) {
-		return await axios.post(url, raw, {
-			headers: { 'content-type': 'application/json', ...headers },
-			validateStatus: () => true,
-			proxy: false,
-			transformRequest: (d: unknown) => d,
-			maxBodyLength: Infinity,
-		});
-	}
-}
 
 let sim: ProtimeSimulator;
 let bed: ProtimeTestbed;
@@ -128,6 +40,8 @@ beforeAll(async () => {
 	n8n = new FakeN8n(
 		() => bed,
 		() => params,
+		trigger,
+		NODE,
 	);
 	await n8n.start();
 });
