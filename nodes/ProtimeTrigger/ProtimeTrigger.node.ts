@@ -36,9 +36,10 @@ export class ProtimeTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				// n8n answers a delivery that starts an execution once it finished (see webhook.ts); the node
-				// answers everything else itself.
-				responseMode: '={{$parameter["options"]["acknowledge"] === "onReceipt" ? "onReceived" : "lastNode"}}',
+				// n8n answers a request that starts an execution once it finished (see webhook.ts); the node
+				// answers everything else itself. Batch Changes needs that for its flushes (batch.ts).
+				responseMode:
+					'={{$parameter["options"]["acknowledge"] === "onReceipt" && $parameter["options"]["batchChanges"] !== true ? "onReceived" : "lastNode"}}',
 				responseData: 'noData',
 				path: 'webhook',
 			},

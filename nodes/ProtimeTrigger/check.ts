@@ -3,25 +3,22 @@
  * recorded subscription, decides (decide.ts), renews, replaces or recovers it create-first, and sweeps
  * subscriptions at this URL whose key is not stored. It writes static data only when something changed.
  */
-import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
+import { reply } from './answer';
 import type { HeaderMap } from '../shared/signature';
 import { getWebhook } from '../shared/webhooksApi';
 import { checkSecret, CHECK_HEADER, UNRECORDED, verifyCheck } from './checkSignature';
 import { decide, type RemoteView } from './decide';
 import { resyncItem, takePendingResync } from './items';
-import { takeOver, type Memory, type TriggerState } from './record';
+import { keptCount } from './batch';
+import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
 import { readSettings } from './settings';
 import { deleteOthersAtUrl, reachableWebhookUrl, replaceSubscription } from './subscription';
 
 export interface CheckRequestData {
 	headers: HeaderMap;
 	rawBody?: Buffer;
-}
-
-function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
-	ctx.getResponseObject().status(status).json(body);
-	return { noWebhookResponse: true };
 }
 
 export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData, state: TriggerState, memory: Memory | undefined): Promise<IWebhookResponseData> {
@@ -34,6 +31,7 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	}
 	memory.lastCheck = Math.max(verdict.timestamp, memory.lastCheck ?? 0);
 	const record = takeOver(memory, state, false);
+	const batch = takeOverBatch(memory, state);
 	// Nothing recorded: activation may still be saving it (n8n 2.x starts the clock before create()), so
 	// the first such check waits; the clock signs the count into the next one, which then recovers.
 	if (!record && verdict.unrecordedChecks === 0) {
@@ -76,6 +74,8 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 		validUntil: current?.validUntil ?? null,
 		// Where Protime delivers: the clock sends its next checks there (a routing hint, not a secret).
 		destinationUrl: current?.destination ?? null,
+		// Changes kept by Batch Changes and not yet executed: the clock flushes them even with batching off.
+		kept: keptCount(batch),
 		problems,
 	});
 	return items.length ? { ...answer, workflowData: [items] } : answer;

@@ -1,5 +1,5 @@
 /**
- * Signing of the check request the clock sends to the node's own webhook. The secret is derived from the
+ * Signing of the check (and flush) requests the clock sends to the node's own webhook. The secret is derived from the
  * credential, the workflow id and the node's webhook id, so it is stored nowhere and every n8n process of
  * the instance derives the same one (docs/trigger-design.md, "The check loop").
  */
@@ -7,6 +7,7 @@ import type { INode, ITriggerFunctions, IWebhookFunctions } from 'n8n-workflow';
 
 import type { ProtimeCredentialData } from '../../credentials/ProtimeApi.credentials';
 import { hmacSha256, safeEqual } from '../shared/signature';
+import type { FlushReport } from './batch';
 
 export const CHECK_HEADER = 'x-protime-trigger-check';
 export const CHECK_MAX_AGE_MS = 5 * 60_000;
@@ -71,16 +72,46 @@ export function signCheck(secret: string, now = Date.now(), unrecordedChecks = 0
 	return { body, header: `t=${now},v1=${mac(secret, now, body).toString('hex')}` };
 }
 
-export type CheckVerdict = { ok: true; timestamp: number; unrecordedChecks: number } | { ok: false; reason: string };
+/** A flush request (Batch Changes, batch.ts): its id, and the outcome of the clock's previous flush. */
+export function signFlush(secret: string, now: number, flushId: string, report: FlushReport | undefined): CheckRequest {
+	const body = JSON.stringify({ protimeTriggerCheck: 1, purpose: 'flush', sentAt: new Date(now).toISOString(), flushId, report: report ?? null });
+	return { body, header: `t=${now},v1=${mac(secret, now, body).toString('hex')}` };
+}
+
+export interface FlushFields {
+	flushId: string;
+	report?: FlushReport;
+}
+
+export type CheckVerdict =
+	| { ok: true; timestamp: number; unrecordedChecks: number; flush?: FlushFields }
+	| { ok: false; reason: string };
+
+function bodyOf(rawBody: Buffer | undefined): Record<string, unknown> {
+	try {
+		const body = JSON.parse(Buffer.isBuffer(rawBody) ? rawBody.toString('utf8') : '') as unknown;
+		return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+	} catch {
+		return {};
+	}
+}
+
+/** Whether a request to the check header claims to be a flush (routing only: the handler verifies it). */
+export function isFlushRequest(rawBody: Buffer | undefined): boolean {
+	return bodyOf(rawBody).purpose === 'flush';
+}
 
 /** The signed count of earlier checks that found nothing recorded; 0 when absent or not a small whole number. */
-function unrecordedChecksOf(rawBody: Buffer): number {
-	try {
-		const value = (JSON.parse(rawBody.toString('utf8')) as { unrecordedChecks?: unknown }).unrecordedChecks;
-		return Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : 0;
-	} catch {
-		return 0;
-	}
+function unrecordedChecksOf(body: Record<string, unknown>): number {
+	const value = body.unrecordedChecks;
+	return Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : 0;
+}
+
+function flushFieldsOf(body: Record<string, unknown>): FlushFields | undefined {
+	if (body.purpose !== 'flush' || typeof body.flushId !== 'string' || body.flushId === '') return undefined;
+	const report = body.report as Partial<FlushReport> | null;
+	const valid = report && typeof report.id === 'string' && (report.outcome === 'done' || report.outcome === 'failed');
+	return { flushId: body.flushId, report: valid ? { id: report.id as string, outcome: report.outcome as FlushReport['outcome'] } : undefined };
 }
 
 /** Verifies a check request; never throws. */
@@ -105,7 +136,8 @@ export function verifyCheck(
 		if (!safeEqual(mac(secret, timestamp, rawBody), Buffer.from(match[2], 'hex'))) {
 			return { ok: false, reason: 'the check signature does not match (signed with another credential, workflow or node?)' };
 		}
-		return { ok: true, timestamp, unrecordedChecks: unrecordedChecksOf(rawBody) };
+		const body = bodyOf(rawBody);
+		return { ok: true, timestamp, unrecordedChecks: unrecordedChecksOf(body), flush: flushFieldsOf(body) };
 	} catch {
 		return { ok: false, reason: 'the check request could not be verified' };
 	}

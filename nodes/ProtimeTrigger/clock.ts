@@ -11,14 +11,21 @@ import {
 	type ITriggerResponse,
 } from 'n8n-workflow';
 
+import { isEmpty, type FlushReport } from './batch';
 import { DEFAULT_CHECK_INTERVAL } from './description';
-import { CHECK_HEADER, checkSecret, signCheck, UNRECORDED } from './checkSignature';
-import { triggerState } from './record';
+import { CHECK_HEADER, checkSecret, signCheck, signFlush, triggerIdentity, UNRECORDED, type CheckRequest } from './checkSignature';
+import { NOTHING_FLUSHED, REPORTED } from './flush';
+import { peekMemory, triggerState } from './record';
 import { handoffKey, takeTestItems } from './testHandoff';
 
 /** The `path` of the node's webhook description (`ProtimeTrigger.node.ts`). */
 const WEBHOOK_PATH = 'webhook';
 const CHECK_TIMEOUT_MS = 120_000;
+/** A flush is answered once its execution ended; one that takes longer counts as failed and is emitted again. */
+const FLUSH_TIMEOUT_MS = 15 * 60_000;
+/** Flushes in a row per tick at most, while full batches are waiting. */
+const MAX_FLUSHES_PER_TICK = 50;
+const EVERY_SECOND: CronExpression = '* * * * * *';
 
 /** A stable second (and minute) per workflow node, so many triggers do not all check at once. */
 function spread(seed: string, modulo: number): number {
@@ -96,7 +103,7 @@ export class ClockMemory {
 
 type CheckOutcome =
 	| { reached: true; statusCode: number; body: IDataObject }
-	| { reached: false; reason: string; tryNext: boolean };
+	| { reached: false; reason: string; tryNext: boolean; timedOut?: boolean };
 
 function describeNetworkError(error: unknown): { reason: string; timedOut: boolean } {
 	const e = (error ?? {}) as { message?: unknown; code?: unknown; cause?: { code?: unknown } };
@@ -106,9 +113,8 @@ function describeNetworkError(error: unknown): { reason: string; timedOut: boole
 	return { reason: code && !message.includes(code) ? `${message} (${code})` : message, timedOut };
 }
 
-/** Sends one signed check request to `url`; never throws. */
-async function postCheck(this: ITriggerFunctions, url: string, secret: string, unrecordedChecks: number): Promise<CheckOutcome> {
-	const request = signCheck(secret, Date.now(), unrecordedChecks);
+/** Sends one signed request to `url`; never throws. */
+async function postSigned(this: ITriggerFunctions, url: string, request: CheckRequest, timeout: number): Promise<CheckOutcome> {
 	try {
 		const response = (await this.helpers.httpRequest({
 			method: 'POST',
@@ -117,7 +123,7 @@ async function postCheck(this: ITriggerFunctions, url: string, secret: string, u
 			headers: { 'Content-Type': 'application/json', [CHECK_HEADER]: request.header },
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-			timeout: CHECK_TIMEOUT_MS,
+			timeout,
 		})) as { statusCode: number; body: unknown };
 		if (response.statusCode === 404) {
 			return { reached: false, reason: 'answered 404: no active webhook of this workflow is registered at this address', tryNext: true };
@@ -125,10 +131,27 @@ async function postCheck(this: ITriggerFunctions, url: string, secret: string, u
 		return { reached: true, statusCode: response.statusCode, body: parseBody(response.body) };
 	} catch (error) {
 		const { reason, timedOut } = describeNetworkError(error);
-		// A timeout may mean the check is still running there; a second request could renew twice.
-		if (timedOut) return { reached: false, reason: `${reason}; the check may still be running there, so no other address is tried`, tryNext: false };
+		// A timeout may mean the request is still being handled there; a second one could renew twice.
+		if (timedOut) return { reached: false, reason: `${reason}; it may still be running there, so no other address is tried`, tryNext: false, timedOut: true };
 		return { reached: false, reason, tryNext: true };
 	}
+}
+
+type Reach = { url: string; statusCode: number; body: IDataObject; failures: string[] } | { failures: string[]; timedOut: boolean };
+
+/** Sends `request` to the first of the node's own addresses that answers. Never throws. */
+async function reachOwnWebhook(this: ITriggerFunctions, route: ClockMemory, request: CheckRequest, timeout: number): Promise<Reach> {
+	const failures: string[] = [];
+	for (const url of route.candidates()) {
+		const outcome = await postSigned.call(this, url, request, timeout);
+		if (outcome.reached) {
+			route.reached(url, outcome.statusCode, outcome.body);
+			return { url, statusCode: outcome.statusCode, body: outcome.body, failures };
+		}
+		failures.push(`${url}: ${outcome.reason}`);
+		if (!outcome.tryNext) return { failures, timedOut: outcome.timedOut === true };
+	}
+	return { failures, timedOut: false };
 }
 
 function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, body: IDataObject): void {
@@ -143,34 +166,100 @@ function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, bod
 	);
 }
 
-/** One check: signs a request and sends it to the first address that answers. Never throws. */
-export async function sendCheck(this: ITriggerFunctions, route: ClockMemory): Promise<void> {
+const UNREACHABLE_HINT =
+	"make sure the n8n host can reach the address in WEBHOOK_URL and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.";
+
+/** One check: signs a request and sends it to the first address that answers. Never throws. Returns the answer. */
+export async function sendCheck(this: ITriggerFunctions, route: ClockMemory): Promise<IDataObject | undefined> {
 	const secret = await checkSecret.call(this);
 	if (secret === undefined) {
 		this.logger.error(
 			"Protime Trigger: cannot sign the subscription check: the node's Protime credential could not be read or has no client secret or access token. The subscription is not renewed while this lasts; check the credential.",
 		);
-		return;
+		return undefined;
 	}
-	const failures: string[] = [];
-	for (const url of route.candidates()) {
-		const outcome = await postCheck.call(this, url, secret, route.unrecordedChecks);
-		if (!outcome.reached) {
-			failures.push(`${url}: ${outcome.reason}`);
-			if (outcome.tryNext) continue;
-			break;
-		}
-		route.reached(url, outcome.statusCode, outcome.body);
-		if (failures.length) {
-			this.logger.warn(`Protime Trigger: the subscription check could not use ${failures.join('; ')}. It reached ${url} instead.`);
-		}
-		logAnswer.call(this, url, outcome.statusCode, outcome.body);
-		return;
+	const reached = await reachOwnWebhook.call(this, route, signCheck(secret, Date.now(), route.unrecordedChecks), CHECK_TIMEOUT_MS);
+	if (!('url' in reached)) {
+		this.logger.error(
+			`Protime Trigger: could not reach this workflow's own webhook for the subscription check (${reached.failures.join('; ') || 'no address known'}). ` +
+				`The subscription is not renewed while this fails; ${UNREACHABLE_HINT}`,
+		);
+		return undefined;
 	}
-	this.logger.error(
-		`Protime Trigger: could not reach this workflow's own webhook for the subscription check (${failures.join('; ') || 'no address known'}). ` +
-			"The subscription is not renewed while this fails; make sure the n8n host can reach the address in WEBHOOK_URL and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.",
-	);
+	if (reached.failures.length) {
+		this.logger.warn(`Protime Trigger: the subscription check could not use ${reached.failures.join('; ')}. It reached ${reached.url} instead.`);
+	}
+	logAnswer.call(this, reached.url, reached.statusCode, reached.body);
+	return reached.body;
+}
+
+/**
+ * What the clock remembers between flushes (Batch Changes): the outcome of its last flush that emitted, to
+ * report in the next one, and the last problem logged, so a lasting one is logged once.
+ */
+export class Flusher {
+	report?: FlushReport;
+
+	private count = 0;
+
+	private lastTimestamp = 0;
+
+	private readonly prefix = Date.now().toString(36);
+
+	private problem?: string;
+
+	next(): { id: string; timestamp: number } {
+		this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp + 1);
+		return { id: `${this.prefix}-${++this.count}`, timestamp: this.lastTimestamp };
+	}
+
+	/** A problem to log, or undefined when it was logged last time already. */
+	problemToLog(problem: string | undefined): string | undefined {
+		const changed = problem !== this.problem;
+		this.problem = problem;
+		return changed ? problem : undefined;
+	}
+}
+
+/** One flush: true when another one may be due (a batch succeeded, or its success was saved). Never throws. */
+async function flushOnce(this: ITriggerFunctions, route: ClockMemory, flusher: Flusher, secret: string): Promise<boolean> {
+	const { id, timestamp } = flusher.next();
+	const reached = await reachOwnWebhook.call(this, route, signFlush(secret, timestamp, id, flusher.report), FLUSH_TIMEOUT_MS);
+	let problem: string | undefined;
+	let more = false;
+	if (!('url' in reached)) {
+		// A timeout may have emitted the batch: report it failed, so it is emitted again (once more at most).
+		if (reached.timedOut) flusher.report = { id, outcome: 'failed' };
+		problem = `could not reach this workflow's own webhook to start the execution of batched changes (${reached.failures.join('; ') || 'no address known'}); they stay saved until it can: ${UNREACHABLE_HINT}`;
+	} else if (reached.statusCode >= 200 && reached.statusCode < 300) {
+		// n8n's answer after a successful execution has no body; the node's own answers carry a code.
+		const emitted = reached.body.code !== NOTHING_FLUSHED && reached.body.code !== REPORTED;
+		flusher.report = emitted ? { id, outcome: 'done' } : undefined;
+		more = reached.body.code !== NOTHING_FLUSHED;
+	} else if (reached.statusCode === 401) {
+		problem = `the flush of batched changes was refused (401) by ${reached.url}; they stay saved. Check the node's Protime credential.`;
+	} else {
+		flusher.report = { id, outcome: 'failed' };
+		problem = `the execution of batched changes ended with ${reached.statusCode}; they stay saved and are emitted again, with a growing pause, until an execution succeeds.`;
+	}
+	const toLog = flusher.problemToLog(problem);
+	if (toLog) this.logger.error(`Protime Trigger: ${toLog}`);
+	return more;
+}
+
+/** Flushes while batches are due, one execution at a time, so batches run in `changeVersion` order. */
+export async function flushDue(this: ITriggerFunctions, route: ClockMemory, flusher: Flusher): Promise<void> {
+	const secret = await checkSecret.call(this);
+	if (secret === undefined) return; // the check logs this every interval
+	for (let i = 0; i < MAX_FLUSHES_PER_TICK; i++) {
+		if (!(await flushOnce.call(this, route, flusher, secret))) return;
+	}
+}
+
+/** This process serves the webhook too and holds nothing to flush or report: the request can be spared. */
+function nothingToFlush(this: ITriggerFunctions, flusher: Flusher): boolean {
+	const batch = peekMemory(triggerIdentity(this))?.batch;
+	return batch !== undefined && isEmpty(batch) && flusher.report === undefined;
 }
 
 /** In a manual run n8n calls `trigger()` after a test delivery; emit what `webhook()` produced for it. */
@@ -203,13 +292,30 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 	const route = new ClockMemory(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this));
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
-	let running: Promise<void> | undefined;
-	this.helpers.registerCron({ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) }, async () => {
-		// One check at a time: a slow Protime must not pile up renewals.
-		running ??= sendCheck.call(this, route).finally(() => {
-			running = undefined;
+	const batching = options.batchChanges === true;
+	const flusher = new Flusher();
+	// One request at a time of each kind: a slow Protime must not pile up renewals, and batches go in order.
+	let checking: Promise<unknown> | undefined;
+	let flushing: Promise<void> | undefined;
+	const flush = async () => {
+		flushing ??= flushDue.call(this, route, flusher).finally(() => {
+			flushing = undefined;
 		});
-		await running;
+		await flushing;
+	};
+	this.helpers.registerCron({ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) }, async () => {
+		checking ??= sendCheck.call(this, route).finally(() => {
+			checking = undefined;
+		});
+		const answer = (await checking) as IDataObject | undefined;
+		// Changes kept while Batch Changes was on still go out after it was switched off.
+		if (!batching && Number(answer?.kept) > 0) await flush();
 	});
+	if (batching) {
+		this.helpers.registerCron({ expression: EVERY_SECOND }, async () => {
+			if (flushing || nothingToFlush.call(this, flusher)) return;
+			await flush();
+		});
+	}
 	return {};
 }

@@ -8,6 +8,10 @@ import { simplifyOptionFields, simplifyParameter } from '../shared/simplifyParam
 export const CHECK_INTERVALS = [1, 2, 5, 10, 15, 30, 60] as const;
 export const DEFAULT_CHECK_INTERVAL = 10;
 export const DEFAULT_RENEWAL_MARGIN = 60;
+export const DEFAULT_BATCH_WINDOW = 5;
+export const MAX_BATCH_WINDOW = 300;
+export const DEFAULT_BATCH_MAX_CHANGES = 100;
+export const MAX_BATCH_MAX_CHANGES = 1000;
 
 const SAMPLE_TIP =
 	"To build the next steps before a change arrives, a Protime node with this collection and Get Many (same Simplify options) returns records shaped like the <code>data</code> of an item here, and its fields show in the next node's input even before it runs.";
@@ -80,6 +84,24 @@ export const triggerProperties: INodeProperties[] = [
 				],
 				default: 'afterExecution',
 				description: 'When Protime is told that a change was taken',
+				displayOptions: { hide: { batchChanges: [true] } },
+			},
+			{
+				displayName: 'Batch Changes',
+				name: 'batchChanges',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether changes that arrive close together start one execution instead of one each. Protime is answered once the changes are saved in n8n; their execution starts within the batch window and is retried until it succeeds.',
+			},
+			{
+				displayName: 'Batch Window (Seconds)',
+				name: 'batchWindow',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_BATCH_WINDOW },
+				default: DEFAULT_BATCH_WINDOW,
+				description: 'How long the first change of a batch waits for more before the execution starts',
+				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{
 				displayName: 'Check Interval',
@@ -104,6 +126,15 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description: 'Whether to add the Protime webhook ID and its expiry (validUntil) to every item, under _subscription',
+			},
+			{
+				displayName: 'Max Changes per Execution',
+				name: 'batchMaxChanges',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_BATCH_MAX_CHANGES },
+				default: DEFAULT_BATCH_MAX_CHANGES,
+				description: 'A batch that reaches this many changes starts its execution at once, without waiting for the window',
+				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{
 				displayName: 'Renewal Margin (Minutes)',

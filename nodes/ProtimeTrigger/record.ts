@@ -5,6 +5,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { holdsChanges, isEmpty, loadBatch, type Batch } from './batch';
+
 export interface SubscriptionRecord {
 	/** The Protime webhook id. */
 	id: string;
@@ -37,6 +39,8 @@ export interface TriggerState extends IDataObject {
 	versions?: IDataObject;
 	/** When `delete()` last removed the subscription (ISO); the next `create()` reports the gap. */
 	removedAt?: string;
+	/** Changes acknowledged and kept for a later execution (Batch Changes, batch.ts). */
+	batch?: IDataObject;
 }
 
 /** Deliveries signed with a replaced key are accepted this long (Protime retries what was in flight). */
@@ -85,6 +89,10 @@ export interface Memory {
 	renewing?: Promise<unknown>;
 	/** Timestamp of the last accepted check request (replay protection). */
 	lastCheck?: number;
+	/** The kept changes (Batch Changes), shared live like the record. */
+	batch?: Batch;
+	/** Timestamp of the last accepted flush request (replay protection, apart from checks). */
+	lastFlush?: number;
 }
 
 const MAX_TRIGGERS = 500;
@@ -98,6 +106,11 @@ export function memoryOf(identity: string): Memory {
 		memories.set(identity, memory);
 	}
 	return memory;
+}
+
+/** The memory of a trigger when this process has one (a look that creates none). */
+export function peekMemory(identity: string): Memory | undefined {
+	return memories.get(identity);
 }
 
 /** Forgets a trigger (deactivation). */
@@ -148,4 +161,17 @@ export async function singleFlight<T>(memory: Memory, renew: () => Promise<T>): 
 	} finally {
 		memory.renewing = undefined;
 	}
+}
+
+/**
+ * The kept changes of this trigger, live from the memory (loaded from the request's static data the first
+ * time). A request whose copy holds kept changes, or whose memory does, carries the live batch, so whatever
+ * it saves is the newest this process knows; with nothing kept anywhere it writes nothing.
+ */
+export function takeOverBatch(memory: Memory, state: TriggerState): Batch {
+	memory.batch ??= loadBatch(state.batch === undefined ? undefined : plainCopy(state.batch));
+	if (!isEmpty(memory.batch) || holdsChanges(state.batch)) {
+		state.batch = memory.batch as unknown as IDataObject;
+	}
+	return memory.batch;
 }

@@ -11,7 +11,16 @@ import {
 import { parseReferenceRows } from '../shared/referenceParameter';
 import { readSimplifyOptions } from '../shared/simplifyParameter';
 import type { CollectionName } from '../shared/types';
-import { CHECK_INTERVALS, DEFAULT_CHECK_INTERVAL, DEFAULT_RENEWAL_MARGIN } from './description';
+import type { BatchSettings } from './batch';
+import {
+	CHECK_INTERVALS,
+	DEFAULT_BATCH_MAX_CHANGES,
+	DEFAULT_BATCH_WINDOW,
+	DEFAULT_CHECK_INTERVAL,
+	DEFAULT_RENEWAL_MARGIN,
+	MAX_BATCH_MAX_CHANGES,
+	MAX_BATCH_WINDOW,
+} from './description';
 
 export interface TriggerSettings {
 	collectionName: CollectionName;
@@ -28,6 +37,26 @@ export interface TriggerSettings {
 	renewalMarginMs: number;
 	/** When Protime gets its 2xx: after the execution succeeded (default), or on receipt. */
 	acknowledge: 'afterExecution' | 'onReceipt';
+	/** Batch Changes: present when on. */
+	batch?: BatchSettings;
+}
+
+/** A whole number option within its bounds, else a message that says how to fix it. */
+function boundedWhole(node: INode, value: unknown, fallback: number, min: number, max: number, label: string): number {
+	const n = value === undefined || value === '' ? fallback : Number(value);
+	if (!Number.isInteger(n) || n < min || n > max) {
+		throw new NodeOperationError(node, `${label} must be a whole number from ${min} to ${max}`, {
+			description: `Set ${label} under Options to a whole number from ${min} to ${max} (it is ${JSON.stringify(value)}).`,
+		});
+	}
+	return n;
+}
+
+function readBatch(node: INode, options: IDataObject): BatchSettings | undefined {
+	if (options.batchChanges !== true) return undefined;
+	const windowSeconds = boundedWhole(node, options.batchWindow, DEFAULT_BATCH_WINDOW, 1, MAX_BATCH_WINDOW, 'Batch Window (Seconds)');
+	const maxChanges = boundedWhole(node, options.batchMaxChanges, DEFAULT_BATCH_MAX_CHANGES, 1, MAX_BATCH_MAX_CHANGES, 'Max Changes per Execution');
+	return { windowMs: windowSeconds * 1000, maxChanges };
 }
 
 interface ParameterReader {
@@ -71,6 +100,7 @@ export function readSettings(ctx: ParameterReader): TriggerSettings {
 		includeSubscriptionInfo: options.includeSubscriptionInfo === true,
 		checkIntervalMinutes: (CHECK_INTERVALS as readonly number[]).includes(interval) ? interval : DEFAULT_CHECK_INTERVAL,
 		acknowledge: options.acknowledge === 'onReceipt' ? 'onReceipt' : 'afterExecution',
+		batch: readBatch(node, options),
 		renewalMarginMs: Math.min(Math.max(Number.isFinite(margin) ? margin : DEFAULT_RENEWAL_MARGIN, 2), 10080) * 60_000,
 	};
 }

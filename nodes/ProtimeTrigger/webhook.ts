@@ -5,13 +5,26 @@
  */
 import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import { loadVersionStore, parseDelivery, selectChanges } from '../shared/changes';
+import { reply } from './answer';
+import { loadVersionStore, parseDelivery, selectChanges, type Change } from '../shared/changes';
 import { describeSignatureFailure, verifySignature } from '../shared/signature';
+import { hasRoomFor, keep, MAX_KEPT } from './batch';
 import { handleCheck, type CheckRequestData } from './check';
-import { CHECK_HEADER, triggerIdentity } from './checkSignature';
+import { CHECK_HEADER, isFlushRequest, triggerIdentity } from './checkSignature';
 import { clockMissedRenewal, decide } from './decide';
+import { handleFlush } from './flush';
 import { changeItem, resyncItem, takePendingResync } from './items';
-import { acceptedKeys, memoryOf, plainCopy, takeOver, triggerState, type Memory, type TriggerState } from './record';
+import {
+	acceptedKeys,
+	memoryOf,
+	plainCopy,
+	takeOver,
+	takeOverBatch,
+	triggerState,
+	type Memory,
+	type PendingResync,
+	type TriggerState,
+} from './record';
 import { readSettings, type TriggerSettings } from './settings';
 import { replaceSubscription } from './subscription';
 import { handoffKey, putTestItems } from './testHandoff';
@@ -38,23 +51,48 @@ function deliveryBody(req: RawRequest): unknown {
 	}
 }
 
-function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
-	ctx.getResponseObject().status(status).json(body);
-	return { noWebhookResponse: true };
-}
-
-/** A delivery renews only when the clock has evidently missed its chance (n8n cannot reach itself, say). */
-async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state: TriggerState, settings: TriggerSettings, items: INodeExecutionData[]): Promise<void> {
+/**
+ * A delivery renews only when the clock has evidently missed its chance (n8n cannot reach itself, say).
+ * Returns the lapse when it had to recover.
+ */
+async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state: TriggerState, settings: TriggerSettings): Promise<PendingResync | undefined> {
 	const record = state.subscription;
-	if (!record || !clockMissedRenewal(record, settings.renewalMarginMs, settings.checkIntervalMinutes * 60_000, Date.now())) return;
+	if (!record || !clockMissedRenewal(record, settings.renewalMarginMs, settings.checkIntervalMinutes * 60_000, Date.now())) return undefined;
 	const decision = decide(record, 'unasked', record.destination, settings, Date.now());
-	if (decision.action === 'adopt') return;
+	if (decision.action === 'adopt') return undefined;
 	try {
 		const done = await replaceSubscription.call(this, memory, state, record.destination, settings, decision, Date.now);
-		if (done && decision.action === 'recover') items.push(resyncItem({ reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: done.replacedId }, settings, state));
+		if (done && decision.action === 'recover') return { reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: done.replacedId };
 	} catch (error) {
 		this.logger.error(`Protime Trigger: renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`);
 	}
+	return undefined;
+}
+
+/**
+ * Batch Changes: the wanted changes are kept in static data and the node returns its answer to n8n, which
+ * saves static data and only then sends the 200. The clock's flush emits them (flush.ts).
+ */
+async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[], state: TriggerState, memory: Memory, settings: TriggerSettings): Promise<IWebhookResponseData> {
+	takeOver(memory, state, false);
+	const batch = takeOverBatch(memory, state);
+	if (!hasRoomFor(batch, changes.length)) {
+		this.logger.warn(`Protime Trigger: ${MAX_KEPT} changes are waiting for their executions; a delivery was refused (503) so that Protime sends it again later`);
+		return reply(this, 503, { error: 'Service Unavailable', message: `${MAX_KEPT} changes are waiting for their executions; send again later` });
+	}
+	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
+	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
+	// A kept change is safe once saved, so a resend of it is a duplicate.
+	const { wanted, dropped, recorded } = selectChanges(changes, settings.events, store);
+	if (store && recorded) {
+		memory.versions = store as unknown as IDataObject;
+		state.versions = store as unknown as IDataObject;
+	}
+	keep(batch, wanted, Date.now());
+	if (wanted.length) state.batch = batch as unknown as IDataObject;
+	const lapse = await renewIfClockMissed.call(this, memory, state, settings);
+	if (lapse) state.pendingResync = lapse as PendingResync & IDataObject;
+	return { webhookResponse: { received: changes.length, kept: wanted.length, dropped } };
 }
 
 /** A Protime delivery. A test listen (`manual`) works on its own static data and never renews. */
@@ -74,8 +112,12 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 		return reply(this, 400, { error: 'Bad Request', message: parsed.message });
 	}
 	const settings = readSettings(this);
+	if (settings.batch && memory) return await keepForBatch.call(this, parsed.changes, state, memory, settings);
 	const afterExecution = settings.acknowledge === 'afterExecution' && memory !== undefined;
-	if (memory) takeOver(memory, state, afterExecution);
+	if (memory) {
+		takeOver(memory, state, afterExecution);
+		takeOverBatch(memory, state);
+	}
 
 	const stored = memory ? (memory.versions ?? (state.versions && plainCopy(state.versions))) : state.versions;
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
@@ -89,7 +131,8 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 	}
 
 	const items: INodeExecutionData[] = memory ? takePendingResync(state, settings) : [];
-	if (memory) await renewIfClockMissed.call(this, memory, state, settings, items);
+	const lapse = memory && (await renewIfClockMissed.call(this, memory, state, settings));
+	if (lapse) items.push(resyncItem(lapse, settings, state));
 	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
 	for (const change of wanted) items.push(changeItem(change, settings, state));
 	const summary = { received: parsed.changes.length, emitted: wanted.length, dropped };
@@ -109,6 +152,9 @@ export async function receive(this: IWebhookFunctions): Promise<IWebhookResponse
 	const state = triggerState(this.getWorkflowStaticData('node'));
 	const production = this.getMode() !== 'manual';
 	const memory = production ? memoryOf(triggerIdentity(this)) : undefined;
-	if (req.headers[CHECK_HEADER] !== undefined) return await handleCheck.call(this, req, state, memory);
+	if (req.headers[CHECK_HEADER] !== undefined) {
+		if (isFlushRequest(req.rawBody)) return await handleFlush.call(this, req, state, memory);
+		return await handleCheck.call(this, req, state, memory);
+	}
 	return await handleDelivery.call(this, req, state, memory);
 }

@@ -1,0 +1,53 @@
+/**
+ * The flush: what `webhook()` does with the signed flush request the clock sends every second while Batch
+ * Changes is on. It applies the clock's report on the previous batch, then emits the next one, answered by
+ * n8n once its execution ended (docs/trigger-design.md, "Batching").
+ */
+import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+
+import { reply } from './answer';
+import { applyReport, keptCount, takeFlush, type BatchSettings } from './batch';
+import type { CheckRequestData } from './check';
+import { checkSecret, CHECK_HEADER, verifyCheck } from './checkSignature';
+import { changeItem, takePendingResync } from './items';
+import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
+import { readSettings } from './settings';
+
+/** With Batch Changes switched off, changes still kept go out at once, in executions of this many. */
+const DRAIN: BatchSettings = { windowMs: 0, maxChanges: 500 };
+
+/** The node's own answers (n8n's answer after an execution has no body): nothing was emitted, or ... */
+export const NOTHING_FLUSHED = 'nothingFlushed';
+/** ... a success was reported and saved at once, before anything else is emitted. */
+export const REPORTED = 'reported';
+
+export async function handleFlush(this: IWebhookFunctions, req: CheckRequestData, state: TriggerState, memory: Memory | undefined): Promise<IWebhookResponseData> {
+	const now = Date.now();
+	const verdict = verifyCheck(req.headers[CHECK_HEADER], req.rawBody, await checkSecret.call(this), memory?.lastFlush, now);
+	if (!verdict.ok || !verdict.flush || !memory) {
+		const reason = !verdict.ok ? verdict.reason : memory ? 'the flush request has no id' : 'a flush request reached the test URL';
+		this.logger.warn(`Protime Trigger: rejected a flush request (401): ${reason}`);
+		return reply(this, 401, { error: 'Unauthorized' });
+	}
+	memory.lastFlush = Math.max(verdict.timestamp, memory.lastFlush ?? 0);
+	const settings = readSettings(this);
+	// n8n saves this request's copy only after the execution: it must hold the live record and batch.
+	takeOver(memory, state, true);
+	const batch = takeOverBatch(memory, state);
+	const reported = applyReport(batch, verdict.flush.report, now);
+	if (reported) state.batch = batch as unknown as IDataObject;
+	// A finished batch leaves static data now: saved only after a next execution, a crash during that
+	// execution would emit the finished batch again.
+	if (reported && verdict.flush.report?.outcome === 'done') return reply(this, 200, { code: REPORTED, kept: keptCount(batch) });
+	const changes = takeFlush(batch, settings.batch ?? DRAIN, verdict.flush.flushId, now);
+	if (changes) state.batch = batch as unknown as IDataObject;
+
+	const items = takePendingResync(state, settings);
+	for (const change of changes ?? []) items.push(changeItem(change, settings, state));
+	if (!changes) {
+		const answer = reply(this, 200, { code: NOTHING_FLUSHED, kept: keptCount(batch) });
+		return items.length ? { ...answer, workflowData: [items] } : answer;
+	}
+	// n8n answers once the execution has finished: 2xx when it succeeded, 500 when it failed.
+	return { workflowData: [items] };
+}
