@@ -31,7 +31,7 @@ const n8nEnv = Object.fromEntries(
 		.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const n8nEnvText = Object.keys(n8nEnv).length ? ` with ${Object.entries(n8nEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
-const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany', 'n8n-ack'];
+const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany', 'n8n-ack', 'n8n-batch'];
 const want = (s) => only.includes(s) && !(s.startsWith('n8n') && values['skip-n8n']);
 const benchDir = path.join(repoRoot, '.bench');
 fs.mkdirSync(benchDir, { recursive: true });
@@ -143,7 +143,7 @@ async function main() {
 		);
 	}
 	let packed;
-	if (want('n8n') || want('n8n-getmany') || want('n8n-ack')) {
+	if (want('n8n') || want('n8n-getmany') || want('n8n-ack') || want('n8n-batch')) {
 		const { packFromHead } = await import('./n8n.mjs');
 		packed = packFromHead(benchDir);
 	}
@@ -287,6 +287,62 @@ async function main() {
 					`keeps 8 requests open. The Webhook node pair is n8n's own price of answering when the last node finishes. ` +
 					`${a.supported ? '' : 'The Protime Trigger of this build has no acknowledge option, so only onReceipt (its only behaviour) was measured. '}` +
 					`Failures: ${failures.length ? failures.join('; ') : 'none'}.`,
+			);
+		} finally {
+			await stopAll();
+		}
+	}
+	if (want('n8n-batch')) {
+		const { benchN8nBatch } = await import('./n8n-batch.mjs');
+		try {
+			const b = await benchN8nBatch({ quick, benchDir, packed });
+			const perThousand = (x) => (x.executions * 1000) / b.changes;
+			const windowMs = b.windowSeconds * 1000;
+			for (const concurrency of [1, 8]) {
+				const r = b.result[concurrency];
+				const sender = concurrency === 1 ? 'one at a time' : `${concurrency} in flight`;
+				rows.push([
+					`Real n8n ${b.n8nVersion}: executions per 1,000 changes, ${sender}, Protime Trigger without and with Batch Changes`,
+					`without ${fmt(perThousand(r.single), 0)}`,
+					`with ${fmt(perThousand(r.batched), 0)}`,
+					ratio(r.batched.executions / r.single.executions),
+					'with ≤ 50',
+					pass(perThousand(r.batched) <= 50),
+				]);
+				rows.push([
+					`Real n8n ${b.n8nVersion}: changes/s to finished executions, ${sender}, Protime Trigger without and with Batch Changes`,
+					`without ${fmt(r.single.rate, 1)}`,
+					`with ${fmt(r.batched.rate, 1)}`,
+					ratio(r.batched.rate / r.single.rate),
+					'≥ 1.00',
+					pass(r.batched.rate >= r.single.rate),
+				]);
+				const webhookTarget = concurrency === 8;
+				rows.push([
+					`Real n8n ${b.n8nVersion}: changes/s to finished executions, ${sender}, n8n's Webhook node (on received) against the Protime Trigger with Batch Changes`,
+					`Webhook node ${fmt(r.webhook.rate, 1)}`,
+					`with batching ${fmt(r.batched.rate, 1)}`,
+					ratio(r.batched.rate / r.webhook.rate),
+					webhookTarget ? '≥ 3.00' : 'info',
+					webhookTarget ? pass(r.batched.rate >= 3 * r.webhook.rate) : '—',
+				]);
+				rows.push([
+					`Real n8n ${b.n8nVersion}: delay from sending a change to the start of its execution, p50 / p99 (ms), ${sender}, window ${b.windowSeconds} s`,
+					`without ${fmt(r.single.p50, 0)} / ${fmt(r.single.p99, 0)}; Webhook node ${fmt(r.webhook.p50, 0)} / ${fmt(r.webhook.p99, 0)}`,
+					`with ${fmt(r.batched.p50, 0)} / ${fmt(r.batched.p99, 0)}`,
+					ratio(r.batched.p99 / (windowMs + 1000)),
+					`p99 ≤ ${fmt(windowMs + 1000, 0)}`,
+					pass(r.batched.p99 <= windowMs + 1000),
+				]);
+			}
+			const failures = Object.entries(b.result).flatMap(([c, r]) => Object.entries(r).filter(([, x]) => x.failures.length).map(([n, x]) => `${n} at ${c} in flight: ${x.failures.length} (${x.failures[0]})`));
+			notes.push(
+				`Batch Changes (issue 16): package from commit ${b.head}; each workflow is its trigger → No Operation, all in one n8n instance. ` +
+					`Per sender a burst of ${fmt(b.changes)} signed single-change deliveries to each endpoint in turn: "one at a time" sends the next after the answer ` +
+					`to the previous (as Protime may per webhook), "8 in flight" keeps 8 open. With Batch Changes: window ${b.windowSeconds} s, at most ` +
+					`${b.maxChanges} changes per execution; without: the default (answered after the execution); the Webhook node answers on receipt. ` +
+					`Changes/s: from the first send until every change is in a finished execution (read from n8n's executions). Delay: from sending a change ` +
+					`to the start (n8n's startedAt) of the execution that carried it. Failures: ${failures.length ? failures.join('; ') : 'none'}.`,
 			);
 		} finally {
 			await stopAll();
