@@ -139,6 +139,31 @@ export async function regular({ checks, runDir, install, want, during }) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Batch Changes end to end: 12 work interruptions raised at once reach one or two executions (window 2 s),
+ * every change once, in changeVersion order; then the workflow is deactivated.
+ */
+async function batchBurst({ client, sim, credential, name, timeoutMs }) {
+	const wf = await createWorkflow(client, triggerWorkflow({ name, collectionName: 'work-interruptions', credential, options: { batchChanges: true, batchWindow: 2, batchMaxChanges: 100 } }));
+	const raised = [];
+	for (let i = 0; i < 12; i++) raised.push(await sim.insert('work-interruptions', { date: today(), durationInMinutes: 20 + i, startTimeInMinutes: 400, endTimeInMinutes: 420 + i }));
+	const versions = raised.map((r) => r.changeVersion);
+	const items = await waitFor(
+		'every raised change in a finished execution',
+		async () => {
+			// executions oldest first (the list is newest first), items in their order
+			const all = (await emittedItems(client, wf.id)).map((i, k) => ({ ...i, k })).sort((a, b) => Number(a.executionId) - Number(b.executionId) || a.k - b.k).map((i) => i.json);
+			return versions.every((v) => all.some((j) => j.changeVersion === v)) ? all : false;
+		},
+		{ timeoutMs, intervalMs: 1000 },
+	);
+	const executions = await finishedExecutions(client, wf.id);
+	assert(executions.length >= 1 && executions.length <= 2, `executions for 12 changes: ${executions.length}`);
+	assert(executions.every((e) => e.status === 'success'), `statuses ${executions.map((e) => e.status).join(', ')}`);
+	assertEqual(items.map((j) => j.changeVersion).join(','), [...versions].sort().join(','), 'items: every change once, in changeVersion order');
+	await client.deactivate(wf.id);
+}
+
 async function triggerChecks({ checks, client, sim, credential, inst }) {
 	let wi; // work-interruptions workflow
 	let cd; // counter-definitions workflow
@@ -246,6 +271,10 @@ async function triggerChecks({ checks, client, sim, credential, inst }) {
 		const stale = await post(sub.destinationUrl, older, { 'X-Protime-Signature': sign(sub.key, older) });
 		assertEqual(stale.status, 200, 'stale delivery status');
 		assertEqual(JSON.parse(stale.text).dropped, 1, `the older version was dropped by the filter the first delivery saved (${stale.text})`);
+	});
+
+	await checks.check('trigger: Batch Changes: a burst of 12 changes arrives in one or two executions, in changeVersion order, each once', async () => {
+		await batchBurst({ client, sim, credential, name: 'e2e batch changes', timeoutMs: 60_000 });
 	});
 
 	await checks.check('trigger: saving and re-publishing leaves exactly one subscription, deliveries still verify', async () => {
@@ -525,6 +554,9 @@ export async function queue({ checks, runDir, install }) {
 		}
 		assert(!/Worker started execution/.test(mainLog), 'the main did not run executions');
 		assertEqual((await subscriptionsOf(sim, wf.trigger)).length, 1, 'live subscriptions');
+	});
+	await checks.check('queue mode: Batch Changes: kept on the webhook processor, flushed by the clock on the main, executed on the worker', async () => {
+		await batchBurst({ client, sim, credential, name: 'e2e queue batch changes', timeoutMs: 90_000 });
 	});
 	await checks.check('queue mode: deactivation leaves no subscription', async () => {
 		await client.deactivate(wf.id);
