@@ -31,8 +31,7 @@ export async function handleFlush(this: IWebhookFunctions, req: CheckRequestData
 	}
 	memory.lastFlush = Math.max(verdict.timestamp, memory.lastFlush ?? 0);
 	const settings = readSettings(this);
-	// n8n saves this request's copy only after the execution: it must hold the live record and batch.
-	takeOver(memory, state, true);
+	takeOver(memory, state, false);
 	const batch = takeOverBatch(memory, state);
 	const reported = applyReport(batch, verdict.flush.report, now);
 	if (reported) state.batch = batch as unknown as IDataObject;
@@ -48,6 +47,8 @@ export async function handleFlush(this: IWebhookFunctions, req: CheckRequestData
 		const answer = reply(this, 200, { code: NOTHING_FLUSHED, kept: keptCount(batch) });
 		return items.length ? { ...answer, workflowData: [items] } : answer;
 	}
+	// n8n saves this request's copy only after the execution: it must hold the live record (the batch is live).
+	takeOver(memory, state, true);
 	// n8n answers once the execution has finished: 2xx when it succeeded, 500 when it failed.
 	return { workflowData: [items] };
 }

@@ -4,9 +4,10 @@
  * process that dies (a fresh memory and clock on the same database).
  */
 import { createHmac } from 'crypto';
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
+import { CHECK_HEADER, deriveCheckSecret, signFlush } from '../../nodes/ProtimeTrigger/checkSignature';
 import { forgetMemory } from '../../nodes/ProtimeTrigger/record';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type TriggerControls } from '../support/context';
@@ -258,6 +259,23 @@ describe('Batch Changes', () => {
 		expect(emitted()).toEqual([['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2']]);
 		expect((await deliver(wi(3, 3))).status).toBe(200); // and deliveries are executed one by one again
 		expect(emitted()[1]).toEqual(['InsertOrUpdate:3@3']);
+	});
+
+	it('writes nothing to static data while nothing is kept (a flush every second must cost no save)', async () => {
+		const clock = await activate();
+		await deliver(wi(1, 1)); // this process now remembers the record
+		later(5_000);
+		await clock.tick(FLUSH_CRON); // emitted, succeeded, reported: nothing kept
+		expect(kept()).toBe(0);
+		const secret = deriveCheckSecret(sim.defaultClient.clientSecret, 'workflow-1', NODE as unknown as INode);
+		const before = bed.db.staticDataSaves;
+		// Sent as the clock of another process would (queue mode: it cannot see this memory).
+		for (let i = 1; i <= 3; i++) {
+			const flush = signFlush(secret, Date.now() + 1000 * i, `other-main-${i}`, undefined);
+			const answer = await n8n.post(flush.body, { [CHECK_HEADER]: flush.header });
+			expect(answer.data).toMatchObject({ code: 'nothingFlushed', kept: 0 });
+		}
+		expect(bed.db.staticDataSaves).toBe(before);
 	});
 
 	it('a test listen emits its delivery at once (n8n waits for one event)', async () => {
