@@ -37,9 +37,9 @@ export class ProtimeTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				// n8n answers a request that starts an execution once it finished (see webhook.ts); the node
-				// answers everything else itself. Batch Changes needs that for its flushes (batch.ts).
-				responseMode:
-					'={{$parameter["options"]["acknowledge"] === "onReceipt" && $parameter["options"]["batchChanges"] !== true ? "onReceived" : "lastNode"}}',
+				// answers everything else itself, On Receipt deliveries included. Static on purpose: an
+				// expression here would be evaluated on every request, in an expression isolate.
+				responseMode: 'lastNode',
 				responseData: 'noData',
 				path: 'webhook',
 			},

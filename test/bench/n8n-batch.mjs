@@ -70,9 +70,9 @@ async function executedChanges(client, c, seen) {
 	return { started, open };
 }
 
-export async function benchN8nBatch({ quick, benchDir, packed }) {
+export async function benchN8nBatch({ quick, benchDir, packed, env = {} }) {
 	const changes = quick ? 300 : 1000;
-	const { head, sim, n8n, client } = await benchInstance({ benchDir, packed, label: 'n8n-batch' });
+	const { head, sim, n8n, client } = await benchInstance({ benchDir, packed, label: 'n8n-batch', env });
 	const credential = await client.createCredential('Protime (bench batch)', 'protimeApi', sim.credentialData());
 
 	const protime = async (label, options) => {

@@ -295,14 +295,14 @@ async function main() {
 	if (want('n8n-batch')) {
 		const { benchN8nBatch } = await import('./n8n-batch.mjs');
 		try {
-			const b = await benchN8nBatch({ quick, benchDir, packed });
+			const b = await benchN8nBatch({ quick, benchDir, packed, env: n8nEnv });
 			const perThousand = (x) => (x.executions * 1000) / b.changes;
 			const windowMs = b.windowSeconds * 1000;
 			for (const concurrency of [1, 8]) {
 				const r = b.result[concurrency];
 				const sender = concurrency === 1 ? 'one at a time' : `${concurrency} in flight`;
 				rows.push([
-					`Real n8n ${b.n8nVersion}: executions per 1,000 changes, ${sender}, Protime Trigger without and with Batch Changes`,
+					`Real n8n ${b.n8nVersion}${n8nEnvText}: executions per 1,000 changes, ${sender}, Protime Trigger without and with Batch Changes`,
 					`without ${fmt(perThousand(r.single), 0)}`,
 					`with ${fmt(perThousand(r.batched), 0)}`,
 					ratio(r.batched.executions / r.single.executions),
@@ -310,7 +310,7 @@ async function main() {
 					pass(perThousand(r.batched) <= 50),
 				]);
 				rows.push([
-					`Real n8n ${b.n8nVersion}: changes/s to finished executions, ${sender}, Protime Trigger without and with Batch Changes`,
+					`Real n8n ${b.n8nVersion}${n8nEnvText}: changes/s to finished executions, ${sender}, Protime Trigger without and with Batch Changes`,
 					`without ${fmt(r.single.rate, 1)}`,
 					`with ${fmt(r.batched.rate, 1)}`,
 					ratio(r.batched.rate / r.single.rate),
@@ -319,7 +319,7 @@ async function main() {
 				]);
 				const webhookTarget = concurrency === 8;
 				rows.push([
-					`Real n8n ${b.n8nVersion}: changes/s to finished executions, ${sender}, n8n's Webhook node (on received) against the Protime Trigger with Batch Changes`,
+					`Real n8n ${b.n8nVersion}${n8nEnvText}: changes/s to finished executions, ${sender}, n8n's Webhook node (on received) against the Protime Trigger with Batch Changes`,
 					`Webhook node ${fmt(r.webhook.rate, 1)}`,
 					`with batching ${fmt(r.batched.rate, 1)}`,
 					ratio(r.batched.rate / r.webhook.rate),
@@ -327,7 +327,7 @@ async function main() {
 					webhookTarget ? pass(r.batched.rate >= 3 * r.webhook.rate) : '—',
 				]);
 				rows.push([
-					`Real n8n ${b.n8nVersion}: delay from sending a change to the start of its execution, p50 / p99 (ms), ${sender}, window ${b.windowSeconds} s`,
+					`Real n8n ${b.n8nVersion}${n8nEnvText}: delay from sending a change to the start of its execution, p50 / p99 (ms), ${sender}, window ${b.windowSeconds} s`,
 					`without ${fmt(r.single.p50, 0)} / ${fmt(r.single.p99, 0)}; Webhook node ${fmt(r.webhook.p50, 0)} / ${fmt(r.webhook.p99, 0)}`,
 					`with ${fmt(r.batched.p50, 0)} / ${fmt(r.batched.p99, 0)}`,
 					ratio(r.batched.p99 / (windowMs + 1000)),

@@ -439,6 +439,8 @@ export interface WebhookInput extends HookInput {
 	 * failed execution; returning `'crash'` for n8n dying during it (nothing saved, nothing answered).
 	 */
 	execution?: (items: INodeExecutionData[][]) => Promise<void | 'crash'> | void | 'crash';
+	/** The webhook's response mode as n8n evaluates it from the node's description (the Protime Trigger's is `lastNode`). */
+	responseMode?: 'lastNode' | 'onReceived';
 }
 
 export type TriggerInput = HookInput;
@@ -736,9 +738,8 @@ export class ProtimeTestbed {
 
 	/**
 	 * Delivers one request to `webhook()` and applies n8n 2.41's rule for what happens next
-	 * (cli `webhook-helpers.ts`, `live-webhooks.ts`), by the webhook's response mode, which n8n evaluates
-	 * from the node's description: `lastNode` unless the node's option `acknowledge` is `onReceipt` (and
-	 * `batchChanges` is off).
+	 * (cli `webhook-helpers.ts`, `live-webhooks.ts`), by the webhook's response mode (`input.responseMode`,
+	 * default `lastNode`, the Protime Trigger's).
 	 * - `noWebhookResponse` (the node answered): static data is saved at once, then the run starts.
 	 * - no workflowData, `webhookResponse` given: static data is saved, then n8n sends it with a 200.
 	 * - `onReceived`, workflowData without `noWebhookResponse`: n8n answers itself and starts the run on the
@@ -764,8 +765,7 @@ export class ProtimeTestbed {
 			const executed = items ? await this.runExecution(input, items) : undefined;
 			return { result, response: ctx.response, staticDataSaved: true, executed };
 		}
-		const options = (input.parameters?.options ?? {}) as IDataObject;
-		if (options.acknowledge === 'onReceipt' && options.batchChanges !== true) {
+		if (input.responseMode === 'onReceived') {
 			Object.assign(ctx.response, { statusCode: 200, body: { message: 'Workflow was started' }, ended: true });
 			const executed = await this.runExecution(input, items);
 			return { result, response: ctx.response, staticDataSaved: false, executed };

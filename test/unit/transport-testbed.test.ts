@@ -87,7 +87,7 @@ describe('static data is saved where n8n saves it', () => {
 
 	it('webhook(): lost when n8n answers on receipt, saved after the run when it answers after it, kept with noWebhookResponse', async () => {
 		const bed = createProtimeTestbed();
-		const lost = await bed.runWebhook(write('lost'), { request: { body: {} }, parameters: { options: { acknowledge: 'onReceipt' } } });
+		const lost = await bed.runWebhook(write('lost'), { request: { body: {} }, responseMode: 'onReceived' });
 		expect(lost.staticDataSaved).toBe(false);
 		expect(bed.staticData()).toEqual({});
 		const crashed = await bed.runWebhook(write('crashed'), { request: { body: {} }, execution: () => 'crash' });
