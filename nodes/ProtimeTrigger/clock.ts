@@ -85,10 +85,12 @@ export class ClockMemory {
 	constructor(
 		private readonly stored: string | undefined,
 		private readonly derived: string | undefined,
+		/** The destination of the record this process's activation wrote or adopted (the webhook URL, even on a main that serves no webhooks). */
+		private readonly recorded: () => string | undefined = () => undefined,
 	) {}
 
 	candidates(): string[] {
-		const all = [this.lastReached, this.reported ?? this.stored, this.derived];
+		const all = [this.lastReached, this.reported ?? this.stored ?? this.recorded(), this.derived];
 		return [...new Set(all.filter((u): u is string => u !== undefined))];
 	}
 
@@ -289,7 +291,12 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 	if (this.getMode() === 'manual') return manualResponse.call(this);
 	// Present on a start (mode init); absent on an activation through n8n 2.41's publication service.
 	const stored = triggerState(this.getWorkflowStaticData('node')).subscription?.destination;
-	const route = new ClockMemory(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this));
+	const identity = triggerIdentity(this);
+	const recorded = () => {
+		const destination = peekMemory(identity)?.record?.destination;
+		return isHttpUrl(destination) ? destination : undefined;
+	};
+	const route = new ClockMemory(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this), recorded);
 	const options = this.getNodeParameter('options', {}) as IDataObject;
 	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
 	const batching = options.batchChanges === true;

@@ -8,7 +8,7 @@ import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
 import { getWebhook } from '../shared/webhooksApi';
 import { triggerIdentity } from './checkSignature';
 import { decide } from './decide';
-import { forgetMemory, memoryOf, triggerState } from './record';
+import { forgetMemory, memoryOf, rememberRecord, triggerState } from './record';
 import { readSettings } from './settings';
 import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, replaceSubscription } from './subscription';
 
@@ -36,6 +36,8 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 	try {
 		const decision = decide(record, (await getWebhook.call(this, record.id)) ?? 'gone', url, settings, Date.now());
 		if (decision.action === 'adopt') {
+			// This process's clock learns the destination from it (a main in queue mode serves no webhooks).
+			if (this.getMode() !== 'manual') rememberRecord(memoryFor(this), record);
 			await deleteOthersAtUrl.call(this, url, record.id, 'duplicate subscription for this trigger URL');
 			this.logger.info(`Protime Trigger: kept subscription ${record.id}, valid until ${record.validUntil}`);
 			return true;

@@ -62,6 +62,7 @@ beforeEach(() => {
 	forgetMemory('workflow-1/wh-1'); // each test is a fresh n8n process
 	n8n.executions.length = 0;
 	n8n.answers.length = 0;
+	n8n.notFound.clear();
 	sim.clearFaults();
 	sim.assumptions.signature = { header: 'X-Protime-Signature', algorithm: 'sha256', encoding: 'base64', prefix: '', keyEncoding: 'utf8', timestampHeader: '' };
 	sim.assumptions.envelope = 'single';
@@ -711,9 +712,20 @@ describe('renewal through the maintenance ping', () => {
 		expect(bed.sentRequests.some((r) => r.url.startsWith(unreachableBase))).toBe(false);
 	});
 
-	it('tries the other address after a 404 or a network error, and logs it', async () => {
-		// Activation: only the derived address (through the alias base URL) is known.
+	it('queue mode: a main that serves no webhooks sends its first check to the recorded webhook URL, not its own', async () => {
+		n8n.notFound.add('alias'); // the main's own base URL: no production webhooks there
 		const { ctx } = await activate({ instanceBaseUrl: n8n.aliasBase });
+		await ctx.tick();
+		expect(pingUrls()).toEqual([n8n.productionUrl]);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
+		expect(bed.logs.filter((l) => l.level === 'error')).toEqual([]);
+	});
+
+	it('tries the other address after a 404 or a network error, and logs it', async () => {
+		// Only the derived address (through the alias base URL) is known: a clock in a process that holds no
+		// record (another main took over).
+		const { ctx } = await activate({ instanceBaseUrl: n8n.aliasBase });
+		forgetMemory('workflow-1/wh-1');
 		const alias = `${n8n.origin}/alias/webhook/${NODE.webhookId}/webhook`;
 		await ctx.tick();
 		expect(pingUrls()).toEqual([alias]);
