@@ -71,3 +71,13 @@ export function clockMissedRenewal(record: SubscriptionRecord, marginMs: number,
 	const until = Date.parse(record.validUntil);
 	return Number.isNaN(until) || until - now <= Math.max(renewalMargin(record, marginMs) - intervalMs, 0);
 }
+
+/**
+ * On an n8n start, a due subscription is left to the clock's next check when that comes well before it
+ * expires: Protime is likely still resending what queued up for it while n8n was down, and a renewal
+ * deletes it with that queue.
+ */
+export function leaveRenewalToClock(record: SubscriptionRecord, intervalMs: number, now: number): boolean {
+	const until = Date.parse(record.validUntil);
+	return !Number.isNaN(until) && until - now > intervalMs + 60_000;
+}

@@ -7,7 +7,7 @@ import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
 
 import { getWebhook } from '../shared/webhooksApi';
 import { triggerIdentity } from './checkSignature';
-import { decide } from './decide';
+import { decide, leaveRenewalToClock } from './decide';
 import { forgetMemory, memoryOf, rememberRecord, triggerState } from './record';
 import { readSettings } from './settings';
 import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, replaceSubscription } from './subscription';
@@ -34,7 +34,11 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 	const record = state.subscription;
 	if (!record) return false;
 	try {
-		const decision = decide(record, (await getWebhook.call(this, record.id)) ?? 'gone', url, settings, Date.now());
+		let decision = decide(record, (await getWebhook.call(this, record.id)) ?? 'gone', url, settings, Date.now());
+		if (decision.action === 'renew' && this.getActivationMode() === 'init' && leaveRenewalToClock(record, settings.checkIntervalMinutes * 60_000, Date.now())) {
+			this.logger.info(`Protime Trigger: ${decision.reason}; the next check renews it (n8n just started: Protime may still be resending what queued up for it)`);
+			decision = { action: 'adopt' };
+		}
 		if (decision.action === 'adopt') {
 			// This process's clock learns the destination from it (a main in queue mode serves no webhooks).
 			if (this.getMode() !== 'manual') rememberRecord(memoryFor(this), record);

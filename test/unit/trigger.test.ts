@@ -158,6 +158,24 @@ describe('activation lifecycle', () => {
 		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
 	});
 
+	it('on an n8n start leaves a due subscription to the next check while Protime may still be resending to it', async () => {
+		await activate();
+		const first = String(rec().id);
+		// Due (within the 60-minute margin), with far more than one check interval left.
+		travelTo(Date.parse(String(rec().validUntil)) - 30 * 60_000);
+		const { ctx } = await activate({ activationMode: 'init', order: 'webhooksFirst' });
+		expect(rec().id).toBe(first);
+		expect(liveAt().map((w) => w.id)).toEqual([first]);
+		await ctx.tick(); // the check renews it
+		expect(rec().id).not.toBe(first);
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
+		// A start with little time left renews at once.
+		travelTo(Date.parse(String(rec().validUntil)) - 5 * 60_000);
+		const second = String(rec().id);
+		await activate({ activationMode: 'init', order: 'webhooksFirst' });
+		expect(rec().id).not.toBe(second);
+	});
+
 	it('adopts a healthy subscription on the next activation (no new one, nothing deleted)', async () => {
 		await activate();
 		const before = sim.webhooks().length;
