@@ -3,12 +3,13 @@
  * false, and `delete` on deactivation, at the end of a test listen and after every failed `create`.
  * `checkExists` keeps the record when it decides to replace, so `create` can replace create-first.
  */
-import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IHookFunctions } from 'n8n-workflow';
 
 import { getWebhook } from '../shared/webhooksApi';
+import { isEmpty, loadBatch } from './batch';
 import { triggerIdentity } from './checkSignature';
 import { decide, leaveRenewalToClock } from './decide';
-import { forgetMemory, memoryOf, rememberRecord, triggerState } from './record';
+import { forgetMemory, memoryOf, peekMemory, plainCopy, rememberRecord, triggerState } from './record';
 import { readSettings } from './settings';
 import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, replaceSubscription } from './subscription';
 
@@ -96,9 +97,13 @@ export async function deleteSubscription(this: IHookFunctions): Promise<boolean>
 	}
 	// Also what a create() that never completed, or lost static data, may have left behind.
 	if (url) failures.push(...(await deleteOthersAtUrl.call(this, url, recorded, 'n8n removed the webhook')));
+	// Changes Batch Changes kept were acknowledged to Protime: they stay for the next activation.
+	const production = this.getMode() !== 'manual';
+	const kept = production ? (peekMemory(triggerIdentity(this))?.batch ?? loadBatch(state.batch && plainCopy(state.batch))) : undefined;
 	for (const field of Object.keys(state)) delete state[field];
-	if (this.getMode() !== 'manual') {
+	if (production) {
 		state.removedAt = new Date().toISOString();
+		if (kept && !isEmpty(kept)) state.batch = plainCopy(kept) as unknown as IDataObject;
 		forgetMemory(triggerIdentity(this));
 	}
 	if (failures.length) {

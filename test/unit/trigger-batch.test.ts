@@ -278,6 +278,18 @@ describe('Batch Changes', () => {
 		expect(bed.db.staticDataSaves).toBe(before);
 	});
 
+	it('keeps acknowledged changes through a deactivation: the next activation emits them', async () => {
+		await activate();
+		await deliver([wi(1, 1), wi(2, 2)]);
+		await bed.runHook(trigger.webhookMethods.default.delete, hookInput());
+		expect(kept()).toBe(2);
+		const clock = await activate();
+		later(5_000);
+		await clock.tick(FLUSH_CRON);
+		// the gap while it was inactive is announced first (docs/trigger-design.md, n8n 1.x saves)
+		expect(emitted()).toEqual([['ResyncRequired:undefined@NaN', 'InsertOrUpdate:1@1', 'InsertOrUpdate:2@2']]);
+	});
+
 	it('a test listen emits its delivery at once (n8n waits for one event)', async () => {
 		const raw = JSON.stringify(wi(9, 9));
 		await bed.runHook(trigger.webhookMethods.default.create, { ...hookInput('manual'), mode: 'manual', testStaticData: true, webhookUrl: n8n.testUrl });
