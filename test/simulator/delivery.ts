@@ -74,6 +74,14 @@ export class Deliverer {
 		return eventId;
 	}
 
+	/**
+	 * Queues changes that were already delivered once more (a test aid: duplicate and out-of-order
+	 * re-deliveries, as a sender that lost track of an answer might do). They go out after what is queued.
+	 */
+	redeliver(webhook: SimWebhook, items: ChangeItem[]): void {
+		for (const item of items) this.enqueue(webhook, item);
+	}
+
 	/** Changes queued but not yet delivered, over all webhooks. */
 	pending(): number {
 		let n = 0;

@@ -120,6 +120,14 @@ export class SimulatorClient {
 	async deliveries(webhookId) {
 		return (await this.call('GET', `/deliveries${webhookId ? `?webhookId=${encodeURIComponent(webhookId)}` : ''}`)).value;
 	}
+	/** Queues `count` changes the webhook already delivered once more: kind `duplicate` or `older` (out of order). */
+	async redeliver(webhookId, kind, count) {
+		return (await this.call('POST', `/webhooks/${webhookId}/redeliver`, { kind, count })).value;
+	}
+	/** {attempts, succeeded, retries, pending} over all webhooks, without the bodies. */
+	deliverySummary() {
+		return this.call('GET', '/deliveries/summary');
+	}
 	expireWebhook(id) {
 		return this.call('POST', `/webhooks/${id}/expire`);
 	}
