@@ -1,0 +1,522 @@
+// Issue 15: a table kept by the recommended sync workflow (Protime Trigger → Switch on changeType → upsert,
+// delete, or Get Many and replace) ends equal to Protime's collection, row for row, after thousands of random
+// changes in bursts and quiet stretches, with duplicate and out-of-order re-deliveries, n8n answering 5xx for a
+// while, n8n SIGKILLed mid-burst and restarted, short-lived subscriptions renewed, and one lapse (the webhook
+// disabled behind the node's back) that the node's check recovers with ResyncRequired.
+//   A  work interruptions, regular mode, PostgreSQL table written by n8n's Postgres node (all the disruptions)
+//   B  counter definitions in the same n8n, at the same time: a few changes, then none for two validity periods
+//   C  work interruptions in queue mode (main, worker, webhook processor; PostgreSQL, Redis), ≥2 renewals
+// Time is compressed: webhook validity 3 minutes (Protime: 7 days), renewal margin 2 minutes, check every minute,
+// Protime's retries 0.5 s … 30 s, and changes raised in bursts as fast as the simulator takes them.
+// Env: E2E_CONVERGENCE_CHANGES (A, default 2000), E2E_CONVERGENCE_QUEUE_CHANGES (C, default 600),
+//      E2E_CONVERGENCE_RUNS (default A,B,C).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { assert } from './checks.mjs';
+import { N8nClient, startN8n } from './n8n.mjs';
+import { CREDENTIAL_TYPE, installIntoUserFolder } from './package.mjs';
+import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
+import { queueModeEnv, startPostgres, startRedis } from './services.mjs';
+import { startSimulator } from './simulator.mjs';
+import { preparePackage } from './stack.mjs';
+import { SYNC_TABLES, syncTableDdl, syncTableWorkflow } from './workflows.mjs';
+
+const RUNS = (process.env.E2E_CONVERGENCE_RUNS || 'A,B,C').split(',');
+const want = (run) => RUNS.includes(run);
+const CHANGES = Number(process.env.E2E_CONVERGENCE_CHANGES || 2000);
+const QUEUE_CHANGES = Number(process.env.E2E_CONVERGENCE_QUEUE_CHANGES || 600);
+const VALIDITY_S = 180;
+/** Protime-like retries, ~2.2 min in all: they outlast an n8n restart and the 5xx window. */
+const RETRY_MS = [500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 30_000, 30_000];
+/** Pause between two changes of a burst (compressed time: a burst is still far faster than n8n answers). */
+const RAISE_GAP_MS = Number(process.env.E2E_CONVERGENCE_GAP_MS || 0);
+/** At most this many changes raised and not yet acknowledged when a burst starts. */
+const MAX_BACKLOG = 120;
+const TRIGGER_OPTIONS = { checkInterval: 1, renewalMargin: 2 };
+const PEOPLE = Array.from({ length: 12 }, (_, i) => ({ id: 2001 + i, employeeNumber: `EMP-${7301 + i * 7}` }));
+const FINISHED = ['success', 'error', 'crashed', 'canceled'];
+const DAY_MS = 86_400_000;
+
+/** Small deterministic PRNG (mulberry32), so a failing run can be replayed with the same changes. */
+function random(seed) {
+	let s = seed;
+	const next = () => {
+		s = (s + 0x6d2b79f5) | 0;
+		let t = s;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+	return { next, int: (a, b) => a + Math.floor(next() * (b - a + 1)), pick: (xs) => xs[Math.floor(next() * xs.length)] };
+}
+
+const isoDay = (offsetDays) => new Date(Date.now() + offsetDays * DAY_MS).toISOString().slice(0, 10);
+
+// ---- the table, through psql ----
+
+function psql(db, sql) {
+	return execFileSync('psql', ['-h', '127.0.0.1', '-p', String(db.port), '-U', 'n8n', '-d', db.database, '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+function tableRows(db, collection) {
+	const { table } = SYNC_TABLES[collection];
+	return JSON.parse(psql(db, `SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM ${table} t`));
+}
+
+// ---- what each collection's changes look like, and the row Protime's record should give ----
+
+const COLLECTIONS = {
+	'work-interruptions': {
+		insert: (rng) => {
+			const start = rng.int(32, 72) * 15;
+			const duration = rng.pick([5, 10, 15, 20, 30, 45, 60]);
+			return { date: isoDay(-rng.int(0, 4)), person: { id: rng.pick(PEOPLE).id }, startTimeInMinutes: start, durationInMinutes: duration, endTimeInMinutes: start + duration };
+		},
+		update: (rng, r) => {
+			if (rng.next() < 0.2) return { person: { id: rng.pick(PEOPLE).id } };
+			const duration = Math.max(5, r.durationInMinutes + rng.pick([-10, -5, 5, 10, 15]));
+			return { durationInMinutes: duration, endTimeInMinutes: r.startTimeInMinutes + duration };
+		},
+		row: (r) => ({
+			id: r.id,
+			change_version: r.changeVersion,
+			person_id: r.person?.id ?? null,
+			employee_number: PEOPLE.find((p) => p.id === r.person?.id)?.employeeNumber ?? null,
+			date: r.date,
+			start_time_in_minutes: r.startTimeInMinutes,
+			end_time_in_minutes: r.endTimeInMinutes,
+			duration_in_minutes: r.durationInMinutes,
+		}),
+	},
+	'counter-definitions': {
+		insert: (rng) => {
+			const code = `C${rng.int(100, 999)}`;
+			return {
+				code,
+				name: { default: `Counter ${code}`, translations: { nl: `Teller ${code}` } },
+				isEnabled: true,
+				counterGroup: { id: rng.pick([3, 4, 5]) },
+				unit: rng.pick(['Duration', 'Instance']),
+				externalReferences: { '@counter-code': `PAY-${code}` },
+			};
+		},
+		update: (rng, r) => (rng.next() < 0.5 ? { isEnabled: !r.isEnabled } : { name: { default: `${r.name.default}'`, translations: {} } }),
+		row: (r, refs) => ({
+			id: r.id,
+			change_version: r.changeVersion,
+			code: r.code,
+			name: r.name?.default ?? null,
+			is_enabled: r.isEnabled,
+			counter_group_id: r.counterGroup?.id ?? null,
+			unit: r.unit,
+			counter_code: refs.get(r.id) ?? null,
+		}),
+	},
+};
+
+/** Raises one random change; `live` is the harness's view of the collection (id → record). */
+async function raiseOne({ sim, collection, rng, live, refs }) {
+	const c = COLLECTIONS[collection];
+	const ids = [...live.keys()];
+	const roll = rng.next();
+	if (ids.length < 5 || roll < 0.45) {
+		const partial = c.insert(rng);
+		const r = await sim.insert(collection, partial);
+		if (partial.externalReferences) refs.set(r.id, partial.externalReferences['@counter-code']);
+		live.set(r.id, r);
+	} else if (roll < 0.85) {
+		const id = rng.pick(ids);
+		live.set(id, await sim.update(collection, id, c.update(rng, live.get(id))));
+	} else {
+		const id = rng.pick(ids);
+		await sim.remove(collection, id);
+		live.delete(id);
+	}
+}
+
+// ---- the simulator's view of one trigger ----
+
+async function hooksOf(sim, trigger) {
+	return (await sim.webhooks()).filter((w) => w.destinationUrl.includes(trigger.webhookId));
+}
+
+/** The trigger's newest live subscription (waits while there is none, e.g. during a recovery). */
+async function currentHook(sim, trigger) {
+	return waitFor('a live subscription', async () => {
+		const live = (await hooksOf(sim, trigger)).filter((w) => !w.deleted && w.status === 'Enabled');
+		return live.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+	}, { timeoutMs: 180_000, intervalMs: 1000 });
+}
+
+// ---- one convergence run ----
+
+/**
+ * Raises `changes` random changes in bursts (10–80 back to back) and quiet stretches (1–6 s); `events` are
+ * [share, name, fn] run (without stopping the changes) once that share of the changes was raised.
+ */
+async function drive({ sim, collection, changes, seed, events = [], live, refs }) {
+	const rng = random(seed);
+	const done = [];
+	let raised = 0;
+	const pendingEvents = [...events];
+	// one event at a time, in order; a failed one is reported after the changes
+	let chain = Promise.resolve();
+	let failure;
+	const start = ([, name, fn]) => {
+		chain = chain.then(async () => {
+			const t0 = Date.now();
+			const at = raised;
+			log(`convergence: ${name} at change ${at}`);
+			try {
+				const detail = await fn();
+				done.push({ name, at, seconds: Math.round((Date.now() - t0) / 1000), detail });
+				log(`convergence: ${name} done in ${Math.round((Date.now() - t0) / 1000)} s (${JSON.stringify(detail)})`);
+			} catch (err) {
+				failure ??= new Error(`${name}: ${err.message}`);
+			}
+		});
+	};
+	const base = (await sim.deliverySummary()).succeeded;
+	while (raised < changes) {
+		const burst = Math.min(changes - raised, rng.int(10, 80));
+		// the backlog stays bounded: Protime's queue grows in a burst, but not past what n8n can catch up with
+		while (raised - ((await sim.deliverySummary()).succeeded - base) > MAX_BACKLOG) await sleep(500);
+		for (let i = 0; i < burst; i++) {
+			await raiseOne({ sim, collection, rng, live, refs });
+			raised++;
+			while (pendingEvents.length && raised >= Math.ceil(changes * pendingEvents[0][0])) start(pendingEvents.shift());
+			await sleep(RAISE_GAP_MS);
+		}
+		await sleep(rng.int(1000, 6000));
+	}
+	await chain;
+	if (failure) throw failure;
+	return { raised, events: done };
+}
+
+/** Until the simulator has nothing to deliver, no subscription is left disabled unrecovered, and executions settled. */
+async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 420_000 }) {
+	let last = '';
+	let stableSince = Date.now();
+	await waitFor(
+		`${label}: deliveries done, subscription healthy, executions settled`,
+		async () => {
+			const { pending } = await sim.deliverySummary();
+			const hooks = await hooksOf(sim, trigger);
+			const unrecovered = hooks.filter((w) => !w.deleted && w.status === 'Disabled').length;
+			const liveCount = hooks.filter((w) => !w.deleted && w.status === 'Enabled').length;
+			const list = await client.executions(workflowId);
+			const sig = `${pending}|${unrecovered}|${liveCount}|${list.length}|${list.filter((e) => !FINISHED.includes(e.status)).length}`;
+			if (sig !== last) {
+				last = sig;
+				stableSince = Date.now();
+			}
+			return pending === 0 && unrecovered === 0 && liveCount === 1 && list.every((e) => FINISHED.includes(e.status)) && Date.now() - stableSince > 5000;
+		},
+		{ timeoutMs, intervalMs: 1000 },
+	);
+}
+
+/** The table against the simulator's collection, row for row and field for field. */
+async function compare({ sim, db, collection, refs }) {
+	const expected = new Map((await sim.records(collection)).map((r) => [String(r.id), COLLECTIONS[collection].row(r, refs)]));
+	const actual = new Map(tableRows(db, collection).map((r) => [String(r.id), r]));
+	const mismatches = [];
+	for (const [id, want] of expected) {
+		const got = actual.get(id);
+		if (!got) {
+			mismatches.push({ id, problem: 'missing from the table', want });
+			continue;
+		}
+		const fields = Object.keys(want).filter((k) => JSON.stringify(want[k]) !== JSON.stringify(got[k]));
+		if (fields.length) mismatches.push({ id, problem: `differs in ${fields.join(', ')}`, want: pick(want, fields), got: pick(got, fields) });
+	}
+	for (const [id, got] of actual) if (!expected.has(id)) mismatches.push({ id, problem: 'in the table but not in Protime', got });
+	return { rows: expected.size, tableRows: actual.size, mismatches };
+}
+
+const pick = (o, keys) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+
+/** Counts for the report: deliveries, retries, executions by status, renewals and recoveries. */
+async function counts({ sim, client, workflowId, trigger }) {
+	const hooks = (await hooksOf(sim, trigger)).map((w) => w.id);
+	const attempts = (await sim.deliveries()).filter((a) => hooks.includes(a.webhookId));
+	const executions = {};
+	for (const e of await client.executions(workflowId)) executions[e.status] = (executions[e.status] ?? 0) + 1;
+	const failed = {};
+	for (const a of attempts.filter((x) => !x.success)) failed[a.statusCode || a.error] = (failed[a.statusCode || a.error] ?? 0) + 1;
+	return { subscriptions: hooks.length, deliveries: attempts.length, retries: attempts.filter((a) => a.attempt > 1).length, failed, executions };
+}
+
+/** Whether a ResyncRequired went through the replace branch in an execution started after `sinceMs`. */
+async function resyncRan(client, workflowId, sinceMs) {
+	const list = (await client.executions(workflowId)).filter((e) => Date.parse(e.startedAt) >= sinceMs - 1000).sort((a, b) => Number(a.id) - Number(b.id));
+	for (const e of list.slice(0, 400)) {
+		const full = await client.execution(e.id);
+		const items = N8nClient.nodeOutput(full, 'Protime Trigger') ?? [];
+		const resync = items.find((i) => i.changeType === 'ResyncRequired');
+		if (resync) return { executionId: e.id, status: e.status, reason: resync.reason, replaced: e.status === 'success' && full.data?.resultData?.runData?.['Replace all rows'] !== undefined };
+	}
+	return undefined;
+}
+
+function report(label, { raised, c, cmp, seconds, events }) {
+	const statuses = Object.entries(c.executions).map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
+	const failed = Object.entries(c.failed).map(([s, n]) => `${s}×${n}`).join(', ') || 'none';
+	const line =
+		`convergence ${label}: changes raised ${raised}, deliveries ${c.deliveries}, retries ${c.retries} (failed answers: ${failed}), ` +
+		`executions ${statuses}, subscriptions ${c.subscriptions}, rows compared ${cmp.rows} (table ${cmp.tableRows}), MISMATCHES ${cmp.mismatches.length}` +
+		`${cmp.mismatches.length ? ` first: ${JSON.stringify(cmp.mismatches.slice(0, 5))}` : ''} (${seconds} s; events: ${events.map((e) => `${e.name}@${e.at}`).join(', ') || 'none'})`;
+	process.stdout.write(`${line}\n`);
+	log(line);
+}
+
+/** Sets up the table, the Postgres credential and the sync workflow for `collection`, activated. */
+async function syncWorkflow({ client, db, collection, credential, pgCredential }) {
+	psql(db, syncTableDdl(collection));
+	const wf = syncTableWorkflow({
+		collection,
+		credential,
+		postgresCredential: pgCredential,
+		startDate: isoDay(-30),
+		endDate: isoDay(1),
+		options: TRIGGER_OPTIONS,
+	});
+	const created = await client.createWorkflow(wf);
+	await client.activate(created.id);
+	return { workflowId: created.id, trigger: wf.trigger };
+}
+
+async function pgCredentialFor(client, db, name) {
+	return client.createCredential(name, 'postgres', { host: '127.0.0.1', port: db.port, database: db.database, user: 'n8n', password: '', ssl: 'disable', allowUnauthorizedCerts: false, sshTunnel: false });
+}
+
+function tableDatabase(pg, database) {
+	psql({ port: pg.port, database: 'n8n' }, `CREATE DATABASE ${database}`);
+	return { port: pg.port, database };
+}
+
+async function setupTenant(sim) {
+	for (const p of PEOPLE) await sim.setExternalReferences('people', p.id, { '@employee-number': p.employeeNumber });
+}
+
+/** One sync run from activation to comparison; `events` as in drive(). */
+async function runOne({ label, sim, client, db, collection, credential, pgCredential, changes, seed, events = () => [], quietFirst = 0, renewalsAtLeast = 0 }) {
+	const t0 = Date.now();
+	const { workflowId, trigger } = await syncWorkflow({ client, db, collection, credential, pgCredential });
+	const live = new Map();
+	const refs = new Map();
+	const ctx = { sim, client, workflowId, trigger, db };
+	const driven = await drive({ sim, collection, changes, seed, events: process.env.E2E_CONVERGENCE_EVENTS === '0' ? [] : events(ctx), live, refs });
+	if (quietFirst) {
+		// the quiet stretch: no change at all, while subscriptions expire and are renewed
+		log(`convergence ${label}: quiet for ${quietFirst} s`);
+		await sleep(quietFirst * 1000);
+		const more = await drive({ sim, collection, changes: 10, seed: seed + 1, live, refs });
+		driven.raised += more.raised;
+	}
+	await settle({ ...ctx, label });
+	const cmp = await compare({ sim, db, collection, refs });
+	const c = await counts(ctx);
+	const seconds = Math.round((Date.now() - t0) / 1000);
+	report(label, { raised: driven.raised, c, cmp, seconds, events: driven.events });
+	await client.deactivate(workflowId);
+	return { cmp, c, events: driven.events, renewalsAtLeast };
+}
+
+function verdict({ cmp, c, events, renewalsAtLeast }, { lapse = false } = {}) {
+	assert(cmp.rows > 0, 'the collection is not empty');
+	assert(cmp.mismatches.length === 0, `${cmp.mismatches.length} row(s) differ: ${JSON.stringify(cmp.mismatches.slice(0, 5))}`);
+	// every subscription but the first was made by a renewal or a recovery
+	assert(c.subscriptions - 1 >= renewalsAtLeast + (lapse ? 1 : 0), `${c.subscriptions} subscriptions: expected at least ${renewalsAtLeast} renewals${lapse ? ' and a recovery' : ''}`);
+	if (lapse) {
+		const ev = events.find((e) => e.name === 'lapse');
+		assert(ev?.detail?.resync?.replaced, `the lapse was followed by a ResyncRequired execution that replaced the rows (${JSON.stringify(ev?.detail)})`);
+	}
+}
+
+// ---- disruptions ----
+
+function redeliver(sim, trigger, n) {
+	return async () => {
+		const hook = await currentHook(sim, trigger);
+		const duplicate = await sim.redeliver(hook.id, 'duplicate', n);
+		const older = await sim.redeliver(hook.id, 'older', n);
+		return { duplicate: duplicate.length, older: older.length };
+	};
+}
+
+/** n8n answers 500 for a while: the table is renamed, so every execution fails, then it comes back. */
+function answer5xx(db, collection, seconds) {
+	const { table } = SYNC_TABLES[collection];
+	return async () => {
+		psql(db, `ALTER TABLE ${table} RENAME TO ${table}_away`);
+		await sleep(seconds * 1000);
+		psql(db, `ALTER TABLE ${table}_away RENAME TO ${table}`);
+		return { seconds };
+	};
+}
+
+/** The subscription disabled at the simulator; done when the node's check recovered and the resync ran. */
+function lapse(sim, client, workflowId, trigger) {
+	return async () => {
+		const hook = await currentHook(sim, trigger);
+		const at = Date.now();
+		await sim.disableWebhook(hook.id);
+		const resync = await waitFor('the node recovers the lapse and the resync branch runs', () => resyncRan(client, workflowId, at), { timeoutMs: 240_000, intervalMs: 3000 });
+		return { disabled: hook.id, resync };
+	};
+}
+
+// ---- A and B: regular mode ----
+
+async function regularRuns({ checks, runDir, install }) {
+	const dir = path.join(runDir, 'convergence');
+	fs.mkdirSync(dir, { recursive: true });
+	const pg = await startPostgres({ runDir: dir });
+	const db = tableDatabase(pg, 'payroll');
+	const sim = await startSimulator({ runDir: dir, name: 'simulator-convergence', validitySeconds: VALIDITY_S, retryMs: RETRY_MS });
+	await setupTenant(sim);
+	const userFolder = path.join(dir, 'home');
+	installIntoUserFolder(await preparePackage(runDir), userFolder);
+	// one execution at a time (docs: the sync pattern), so a resync's read and write see no change in between
+	const opts = { runDir: dir, userFolder, filesDir: path.join(dir, 'files'), port: await freePort(), extra: { N8N_LOG_LEVEL: 'info', N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' } };
+	let n8n = await startN8n(install, { ...opts, name: 'n8n-convergence' });
+	const client = new N8nClient(n8n.baseUrl, install);
+	let starts = 0;
+	try {
+		await client.setupOwner();
+		const credential = await client.createCredential('Protime (convergence)', CREDENTIAL_TYPE, sim.credentialData());
+		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
+		const kill = async () => {
+			try {
+				process.kill(-n8n.proc.pid, 'SIGKILL');
+			} catch {
+				/* gone */
+			}
+			await n8n.proc.exited;
+			await stopProcess(n8n.proc);
+			const t0 = Date.now();
+			n8n = await startN8n(install, { ...opts, name: `n8n-convergence-${++starts}` });
+			client.baseUrl = n8n.baseUrl;
+			await client.login();
+			return { restartedInSeconds: Math.round((Date.now() - t0) / 1000) };
+		};
+		const a = () => checks.check(
+			`convergence A: ${CHANGES} random work-interruption changes in bursts with duplicate and out-of-order re-deliveries, n8n answering 5xx, a SIGKILL, renewals and a lapse: the PostgreSQL table equals Protime row for row`,
+			async () => {
+				const r = await runOne({
+					label: 'A (work interruptions, regular mode)',
+					sim,
+					client,
+					db,
+					collection: 'work-interruptions',
+					credential,
+					pgCredential,
+					changes: CHANGES,
+					seed: 15,
+					renewalsAtLeast: 1,
+					events: ({ workflowId, trigger }) => [
+						[0.1, 'redeliver', redeliver(sim, trigger, 15)],
+						[0.25, '5xx', answer5xx(db, 'work-interruptions', 15)],
+						[0.45, 'sigkill', kill],
+						[0.65, 'lapse', lapse(sim, client, workflowId, trigger)],
+						[0.85, 'redeliver again', redeliver(sim, trigger, 15)],
+					],
+				});
+				verdict(r, { lapse: true });
+			},
+		);
+		// B starts with A: its few changes come first, then nothing for two validity periods
+		const b = async () => {
+			await sleep(5000);
+			return checks.check(`convergence B: counter definitions, quiet for two validity periods (${2 * VALIDITY_S} s): renewed, and the table still equals Protime`, async () => {
+				const r = await runOne({
+					label: 'B (counter definitions, quiet)',
+					sim,
+					client,
+					db,
+					collection: 'counter-definitions',
+					credential,
+					pgCredential,
+					changes: 40,
+					seed: 16,
+					quietFirst: 2 * VALIDITY_S,
+					renewalsAtLeast: 2,
+				});
+				verdict(r);
+			});
+		};
+		await Promise.all([want('A') ? a() : undefined, want('B') ? b() : undefined]);
+	} finally {
+		await stopProcess(n8n.proc);
+		await sim.stop();
+		await stopProcess(pg.proc, { graceMs: 20_000 });
+	}
+}
+
+// ---- C: queue mode ----
+
+async function queueRun({ checks, runDir, install }) {
+	const dir = path.join(runDir, 'convergence-queue');
+	fs.mkdirSync(dir, { recursive: true });
+	const pg = await startPostgres({ runDir: dir });
+	const db = tableDatabase(pg, 'payroll');
+	const redis = await startRedis({ runDir: dir });
+	const sim = await startSimulator({ runDir: dir, name: 'simulator-convergence-queue', validitySeconds: VALIDITY_S, retryMs: RETRY_MS });
+	await setupTenant(sim);
+	const userFolder = path.join(dir, 'home');
+	installIntoUserFolder(await preparePackage(runDir), userFolder);
+	const [mainPort, webhookPort] = [await freePort(), await freePort()];
+	// one worker running one job at a time: the queue-mode form of "one execution at a time"
+	const extra = { ...queueModeEnv({ pg, redis, mainPort, webhookPort }), N8N_LOG_LEVEL: 'info', N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' };
+	const common = { runDir: dir, userFolder, filesDir: path.join(dir, 'files'), extra };
+	const procs = {};
+	try {
+		procs.start = await startN8n(install, { ...common, role: 'start', port: mainPort, name: 'n8n-convergence-queue-main' });
+		[procs.worker, procs.webhook] = await Promise.all([
+			startN8n(install, { ...common, role: 'worker', name: 'n8n-convergence-queue-worker' }),
+			startN8n(install, { ...common, role: 'webhook', port: webhookPort, name: 'n8n-convergence-queue-webhook' }),
+		]);
+		const client = new N8nClient(procs.start.baseUrl, install);
+		await client.setupOwner();
+		const credential = await client.createCredential('Protime (convergence queue)', CREDENTIAL_TYPE, sim.credentialData());
+		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
+		await checks.check(
+			`convergence C: queue mode, ${QUEUE_CHANGES} random work-interruption changes with re-deliveries, ≥2 renewals and a lapse: the PostgreSQL table equals Protime row for row`,
+			async () => {
+				const r = await runOne({
+					label: 'C (work interruptions, queue mode)',
+					sim,
+					client,
+					db,
+					collection: 'work-interruptions',
+					credential,
+					pgCredential,
+					changes: QUEUE_CHANGES,
+					seed: 17,
+					renewalsAtLeast: 2,
+					events: ({ workflowId, trigger }) => [
+						[0.2, 'redeliver', redeliver(sim, trigger, 15)],
+						[0.5, 'lapse', lapse(sim, client, workflowId, trigger)],
+					],
+				});
+				verdict(r, { lapse: true });
+			},
+		);
+	} finally {
+		for (const role of ['webhook', 'worker', 'start']) if (procs[role]) await stopProcess(procs[role].proc);
+		await sim.stop();
+		await stopProcess(redis.proc);
+		await stopProcess(pg.proc, { graceMs: 20_000 });
+	}
+}
+
+export async function convergence({ checks, runDir, install }) {
+	const t0 = Date.now();
+	const guard = (name, fn) => fn().catch((err) => checks.fail(`convergence ${name}`, err));
+	if (want('A') || want('B')) await guard('regular mode', () => regularRuns({ checks, runDir, install }));
+	if (want('C')) await guard('queue mode', () => queueRun({ checks, runDir, install }));
+	log(`convergence: ${Math.round((Date.now() - t0) / 1000)} s`);
+}
