@@ -125,7 +125,12 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 			succeeded: attempts.filter((a) => a.success).length,
 			retries: attempts.filter((a) => a.attempt > 1).length,
 			pending: sim().pendingDeliveries(),
+			dropped: sim().droppedChanges(webhookId).length,
 		});
+	});
+	router.get('/deliveries/dropped', (req, res) => {
+		const webhookId = typeof req.query.webhookId === 'string' ? req.query.webhookId : undefined;
+		res.json({ value: sim().droppedChanges(webhookId) });
 	});
 	router.get('/deliveries', (req, res) => {
 		const webhookId = typeof req.query.webhookId === 'string' ? req.query.webhookId : undefined;

@@ -51,8 +51,21 @@ export function signBody(key: string, body: Buffer | string, sig: SignatureAssum
 	return sig.prefix + hmac.update(body).digest(sig.encoding);
 }
 
+/** A change that was queued for a webhook and never delivered, because the webhook stopped delivering. */
+export interface DroppedChange {
+	webhookId: string;
+	eventId: string;
+	changeVersion: string;
+	id: unknown;
+	/** Why the webhook stopped: deleted, expired, manual, retriesExhausted. */
+	reason: string;
+	droppedAtMs: number;
+}
+
 export class Deliverer {
 	readonly attempts: DeliveryAttempt[] = [];
+	/** Changes lost with their webhook's queue (a test aid: which changes a consumer can never receive). */
+	readonly dropped: DroppedChange[] = [];
 	/** Unexpected errors of the delivery loop (none expected; exposed for debugging). */
 	readonly failures: Error[] = [];
 	private readonly queues = new Map<string, QueuedEvent[]>();
@@ -100,14 +113,14 @@ export class Deliverer {
 			while (queue.length > 0 && !this.abort.signal.aborted) {
 				if (!this.registry.isDelivering(webhook)) {
 					// Disabled, expired or deleted: what was queued is lost for this webhook, like the real one.
-					queue.length = 0;
+					this.drop(webhook, queue);
 					break;
 				}
 				const a = this.ctx.assumptions;
 				const batch = a.envelope === 'single' ? queue.slice(0, 1) : queue.slice(0, Math.max(1, a.maxBatchSize));
 				const delivered = await this.deliverWithRetries(webhook, batch);
 				if (!delivered) {
-					queue.length = 0;
+					this.drop(webhook, queue);
 					break;
 				}
 				queue.splice(0, batch.length);
@@ -118,6 +131,21 @@ export class Deliverer {
 		} finally {
 			this.running.delete(webhook.id);
 		}
+	}
+
+	private drop(webhook: SimWebhook, queue: QueuedEvent[]): void {
+		const droppedAtMs = this.ctx.clock.now();
+		for (const e of queue) {
+			this.dropped.push({
+				webhookId: webhook.id,
+				eventId: e.eventId,
+				changeVersion: String(e.item.data.changeVersion),
+				id: e.item.data.id,
+				reason: webhook.disabledReason ?? 'disabled',
+				droppedAtMs,
+			});
+		}
+		queue.length = 0;
 	}
 
 	/** True when delivered; false when the webhook was disabled (retries exhausted, expired or deleted). */

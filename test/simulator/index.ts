@@ -10,7 +10,7 @@ import { DEFAULT_CLIENT, TokenService, type SimClient } from './auth';
 import { Pager } from './collections';
 import { API_PATH, Clock, isoWithOffset, type SimContext } from './context';
 import { controlRoutes } from './control';
-import { Deliverer, type ChangeItem, type DeliveryAttempt } from './delivery';
+import { Deliverer, type ChangeItem, type DeliveryAttempt, type DroppedChange } from './delivery';
 import { applyExternalReferences } from './externalReferences';
 import { FaultInjector, type DelaySpec, type FaultSpec } from './faults';
 import { generateRecord, Random } from './generate';
@@ -20,7 +20,7 @@ import { Store, type SimRecord } from './store';
 import { WebhookRegistry, type SimWebhook } from './webhooks';
 
 export type { SimulatorAssumptions } from './assumptions';
-export type { DeliveryAttempt } from './delivery';
+export type { DeliveryAttempt, DroppedChange } from './delivery';
 export type { SimClient } from './auth';
 export type { CollectionName } from './model';
 export type { SimRecord } from './store';
@@ -288,6 +288,11 @@ export class ProtimeSimulator {
 		for (let i = 0; i < options.count && pool.length > 0; i++) chosen.push(pool.splice(this.random.int(0, pool.length - 1), 1)[0]);
 		this.deliverer.redeliver(webhook, chosen);
 		return chosen.map((item) => ({ id: item.data.id, changeVersion: String(item.data.changeVersion) }));
+	}
+
+	/** Changes that were queued for a webhook and lost when it stopped delivering (deleted, expired, disabled). */
+	droppedChanges(webhookId?: string): DroppedChange[] {
+		return this.deliverer.dropped.filter((d) => webhookId === undefined || d.webhookId === webhookId);
 	}
 
 	/** Events queued and not yet delivered. */

@@ -271,6 +271,19 @@ export class N8nClient {
 		await this.delete(`/rest/workflows/${id}`, { expect: null });
 	}
 
+	/** Creates an n8n Data Table in the owner's personal project; columns: [{name, type: string|number|boolean|date}]. */
+	async createDataTable(name, columns) {
+		const project = await this.get('/rest/projects/personal');
+		const table = await this.post(`/rest/projects/${project.id}/data-tables`, { name, columns });
+		return { ...table, projectId: project.id };
+	}
+
+	/** All rows of a Data Table. */
+	async dataTableRows(table) {
+		const r = await this.get(`/rest/projects/${table.projectId}/data-tables/${table.id}/rows?take=1000`);
+		return Array.isArray(r) ? r : r.data;
+	}
+
 	/** Runs a workflow manually (as the editor's "Execute workflow"), returns the execution id. */
 	async runManually(id) {
 		const wf = await this.getWorkflow(id);

@@ -124,7 +124,11 @@ export class SimulatorClient {
 	async redeliver(webhookId, kind, count) {
 		return (await this.call('POST', `/webhooks/${webhookId}/redeliver`, { kind, count })).value;
 	}
-	/** {attempts, succeeded, retries, pending} over all webhooks, without the bodies. */
+	/** Changes lost with a webhook's queue when it stopped delivering: [{webhookId, changeVersion, id, reason, droppedAtMs}]. */
+	async droppedChanges() {
+		return (await this.call('GET', '/deliveries/dropped')).value;
+	}
+	/** {attempts, succeeded, retries, pending, dropped} over all webhooks, without the bodies. */
 	deliverySummary() {
 		return this.call('GET', '/deliveries/summary');
 	}

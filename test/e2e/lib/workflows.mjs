@@ -243,18 +243,21 @@ export function syncTableWorkflow({ collection, credential, target = 'postgres',
 		returnAll: true,
 		externalReferences: { reference: spec.references.map(({ collection: c, reference }) => ({ reference: `${c}|${reference}` })) },
 	}, { credentials: cred(credential), executeOnce: true });
+	// the first fill, by hand: Execute workflow once after importing (the trigger keeps the table from then on)
+	const initial = node('Initial sync', 'n8n-nodes-base.manualTrigger', 1, [240, 220], {});
 	const writers = target === 'postgres' ? postgresWriters(collection, postgresCredential) : dataTableWriters(collection, dataTable);
 	const [upsert, remove, ...replace] = writers;
 	const link = (a, b) => ({ [a.name]: { main: [[{ node: b.name, type: 'main', index: 0 }]] } });
 	const chain = replace.slice(1).reduce((acc, n, i) => ({ ...acc, ...link(replace[i], n) }), {});
 	return {
 		name: `Protime: keep a ${target === 'postgres' ? 'PostgreSQL table' : 'Data Table'} equal to ${spec.plural}`,
-		nodes: [trigger, switchNode, upsert, remove, getAll, ...replace],
+		nodes: [trigger, switchNode, upsert, remove, initial, getAll, ...replace],
 		connections: {
 			[trigger.name]: { main: [[{ node: switchNode.name, type: 'main', index: 0 }]] },
 			[switchNode.name]: {
 				main: [[{ node: upsert.name, type: 'main', index: 0 }], [{ node: remove.name, type: 'main', index: 0 }], [{ node: getAll.name, type: 'main', index: 0 }]],
 			},
+			...link(initial, getAll),
 			...link(getAll, replace[0]),
 			...chain,
 		},
@@ -286,19 +289,26 @@ function postgresWriters(collection, postgresCredential) {
 	];
 }
 
+/** Columns of the Data Table for a collection (n8n's types: string, number, boolean). */
+export function dataTableColumns(collection) {
+	const type = (sql) => (/int|bigint/.test(sql) ? 'number' : /boolean/.test(sql) ? 'boolean' : 'string');
+	return Object.entries(SYNC_TABLES[collection].columns).map(([c, [sql]]) => (c === 'id' ? { name: 'protimeId', type: 'string' } : { name: camel(c), type: type(sql) }));
+}
+
 /** The same with n8n's Data Table (its own `id` column is the row number, so the Protime id is `protimeId`). */
 function dataTableWriters(collection, dataTable = { mode: 'name', value: 'Protime work interruptions' }) {
 	const { columns } = SYNC_TABLES[collection];
 	const byProtimeId = (value) => ({ matchType: 'allConditions', filters: { conditions: [{ keyName: 'protimeId', condition: 'eq', keyValue: value }] } });
-	const values = (r) => Object.fromEntries(Object.entries(columns).map(([c, [, f]]) => [c === 'id' ? 'protimeId' : camel(c), `={{ ${r}.${f} ?? null }}`]));
+	// the Protime id as text: the filter compares it as written, whatever the number formatting
+	const values = (r) => Object.fromEntries(Object.entries(columns).map(([c, [, f]]) => (c === 'id' ? ['protimeId', `={{ String(${r}.id) }}`] : [camel(c), `={{ ${r}.${f} ?? null }}`])));
 	const columnsParam = (r) => ({ mappingMode: 'defineBelow', value: values(r), matchingColumns: [], schema: [] });
 	const dt = (name, position, parameters, extra = {}) => node(name, 'n8n-nodes-base.dataTable', 1.1, position, { dataTableId: { __rl: true, ...dataTable }, ...parameters }, extra);
 	return [
-		dt('Upsert row', [520, -220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ $json.id }}'), columns: columnsParam('$json.data') }),
-		dt('Delete row', [520, 0], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ $json.id }}') }),
-		dt('Upsert all rows', [780, 220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ $json.id }}'), columns: columnsParam('$json') }),
+		dt('Upsert row', [520, -220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json.data') }),
+		dt('Delete row', [520, 0], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ String($json.id) }}') }),
+		dt('Upsert all rows', [780, 220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json') }),
 		node('Ids Protime has', 'n8n-nodes-base.code', 2, [1040, 220], {
-			jsCode: `// One item with the ids Get Many returned, for the next step.\nreturn [{ json: { ids: $('Get all ${SYNC_TABLES[collection].plural}').all().map((i) => i.json.id) } }];`,
+			jsCode: `// One item with the ids Get Many returned, for the next step.\nreturn [{ json: { ids: $('Get all ${SYNC_TABLES[collection].plural}').all().map((i) => String(i.json.id)) } }];`,
 		}, { executeOnce: true }),
 		dt('Rows in the table', [1300, 220], { resource: 'row', operation: 'get', returnAll: true, matchType: 'allConditions', filters: {} }, { executeOnce: true }),
 		node('Only rows Protime no longer has', 'n8n-nodes-base.filter', 2.2, [1560, 220], {
