@@ -5,7 +5,9 @@
 // disabled behind the node's back) that the node's check recovers with ResyncRequired.
 //   A  work interruptions, regular mode, PostgreSQL table written by n8n's Postgres node (all the disruptions)
 //   B  counter definitions in the same n8n, at the same time: a few changes, then none for two validity periods
-//   C  work interruptions in queue mode (main, worker, webhook processor; PostgreSQL, Redis), ≥2 renewals
+//   D  the demo's version with an n8n Data Table: initial sync, then changes (brief)
+//   C  work interruptions in queue mode (main, worker, webhook processor; PostgreSQL, Redis), ≥2 renewals;
+//      then a lapse there, which the check must recover
 // Time is compressed: webhook validity 3 minutes (Protime: 7 days), renewal margin 2 minutes, check every minute,
 // Protime's retries 0.5 s … 30 s, and changes raised in bursts as fast as the simulator takes them.
 // Env: E2E_CONVERGENCE_CHANGES (A, default 2000), E2E_CONVERGENCE_QUEUE_CHANGES (C, default 600),
@@ -211,7 +213,7 @@ async function summary(sim) {
 }
 
 /** Until the simulator has nothing to deliver, no subscription is left disabled unrecovered, and executions settled. */
-async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 420_000 }) {
+async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 240_000 }) {
 	let last = '';
 	let stableSince = Date.now();
 	await waitFor(
@@ -331,7 +333,7 @@ async function setupTenant(sim) {
 }
 
 /** One sync run from activation to comparison; `events` as in drive(). */
-async function runOne({ label, sim, client, db, collection, credential, pgCredential, changes, seed, events = () => [], quietFirst = 0, renewalsAtLeast = 0 }) {
+async function runOne({ label, sim, client, db, collection, credential, pgCredential, changes, seed, events = () => [], quietFirst = 0, renewalsAtLeast = 0, keepActive = false }) {
 	const t0 = Date.now();
 	const { workflowId, trigger } = await syncWorkflow({ client, db, collection, credential, pgCredential });
 	const live = new Map();
@@ -350,8 +352,8 @@ async function runOne({ label, sim, client, db, collection, credential, pgCreden
 	const c = await counts(ctx);
 	const seconds = Math.round((Date.now() - t0) / 1000);
 	report(label, { raised: driven.raised, c, cmp, seconds, events: driven.events });
-	await client.deactivate(workflowId);
-	return { cmp, c, events: driven.events, renewalsAtLeast };
+	if (!keepActive) await client.deactivate(workflowId);
+	return { cmp, c, events: driven.events, renewalsAtLeast, workflowId, trigger };
 }
 
 function verdict({ cmp, c, events, renewalsAtLeast }, { lapse = false } = {}) {
@@ -388,12 +390,12 @@ function answer5xx(db, collection, seconds) {
 }
 
 /** The subscription disabled at the simulator; done when the node's check recovered and the resync ran. */
-function lapse(sim, client, workflowId, trigger) {
+function lapse(sim, client, workflowId, trigger, timeoutMs = 240_000) {
 	return async () => {
 		const hook = await currentHook(sim, trigger);
 		const at = Date.now();
 		await sim.disableWebhook(hook.id);
-		const resync = await waitFor('the node recovers the lapse and the resync branch runs', () => resyncRan(client, workflowId, at), { timeoutMs: 240_000, intervalMs: 3000 });
+		const resync = await waitFor('the node recovers the lapse and the resync branch runs', () => resyncRan(client, workflowId, at), { timeoutMs, intervalMs: 3000 });
 		return { disabled: hook.id, resync };
 	};
 }
@@ -418,7 +420,7 @@ async function regularRuns({ checks, runDir, install, busyDone }) {
 		await client.setupOwner();
 		const credential = await client.createCredential('Protime (convergence)', CREDENTIAL_TYPE, sim.credentialData());
 		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
-		const kill = async () => {
+		const restart = async () => {
 			try {
 				process.kill(-n8n.proc.pid, 'SIGKILL');
 			} catch {
@@ -431,6 +433,24 @@ async function regularRuns({ checks, runDir, install, busyDone }) {
 			client.baseUrl = n8n.baseUrl;
 			await client.login();
 			return { restartedInSeconds: Math.round((Date.now() - t0) / 1000) };
+		};
+		/**
+		 * SIGKILL while the subscription is due for renewal and Protime has changes queued for it: the restart's
+		 * activation then renews it, so this is the moment a backlog on the old subscription is at stake.
+		 */
+		const killWhenDue = (trigger) => async () => {
+			const dueAfterMs = (VALIDITY_S - TRIGGER_OPTIONS.renewalMargin * 60) * 1000 + 1000;
+			const due = await waitFor(
+				'the subscription due for renewal, with changes queued for it',
+				async () => {
+					const hook = await currentHook(sim, trigger);
+					const ageMs = Date.now() - Date.parse(hook.createdAt);
+					return ageMs >= dueAfterMs && (await summary(sim)).pending >= 20 ? { hook, ageMs } : false;
+				},
+				{ timeoutMs: 300_000, intervalMs: 250 },
+			);
+			const queued = (await summary(sim)).pending;
+			return { subscription: due.hook.id.slice(0, 8), ageSeconds: Math.round(due.ageMs / 1000), queued, ...(await restart()) };
 		};
 		const a = () => checks.check(
 			`convergence A: ${CHANGES} random work-interruption changes in bursts with duplicate and out-of-order re-deliveries, n8n answering 5xx, a SIGKILL, renewals and a lapse: the PostgreSQL table equals Protime row for row`,
@@ -447,12 +467,13 @@ async function regularRuns({ checks, runDir, install, busyDone }) {
 					changes: CHANGES,
 					seed: 15,
 					renewalsAtLeast: 1,
+					// the lapse comes first: its resync would otherwise repair whatever an earlier disruption lost
 					events: ({ workflowId, trigger }) => [
 						[0.1, 'redeliver', redeliver(sim, trigger, 15)],
-						[0.25, '5xx', answer5xx(db, 'work-interruptions', 15)],
-						[0.45, 'sigkill', kill],
-						[0.65, 'lapse', lapse(sim, client, workflowId, trigger)],
-						[0.85, 'redeliver again', redeliver(sim, trigger, 15)],
+						[0.2, 'lapse', lapse(sim, client, workflowId, trigger)],
+						[0.35, '5xx', answer5xx(db, 'work-interruptions', 15)],
+						[0.55, 'sigkill when due', killWhenDue(trigger)],
+						[0.8, 'redeliver again', redeliver(sim, trigger, 15)],
 					],
 				});
 				await sim.assumptions({ envelope: 'single' });
@@ -563,8 +584,9 @@ async function queueRun({ checks, runDir, install }) {
 		await client.setupOwner();
 		const credential = await client.createCredential('Protime (convergence queue)', CREDENTIAL_TYPE, sim.credentialData());
 		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
+		let queueWorkflow;
 		await checks.check(
-			`convergence C: queue mode, ${QUEUE_CHANGES} random work-interruption changes with re-deliveries, ≥2 renewals and a lapse: the PostgreSQL table equals Protime row for row`,
+			`convergence C: queue mode, ${QUEUE_CHANGES} random work-interruption changes with re-deliveries and ≥2 renewals: the PostgreSQL table equals Protime row for row`,
 			async () => {
 				const r = await runOne({
 					label: 'C (work interruptions, queue mode)',
@@ -577,14 +599,27 @@ async function queueRun({ checks, runDir, install }) {
 					changes: QUEUE_CHANGES,
 					seed: 17,
 					renewalsAtLeast: 2,
-					events: ({ workflowId, trigger }) => [
+					events: ({ trigger }) => [
 						[0.2, 'redeliver', redeliver(sim, trigger, 15)],
-						[0.5, 'lapse', lapse(sim, client, workflowId, trigger)],
+						[0.6, 'redeliver again', redeliver(sim, trigger, 15)],
 					],
+					keepActive: true,
 				});
-				verdict(r, { lapse: true });
+				queueWorkflow = r;
+				verdict(r);
 			},
 		);
+		if (queueWorkflow) {
+			await checks.check('convergence C: queue mode, the subscription disabled at Protime: the check recovers it and the resync branch runs', async () => {
+				const { workflowId, trigger } = queueWorkflow;
+				try {
+					const detail = await lapse(sim, client, workflowId, trigger, 150_000)();
+					log(`convergence C lapse: ${JSON.stringify(detail)}`);
+				} finally {
+					await client.deactivate(workflowId);
+				}
+			});
+		}
 	} finally {
 		for (const role of ['webhook', 'worker', 'start']) if (procs[role]) await stopProcess(procs[role].proc);
 		await sim.stop();

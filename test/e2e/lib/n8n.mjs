@@ -278,10 +278,14 @@ export class N8nClient {
 		return { ...table, projectId: project.id };
 	}
 
-	/** All rows of a Data Table. */
+	/** All rows of a Data Table (n8n serves at most 250 per page). */
 	async dataTableRows(table) {
-		const r = await this.get(`/rest/projects/${table.projectId}/data-tables/${table.id}/rows?take=1000`);
-		return Array.isArray(r) ? r : r.data;
+		const rows = [];
+		for (;;) {
+			const r = await this.get(`/rest/projects/${table.projectId}/data-tables/${table.id}/rows?skip=${rows.length}&take=250`);
+			rows.push(...r.data);
+			if (r.data.length === 0 || rows.length >= r.count) return rows;
+		}
 	}
 
 	/** Runs a workflow manually (as the editor's "Execute workflow"), returns the execution id. */
