@@ -425,6 +425,7 @@ async function regularRuns({ checks, runDir, install }) {
 		await client.setupOwner();
 		const credential = await client.createCredential('Protime (convergence)', CREDENTIAL_TYPE, sim.credentialData());
 		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
+		const stack = { sim, client, db, credential, pgCredential };
 		const restart = async () => {
 			try {
 				process.kill(-n8n.proc.pid, 'SIGKILL');
@@ -463,12 +464,8 @@ async function regularRuns({ checks, runDir, install }) {
 				if (ENVELOPE_A !== 'single') await sim.assumptions({ envelope: ENVELOPE_A, maxBatchSize: 10 });
 				const r = await runOne({
 					label: `A (work interruptions, regular mode, ${ENVELOPE_A === 'single' ? 'one change per POST' : 'up to 10 changes per POST'})`,
-					sim,
-					client,
-					db,
+					...stack,
 					collection: 'work-interruptions',
-					credential,
-					pgCredential,
 					changes: CHANGES,
 					seed: 15,
 					renewalsAtLeast: 1,
@@ -491,12 +488,8 @@ async function regularRuns({ checks, runDir, install }) {
 			return checks.check(`convergence B: counter definitions, quiet for two validity periods (${2 * VALIDITY_S} s): renewed, and the table still equals Protime`, async () => {
 				const r = await runOne({
 					label: 'B (counter definitions, quiet)',
-					sim,
-					client,
-					db,
+					...stack,
 					collection: 'counter-definitions',
-					credential,
-					pgCredential,
 					changes: 40,
 					seed: 16,
 					quietFirst: 2 * VALIDITY_S,
@@ -587,23 +580,20 @@ async function queueRun({ checks, runDir, install }) {
 		await client.setupOwner();
 		const credential = await client.createCredential('Protime (convergence queue)', CREDENTIAL_TYPE, sim.credentialData());
 		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
+		const stack = { sim, client, db, credential, pgCredential };
 		let queueWorkflow;
 		await checks.check(
 			`convergence C: queue mode, ${QUEUE_CHANGES} random work-interruption changes with re-deliveries and ≥2 renewals: the PostgreSQL table equals Protime row for row`,
 			async () => {
 				const r = await runOne({
 					label: 'C (work interruptions, queue mode)',
-					sim,
-					client,
-					db,
+					...stack,
 					collection: 'work-interruptions',
-					credential,
-					pgCredential,
 					changes: QUEUE_CHANGES,
 					seed: 17,
 					renewalsAtLeast: 2,
-					// spread over ~5 minutes (the validity is 3): in queue mode only deliveries renew (FINDINGS.md #5)
-					gapMs: 400,
+					// spread over ~6 minutes (the validity is 3): in queue mode only deliveries renew (FINDINGS.md #5)
+					gapMs: 550,
 					events: ({ trigger }) => [
 						[0.2, 'redeliver', redeliver(sim, trigger, 15)],
 						[0.6, 'redeliver again', redeliver(sim, trigger, 15)],
@@ -637,7 +627,7 @@ export async function convergence({ checks, runDir, install }) {
 	const t0 = Date.now();
 	const guard = (name, fn) => fn().catch((err) => checks.fail(`convergence ${name}`, err));
 	// side by side: A is the busy one for ~4 minutes; B and C mostly wait (B for quiet validity periods, C paced
-	// over ~5 minutes so that deliveries renew its subscription twice)
+	// over ~6 minutes so that deliveries renew its subscription twice)
 	await Promise.all([
 		want('A') || want('B') || want('D') ? guard('regular mode', () => regularRuns({ checks, runDir, install })) : undefined,
 		want('C') ? guard('queue mode', () => queueRun({ checks, runDir, install })) : undefined,
