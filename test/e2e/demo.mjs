@@ -14,7 +14,7 @@ import { CREDENTIAL_TYPE } from './lib/package.mjs';
 import { freePort, log, sleep, stopAll, waitFor } from './lib/procs.mjs';
 import { startSimulator } from './lib/simulator.mjs';
 import { makeRunDir, startInstance } from './lib/stack.mjs';
-import { hoursCsvWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './lib/workflows.mjs';
+import { dataTableColumns, hoursCsvWorkflow, syncTableWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './lib/workflows.mjs';
 
 function portFree(port) {
 	return new Promise((resolve) => {
@@ -45,6 +45,20 @@ async function main() {
 	const today = new Date().toISOString().slice(0, 10);
 	const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
 
+	// the recommended sync pattern into an n8n Data Table: the initial sync fills it, the trigger keeps it equal
+	const table = await client.createDataTable('Protime work interruptions', dataTableColumns('work-interruptions'));
+	const syncWf = syncTableWorkflow({
+		collection: 'work-interruptions',
+		credential,
+		target: 'dataTable',
+		dataTable: { mode: 'id', value: table.id },
+		startDate: monthAgo,
+		endDate: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+		options: { checkInterval: 1 },
+	});
+	const tableSync = await client.createWorkflow(syncWf);
+	await client.activate(tableSync.id);
+	await client.runManually(tableSync.id);
 	const hours = await client.createWorkflow(hoursCsvWorkflow({ credential, filesDir: inst.filesDir }));
 	await client.activate(hours.id);
 	const sync = await client.createWorkflow(workInterruptionsCsvWorkflow({ credential, filesDir: inst.filesDir, startDate: monthAgo, endDate: today }));
@@ -61,6 +75,10 @@ async function main() {
                  (a work interruption or other change every ${Number(process.env.DEMO_TRAFFIC_MS || 5000) / 1000} s)
 
  What to look at:
+  0. ${editor}/projects/${table.projectId}/datatables/${table.id}
+     Data Table "Protime work interruptions": filled by the initial sync, then kept
+     equal to Protime by ${editor}/workflow/${tableSync.id}
+     "${syncWf.name}" (active; reload the table to see it follow the changes)
   1. ${editor}/workflow/${hours.id}
      "${hoursCsvWorkflow({ credential, filesDir: inst.filesDir }).name}" (active)
      → Executions tab: every signed delivery from Protime is one execution;
@@ -86,8 +104,15 @@ async function main() {
 		log(`no execution yet: ${err.message} (see ${inst.n8n.logFile})`);
 	}
 	let last = 0;
+	let lastRows = -1;
 	for (;;) {
 		await sleep(30_000);
+		const rows = await client.dataTableRows(table).catch(() => undefined);
+		const inProtime = (await sim.records('work-interruptions').catch(() => undefined))?.length;
+		if (rows && rows.length !== lastRows) {
+			log(`Data Table "Protime work interruptions": ${rows.length} rows (Protime has ${inProtime})`);
+			lastRows = rows.length;
+		}
 		const list = await client.executions(hours.id).catch(() => []);
 		const files = fs.existsSync(inst.filesDir) ? fs.readdirSync(inst.filesDir).filter((f) => f.endsWith('.csv')) : [];
 		if (list.length !== last) {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lib/package.mjs';
-import { asExample, hoursCsvWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './lib/workflows.mjs';
+import { asExample, hoursCsvWorkflow, syncTableWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './lib/workflows.mjs';
 
 // Files go where n8n 2.x allows the Read/Write Files node to write by default (N8N_RESTRICT_FILE_ACCESS_TO=~/.n8n-files);
 // /home/node is the home of n8n's Docker image. Change the path to your instance's allowed folder.
@@ -33,6 +33,19 @@ const examples = {
 		startDate: "={{ $today.minus({ days: 30 }).toFormat('yyyy-LL-dd') }}",
 		endDate: "={{ $today.toFormat('yyyy-LL-dd') }}",
 	}),
+	// the recommended sync pattern: a Data Table named "Protime work interruptions" (demo), or a PostgreSQL table
+	...Object.fromEntries(
+		['dataTable', 'postgres'].map((target) => [
+			`protime-sync-work-interruptions-${target === 'dataTable' ? 'data-table' : 'postgres'}.json`,
+			syncTableWorkflow({
+				collection: 'work-interruptions',
+				target,
+				dataTable: { mode: 'name', value: 'Protime work interruptions' },
+				startDate: "={{ $today.minus({ days: 30 }).toFormat('yyyy-LL-dd') }}",
+				endDate: "={{ $today.plus({ days: 1 }).toFormat('yyyy-LL-dd') }}",
+			}),
+		]),
+	),
 	'protime-webhook-subscriptions.json': webhookCrudWorkflow({ destinationUrl: 'https://example.com/my-protime-receiver' }),
 };
 

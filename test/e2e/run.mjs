@@ -9,7 +9,7 @@
 //                                     unless it is the main version
 //   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, versions (the
 //                                     other versions' core), core (= smoke,trigger,renewal), and the modules
-//                                     run after them: scopes, registry, browser, durability
+//                                     run after them: scopes, registry, browser, durability, convergence
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { registry } from './lib/registry.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 import { browser } from './lib/browser.mjs';
+import { convergence } from './lib/convergence.mjs';
 import { durability } from './lib/durability.mjs';
 import { scopes } from './lib/scopes.mjs';
 
@@ -27,7 +28,7 @@ const CORE = ['smoke', 'trigger', 'renewal'];
 const version = selectedVersion();
 const oneVersion = process.argv.includes('--n8n') || Boolean(process.env.E2E_N8N_VERSION);
 const subsets = (list) => list.split(',').map((s) => s.trim()).flatMap((s) => (s === 'core' ? CORE : [s]));
-const only = subsets(process.env.E2E_ONLY || (version === N8N_VERSION ? 'smoke,trigger,action,renewal,queue,versions,scopes,registry,browser,durability' : 'core'));
+const only = subsets(process.env.E2E_ONLY || (version === N8N_VERSION ? 'smoke,trigger,action,renewal,queue,versions,scopes,registry,browser,durability,convergence' : 'core'));
 const want = (s) => only.includes(s);
 const coreWant = (s) => CORE.includes(s);
 
@@ -55,6 +56,8 @@ async function main() {
 		await Promise.all(parallel);
 		// last and alone: it kills and restarts n8n on a schedule, so it wants the machine to itself
 		if (want('durability')) await durability({ checks, runDir, install });
+		// then the sync pattern against Protime under the same kinds of disruption (issue 15)
+		if (want('convergence')) await convergence({ checks, runDir, install });
 		ok = checks.failed === 0 && checks.passed > 0;
 	} catch (err) {
 		checks.fail('harness', err);

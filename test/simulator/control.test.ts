@@ -39,6 +39,45 @@ describe('control API over HTTP', () => {
 		}
 	});
 
+	it('control: redeliver resends a delivered newest version (duplicate) or an older one after a newer (out of order)', async () => {
+		const receiver = await startReceiver();
+		try {
+			const api = await apiClient(sim);
+			const hook = (await api.post('/webhooks', { destinationUrl: receiver.url, collectionName: 'work-interruptions' })).data;
+			const a = (await control().post('/records/work-interruptions', { durationInMinutes: 12 })).data;
+			const a2 = (await control().patch(`/records/work-interruptions/${a.id}`, { durationInMinutes: 15 })).data;
+			await control().post('/deliveries/wait', { n: 2, timeoutMs: 3000 });
+			const dup = await control().post(`/webhooks/${hook.id}/redeliver`, { kind: 'duplicate', count: 5 });
+			expect(dup.data.value).toEqual([{ id: a.id, changeVersion: a2.changeVersion }]);
+			const older = await control().post(`/webhooks/${hook.id}/redeliver`, { kind: 'older', count: 1 });
+			expect(older.data.value).toEqual([{ id: a.id, changeVersion: a.changeVersion }]);
+			const all = await control().post('/deliveries/wait', { n: 4, timeoutMs: 3000 });
+			expect(all.data.value.map((d: { body: string }) => JSON.parse(d.body).data.changeVersion)).toEqual([a.changeVersion, a2.changeVersion, a2.changeVersion, a.changeVersion]);
+			expect((await control().get('/deliveries/summary')).data).toEqual({ attempts: 4, succeeded: 4, retries: 0, pending: 0, dropped: 0 });
+			expect((await control().post(`/webhooks/${hook.id}/redeliver`, { kind: 'other' })).status).toBe(400);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
+	it('control: changes still queued when their webhook is deleted are listed as dropped', async () => {
+		const receiver = await startReceiver();
+		try {
+			receiver.delay.ms = 300;
+			const api = await apiClient(sim);
+			const hook = (await api.post('/webhooks', { destinationUrl: receiver.url, collectionName: 'work-interruptions' })).data;
+			const records = [];
+			for (let i = 0; i < 3; i++) records.push((await control().post('/records/work-interruptions', { durationInMinutes: 10 + i })).data);
+			expect((await api.delete(`/webhooks/${hook.id}`)).status).toBe(204);
+			await new Promise((r) => setTimeout(r, 500));
+			const dropped = (await control().get('/deliveries/dropped')).data.value;
+			expect(dropped.map((d: { changeVersion: string; reason: string }) => [d.changeVersion, d.reason])).toEqual(records.slice(1).map((r) => [r.changeVersion, 'deleted']));
+			expect((await control().get('/deliveries/summary')).data.dropped).toBe(2);
+		} finally {
+			await receiver.stop();
+		}
+	});
+
 	it('control: seed, list records, external references, unknown collection 404', async () => {
 		await control().post('/records/people/seed', { records: [{ id: 7, firstName: 'Ine' }] });
 		await control().post('/external-references/people/7', { '@employee-number': 'E-7' });

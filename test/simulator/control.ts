@@ -110,6 +110,28 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 	router.get('/webhooks', (_req, res) => res.json({ value: sim().webhooks() }));
 	router.post('/webhooks/:id/expire', (req, res) => run(res, () => sim().expireWebhook(req.params.id)));
 	router.post('/webhooks/:id/disable', (req, res) => run(res, () => sim().disableWebhook(req.params.id)));
+	router.post('/webhooks/:id/redeliver', (req, res) =>
+		run(res, () => {
+			const { kind, count } = body(req);
+			if (kind !== 'duplicate' && kind !== 'older') throw new Error("Expected {kind: 'duplicate' | 'older', count}");
+			return { value: sim().redeliver(req.params.id, { kind, count: Number(count ?? 1) }) };
+		}),
+	);
+	router.get('/deliveries/summary', (req, res) => {
+		const webhookId = typeof req.query.webhookId === 'string' ? req.query.webhookId : undefined;
+		const attempts = sim().deliveries(webhookId);
+		res.json({
+			attempts: attempts.length,
+			succeeded: attempts.filter((a) => a.success).length,
+			retries: attempts.filter((a) => a.attempt > 1).length,
+			pending: sim().pendingDeliveries(),
+			dropped: sim().droppedChanges(webhookId).length,
+		});
+	});
+	router.get('/deliveries/dropped', (req, res) => {
+		const webhookId = typeof req.query.webhookId === 'string' ? req.query.webhookId : undefined;
+		res.json({ value: sim().droppedChanges(webhookId) });
+	});
 	router.get('/deliveries', (req, res) => {
 		const webhookId = typeof req.query.webhookId === 'string' ? req.query.webhookId : undefined;
 		res.json({ value: sim().deliveries(webhookId), pending: sim().pendingDeliveries() });

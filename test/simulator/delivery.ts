@@ -51,8 +51,21 @@ export function signBody(key: string, body: Buffer | string, sig: SignatureAssum
 	return sig.prefix + hmac.update(body).digest(sig.encoding);
 }
 
+/** A change that was queued for a webhook and never delivered, because the webhook stopped delivering. */
+export interface DroppedChange {
+	webhookId: string;
+	eventId: string;
+	changeVersion: string;
+	id: unknown;
+	/** Why the webhook stopped: deleted, expired, manual, retriesExhausted. */
+	reason: string;
+	droppedAtMs: number;
+}
+
 export class Deliverer {
 	readonly attempts: DeliveryAttempt[] = [];
+	/** Changes lost with their webhook's queue (a test aid: which changes a consumer can never receive). */
+	readonly dropped: DroppedChange[] = [];
 	/** Unexpected errors of the delivery loop (none expected; exposed for debugging). */
 	readonly failures: Error[] = [];
 	private readonly queues = new Map<string, QueuedEvent[]>();
@@ -75,6 +88,14 @@ export class Deliverer {
 		queue.push({ eventId, item });
 		if ((this.running.get(webhook.id) ?? 0) < Math.max(1, this.ctx.assumptions.deliveryConcurrency)) void this.run(webhook);
 		return eventId;
+	}
+
+	/**
+	 * Queues changes that were already delivered once more (a test aid: duplicate and out-of-order
+	 * re-deliveries, as a sender that lost track of an answer might do). They go out after what is queued.
+	 */
+	redeliver(webhook: SimWebhook, items: ChangeItem[]): void {
+		for (const item of items) this.enqueue(webhook, item);
 	}
 
 	/** Changes queued or being delivered (retries included), over all webhooks. */
@@ -100,14 +121,14 @@ export class Deliverer {
 			while (queue.length > 0 && !this.abort.signal.aborted) {
 				if (!this.registry.isDelivering(webhook)) {
 					// Disabled, expired or deleted: what was queued is lost for this webhook, like the real one.
-					queue.length = 0;
+					this.drop(webhook, queue);
 					break;
 				}
 				const a = this.ctx.assumptions;
 				const batch = queue.splice(0, a.envelope === 'single' ? 1 : Math.max(1, a.maxBatchSize));
 				this.sending += batch.length;
 				try {
-					if (!(await this.deliverWithRetries(webhook, batch))) queue.length = 0;
+					if (!(await this.deliverWithRetries(webhook, batch))) this.drop(webhook, [...batch, ...queue.splice(0)]);
 				} finally {
 					this.sending -= batch.length;
 				}
@@ -118,6 +139,21 @@ export class Deliverer {
 		} finally {
 			this.running.set(webhook.id, (this.running.get(webhook.id) ?? 1) - 1);
 		}
+	}
+
+	private drop(webhook: SimWebhook, queue: QueuedEvent[]): void {
+		const droppedAtMs = this.ctx.clock.now();
+		for (const e of queue) {
+			this.dropped.push({
+				webhookId: webhook.id,
+				eventId: e.eventId,
+				changeVersion: String(e.item.data.changeVersion),
+				id: e.item.data.id,
+				reason: webhook.disabledReason ?? 'disabled',
+				droppedAtMs,
+			});
+		}
+		queue.length = 0;
 	}
 
 	/** True when delivered; false when the webhook was disabled (retries exhausted, expired or deleted). */

@@ -10,7 +10,7 @@ import { DEFAULT_CLIENT, TokenService, type SimClient } from './auth';
 import { Pager } from './collections';
 import { API_PATH, Clock, isoWithOffset, type SimContext } from './context';
 import { controlRoutes } from './control';
-import { Deliverer, type ChangeItem, type DeliveryAttempt } from './delivery';
+import { Deliverer, type ChangeItem, type DeliveryAttempt, type DroppedChange } from './delivery';
 import { applyExternalReferences } from './externalReferences';
 import { FaultInjector, type DelaySpec, type FaultSpec } from './faults';
 import { generateRecord, Random } from './generate';
@@ -20,7 +20,7 @@ import { Store, type SimRecord } from './store';
 import { WebhookRegistry, type SimWebhook } from './webhooks';
 
 export type { SimulatorAssumptions } from './assumptions';
-export type { DeliveryAttempt } from './delivery';
+export type { DeliveryAttempt, DroppedChange } from './delivery';
 export type { SimClient } from './auth';
 export type { CollectionName } from './model';
 export type { SimRecord } from './store';
@@ -61,6 +61,13 @@ export interface WebhookInfo {
 /** A record to store: any subset of its fields (the rest comes from the model sample), plus `externalReferences` values. */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 export type RecordInput<C extends CollectionName = CollectionName> = Record<string, unknown>;
+
+/** The changes in a delivery body as sent (one change, an array, or `{value: [...]}`). */
+function changeItemsOf(body: string): ChangeItem[] {
+	const json = JSON.parse(body) as ChangeItem | ChangeItem[] | { value: ChangeItem[] };
+	if (Array.isArray(json)) return json;
+	return 'value' in json ? json.value : [json];
+}
 
 type Server = ReturnType<ReturnType<typeof buildApp>['listen']>;
 
@@ -255,6 +262,37 @@ export class ProtimeSimulator {
 			}
 			await sleep(10);
 		}
+	}
+
+	/**
+	 * Delivers again, after whatever is queued, up to `count` changes this webhook already delivered
+	 * successfully: `duplicate` picks among the newest versions delivered (a plain resend), `older` picks
+	 * versions of records that were delivered again later with a newer changeVersion (a resend out of order).
+	 * Returns what was queued.
+	 */
+	redeliver(webhookId: string, options: { kind: 'duplicate' | 'older'; count: number }): Array<{ id: unknown; changeVersion: string }> {
+		const webhook = this.webhook(webhookId);
+		const delivered: ChangeItem[] = [];
+		for (const a of this.deliverer.attempts) if (a.webhookId === webhookId && a.success) delivered.push(...changeItemsOf(a.body));
+		const newest = new Map<string, string>();
+		for (const item of delivered) {
+			const key = String(item.data.id);
+			const v = String(item.data.changeVersion);
+			if ((newest.get(key) ?? '') < v) newest.set(key, v);
+		}
+		const pool = delivered.filter((item) => {
+			const isNewest = newest.get(String(item.data.id)) === String(item.data.changeVersion);
+			return options.kind === 'duplicate' ? isNewest : !isNewest;
+		});
+		const chosen: ChangeItem[] = [];
+		for (let i = 0; i < options.count && pool.length > 0; i++) chosen.push(pool.splice(this.random.int(0, pool.length - 1), 1)[0]);
+		this.deliverer.redeliver(webhook, chosen);
+		return chosen.map((item) => ({ id: item.data.id, changeVersion: String(item.data.changeVersion) }));
+	}
+
+	/** Changes that were queued for a webhook and lost when it stopped delivering (deleted, expired, disabled). */
+	droppedChanges(webhookId?: string): DroppedChange[] {
+		return this.deliverer.dropped.filter((d) => webhookId === undefined || d.webhookId === webhookId);
 	}
 
 	/** Events queued and not yet delivered. */

@@ -271,6 +271,23 @@ export class N8nClient {
 		await this.delete(`/rest/workflows/${id}`, { expect: null });
 	}
 
+	/** Creates an n8n Data Table in the owner's personal project; columns: [{name, type: string|number|boolean|date}]. */
+	async createDataTable(name, columns) {
+		const project = await this.get('/rest/projects/personal');
+		const table = await this.post(`/rest/projects/${project.id}/data-tables`, { name, columns });
+		return { ...table, projectId: project.id };
+	}
+
+	/** All rows of a Data Table (n8n serves at most 250 per page). */
+	async dataTableRows(table) {
+		const rows = [];
+		for (;;) {
+			const r = await this.get(`/rest/projects/${table.projectId}/data-tables/${table.id}/rows?skip=${rows.length}&take=250`);
+			rows.push(...r.data);
+			if (r.data.length === 0 || rows.length >= r.count) return rows;
+		}
+	}
+
 	/** Runs a workflow manually (as the editor's "Execute workflow"), returns the execution id. */
 	async runManually(id) {
 		const wf = await this.getWorkflow(id);

@@ -120,6 +120,18 @@ export class SimulatorClient {
 	async deliveries(webhookId) {
 		return (await this.call('GET', `/deliveries${webhookId ? `?webhookId=${encodeURIComponent(webhookId)}` : ''}`)).value;
 	}
+	/** Queues `count` changes the webhook already delivered once more: kind `duplicate` or `older` (out of order). */
+	async redeliver(webhookId, kind, count) {
+		return (await this.call('POST', `/webhooks/${webhookId}/redeliver`, { kind, count })).value;
+	}
+	/** Changes lost with a webhook's queue when it stopped delivering: [{webhookId, changeVersion, id, reason, droppedAtMs}]. */
+	async droppedChanges() {
+		return (await this.call('GET', '/deliveries/dropped')).value;
+	}
+	/** {attempts, succeeded, retries, pending, dropped} over all webhooks, without the bodies. */
+	deliverySummary() {
+		return this.call('GET', '/deliveries/summary');
+	}
 	expireWebhook(id) {
 		return this.call('POST', `/webhooks/${id}/expire`);
 	}

@@ -160,3 +160,169 @@ export function asExample(wf) {
 		meta: { templateCredsSetupCompleted: false },
 	};
 }
+
+/**
+ * The tables the sync pattern keeps, per collection: column → the simplified record's field (trigger items
+ * carry the record in `data`, Get Many items are the record itself, both simplified alike).
+ */
+export const SYNC_TABLES = {
+	'work-interruptions': {
+		table: 'work_interruptions',
+		resource: 'workInterruption',
+		plural: 'work interruptions',
+		dateRange: true,
+		references: [{ collection: 'people', reference: '@employee-number' }],
+		columns: {
+			id: ['bigint primary key', 'id'],
+			change_version: ['text not null', 'changeVersion'],
+			person_id: ['bigint', 'personId'],
+			employee_number: ['text', 'personEmployeeNumber'],
+			date: ['text', 'date'],
+			start_time_in_minutes: ['integer', 'startTimeInMinutes'],
+			end_time_in_minutes: ['integer', 'endTimeInMinutes'],
+			duration_in_minutes: ['integer', 'durationInMinutes'],
+		},
+	},
+	'counter-definitions': {
+		table: 'counter_definitions',
+		resource: 'counterDefinition',
+		plural: 'counter definitions',
+		dateRange: false,
+		references: [{ collection: 'counter-definitions', reference: '@counter-code' }],
+		columns: {
+			id: ['bigint primary key', 'id'],
+			change_version: ['text not null', 'changeVersion'],
+			code: ['text', 'code'],
+			name: ['text', 'name'],
+			is_enabled: ['boolean', 'isEnabled'],
+			counter_group_id: ['bigint', 'counterGroupId'],
+			unit: ['text', 'unit'],
+			counter_code: ['text', 'counterCode'],
+		},
+	},
+};
+
+/** `CREATE TABLE` for a sync table. */
+export function syncTableDdl(collection) {
+	const spec = SYNC_TABLES[collection];
+	const cols = Object.entries(spec.columns).map(([c, [type]]) => `${c} ${type}`);
+	return `CREATE TABLE IF NOT EXISTS ${spec.table} (${cols.join(', ')});`;
+}
+
+/** A JS expression mapping the simplified record `r` to a table row (undefined fields become null). */
+function rowExpression(collection, r) {
+	const fields = Object.entries(SYNC_TABLES[collection].columns).map(([c, [, f]]) => `${c}: ${r}.${f} ?? null`);
+	return `({ ${fields.join(', ')} })`;
+}
+
+/**
+ * Keeps a table equal to a Protime collection: Protime Trigger → Switch on changeType; Insert or Update →
+ * upsert the row by id; Delete → delete the row (a missing row is fine); ResyncRequired → Get Many (Return
+ * All) → replace the table's rows. `target`: `postgres` (the e2e) or `dataTable` (n8n's built-in Data Table, the demo).
+ */
+export function syncTableWorkflow({ collection, credential, target = 'postgres', postgresCredential, dataTable, startDate, endDate, options = {} }) {
+	const spec = SYNC_TABLES[collection];
+	const trigger = protimeTriggerNode({ collectionName: collection, credential, externalReferences: spec.references, options });
+	const rule = (value, i) => ({
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+			conditions: [{ id: `rule-${i}`, leftValue: '={{ $json.changeType }}', rightValue: value, operator: { type: 'string', operation: 'equals' } }],
+			combinator: 'and',
+		},
+		renameOutput: true,
+		outputKey: value,
+	});
+	const switchNode = node('Change type', 'n8n-nodes-base.switch', 3.2, [240, 0], {
+		rules: { values: ['InsertOrUpdate', 'Delete', 'ResyncRequired'].map(rule) },
+		options: {},
+	});
+	const getAll = node(`Get all ${spec.plural}`, ACTION_TYPE, 1, [520, 220], {
+		resource: spec.resource,
+		operation: 'getAll',
+		...(spec.dateRange ? { startDate, endDate } : {}),
+		returnAll: true,
+		externalReferences: { reference: spec.references.map(({ collection: c, reference }) => ({ reference: `${c}|${reference}` })) },
+	}, { credentials: cred(credential), executeOnce: true });
+	// the first fill, by hand: Execute workflow once after importing (the trigger keeps the table from then on)
+	const initial = node('Initial sync', 'n8n-nodes-base.manualTrigger', 1, [240, 220], {});
+	const writers = target === 'postgres' ? postgresWriters(collection, postgresCredential) : dataTableWriters(collection, dataTable);
+	const [upsert, remove, ...replace] = writers;
+	const link = (a, b) => ({ [a.name]: { main: [[{ node: b.name, type: 'main', index: 0 }]] } });
+	const chain = replace.slice(1).reduce((acc, n, i) => ({ ...acc, ...link(replace[i], n) }), {});
+	return {
+		name: `Protime: keep a ${target === 'postgres' ? 'PostgreSQL table' : 'Data Table'} equal to ${spec.plural}`,
+		nodes: [trigger, switchNode, upsert, remove, initial, getAll, ...replace],
+		connections: {
+			[trigger.name]: { main: [[{ node: switchNode.name, type: 'main', index: 0 }]] },
+			[switchNode.name]: {
+				main: [[{ node: upsert.name, type: 'main', index: 0 }], [{ node: remove.name, type: 'main', index: 0 }], [{ node: getAll.name, type: 'main', index: 0 }]],
+			},
+			...link(initial, getAll),
+			...link(getAll, replace[0]),
+			...chain,
+		},
+		settings: { executionOrder: 'v1' },
+		trigger,
+	};
+}
+
+/** Upsert (newer changeVersion wins), delete, and replace in one statement, through n8n's Postgres node. */
+function postgresWriters(collection, postgresCredential) {
+	const { table, columns } = SYNC_TABLES[collection];
+	const names = Object.keys(columns);
+	const set = names.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+	const upsertSql = (from) =>
+		`INSERT INTO ${table} SELECT * FROM ${from}\nON CONFLICT (id) DO UPDATE SET ${set}\nWHERE ${table}.change_version < EXCLUDED.change_version`;
+	const credentials = postgresCredential ? { postgres: { id: postgresCredential.id, name: postgresCredential.name } } : undefined;
+	const pg = (name, position, query, replacement, extra = {}) =>
+		node(name, 'n8n-nodes-base.postgres', 2.6, position, { operation: 'executeQuery', query, options: { queryReplacement: replacement } }, { credentials, ...extra });
+	return [
+		pg('Upsert row', [520, -220], upsertSql(`jsonb_populate_recordset(NULL::${table}, $1::jsonb)`), `={{ [JSON.stringify([${rowExpression(collection, '$json.data')}])] }}`),
+		pg('Delete row', [520, 0], `DELETE FROM ${table} WHERE id = $1`, '={{ [$json.id] }}'),
+		pg(
+			'Replace all rows',
+			[780, 220],
+			`WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)),\ngone AS (DELETE FROM ${table} WHERE id NOT IN (SELECT id FROM incoming))\n${upsertSql('incoming')}`,
+			`={{ [JSON.stringify($input.all().map((item) => ${rowExpression(collection, 'item.json')}))] }}`,
+			{ executeOnce: true },
+		),
+	];
+}
+
+/** Columns of the Data Table for a collection (n8n's types: string, number, boolean). */
+export function dataTableColumns(collection) {
+	const type = (sql) => (/int|bigint/.test(sql) ? 'number' : /boolean/.test(sql) ? 'boolean' : 'string');
+	return Object.entries(SYNC_TABLES[collection].columns).map(([c, [sql]]) => (c === 'id' ? { name: 'protimeId', type: 'string' } : { name: camel(c), type: type(sql) }));
+}
+
+/** The same with n8n's Data Table (its own `id` column is the row number, so the Protime id is `protimeId`). */
+function dataTableWriters(collection, dataTable = { mode: 'name', value: 'Protime work interruptions' }) {
+	const { columns } = SYNC_TABLES[collection];
+	const byProtimeId = (value) => ({ matchType: 'allConditions', filters: { conditions: [{ keyName: 'protimeId', condition: 'eq', keyValue: value }] } });
+	// the Protime id as text: the filter compares it as written, whatever the number formatting
+	const values = (r) => Object.fromEntries(Object.entries(columns).map(([c, [, f]]) => (c === 'id' ? ['protimeId', `={{ String(${r}.id) }}`] : [camel(c), `={{ ${r}.${f} ?? null }}`])));
+	const columnsParam = (r) => ({ mappingMode: 'defineBelow', value: values(r), matchingColumns: [], schema: [] });
+	const dt = (name, position, parameters, extra = {}) => node(name, 'n8n-nodes-base.dataTable', 1.1, position, { dataTableId: { __rl: true, ...dataTable }, ...parameters }, extra);
+	return [
+		dt('Upsert row', [520, -220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json.data') }),
+		dt('Delete row', [520, 0], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ String($json.id) }}') }),
+		dt('Upsert all rows', [780, 220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json') }),
+		node('Ids Protime has', 'n8n-nodes-base.code', 2, [1040, 220], {
+			jsCode: `// One item with the ids Get Many returned, for the next step.\nreturn [{ json: { ids: $('Get all ${SYNC_TABLES[collection].plural}').all().map((i) => String(i.json.id)) } }];`,
+		}, { executeOnce: true }),
+		dt('Rows in the table', [1300, 220], { resource: 'row', operation: 'get', returnAll: true, matchType: 'allConditions', filters: {} }, { executeOnce: true }),
+		node('Only rows Protime no longer has', 'n8n-nodes-base.filter', 2.2, [1560, 220], {
+			conditions: {
+				options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
+				conditions: [{ id: 'gone', leftValue: "={{ $('Ids Protime has').first().json.ids.includes($json.protimeId) }}", rightValue: '', operator: { type: 'boolean', operation: 'false', singleValue: true } }],
+				combinator: 'and',
+			},
+			options: {},
+		}),
+		dt('Delete rows Protime no longer has', [1820, 220], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ $json.protimeId }}') }),
+	];
+}
+
+function camel(snake) {
+	return snake.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+}
