@@ -9,7 +9,7 @@ import { reply } from './answer';
 import type { HeaderMap } from '../shared/signature';
 import { getWebhook } from '../shared/webhooksApi';
 import { checkSecret, CHECK_HEADER, UNRECORDED, verifyCheck } from './checkSignature';
-import { decide, type RemoteView } from './decide';
+import { backlogReason, decide, renewalDuringBacklog, type RemoteView } from './decide';
 import { resyncItem, takePendingResync } from './items';
 import { keptCount } from './batch';
 import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
@@ -46,11 +46,23 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	try {
 		const url = record ? record.destination : await reachableWebhookUrl.call(this);
 		const remote: RemoteView = record ? ((await getWebhook.call(this, record.id)) ?? 'gone') : 'gone';
-		const decision = decide(record, remote, url, settings, now);
+		let decision = decide(record, remote, url, settings, now);
+		// A renewal deletes the old subscription with whatever Protime still queues for it: while Protime is
+		// resending, wait if there is time; if not, renew and say that changes may be missing.
+		const backlog = decision.action === 'renew' && record ? renewalDuringBacklog(record, memory.lastResendAt, settings.checkIntervalMinutes * 60_000, now) : 'none';
+		if (decision.action === 'renew' && backlog === 'wait') {
+			this.logger.info(`Protime Trigger: ${decision.reason}; renewal waits while Protime is still resending changes to it`);
+			decision = { action: 'adopt' };
+		}
 		action = decision.action;
 		if (decision.action !== 'adopt') {
 			const done = await replaceSubscription.call(this, memory, state, url, settings, decision, Date.now);
 			if (done) problems.push(...done.problems);
+			if (done && backlog === 'announce') {
+				const reason = backlogReason(decision.reason);
+				this.logger.error(`Protime Trigger: renewed the subscription for ${settings.collectionName} while Protime was still resending to it (${reason}); run the Protime node's Get Many to resync.`);
+				items.push(resyncItem({ reason, detectedAt: new Date(now).toISOString(), previousWebhookId: done.replacedId }, settings, state));
+			}
 			if (done && decision.action === 'recover') {
 				this.logger.error(
 					`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +

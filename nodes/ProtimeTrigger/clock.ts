@@ -94,10 +94,14 @@ export class ClockMemory {
 		return [...new Set(all.filter((u): u is string => u !== undefined))];
 	}
 
-	/** `url` answered; `body.destinationUrl` is the production URL `webhook()` gave in its answer, if any. */
-	reached(url: string, statusCode: number, body: IDataObject): void {
+	/**
+	 * `url` answered; `body.destinationUrl` is the production URL `webhook()` gave in its answer, if any. Only
+	 * a check's answer counts towards `unrecordedChecks` (a flush's 200 says nothing about the record).
+	 */
+	reached(url: string, statusCode: number, body: IDataObject, check = true): void {
 		this.lastReached = url;
 		if (isHttpUrl(body.destinationUrl)) this.reported = body.destinationUrl;
+		if (!check) return;
 		if (isUnrecordedAnswer(statusCode, body)) this.unrecordedChecks++;
 		else if (statusCode >= 200 && statusCode < 300) this.unrecordedChecks = 0;
 	}
@@ -142,12 +146,12 @@ async function postSigned(this: ITriggerFunctions, url: string, request: CheckRe
 type Reach = { url: string; statusCode: number; body: IDataObject; failures: string[] } | { failures: string[]; timedOut: boolean };
 
 /** Sends `request` to the first of the node's own addresses that answers. Never throws. */
-async function reachOwnWebhook(this: ITriggerFunctions, route: ClockMemory, request: CheckRequest, timeout: number): Promise<Reach> {
+async function reachOwnWebhook(this: ITriggerFunctions, route: ClockMemory, request: CheckRequest, timeout: number, check: boolean): Promise<Reach> {
 	const failures: string[] = [];
 	for (const url of route.candidates()) {
 		const outcome = await postSigned.call(this, url, request, timeout);
 		if (outcome.reached) {
-			route.reached(url, outcome.statusCode, outcome.body);
+			route.reached(url, outcome.statusCode, outcome.body, check);
 			return { url, statusCode: outcome.statusCode, body: outcome.body, failures };
 		}
 		failures.push(`${url}: ${outcome.reason}`);
@@ -180,7 +184,7 @@ export async function sendCheck(this: ITriggerFunctions, route: ClockMemory): Pr
 		);
 		return undefined;
 	}
-	const reached = await reachOwnWebhook.call(this, route, signCheck(secret, Date.now(), route.unrecordedChecks), CHECK_TIMEOUT_MS);
+	const reached = await reachOwnWebhook.call(this, route, signCheck(secret, Date.now(), route.unrecordedChecks), CHECK_TIMEOUT_MS, true);
 	if (!('url' in reached)) {
 		this.logger.error(
 			`Protime Trigger: could not reach this workflow's own webhook for the subscription check (${reached.failures.join('; ') || 'no address known'}). ` +
@@ -226,7 +230,7 @@ export class Flusher {
 /** One flush: true when another one may be due (a batch succeeded, or its success was saved). Never throws. */
 async function flushOnce(this: ITriggerFunctions, route: ClockMemory, flusher: Flusher, secret: string): Promise<boolean> {
 	const { id, timestamp } = flusher.next();
-	const reached = await reachOwnWebhook.call(this, route, signFlush(secret, timestamp, id, flusher.report), FLUSH_TIMEOUT_MS);
+	const reached = await reachOwnWebhook.call(this, route, signFlush(secret, timestamp, id, flusher.report), FLUSH_TIMEOUT_MS, false);
 	let problem: string | undefined;
 	let more = false;
 	if (!('url' in reached)) {

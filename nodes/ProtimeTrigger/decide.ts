@@ -81,3 +81,21 @@ export function leaveRenewalToClock(record: SubscriptionRecord, intervalMs: numb
 	const until = Date.parse(record.validUntil);
 	return !Number.isNaN(until) && until - now > intervalMs + 60_000;
 }
+
+/** How long after a resend Protime may still be retrying other changes for the same subscription. */
+export const RESEND_BACKLOG_MS = 5 * 60_000;
+
+/**
+ * A due renewal deletes the old subscription with whatever Protime still queues for it. While Protime was
+ * resending lately (`lastResendAt`), the renewal `wait`s if the clock's next check comes well before expiry,
+ * else it goes ahead and is `announce`d (ResyncRequired); `none` when Protime was not resending.
+ */
+export function renewalDuringBacklog(record: SubscriptionRecord, lastResendAt: number | undefined, intervalMs: number, now: number): 'none' | 'wait' | 'announce' {
+	if (lastResendAt === undefined || now - lastResendAt >= RESEND_BACKLOG_MS) return 'none';
+	return leaveRenewalToClock(record, intervalMs, now) ? 'wait' : 'announce';
+}
+
+/** The ResyncRequired reason of an announced renewal. */
+export function backlogReason(reason: string): string {
+	return `${reason}; Protime was still resending changes to it, and what it held for it is gone with it`;
+}

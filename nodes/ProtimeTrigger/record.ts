@@ -93,6 +93,8 @@ export interface Memory {
 	batch?: Batch;
 	/** Timestamp of the last accepted flush request (replay protection, apart from checks). */
 	lastFlush?: number;
+	/** When a delivery last resent a change already seen: Protime was retrying, it may hold a backlog. */
+	lastResendAt?: number;
 }
 
 const MAX_TRIGGERS = 500;

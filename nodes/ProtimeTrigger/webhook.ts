@@ -11,7 +11,7 @@ import { describeSignatureFailure, verifySignature } from '../shared/signature';
 import { hasRoomFor, keep, MAX_KEPT } from './batch';
 import { handleCheck, type CheckRequestData } from './check';
 import { CHECK_HEADER, isFlushRequest, triggerIdentity } from './checkSignature';
-import { clockMissedRenewal, decide } from './decide';
+import { backlogReason, clockMissedRenewal, decide, renewalDuringBacklog } from './decide';
 import { handleFlush } from './flush';
 import { changeItem, resyncItem, takePendingResync } from './items';
 import {
@@ -60,8 +60,11 @@ async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state
 	if (!record || !clockMissedRenewal(record, settings.renewalMarginMs, settings.checkIntervalMinutes * 60_000, Date.now())) return undefined;
 	const decision = decide(record, 'unasked', record.destination, settings, Date.now());
 	if (decision.action === 'adopt') return undefined;
+	const backlog = decision.action === 'renew' ? renewalDuringBacklog(record, memory.lastResendAt, settings.checkIntervalMinutes * 60_000, Date.now()) : 'none';
+	if (backlog === 'wait') return undefined;
 	try {
 		const done = await replaceSubscription.call(this, memory, state, record.destination, settings, decision, Date.now);
+		if (done && backlog === 'announce') return { reason: backlogReason(decision.reason), detectedAt: new Date().toISOString(), previousWebhookId: done.replacedId };
 		if (done && decision.action === 'recover') return { reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: done.replacedId };
 	} catch (error) {
 		this.logger.error(`Protime Trigger: renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`);
@@ -83,7 +86,8 @@ async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[],
 	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// A kept change is safe once saved, so a resend of it is a duplicate.
-	const { wanted, dropped, recorded } = selectChanges(changes, settings.events, store);
+	const { wanted, dropped, recorded, resent } = selectChanges(changes, settings.events, store);
+	if (resent) memory.lastResendAt = Date.now();
 	if (store && recorded) {
 		memory.versions = store as unknown as IDataObject;
 		state.versions = store as unknown as IDataObject;
@@ -123,7 +127,8 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// An unacknowledged resend of the newest version is emitted again when 2xx means "executed" (its first
 	// execution may have failed); with acknowledgement on receipt it was taken, so it is dropped.
-	const { wanted, dropped, recorded } = selectChanges(parsed.changes, settings.events, store, { keepResends: afterExecution });
+	const { wanted, dropped, recorded, resent } = selectChanges(parsed.changes, settings.events, store, { keepResends: afterExecution });
+	if (memory && resent) memory.lastResendAt = now;
 	if (store && recorded) {
 		// The filter is shared live within this process, so concurrent requests do not save over each other's.
 		if (memory) memory.versions = store as unknown as IDataObject;

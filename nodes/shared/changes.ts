@@ -153,17 +153,19 @@ export function loadVersionStore(raw: unknown, scope: string): VersionStore {
  * Splits ordered changes into fresh ones and stale-or-duplicate ones (a version not newer than the last
  * one seen for the same id), recording every fresh version in `store` (mutated in place). With
  * `keepResends`, a resend of the newest version seen is kept (not recorded again); only older ones drop.
+ * `resent` counts resends of the newest version seen (kept or not): Protime is retrying.
  */
 export function dropStaleChanges(
 	ordered: readonly Change[],
 	store: VersionStore,
 	{ keepResends = false, max = DEFAULT_VERSION_STORE_SIZE }: { keepResends?: boolean; max?: number } = {},
-): { fresh: readonly Change[]; dropped: number; recorded: number } {
+): { fresh: readonly Change[]; dropped: number; recorded: number; resent: number } {
 	const generation = Math.max(1, Math.floor(max / 2));
 	// Usually nothing is dropped: the fresh list is then `ordered` itself, and a copy starts at the first drop.
 	let fresh: Change[] | undefined;
 	let dropped = 0;
 	let recorded = 0;
+	let resent = 0;
 	let recent = store.recent;
 	for (let i = 0; i < ordered.length; i++) {
 		const change = ordered[i];
@@ -174,6 +176,7 @@ export function dropStaleChanges(
 		const inRecent = previous !== undefined;
 		if (!inRecent) previous = store.older[key];
 		const order = previous === undefined ? 1 : compareChangeVersions(version, previous);
+		if (order === 0) resent++;
 		if (order < 0 || (order === 0 && !keepResends)) {
 			dropped++;
 			if (fresh === undefined) fresh = ordered.slice(0, i);
@@ -195,7 +198,7 @@ export function dropStaleChanges(
 		recorded++;
 		if (fresh !== undefined) fresh.push(change);
 	}
-	return { fresh: fresh ?? ordered, dropped, recorded };
+	return { fresh: fresh ?? ordered, dropped, recorded, resent };
 }
 
 /**
@@ -207,8 +210,8 @@ export function selectChanges(
 	events: readonly EventFilter[],
 	store: VersionStore | undefined,
 	options: { keepResends?: boolean } = {},
-): { wanted: readonly Change[]; dropped: number; recorded: number } {
+): { wanted: readonly Change[]; dropped: number; recorded: number; resent: number } {
 	const ordered = sortByChangeVersion(changes);
-	const { fresh, dropped, recorded } = store ? dropStaleChanges(ordered, store, options) : { fresh: ordered, dropped: 0, recorded: 0 };
-	return { wanted: wantedChanges(fresh, events), dropped, recorded };
+	const { fresh, dropped, recorded, resent } = store ? dropStaleChanges(ordered, store, options) : { fresh: ordered, dropped: 0, recorded: 0, resent: 0 };
+	return { wanted: wantedChanges(fresh, events), dropped, recorded, resent };
 }

@@ -290,6 +290,21 @@ describe('Batch Changes', () => {
 		expect(emitted()).toEqual([['ResyncRequired:undefined@NaN', 'InsertOrUpdate:1@1', 'InsertOrUpdate:2@2']]);
 	});
 
+	it('static data lost while active: the flushes between two checks do not stop the second check from recovering', async () => {
+		const clock = await activate();
+		const oldId = String(stored().subscription && (stored().subscription as IDataObject).id);
+		delete bed.db.staticData[`node:${NODE.name}`];
+		forgetMemory(IDENTITY);
+		await clock.tick(CHECK_CRON);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 409, body: { code: 'unrecorded' } });
+		forgetMemory(IDENTITY); // the clock cannot see the memory of the process it flushes (queue mode)
+		await clock.tick(FLUSH_CRON); // answered 200, nothing flushed
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { code: 'nothingFlushed' } });
+		await clock.tick(CHECK_CRON);
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'recover' } });
+		expect((stored().subscription as IDataObject).id).not.toBe(oldId);
+	});
+
 	it('a test listen emits its delivery at once (n8n waits for one event)', async () => {
 		const raw = JSON.stringify(wi(9, 9));
 		await bed.runHook(trigger.webhookMethods.default.create, { ...hookInput('manual'), mode: 'manual', testStaticData: true, webhookUrl: n8n.testUrl });

@@ -158,6 +158,34 @@ describe('activation lifecycle', () => {
 		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
 	});
 
+	it('while Protime is resending, a due renewal waits for it; with too little time left it renews and emits ResyncRequired', async () => {
+		const { ctx } = await activate();
+		const first = String(rec().id);
+		// Due for the check (60-minute margin), not yet for the delivery fallback (margin less one interval).
+		travelTo(Date.parse(String(rec().validUntil)) - 55 * 60_000);
+		await postSigned(wi(1, 5));
+		await postSigned(wi(1, 5)); // a resend: Protime is retrying
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
+		expect(rec().id).toBe(first);
+		travelTo(Date.now() + 6 * 60_000); // no resend for a while: the backlog went out
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
+		const second = String(rec().id);
+		expect(second).not.toBe(first);
+
+		// Ten minutes before expiry (less than one check interval and a minute) a resend arrives: the delivery
+		// renews, and says that what Protime held for the old subscription may be lost.
+		await postSigned(wi(2, 7));
+		travelTo(Date.parse(String(rec().validUntil)) - 10 * 60_000);
+		await postSigned(wi(2, 7));
+		expect(rec().id).not.toBe(second);
+		expect(n8n.executions.at(-1)?.items.map((i) => i.json)).toEqual([
+			expect.objectContaining({ changeType: 'ResyncRequired', previousWebhookId: second, reason: expect.stringMatching(/still resending/) }),
+			expect.objectContaining({ changeType: 'InsertOrUpdate', id: 2 }),
+		]);
+	});
+
 	it('on an n8n start leaves a due subscription to the next check while Protime may still be resending to it', async () => {
 		await activate();
 		const first = String(rec().id);
