@@ -11,6 +11,7 @@
 // Time is compressed: webhook validity 3 minutes (Protime: 7 days), renewal margin 2 minutes, check every minute,
 // Protime's retries 0.5 s … 30 s, and changes raised in bursts as fast as the simulator takes them.
 // Env: E2E_CONVERGENCE_CHANGES (A, default 2000), E2E_CONVERGENCE_QUEUE_CHANGES (C, default 600),
+//      E2E_CONVERGENCE_BATCH (runs with Batch Changes on, default C),
 //      E2E_CONVERGENCE_RUNS (default A,B,C,D; D: the demo's Data Table variant, briefly).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +43,9 @@ const RAISE_GAP_MS = Number(process.env.E2E_CONVERGENCE_GAP_MS || 0);
 /** At most this many changes raised and not yet acknowledged when a burst starts. */
 const MAX_BACKLOG = 120;
 const TRIGGER_OPTIONS = { checkInterval: 1, renewalMargin: 2 };
+/** Runs whose trigger has Batch Changes on (issue 16): by default C, so batches also cross queue mode and renewals. */
+const BATCH_RUNS = (process.env.E2E_CONVERGENCE_BATCH ?? 'C').split(',');
+const optionsFor = (label) => (BATCH_RUNS.includes(label[0]) ? { ...TRIGGER_OPTIONS, batchChanges: true, batchWindow: 3, batchMaxChanges: 100 } : TRIGGER_OPTIONS);
 const PEOPLE = Array.from({ length: 12 }, (_, i) => ({ id: 2001 + i, employeeNumber: `EMP-${7301 + i * 7}` }));
 const FINISHED = ['success', 'error', 'crashed', 'canceled'];
 const DAY_MS = 86_400_000;
@@ -305,7 +309,7 @@ function report(label, { raised, c, cmp, seconds, events }) {
 }
 
 /** Sets up the table, the Postgres credential and the sync workflow for `collection`, activated. */
-async function syncWorkflow({ client, db, collection, credential, pgCredential }) {
+async function syncWorkflow({ client, db, collection, credential, pgCredential, options = TRIGGER_OPTIONS }) {
 	psql(db, syncTableDdl(collection));
 	const wf = syncTableWorkflow({
 		collection,
@@ -313,7 +317,7 @@ async function syncWorkflow({ client, db, collection, credential, pgCredential }
 		postgresCredential: pgCredential,
 		startDate: isoDay(-30),
 		endDate: isoDay(1),
-		options: TRIGGER_OPTIONS,
+		options,
 	});
 	const created = await client.createWorkflow(wf);
 	await client.activate(created.id);
@@ -336,7 +340,7 @@ async function setupTenant(sim) {
 /** One sync run from activation to comparison; `events` as in drive(). */
 async function runOne({ label, sim, client, db, collection, credential, pgCredential, changes, seed, events = () => [], quietFirst = 0, renewalsAtLeast = 0, keepActive = false, gapMs }) {
 	const t0 = Date.now();
-	const { workflowId, trigger } = await syncWorkflow({ client, db, collection, credential, pgCredential });
+	const { workflowId, trigger } = await syncWorkflow({ client, db, collection, credential, pgCredential, options: optionsFor(label) });
 	const live = new Map();
 	const refs = new Map();
 	const ctx = { sim, client, workflowId, trigger, db };
@@ -586,7 +590,7 @@ async function queueRun({ checks, runDir, install }) {
 			`convergence C: queue mode, ${QUEUE_CHANGES} random work-interruption changes with re-deliveries and ≥2 renewals: the PostgreSQL table equals Protime row for row`,
 			async () => {
 				const r = await runOne({
-					label: 'C (work interruptions, queue mode)',
+					label: `C (work interruptions, queue mode${BATCH_RUNS.includes('C') ? ', Batch Changes' : ''})`,
 					...stack,
 					collection: 'work-interruptions',
 					changes: QUEUE_CHANGES,
