@@ -1,5 +1,6 @@
 /** The control API over HTTP (/_sim) used by the e2e harness, and the demo tenant. */
 import axios from 'axios';
+import { sleep } from 'n8n-workflow';
 
 import { COLLECTIONS } from './model';
 import { seedDemoTenant, startTraffic } from './demoTenant';
@@ -69,7 +70,7 @@ describe('control API over HTTP', () => {
 			const records = [];
 			for (let i = 0; i < 3; i++) records.push((await control().post('/records/work-interruptions', { durationInMinutes: 10 + i })).data);
 			expect((await api.delete(`/webhooks/${hook.id}`)).status).toBe(204);
-			await new Promise((r) => setTimeout(r, 500));
+			await sleep(500);
 			const dropped = (await control().get('/deliveries/dropped')).data.value;
 			expect(dropped.map((d: { changeVersion: string; reason: string }) => [d.changeVersion, d.reason])).toEqual(records.slice(1).map((r) => [r.changeVersion, 'deleted']));
 			expect((await control().get('/deliveries/summary')).data.dropped).toBe(2);
