@@ -13,7 +13,7 @@ import { hoursCsvWorkflow } from './workflows.mjs';
 
 const CREDENTIAL_NAME = 'Protime (simulator)';
 /** The README's pictures, all taken by this journey. */
-const README_IMAGES = ['credential.png', 'trigger-parameters.png', 'workflow.png', 'execution-items.png'];
+const README_IMAGES = ['credential.png', 'trigger-parameters.png', 'workflow.png', 'execution-items.png', 'sync-workflow.png'];
 
 const squeeze = (s) => s.replace(/\s+/g, '');
 
@@ -68,6 +68,7 @@ export async function browser({ checks, runDir, install }) {
 		await step('Publish activates the workflow and subscribes it in Protime', () => publish(page, client, sim, workflowId));
 		await step('a change in Protime shows as an execution with typed items', () => openExecution(page, baseUrl, client, sim, workflowId, shot));
 		await step('the example workflow (hours per employee per day → CSV) shows on the canvas', () => exampleWorkflow(page, baseUrl, inst, shot));
+		await step("the README's sync pattern (examples/, Data Table version) imports and shows on the canvas", () => syncWorkflow(page, baseUrl, inst, shot));
 	} finally {
 		await context.close().catch(() => {});
 	}
@@ -77,6 +78,16 @@ export async function browser({ checks, runDir, install }) {
 		for (const name of README_IMAGES) fs.copyFileSync(path.join(dir, name), path.join(out, name));
 		log(`browser: copied ${README_IMAGES.join(', ')} to ${path.relative(repoRoot, out)}`);
 	}
+}
+
+/** The recommended sync workflow as a user imports it from examples/ (Workflows → Import from File). */
+async function syncWorkflow(page, baseUrl, inst, shot) {
+	const def = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', 'protime-sync-work-interruptions-data-table.json'), 'utf8'));
+	const wf = await inst.client.createWorkflow({ name: def.name, nodes: def.nodes, connections: def.connections, settings: def.settings ?? {} });
+	await page.goto(`${baseUrl}/workflow/${wf.id}`, { waitUntil: 'domcontentloaded' });
+	for (const n of def.nodes) await page.getByTestId('canvas-node').filter({ hasText: n.name }).first().waitFor();
+	await shot('sync-workflow.png');
+	return true;
 }
 
 /** n8n's onboarding popovers (the Production Checklist) would cover the pictures. */
@@ -205,7 +216,11 @@ async function openExecution(page, baseUrl, client, sim, workflowId, shot) {
 	await page.getByTestId('canvas-node').filter({ hasText: 'Protime Trigger' }).dblclick();
 	const output = page.getByTestId('ndv').getByTestId('output-panel');
 	await output.getByTestId('ndv-items-count').waitFor();
-	const text = squeeze(await output.innerText());
+	// the count shows before the table is rendered
+	const text = await waitFor('the output table rendered', async () => {
+		const t = squeeze(await output.innerText());
+		return t.includes(`id:${record.id}`) ? t : false;
+	}, { timeoutMs: 30_000, intervalMs: 250 }).catch(async () => squeeze(await output.innerText()));
 	for (const expected of [`id:${record.id}`, 'personEmployeeNumber:E-2041', `date:${date}`, 'duration:0:45', 'durationHours:0.75', 'startTime:10:00', 'endTime:10:45']) {
 		assert(text.includes(expected), `the execution's output shows ${expected}; it shows: ${text.slice(0, 600)}`);
 	}
