@@ -104,7 +104,7 @@ async function drive({ sim, client, workflowId, trigger, disrupt, label, shares 
 		await waitFor(`${label}: ${at} changes acknowledged before disruption ${k + 1}`, async () => (await acknowledgedCount(sim, trigger)) >= at, { timeoutMs: 240_000, intervalMs: 100 });
 		const when = Date.now();
 		const detail = await disrupt(k);
-		disruptions.push({ at: when, detail });
+		disruptions.push({ at: when, end: Date.now(), detail });
 		over[k].resolve();
 		log(`${label}: disruption ${k + 1} done (${JSON.stringify(detail)})`);
 	}
@@ -162,11 +162,14 @@ async function count({ sim, client, workflowId, trigger, raised, disruptions }) 
 		attempts.filter((a) => a.attemptedAtMs <= d.at && a.attemptedAtMs + a.durationMs >= d.at).map((a) => (a.success ? `${a.statusCode} (acknowledged)` : a.statusCode || a.error)),
 	);
 	// A change may be emitted twice only when a crash cut the answer to a delivery whose execution had already
-	// succeeded (docs/trigger-design.md, "Acknowledgement"): then one of its attempts was in flight at a
-	// disruption and got no 2xx. Any other double is a defect.
+	// succeeded, or (queue mode) n8n ran a dead worker's job again while Protime resent it (docs/trigger-design.md,
+	// "Acknowledgement"): then one of its attempts was in flight during a disruption and got no 2xx. Any other
+	// double is a defect.
 	const cutByDisruption = new Set(
 		attempts
-			.filter((a) => !a.success && disruptions.some((d) => a.attemptedAtMs <= d.at && a.attemptedAtMs + a.durationMs >= d.at))
+			// in flight at any moment of a disruption (from the kill until the process is back): in queue mode a
+			// delivery that arrives while the worker is down times out, and the stalled job runs as well
+			.filter((a) => !a.success && disruptions.some((d) => a.attemptedAtMs <= d.end && a.attemptedAtMs + a.durationMs >= d.at))
 			.flatMap((a) => a.events.map((e) => e.changeVersion)),
 	);
 	// With Batch Changes the answer went out long before; a batch is emitted again when n8n died after its
