@@ -207,11 +207,15 @@ function report(label, c) {
 	return line;
 }
 
-function verdict(c, { batch = false } = {}) {
+/**
+ * `queue`: in queue mode n8n itself reruns a killed worker's stalled jobs, and which of them had finished cannot
+ * be told from the outside, so there a double needs no attributed cause; the bound of one per disruption stays.
+ */
+function verdict(c, { batch = false, queue = false } = {}) {
 	assert(c.neverAcknowledged.length === 0, `the harness did not get all ${c.raised} changes acknowledged (${c.neverAcknowledged.length} never were): the webhook ran out of retries, so the run proves nothing`);
 	assert(c.lost.length === 0, `${c.lost.length} acknowledged change(s) lost (${c.lost.slice(0, 5).join(', ')})`);
 	assert(
-		c.unexplainedDoubles.length === 0 && (batch ? true : c.doubled.length <= c.disruptionCount),
+		(queue || c.unexplainedDoubles.length === 0) && (batch ? true : c.doubled.length <= c.disruptionCount),
 		`${c.doubled.length} doubled (${c.doubled.slice(0, 5).join(', ')}), of which ${c.unexplainedDoubles.length} not a resend of an answer a disruption cut off (${c.unexplainedDoubles.slice(0, 5).join(', ')})`,
 	);
 }
@@ -330,7 +334,7 @@ async function queueRun({ checks, runDir, install }) {
 		const credential = await client.createCredential('Protime (durability queue)', CREDENTIAL_TYPE, sim.credentialData());
 		const victims = ['worker', 'webhook'];
 		const what = 'queue mode: the worker SIGKILLed, then the webhook processor';
-		await checks.check(`durability C (${what}) during ${CHANGES} changes, acknowledge=${ACKNOWLEDGE}: every acknowledged change in a successful execution, twice only where a disruption cut its answer`, async () => {
+		await checks.check(`durability C (${what}) during ${CHANGES} changes, acknowledge=${ACKNOWLEDGE}: every acknowledged change in a successful execution, twice at most once per disruption`, async () => {
 			const { workflowId, trigger } = await activeWorkflow(client, sim, credential);
 			const disrupt = async (k) => {
 				const role = victims[k];
@@ -341,7 +345,7 @@ async function queueRun({ checks, runDir, install }) {
 			const c = await drive({ sim, client, workflowId, trigger, disrupt, label: 'C', shares: TWO });
 			report(`C (${what}, ${await modeLabel(client)})`, c);
 			await client.deactivate(workflowId);
-			verdict(c);
+			verdict(c, { queue: true });
 		});
 	} finally {
 		for (const role of ['webhook', 'worker', 'start']) if (procs[role]) await stopProcess(procs[role].proc);
