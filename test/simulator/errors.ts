@@ -11,6 +11,7 @@ const CODES: Record<number, string> = {
 	403: 'Forbidden',
 	404: 'NotFound',
 	409: 'Conflict',
+	410: 'Gone',
 	429: 'TooManyRequests',
 	500: 'InternalServerError',
 	503: 'ServiceUnavailable',

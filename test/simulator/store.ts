@@ -6,6 +6,21 @@
 /** A record as stored and served: the model's shape, untyped. */
 export type SimRecord = Record<string, unknown> & { id: number | string; changeVersion: string };
 
+/**
+ * One change as raised (insert, update, delete), in the order raised. The delta endpoints (delta.ts) read their
+ * changes from this log; `seq` is the cursor a delta token carries (`StartingCursor`).
+ */
+export interface ChangeLogEntry {
+	seq: number;
+	collection: string;
+	changeType: 'InsertOrUpdate' | 'Delete';
+	id: number | string;
+	changeVersion: string;
+	/** The record as written; for a Delete, its last state before the delete (with the Delete's changeVersion). */
+	record: SimRecord;
+	at: number;
+}
+
 /** First changeVersion: the doc examples' prefix (§3.3), so values look like Protime's. */
 const CHANGE_VERSION_START = BigInt('0x0000090200004BD00000');
 
@@ -14,6 +29,8 @@ export class Store {
 	private readonly references = new Map<string, Map<string, Record<string, string>>>();
 	private readonly lastIds = new Map<string, number>();
 	private version = CHANGE_VERSION_START;
+	private readonly log: ChangeLogEntry[] = [];
+	private lastSeq = 0;
 
 	/** Monotonically increasing 20-digit upper-case hex, so plain string comparison orders changes (§3.3). */
 	nextChangeVersion(): string {
@@ -45,6 +62,44 @@ export class Store {
 
 	delete(collection: string, id: number | string): boolean {
 		return this.table(collection).delete(String(id));
+	}
+
+	/**
+	 * Appends a change to the log and returns it. The log keeps about `limit` entries, the oldest go first; a delta
+	 * whose cursor lies before the oldest kept entry has lost changes (410, "the delta data is deleted").
+	 */
+	logChange(collection: string, changeType: ChangeLogEntry['changeType'], record: SimRecord, at: number, limit: number): ChangeLogEntry {
+		const entry: ChangeLogEntry = {
+			seq: ++this.lastSeq,
+			collection,
+			changeType,
+			id: record.id,
+			changeVersion: record.changeVersion,
+			record: structuredClone(record),
+			at,
+		};
+		this.log.push(entry);
+		// Trim in batches, so a full log does not shift the array on every change.
+		const keep = Math.max(1, limit);
+		if (this.log.length > keep + Math.floor(keep / 10)) this.log.splice(0, this.log.length - keep);
+		return entry;
+	}
+
+	/** The seq of the newest change (0 before any change). */
+	get changeHead(): number {
+		return this.lastSeq;
+	}
+
+	/** The seq of the oldest change still in the log (changeHead + 1 when the log is empty). */
+	get changeTail(): number {
+		return this.log[0]?.seq ?? this.lastSeq + 1;
+	}
+
+	/** Changes of a collection with seq > `after`, oldest first. */
+	changesAfter(collection: string, after: number): ChangeLogEntry[] {
+		// seqs are consecutive within the kept log, so the start index is computed, not searched.
+		const start = Math.max(0, after + 1 - this.changeTail);
+		return this.log.slice(start).filter((e) => e.collection === collection);
 	}
 
 	/** Sets (merges) external-reference values of one object, e.g. people 1001 → {'@employee-number': 'E-1001'}. */
