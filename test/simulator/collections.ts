@@ -73,74 +73,99 @@ function single(value: unknown, name: string, reasons: string[]): string | undef
 	return undefined;
 }
 
+/** The collection named in the path, or undefined after answering 404. */
+export function collectionOf(req: Request, res: Response): CollectionDefinition | undefined {
+	const name = String(req.params.collection);
+	if (isCollectionName(name)) return getCollection(name);
+	sendError(res, 404, `The resource '${name}' does not exist`);
+	return undefined;
+}
+
+function referencesOf(def: CollectionDefinition, req: Request, res: Response): ReferenceSpec[] | undefined {
+	const parsed = parseExternalReferences(req.query.externalReferences);
+	const reasons = 'reasons' in parsed ? parsed.reasons : validateExternalReferences(def.name, parsed.specs, false);
+	if (reasons.length > 0 || 'reasons' in parsed) {
+		sendBadRequest(res, reasons);
+		return undefined;
+	}
+	return parsed.specs;
+}
+
+/** A validated list request (`GET /{collection}?filter=…&externalReferences=…&continuationToken=…`). */
+export interface ListQuery {
+	def: CollectionDefinition;
+	filter?: string;
+	refsRaw?: string;
+	continuationToken?: string;
+	specs: ReferenceSpec[];
+	predicate: (r: SimRecord) => boolean;
+}
+
+/** Validates a list request's query; undefined after answering 400. */
+export function parseListQuery(ctx: SimContext, def: CollectionDefinition, req: Request, res: Response): ListQuery | undefined {
+	const reasons: string[] = [];
+	const filter = single(req.query.filter, 'filter', reasons);
+	const refsRaw = single(req.query.externalReferences, 'externalReferences', reasons);
+	const continuationToken = single(req.query.continuationToken, 'continuationToken', reasons);
+	if (reasons.length > 0) return void sendBadRequest(res, reasons);
+	const specs = referencesOf(def, req, res);
+	if (!specs) return undefined;
+	const compiled = compileCollectionFilter(def, filter, ctx.assumptions, ctx.clock.now());
+	if (!compiled.ok) return void sendBadRequest(res, compiled.reasons);
+	return { def, filter, refsRaw, continuationToken, specs, predicate: compiled.predicate };
+}
+
+/** One list page and the continuation token of the next, if any; undefined after answering 409 (unknown token). */
+export function listPage(ctx: SimContext, pager: Pager, q: ListQuery, res: Response): { value: SimRecord[]; next?: string } | undefined {
+	const { def, filter, refsRaw, continuationToken: token, specs } = q;
+	const store = ctx.store;
+	const fingerprint = JSON.stringify([filter ?? '', refsRaw ?? '']);
+	let cursor: Omit<Cursor, 'expiresAt'>;
+	if (token !== undefined) {
+		const found = pager.find(token);
+		if (!found || found.collection !== def.name || found.fingerprint !== fingerprint) {
+			return void sendError(res, 409, 'The continuation token is invalid or has expired; start again from the first page');
+		}
+		cursor = found;
+	} else {
+		const ids = store
+			.list(def.name)
+			.filter(q.predicate)
+			.sort((x, y) => compareIds(x.id, y.id))
+			.map((r) => String(r.id));
+		cursor = { collection: def.name, fingerprint, ids, offset: 0, emptyPagesLeft: 0 };
+	}
+
+	const a = ctx.assumptions;
+	let value: SimRecord[] = [];
+	let next: Omit<Cursor, 'expiresAt'> | undefined;
+	if (cursor.emptyPagesLeft > 0) {
+		next = { ...cursor, emptyPagesLeft: cursor.emptyPagesLeft - 1 };
+	} else {
+		const end = cursor.offset + Math.max(1, a.pageSize);
+		value = cursor.ids
+			.slice(cursor.offset, end)
+			.map((id) => store.get(def.name, id))
+			.filter((r): r is SimRecord => r !== undefined)
+			.map((r) => applyExternalReferences(store, def.name, r, specs));
+		if (end < cursor.ids.length) next = { ...cursor, offset: end, emptyPagesLeft: a.emptyPagesBetween };
+	}
+	return next ? { value, next: pager.issue(next) } : { value };
+}
+
 export function collectionRoutes(ctx: SimContext, pager: Pager): Router {
 	const router = Router();
 	const store = ctx.store;
 
-	const collectionOf = (req: Request, res: Response): CollectionDefinition | undefined => {
-		const name = String(req.params.collection);
-		if (isCollectionName(name)) return getCollection(name);
-		sendError(res, 404, `The resource '${name}' does not exist`);
-		return undefined;
-	};
-
-	const referencesOf = (def: CollectionDefinition, req: Request, res: Response): ReferenceSpec[] | undefined => {
-		const parsed = parseExternalReferences(req.query.externalReferences);
-		const reasons = 'reasons' in parsed ? parsed.reasons : validateExternalReferences(def.name, parsed.specs, false);
-		if (reasons.length > 0 || 'reasons' in parsed) {
-			sendBadRequest(res, reasons);
-			return undefined;
-		}
-		return parsed.specs;
-	};
-
 	router.get('/:collection', (req, res) => {
 		const def = collectionOf(req, res);
 		if (!def || !checkScope(ctx, res, def.readScope)) return;
-		const reasons: string[] = [];
-		const filter = single(req.query.filter, 'filter', reasons);
-		const refsRaw = single(req.query.externalReferences, 'externalReferences', reasons);
-		const token = single(req.query.continuationToken, 'continuationToken', reasons);
-		if (reasons.length > 0) return sendBadRequest(res, reasons);
-		const specs = referencesOf(def, req, res);
-		if (!specs) return;
-		const compiled = compileCollectionFilter(def, filter, ctx.assumptions, ctx.clock.now());
-		if (!compiled.ok) return sendBadRequest(res, compiled.reasons);
-
-		const fingerprint = JSON.stringify([filter ?? '', refsRaw ?? '']);
-		let cursor: Omit<Cursor, 'expiresAt'>;
-		if (token !== undefined) {
-			const found = pager.find(token);
-			if (!found || found.collection !== def.name || found.fingerprint !== fingerprint) {
-				return sendError(res, 409, 'The continuation token is invalid or has expired; start again from the first page');
-			}
-			cursor = found;
-		} else {
-			const ids = store
-				.list(def.name)
-				.filter(compiled.predicate)
-				.sort((x, y) => compareIds(x.id, y.id))
-				.map((r) => String(r.id));
-			cursor = { collection: def.name, fingerprint, ids, offset: 0, emptyPagesLeft: 0 };
-		}
-
-		const a = ctx.assumptions;
-		let value: SimRecord[] = [];
-		let next: Omit<Cursor, 'expiresAt'> | undefined;
-		if (cursor.emptyPagesLeft > 0) {
-			next = { ...cursor, emptyPagesLeft: cursor.emptyPagesLeft - 1 };
-		} else {
-			const end = cursor.offset + Math.max(1, a.pageSize);
-			value = cursor.ids
-				.slice(cursor.offset, end)
-				.map((id) => store.get(def.name, id))
-				.filter((r): r is SimRecord => r !== undefined)
-				.map((r) => applyExternalReferences(store, def.name, r, specs));
-			if (end < cursor.ids.length) next = { ...cursor, offset: end, emptyPagesLeft: a.emptyPagesBetween };
-		}
-		const page: { value: SimRecord[]; nextLink?: string } = { value };
-		if (next) page.nextLink = nextLink(def.name, filter, refsRaw, pager.issue(next), a.nextLinkEncoding);
-		res.json(page);
+		const q = parseListQuery(ctx, def, req, res);
+		const page = q && listPage(ctx, pager, q, res);
+		if (!q || !page) return;
+		const body: { value: SimRecord[]; nextLink?: string } = { value: page.value };
+		if (page.next) body.nextLink = nextLink(def.name, q.filter, q.refsRaw, page.next, ctx.assumptions.nextLinkEncoding);
+		res.json(body);
 	});
 
 	router.get('/:collection/:idOrRef', (req, res) => {
@@ -174,17 +199,20 @@ function compareIds(a: number | string, b: number | string): number {
 	return typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
 }
 
-function nextLink(
+/** A list's next-page link; `extra` (e.g. a delta's `deltaToken=…`) is appended as given. */
+export function nextLink(
 	collection: string,
 	filter: string | undefined,
 	refs: string | undefined,
 	token: string,
 	encoding: 'encoded' | 'raw',
+	extra?: string,
 ): string {
 	const enc = encoding === 'encoded' ? encodeURIComponent : (s: string) => s;
 	const parts: string[] = [];
 	if (filter !== undefined) parts.push(`filter=${enc(filter)}`);
 	if (refs !== undefined) parts.push(`externalReferences=${enc(refs)}`);
 	parts.push(`continuationToken=${token}`);
+	if (extra !== undefined) parts.push(extra);
 	return `${API_PATH}/${collection}?${parts.join('&')}`;
 }
