@@ -160,6 +160,58 @@ export interface SimulatorAssumptions {
 	getByReference: 'query' | 'queryOrPredefined';
 	/** §5.5 named lists (`person in circle(1)`, `in org-group(2)`): the simulator knows no circles, so they match every record. */
 	namedListsMatchAll: boolean;
+
+	// ---- Delta (§5.5; Protime's reference/delta, how-to/track-changes-with-delta, concepts/delta-synchronization) ----
+	// docs/protime-assumptions.md "Delta" says why each default was chosen.
+	/** Documented: a delta expires 72 h after its last request, then answers 410 Gone. Switchable only to shorten runs. */
+	deltaExpirySeconds: number;
+	/**
+	 * Open: "only one delta can be active per collection": per API client (`client`, default; the concept page's
+	 * cursor is kept "on behalf of each consumer for each collection") or per tenant (`tenant`).
+	 */
+	deltaScope: 'client' | 'tenant';
+	/**
+	 * Open: a delta started (`?delta`) while another is active in the same collection and scope. `supersede`
+	 * (default): the new one wins and the old one's tokens answer `supersededDeltaStatus`; `reject`: the start
+	 * answers 409 until the old one expires.
+	 */
+	deltaStartWhileActive: 'supersede' | 'reject';
+	/** Open: a token of a superseded delta: 409 "concurrency conflict" (default) or 410 Gone. */
+	supersededDeltaStatus: 409 | 410;
+	/**
+	 * Open: an older token of a delta once a newer one was issued (a delta read returned a fresh deltaLink):
+	 * `works` (default: the token carries its own `StartingCursor`, so it reads the changes since then again),
+	 * or 409, or 410.
+	 */
+	olderDeltaToken: 'works' | 409 | 410;
+	/**
+	 * Open: which deletes a delta read lists. `all` (default): every delete in the collection since the cursor (a
+	 * tombstone holds only id and changeVersion, so a filter cannot be applied to it); `matching`: only records
+	 * whose last state matched the delta's filter; `none`: no deletes (contradicts the how-to's example).
+	 */
+	deltaDeletes: 'all' | 'matching' | 'none';
+	/**
+	 * Open: `latest` (default): one item per changed record, its latest change since the cursor (net changes, as
+	 * "returns only the records that were created, updated, or deleted" reads); `every`: every version, in order.
+	 */
+	deltaVersions: 'latest' | 'every';
+	/**
+	 * Open: where the first delta read starts. `snapshotStart` (default): changes since the `?delta` request,
+	 * including those made while the pages were read (nothing lost; a change may come twice, changeVersion
+	 * tells); `lastPage`: changes since the last page was served (a change to an already-read page is lost).
+	 */
+	deltaCursorStart: 'snapshotStart' | 'lastPage';
+	/**
+	 * The work-interruptions delta page documents: `date` required, its start no earlier than 1 January of the
+	 * previous year, `person` not allowed. `dated` (default): every collection with a date filter follows it;
+	 * `documented`: only work-interruptions; `none`: the list's own rules only.
+	 */
+	deltaFilterRules: 'dated' | 'documented' | 'none';
+	/**
+	 * Not Protime's: how many changes (all collections) the simulator's change log keeps for delta reads. A delta
+	 * whose cursor is older than the oldest kept change has lost changes and answers 410. Default 100,000.
+	 */
+	changeLogLimit: number;
 }
 
 /*
@@ -180,6 +232,11 @@ export interface SimulatorAssumptions {
  * - §3.3 changeVersion counts up from `0000090200004BD00001` (the prefix of the doc examples), one counter per tenant.
  * - §7.14 translation keys are the model samples' two-letter language codes (`nl`, `fr`).
  * - §5.5 `date` filters compare with the collection's date field (`from` for assignments and contracts).
+ * - §5.5 delta: a `deltaToken` is standard base64 of `{"DeltaId","StartingCursor","TimeStamp"}` (the reference's
+ *   format); a malformed one → 400, an unknown DeltaId → 410; a token of another collection → 400. The
+ *   snapshot's nextLinks carry `continuationToken` and `deltaToken` (not `delta`), as the how-to's example.
+ *   A delta read answers every change in one page. Records given to `sim.seed` raise no change, so no delta
+ *   lists them either.
  */
 
 /** Defaults: docs/protime-reference.md §8 where it gives one, else the choice named above. */
@@ -232,6 +289,17 @@ export function defaultAssumptions(): SimulatorAssumptions {
 		openDateRangeEndsToday: true,
 		getByReference: 'query',
 		namedListsMatchAll: true,
+
+		deltaExpirySeconds: 72 * 3600,
+		deltaScope: 'client',
+		deltaStartWhileActive: 'supersede',
+		supersededDeltaStatus: 409,
+		olderDeltaToken: 'works',
+		deltaDeletes: 'all',
+		deltaVersions: 'latest',
+		deltaCursorStart: 'snapshotStart',
+		deltaFilterRules: 'dated',
+		changeLogLimit: 100_000,
 	};
 }
 

@@ -150,6 +150,12 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 		}
 	});
 
+	// ---- delta ----
+	router.get('/deltas', (_req, res) => res.json({ value: sim().deltas() }));
+	router.post('/deltas/expire', (req, res) =>
+		run(res, () => sim().expireDeltas(typeof body(req).deltaId === 'number' ? (body(req).deltaId as number) : undefined)),
+	);
+
 	// ---- faults ----
 	router.post('/faults', (req, res) =>
 		run(res, () => {

@@ -10,6 +10,7 @@ import { DEFAULT_CLIENT, TokenService, type SimClient } from './auth';
 import { Pager } from './collections';
 import { API_PATH, Clock, isoWithOffset, type SimContext } from './context';
 import { controlRoutes } from './control';
+import { DeltaRegistry, type DeltaInfo } from './delta';
 import { Deliverer, type ChangeItem, type DeliveryAttempt, type DroppedChange } from './delivery';
 import { applyExternalReferences } from './externalReferences';
 import { FaultInjector, type DelaySpec, type FaultSpec } from './faults';
@@ -22,6 +23,7 @@ import { WebhookRegistry, type SimWebhook } from './webhooks';
 export type { SimulatorAssumptions } from './assumptions';
 export type { DeliveryAttempt, DroppedChange } from './delivery';
 export type { SimClient } from './auth';
+export type { DeltaInfo, DeltaItem } from './delta';
 export type { CollectionName } from './model';
 export type { SimRecord } from './store';
 export type { SimulatorStats, RequestLogEntry } from './stats';
@@ -82,6 +84,7 @@ export class ProtimeSimulator {
 	private readonly registry: WebhookRegistry;
 	private readonly deliverer: Deliverer;
 	private readonly pager: Pager;
+	private readonly deltaRegistry: DeltaRegistry;
 	private readonly faults: FaultInjector;
 	private readonly recorder: StatsRecorder;
 	private readonly random: Random;
@@ -96,6 +99,7 @@ export class ProtimeSimulator {
 			registry: WebhookRegistry;
 			deliverer: Deliverer;
 			pager: Pager;
+			deltas: DeltaRegistry;
 			faults: FaultInjector;
 			recorder: StatsRecorder;
 			random: Random;
@@ -109,6 +113,7 @@ export class ProtimeSimulator {
 		this.registry = parts.registry;
 		this.deliverer = parts.deliverer;
 		this.pager = parts.pager;
+		this.deltaRegistry = parts.deltas;
 		this.faults = parts.faults;
 		this.recorder = parts.recorder;
 		this.random = parts.random;
@@ -129,13 +134,14 @@ export class ProtimeSimulator {
 		const registry = new WebhookRegistry(ctx);
 		const deliverer = new Deliverer(ctx, registry);
 		const pager = new Pager(ctx);
+		const deltas = new DeltaRegistry(ctx);
 		const faults = new FaultInjector();
 		const recorder = new StatsRecorder(clock);
 		const random = new Random(options.randomSeed ?? 42);
 
 		// The control router needs the instance; it is created lazily through this holder.
 		const holder: { sim?: ProtimeSimulator } = {};
-		const app = buildApp({ ctx, tokens, registry, deliverer, pager, faults, stats: recorder, control: controlRoutes(() => holder.sim!) });
+		const app = buildApp({ ctx, tokens, registry, deliverer, pager, deltas, faults, stats: recorder, control: controlRoutes(() => holder.sim!) });
 		const host = options.host ?? '127.0.0.1';
 		const server = await new Promise<Server>((resolve, reject) => {
 			const s = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(s)));
@@ -143,7 +149,7 @@ export class ProtimeSimulator {
 		const address = server.address();
 		const port = typeof address === 'object' && address ? address.port : options.port;
 		const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-		holder.sim = new ProtimeSimulator(server, origin, { ctx, tokens, registry, deliverer, pager, faults, recorder, random });
+		holder.sim = new ProtimeSimulator(server, origin, { ctx, tokens, registry, deliverer, pager, deltas, faults, recorder, random });
 		return holder.sim;
 	}
 
@@ -221,7 +227,7 @@ export class ProtimeSimulator {
 		const current = this.ctx.store.get(collection, id);
 		if (!current) return false;
 		this.ctx.store.delete(collection, id);
-		this.raise(collection, 'Delete', { id: current.id, changeVersion: this.ctx.store.nextChangeVersion() });
+		this.raise(collection, 'Delete', { id: current.id, changeVersion: this.ctx.store.nextChangeVersion() }, current);
 		return true;
 	}
 
@@ -314,6 +320,18 @@ export class ProtimeSimulator {
 		return this.info(webhook);
 	}
 
+	// ---- delta ----
+
+	/** Every delta started so far, with its status (snapshot, active, superseded, expired) and expiry. */
+	deltas(): DeltaInfo[] {
+		return this.deltaRegistry.all();
+	}
+
+	/** As if 72 h passed since its last request: the delta (every delta, without an id) answers 410 Gone. */
+	expireDeltas(deltaId?: number): void {
+		this.deltaRegistry.expire(deltaId);
+	}
+
 	// ---- faults ----
 
 	injectFault(spec: FaultSpec): void {
@@ -382,7 +400,9 @@ export class ProtimeSimulator {
 		return record;
 	}
 
-	private raise(collection: CollectionName, changeType: ChangeItem['changeType'], record: SimRecord): void {
+	/** `lastState`: for a Delete, the record as it was (the change log keeps it for delta filters). */
+	private raise(collection: CollectionName, changeType: ChangeItem['changeType'], record: SimRecord, lastState?: SimRecord): void {
+		this.ctx.store.logChange(collection, changeType, { ...(lastState ?? record), changeVersion: record.changeVersion }, this.ctx.clock.now(), this.assumptions.changeLogLimit);
 		for (const webhook of this.registry.subscribers(collection)) {
 			const data =
 				changeType === 'Delete'

@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { TokenService } from './auth';
 import { collectionRoutes, type Pager } from './collections';
 import { API_PATH, type SimContext } from './context';
+import { deltaRoutes, type DeltaRegistry } from './delta';
 import type { Deliverer } from './delivery';
 import { errorBody, sendError } from './errors';
 import type { FaultInjector } from './faults';
@@ -16,6 +17,7 @@ export interface ServerParts {
 	registry: WebhookRegistry;
 	deliverer: Deliverer;
 	pager: Pager;
+	deltas: DeltaRegistry;
 	faults: FaultInjector;
 	stats: StatsRecorder;
 	control: Router;
@@ -61,6 +63,7 @@ export function buildApp(parts: ServerParts): express.Express {
 	api.use(tokens.requireToken);
 	api.use(express.json({ limit: '1mb' }));
 	api.use(webhookRoutes(ctx, parts.registry, parts.deliverer));
+	api.use(deltaRoutes(ctx, parts.pager, parts.deltas));
 	api.use(collectionRoutes(ctx, parts.pager));
 	api.use((req, res) => sendError(res, 404, `The resource '${req.path}' does not exist`));
 	app.use(API_PATH, api);
