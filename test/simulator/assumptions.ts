@@ -233,7 +233,8 @@ export interface SimulatorAssumptions {
  * - §7.14 translation keys are the model samples' two-letter language codes (`nl`, `fr`).
  * - §5.5 `date` filters compare with the collection's date field (`from` for assignments and contracts).
  * - §5.5 delta: a `deltaToken` is standard base64 of `{"DeltaId","StartingCursor","TimeStamp"}` (the reference's
- *   format); a malformed one → 400, an unknown DeltaId → 410; a token of another collection → 400. The
+ *   format); a malformed one → 400, an unknown DeltaId → 410; a token of another collection → 400; a token is
+ *   not bound to the client that started the delta (any token with the collection's read scope may use it). The
  *   snapshot's nextLinks carry `continuationToken` and `deltaToken` (not `delta`), as the how-to's example.
  *   A delta read answers every change in one page. Records given to `sim.seed` raise no change, so no delta
  *   lists them either.
