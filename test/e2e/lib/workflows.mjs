@@ -329,7 +329,7 @@ export function syncNotes(collection, target) {
 			'## Setup (about 10 minutes)',
 			`1. ${table}`,
 			`2. Pick your **Protime API** credential in the Protime Trigger and in **Get all ${spec.plural}**${target === 'postgres' ? ', and your PostgreSQL credential in the three Postgres nodes' : ''}.`,
-			'3. Run the initial sync **once**: at the bottom of the canvas, open the list next to **Execute workflow**, choose **Initial sync**, and click the button. (*Execute workflow from Protime Trigger* only waits for one test change from Protime.)',
+			'3. Run the initial sync **once**: at the bottom of the canvas, click the **⌄** arrow on the *Execute workflow* button, choose **Initial sync**, then click **Execute workflow from Initial sync**. (*from Protime Trigger* only waits for one test change from Protime.)',
 			'4. **Publish** the workflow. From then on every change in Protime updates the table.',
 		].join('\n'), { width: 400, height: 620, color: 4 }),
 		...(spec.dateRange
