@@ -84,12 +84,12 @@ export const triggerProperties: INodeProperties[] = [
 				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{
-				displayName: 'Ignore Repeated or Older Changes',
+				displayName: 'Ignore Older Versions of a Record',
 				name: 'dropStale',
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to skip a change that Protime sends again, or that is older than a change this workflow already received for the same record (Protime may resend changes or send them out of order)',
+					'Whether to skip a change that is older than a change this workflow already received for the same record (Protime may send changes out of order). With Respond to Protime set to Immediately, or with Batch Changes, a change Protime sends a second time is skipped too.',
 			},
 			{
 				displayName: 'Include Subscription Info',
