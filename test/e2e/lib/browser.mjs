@@ -9,9 +9,10 @@ import { ACTION_TYPE, CREDENTIAL_TYPE, repoRoot, TRIGGER_TYPE } from './package.
 import { log, waitFor } from './procs.mjs';
 import { startSimulator } from './simulator.mjs';
 import { startInstance } from './stack.mjs';
-import { dataTableColumns, hoursCsvWorkflow, importAsEditor } from './workflows.mjs';
+import { dataTableColumns, importAsEditor } from './workflows.mjs';
 
-const CREDENTIAL_NAME = 'Protime (simulator)';
+// the journey's credential points at the simulator; its name shows in the README's pictures
+const CREDENTIAL_NAME = 'Protime (Acme)';
 /** The README's pictures, all taken by this journey. */
 const README_IMAGES = ['credential.png', 'trigger-parameters.png', 'workflow.png', 'execution-items.png', 'sync-workflow.png'];
 
@@ -37,6 +38,10 @@ export async function browser({ checks, runDir, install }) {
 
 	const shot = async (name) => {
 		await closePopovers(page);
+		// node icons and option lists load after the page: wait until nothing is loading any more
+		await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+		await waitFor('nothing shows "Loading options"', async () => (await page.getByText('Loading options').count()) === 0, { timeoutMs: 15_000, intervalMs: 200 }).catch(() => {});
+		await page.waitForTimeout(300);
 		await page.screenshot({ path: path.join(dir, name) });
 	};
 	let stopped = false;
@@ -189,6 +194,10 @@ async function credentialPicture(page, baseUrl, shot) {
 	await modal.getByTestId('credential-name').click();
 	await modal.getByTestId('inline-edit-input').fill('Protime (production)');
 	await modal.getByTestId('inline-edit-input').press('Enter');
+	// filling the fields scrolled the form: show it from the top (Environment first)
+	await modal.evaluate((el) => {
+		for (const e of [el, ...el.querySelectorAll('*')]) if (e.scrollTop > 0) e.scrollTop = 0;
+	});
 	await settle(page);
 	await shot('credential.png');
 	await page.getByRole('button', { name: 'Close this dialog' }).click();
@@ -294,11 +303,13 @@ async function exampleWorkflow(page, baseUrl, inst, shot) {
 	const credentials = await inst.client.get('/rest/credentials');
 	const credential = credentials.find((c) => c.name === CREDENTIAL_NAME);
 	assert(credential, `the credential made in the form is listed (${credentials.map((c) => c.name).join(', ')})`);
-	const def = hoursCsvWorkflow({ credential, filesDir: inst.filesDir });
-	const wf = await inst.client.createWorkflow(def);
+	// as a user imports it from examples/ and picks the credential
+	const def = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', 'protime-work-interruptions-hours-csv.json'), 'utf8'));
+	const webhookTypes = new Set((await inst.client.nodeTypes()).filter((t) => t.webhooks?.length).map((t) => t.name));
+	const wf = await inst.client.createWorkflow(importAsEditor(def, { webhookTypes, credentials: { [CREDENTIAL_TYPE]: credential }, credentialFor: { [TRIGGER_TYPE]: CREDENTIAL_TYPE } }));
 	await inst.client.activate(wf.id);
 	await page.goto(`${baseUrl}/workflow/${wf.id}`, { waitUntil: 'domcontentloaded' });
-	for (const n of def.nodes) await page.getByTestId('canvas-node').filter({ hasText: n.name }).waitFor();
+	for (const n of def.nodes.filter((x) => x.type !== 'n8n-nodes-base.stickyNote')) await page.getByTestId('canvas-node').filter({ hasText: n.name }).first().waitFor();
 	await page.getByTestId('workflow-active-version-indicator').waitFor();
 	await shot('workflow.png');
 	return true;

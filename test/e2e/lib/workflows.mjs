@@ -331,7 +331,7 @@ export function syncNotes(collection, target) {
 			`2. Pick your **Protime API** credential in the Protime Trigger and in **Get all ${spec.plural}**${target === 'postgres' ? ', and your PostgreSQL credential in the three Postgres nodes' : ''}.`,
 			'3. Run the initial sync **once**: at the bottom of the canvas, click the **⌄** arrow on the *Execute workflow* button, choose **Initial sync**, then click **Execute workflow from Initial sync**. (*from Protime Trigger* only waits for one test change from Protime.)',
 			'4. **Publish** the workflow. From then on every change in Protime updates the table.',
-		].join('\n'), { width: 400, height: 620, color: 4 }),
+		].join('\n'), { width: 400, height: 460, color: 4 }),
 		...(spec.dateRange
 			? [stickyNote('About the window', [420, 600], [
 					'## The table holds this window',
