@@ -27,7 +27,7 @@ export const triggerPanel: TriggerPanelDefinition = {
 	},
 	activationHint: {
 		inactive: `Once you've finished building your workflow, publish it to receive every change continuously (you just won't see those executions here). ${SAMPLE_TIP}`,
-		active: `This node also starts the workflow on every matching change in Protime (those executions won't show up here). If the subscription ever lapsed, the next item is a <code>ResyncRequired</code> notice: run Get Many for the collection to catch up. ${SAMPLE_TIP}`,
+		active: `This node also starts the workflow on every matching change in Protime (those executions won't show up here). If Protime ever stopped sending changes to this workflow (for example while n8n was down too long), the next item has the change type <code>ResyncRequired</code>: changes may be missing, so read the whole collection again with the Protime node's Get Many. ${SAMPLE_TIP}`,
 	},
 };
 
@@ -42,7 +42,7 @@ export const triggerProperties: INodeProperties[] = [
 		description: 'The Protime collection whose changes start this workflow',
 	},
 	{
-		displayName: 'Events',
+		displayName: 'Trigger On',
 		name: 'events',
 		type: 'multiOptions',
 		options: [
@@ -51,7 +51,7 @@ export const triggerProperties: INodeProperties[] = [
 		],
 		default: ['insertOrUpdate', 'delete'],
 		required: true,
-		description: 'Which changes start the workflow; other changes are acknowledged to Protime and skipped',
+		description: 'Which changes start the workflow; Protime is answered for the other changes, and they are skipped',
 	},
 	externalReferencesParameter({
 		loadOptionsMethod: 'getTriggerReferenceOptions',
@@ -67,32 +67,12 @@ export const triggerProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Acknowledge Changes',
-				name: 'acknowledge',
-				type: 'options',
-				options: [
-					{
-						name: 'When the Execution Succeeded',
-						value: 'afterExecution',
-						description: 'Protime is answered once the workflow has run successfully; if n8n stops or the workflow fails, Protime sends the change again',
-					},
-					{
-						name: 'On Receipt (Faster, Can Lose Changes)',
-						value: 'onReceipt',
-						description: 'Protime is answered as soon as a change arrives; a change whose execution crashes or never starts (n8n restarted or killed) is lost',
-					},
-				],
-				default: 'afterExecution',
-				description: 'When Protime is told that a change was taken',
-				displayOptions: { hide: { batchChanges: [true] } },
-			},
-			{
 				displayName: 'Batch Changes',
 				name: 'batchChanges',
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether changes that arrive close together start one execution instead of one each. Protime is answered once the changes are saved in n8n; their execution starts within the batch window and is retried until it succeeds.',
+					'Whether changes that arrive close together start one execution instead of one each. Protime is answered once n8n has saved the changes; their execution starts within the batch window and is retried until it succeeds.',
 			},
 			{
 				displayName: 'Batch Window (Seconds)',
@@ -104,28 +84,19 @@ export const triggerProperties: INodeProperties[] = [
 				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{
-				displayName: 'Check Interval',
-				name: 'checkInterval',
-				type: 'options',
-				options: CHECK_INTERVALS.map((m) => ({ name: m === 1 ? 'Every Minute' : `Every ${m} Minutes`, value: m })),
-				default: DEFAULT_CHECK_INTERVAL,
-				description:
-					'How often the active workflow checks its Protime subscription and renews it before it expires. Must be shorter than the renewal margin.',
-			},
-			{
-				displayName: 'Drop Stale or Duplicate Changes',
+				displayName: 'Ignore Older Versions of a Record',
 				name: 'dropStale',
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to skip a change whose change version is not newer than the last one seen for the same record (Protime may resend or reorder events)',
+					'Whether to skip a change that is older than a change this workflow already received for the same record (Protime may send changes out of order). With Respond to Protime set to Immediately, or with Batch Changes, a change Protime sends a second time is skipped too.',
 			},
 			{
 				displayName: 'Include Subscription Info',
 				name: 'includeSubscriptionInfo',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to add the Protime webhook ID and its expiry (validUntil) to every item, under _subscription',
+				description: "Whether to add the ID and expiry time of this workflow's Protime subscription to every item, under _subscription",
 			},
 			{
 				displayName: 'Max Changes per Execution',
@@ -137,15 +108,44 @@ export const triggerProperties: INodeProperties[] = [
 				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{
-				displayName: 'Renewal Margin (Minutes)',
+				displayName: 'Renew Before Expiry (Minutes)',
 				name: 'renewalMargin',
 				type: 'number',
 				typeOptions: { minValue: 2, maxValue: 10080 },
 				default: DEFAULT_RENEWAL_MARGIN,
 				description:
-					'Renew the subscription when it expires within this many minutes (capped at half its validity). Keep it at least twice the check interval.',
+					"Renew this workflow's Protime subscription when it expires within this many minutes (at most half of its validity). Must be at least twice the Subscription Check interval.",
+			},
+			{
+				displayName: 'Respond to Protime',
+				name: 'acknowledge',
+				type: 'options',
+				options: [
+					{
+						name: 'When Last Node Finishes',
+						value: 'afterExecution',
+						description: 'Protime gets its answer once the workflow has run successfully; if n8n stops or the workflow fails, Protime sends the change again',
+					},
+					{
+						name: 'Immediately (Faster, Can Lose Changes)',
+						value: 'onReceipt',
+						description: 'Protime gets its answer as soon as a change arrives; a change whose execution fails to finish (n8n restarted or stopped) is lost',
+					},
+				],
+				default: 'afterExecution',
+				description: 'When Protime is told that a change arrived. Until then, Protime keeps sending it again.',
+				displayOptions: { hide: { batchChanges: [true] } },
 			},
 			simplifyParameter(),
+			{
+				displayName: 'Subscription Check',
+				name: 'checkInterval',
+				type: 'options',
+				options: CHECK_INTERVALS.map((m) => ({ name: m === 1 ? 'Every Minute' : `Every ${m} Minutes`, value: m })),
+				default: DEFAULT_CHECK_INTERVAL,
+				description:
+					"How often the published workflow checks that its Protime subscription is alive, and renews it before it expires. Must be at most half of Renew Before Expiry.",
+			},
 			...simplifyOptionFields('Only used with Simplify on.'),
 		],
 	},

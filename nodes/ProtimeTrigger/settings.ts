@@ -59,6 +59,28 @@ function readBatch(node: INode, options: IDataObject): BatchSettings | undefined
 	return { windowMs: windowSeconds * 1000, maxChanges };
 }
 
+/**
+ * The renewal timing: the check interval (one of CHECK_INTERVALS) and the margin in minutes (2 to 10080).
+ * The margin must be at least twice the interval, so that a subscription entering the margin is seen by at
+ * least two checks before it expires (a second chance when one renewal is refused).
+ */
+function readRenewalTiming(node: INode, options: IDataObject): { checkIntervalMinutes: number; renewalMarginMinutes: number } {
+	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL);
+	const margin = Number(options.renewalMargin ?? DEFAULT_RENEWAL_MARGIN);
+	const checkIntervalMinutes = (CHECK_INTERVALS as readonly number[]).includes(interval) ? interval : DEFAULT_CHECK_INTERVAL;
+	const renewalMarginMinutes = Math.min(Math.max(Number.isFinite(margin) ? margin : DEFAULT_RENEWAL_MARGIN, 2), 10080);
+	if (renewalMarginMinutes < 2 * checkIntervalMinutes) {
+		const every = checkIntervalMinutes === 1 ? 'every minute' : `every ${checkIntervalMinutes} minutes`;
+		const shorter = CHECK_INTERVALS.filter((m) => 2 * m <= renewalMarginMinutes).pop();
+		throw new NodeOperationError(node, 'Renew Before Expiry must be at least twice the Subscription Check interval', {
+			description:
+				`Subscription Check is ${every} and Renew Before Expiry is ${renewalMarginMinutes} minutes. Under Options, set Renew Before Expiry to ${2 * checkIntervalMinutes} minutes or more` +
+				(shorter ? `, or Subscription Check to every ${shorter === 1 ? 'minute' : `${shorter} minutes`} or more often.` : '.'),
+		});
+	}
+	return { checkIntervalMinutes, renewalMarginMinutes };
+}
+
 interface ParameterReader {
 	getNode(): INode;
 	getNodeParameter(name: string, fallback?: unknown): unknown;
@@ -87,8 +109,7 @@ export function readSettings(ctx: ParameterReader): TriggerSettings {
 	if (problem) throw new NodeOperationError(node, problem);
 
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
-	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL);
-	const margin = Number(options.renewalMargin ?? DEFAULT_RENEWAL_MARGIN);
+	const { checkIntervalMinutes, renewalMarginMinutes } = readRenewalTiming(node, options);
 	return {
 		collectionName,
 		events,
@@ -98,9 +119,9 @@ export function readSettings(ctx: ParameterReader): TriggerSettings {
 		...readSimplifyOptions(options),
 		dropStale: options.dropStale !== false,
 		includeSubscriptionInfo: options.includeSubscriptionInfo === true,
-		checkIntervalMinutes: (CHECK_INTERVALS as readonly number[]).includes(interval) ? interval : DEFAULT_CHECK_INTERVAL,
+		checkIntervalMinutes,
 		acknowledge: options.acknowledge === 'onReceipt' ? 'onReceipt' : 'afterExecution',
 		batch: readBatch(node, options),
-		renewalMarginMs: Math.min(Math.max(Number.isFinite(margin) ? margin : DEFAULT_RENEWAL_MARGIN, 2), 10080) * 60_000,
+		renewalMarginMs: renewalMarginMinutes * 60_000,
 	};
 }

@@ -142,6 +142,35 @@ describe('parameters shared by both nodes', () => {
 		).toThrow('External reference 1 is incomplete');
 	});
 
+	it('refuses a renewal margin shorter than twice the check interval, and says which option to change', () => {
+		const node = { name: 'Protime Trigger' } as never;
+		const read = (options: IDataObject) => {
+			const params: IDataObject = { collectionName: 'clockings', options };
+			return readSettings({ getNode: () => node, getNodeParameter: (name, fallback) => params[name] ?? fallback });
+		};
+		// the defaults (every 10 minutes, 60 minutes) and the exact boundary pass
+		expect(read({})).toMatchObject({ checkIntervalMinutes: 10, renewalMarginMs: 60 * 60_000 });
+		expect(read({ checkInterval: 30, renewalMargin: 60 })).toMatchObject({ checkIntervalMinutes: 30, renewalMarginMs: 60 * 60_000 });
+		expect(read({ checkInterval: 1, renewalMargin: 2 })).toMatchObject({ checkIntervalMinutes: 1, renewalMarginMs: 2 * 60_000 });
+		// one minute short of the rule
+		let error: { message?: string; description?: string } = {};
+		try {
+			read({ checkInterval: 60, renewalMargin: 119 });
+		} catch (err) {
+			error = err as typeof error;
+		}
+		expect(error.message).toBe('Renew Before Expiry must be at least twice the Subscription Check interval');
+		expect(error.description).toBe(
+			'Subscription Check is every 60 minutes and Renew Before Expiry is 119 minutes. Under Options, set Renew Before Expiry to 120 minutes or more, or Subscription Check to every 30 minutes or more often.',
+		);
+		// the default margin with the longest interval
+		expect(() => read({ checkInterval: 60 })).toThrow('Renew Before Expiry must be at least twice the Subscription Check interval');
+		// the smallest margin leaves only every minute
+		expect(() => read({ checkInterval: 2, renewalMargin: 3 })).toThrow(
+			expect.objectContaining({ description: expect.stringContaining('or Subscription Check to every minute or more often.') as unknown }) as never,
+		);
+	});
+
 	it('read the Simplify options alike: trimmed text, nothing for empty or non-text values', () => {
 		expect(readSimplifyOptions({ language: ' nl ', timeZone: 'Europe/Brussels' })).toEqual({
 			language: 'nl',

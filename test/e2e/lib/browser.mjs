@@ -5,13 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from './checks.mjs';
 import { chromiumPath, openChromium } from './chromium.mjs';
-import { repoRoot, TRIGGER_TYPE } from './package.mjs';
+import { ACTION_TYPE, CREDENTIAL_TYPE, repoRoot, TRIGGER_TYPE } from './package.mjs';
 import { log, waitFor } from './procs.mjs';
 import { startSimulator } from './simulator.mjs';
 import { startInstance } from './stack.mjs';
-import { hoursCsvWorkflow } from './workflows.mjs';
+import { dataTableColumns, importAsEditor } from './workflows.mjs';
 
-const CREDENTIAL_NAME = 'Protime (simulator)';
+// the journey's credential points at the simulator; its name shows in the README's pictures
+const CREDENTIAL_NAME = 'Protime (Acme)';
 /** The README's pictures, all taken by this journey. */
 const README_IMAGES = ['credential.png', 'trigger-parameters.png', 'workflow.png', 'execution-items.png', 'sync-workflow.png'];
 
@@ -37,6 +38,10 @@ export async function browser({ checks, runDir, install }) {
 
 	const shot = async (name) => {
 		await closePopovers(page);
+		// node icons and option lists load after the page: wait until nothing is loading any more
+		await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {});
+		await waitFor('nothing shows "Loading options"', async () => (await page.getByText('Loading options').count()) === 0, { timeoutMs: 15_000, intervalMs: 200 }).catch(() => {});
+		await page.waitForTimeout(300);
 		await page.screenshot({ path: path.join(dir, name) });
 	};
 	let stopped = false;
@@ -62,13 +67,16 @@ export async function browser({ checks, runDir, install }) {
 	};
 
 	try {
-		await step('the credential form saves the Protime API credential and its Test succeeds', () => createCredential(page, baseUrl, sim, shot));
+		await step('the credential form saves the Protime API credential and its Test succeeds', () => createCredential(page, baseUrl, sim));
+		await step('a new credential form filled in for Production, as the README shows it (not saved)', () => credentialPicture(page, baseUrl, shot));
 		const workflowId = await step('Protime Trigger added from the nodes panel, Work Interruptions picked', () => addTrigger(page, baseUrl));
 		await step('External References loads its options from the node and one is picked', () => pickReference(page, shot));
 		await step('Publish activates the workflow and subscribes it in Protime', () => publish(page, client, sim, workflowId));
 		await step('a change in Protime shows as an execution with typed items', () => openExecution(page, baseUrl, client, sim, workflowId, shot));
 		await step('the example workflow (hours per employee per day → CSV) shows on the canvas', () => exampleWorkflow(page, baseUrl, inst, shot));
-		await step("the README's sync pattern (examples/, Data Table version) imports and shows on the canvas", () => syncWorkflow(page, baseUrl, inst, shot));
+		await step("the README's quick start: the Data Table sync example imports, Initial sync is chosen next to Execute workflow, and its run fills the Data Table", () =>
+			syncWorkflow(page, baseUrl, inst, sim, shot),
+		);
 	} finally {
 		await context.close().catch(() => {});
 	}
@@ -80,14 +88,45 @@ export async function browser({ checks, runDir, install }) {
 	}
 }
 
-/** The recommended sync workflow as a user imports it from examples/ (Workflows → Import from File). */
-async function syncWorkflow(page, baseUrl, inst, shot) {
+/**
+ * The README's quick start on the Data Table sync example: the Data Table made, the file imported (as the editor
+ * imports a file) with the credential picked, then the first run as the README and the sticky note say: open the
+ * list next to Execute workflow, choose Initial sync, click. The run must fill the Data Table.
+ */
+async function syncWorkflow(page, baseUrl, inst, sim, shot) {
+	const { client } = inst;
 	const def = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', 'protime-sync-work-interruptions-data-table.json'), 'utf8'));
-	const wf = await inst.client.createWorkflow({ name: def.name, nodes: def.nodes, connections: def.connections, settings: def.settings ?? {} });
+	const tableName = def.nodes.find((n) => n.type === 'n8n-nodes-base.dataTable').parameters.dataTableId.value;
+	const table = await client.createDataTable(tableName, dataTableColumns('work-interruptions'));
+	const credential = (await client.get('/rest/credentials')).find((c) => c.name === CREDENTIAL_NAME);
+	const webhookTypes = new Set((await client.nodeTypes()).filter((t) => t.webhooks?.length).map((t) => t.name));
+	const imported = importAsEditor(def, { webhookTypes, credentials: { [CREDENTIAL_TYPE]: credential }, credentialFor: { [TRIGGER_TYPE]: CREDENTIAL_TYPE, [ACTION_TYPE]: CREDENTIAL_TYPE } });
+	const wf = await client.createWorkflow(imported);
 	await page.goto(`${baseUrl}/workflow/${wf.id}`, { waitUntil: 'domcontentloaded' });
-	for (const n of def.nodes) await page.getByTestId('canvas-node').filter({ hasText: n.name }).first().waitFor();
+	for (const n of def.nodes.filter((x) => x.type !== 'n8n-nodes-base.stickyNote')) await page.getByTestId('canvas-node').filter({ hasText: n.name }).first().waitFor();
+	const run = page.getByTestId('execute-workflow-button');
+	const label = async () => squeeze(await run.innerText());
+	assert((await label()).includes('ProtimeTrigger'), `before choosing, the button reads "${await run.innerText()}" (the README says it names the Protime Trigger)`);
+	await page.getByRole('button', { name: 'Select trigger node' }).click();
+	await page.getByRole('menuitem').filter({ hasText: 'Initial sync' }).or(page.locator('[role="menuitemradio"], [role="option"]').filter({ hasText: 'Initial sync' })).first().click();
+	await waitFor('the button names Initial sync', async () => (await label()).includes('Initialsync'), { timeoutMs: 10_000 });
+	await settle(page);
 	await shot('sync-workflow.png');
+	await run.click();
+	const [execution] = await client.waitExecutions(wf.id, 1, { timeoutMs: 90_000 });
+	assert(execution.status === 'success', `the Initial sync run ${execution.id} ended ${execution.status}`);
+	const rows = await client.dataTableRows(table);
+	// the example's window: the last 30 days to tomorrow (n8n runs in UTC here)
+	const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+	const records = (await sim.records('work-interruptions')).filter((r) => r.date >= day(-30) && r.date <= day(1));
+	assert(rows.length > 0 && rows.length === records.length, `the Data Table has ${rows.length} rows; Protime has ${records.length} work interruptions in the window`);
 	return true;
+}
+
+/** Waits until no dropdown or popover is open and their closing animation is over. */
+async function settle(page) {
+	await waitFor('menus closed', async () => (await page.locator('.el-popper:visible, [role="menu"]:visible, [role="listbox"]:visible').count()) === 0, { timeoutMs: 10_000, intervalMs: 100 }).catch(() => {});
+	await page.waitForTimeout(600);
 }
 
 /** n8n's onboarding popovers (the Production Checklist) would cover the pictures. */
@@ -96,7 +135,7 @@ async function closePopovers(page) {
 	if (await close.isVisible()) await close.click();
 }
 
-async function createCredential(page, baseUrl, sim, shot) {
+async function createCredential(page, baseUrl, sim) {
 	await page.goto(`${baseUrl}/home/credentials`, { waitUntil: 'domcontentloaded' });
 	await page.getByTestId('add-resource-credential').click();
 	await page.getByRole('combobox', { name: 'Search for app...' }).fill('Protime');
@@ -132,8 +171,39 @@ async function createCredential(page, baseUrl, sim, shot) {
 	await modal.getByText('Connection tested successfully').first().waitFor();
 	await modal.getByText('Retry', { exact: true }).waitFor(); // the button is out of its loading state
 	for (const close of await page.locator('.el-notification__closeBtn').all()) await close.click().catch(() => {});
+	await page.getByRole('button', { name: 'Close this dialog' }).click();
+	await modal.waitFor({ state: 'hidden' });
+	return true;
+}
+
+/**
+ * The README's picture of the credential: what a user enters for the real Protime (Production, a tenant, the
+ * client from Protime). The form is left unsaved: its test would go to the real Protime.
+ */
+async function credentialPicture(page, baseUrl, shot) {
+	await page.goto(`${baseUrl}/home/credentials`, { waitUntil: 'domcontentloaded' });
+	await page.getByTestId('resources-list-add').or(page.getByTestId('add-resource-credential')).first().click();
+	await page.getByRole('combobox', { name: 'Search for app...' }).fill('Protime');
+	await page.getByTestId('new-credential-type-select-option').filter({ hasText: 'Protime API' }).click();
+	await page.getByTestId('new-credential-type-button').click();
+	const modal = page.getByTestId('editCredential-modal');
+	const environment = modal.getByTestId('parameter-input-environment');
+	assert((await shown(environment)).includes('Production'), `a new credential starts on Production (shows "${await shown(environment)}")`);
+	const values = { tenant: 'acme', clientId: 'your-client-id-from-protime', clientSecret: 'your-client-secret-from-protime', company: 'Acme Payroll' };
+	for (const [key, value] of Object.entries(values)) await modal.getByTestId(`parameter-input-${key}`).locator('input, textarea').first().fill(value);
+	await modal.getByTestId('credential-name').click();
+	await modal.getByTestId('inline-edit-input').fill('Protime (production)');
+	await modal.getByTestId('inline-edit-input').press('Enter');
+	// filling the fields scrolled the form: show it from the top (Environment first)
+	await modal.evaluate((el) => {
+		for (const e of [el, ...el.querySelectorAll('*')]) if (e.scrollTop > 0) e.scrollTop = 0;
+	});
+	await settle(page);
 	await shot('credential.png');
 	await page.getByRole('button', { name: 'Close this dialog' }).click();
+	// n8n asks before dropping unsaved changes
+	const discard = page.getByRole('button', { name: /close|leave|discard|don't save/i }).filter({ hasNotText: /this dialog/i });
+	await discard.first().click({ timeout: 5000 }).catch(() => {});
 	await modal.waitFor({ state: 'hidden' });
 	return true;
 }
@@ -175,6 +245,7 @@ async function pickReference(page, shot) {
 	await option.click();
 	const field = ndv.getByTestId('parameter-input-reference');
 	await waitFor('the picked reference in the field', async () => (await shown(field)).includes('people: @employee-number'), { timeoutMs: 10_000 });
+	await settle(page); // the dropdown's closing animation would show in the picture
 	await shot('trigger-parameters.png');
 	await ndv.getByTestId('ndv-close-button').click();
 	await ndv.waitFor({ state: 'hidden' });
@@ -232,11 +303,13 @@ async function exampleWorkflow(page, baseUrl, inst, shot) {
 	const credentials = await inst.client.get('/rest/credentials');
 	const credential = credentials.find((c) => c.name === CREDENTIAL_NAME);
 	assert(credential, `the credential made in the form is listed (${credentials.map((c) => c.name).join(', ')})`);
-	const def = hoursCsvWorkflow({ credential, filesDir: inst.filesDir });
-	const wf = await inst.client.createWorkflow(def);
+	// as a user imports it from examples/ and picks the credential
+	const def = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', 'protime-work-interruptions-hours-csv.json'), 'utf8'));
+	const webhookTypes = new Set((await inst.client.nodeTypes()).filter((t) => t.webhooks?.length).map((t) => t.name));
+	const wf = await inst.client.createWorkflow(importAsEditor(def, { webhookTypes, credentials: { [CREDENTIAL_TYPE]: credential }, credentialFor: { [TRIGGER_TYPE]: CREDENTIAL_TYPE } }));
 	await inst.client.activate(wf.id);
 	await page.goto(`${baseUrl}/workflow/${wf.id}`, { waitUntil: 'domcontentloaded' });
-	for (const n of def.nodes) await page.getByTestId('canvas-node').filter({ hasText: n.name }).waitFor();
+	for (const n of def.nodes.filter((x) => x.type !== 'n8n-nodes-base.stickyNote')) await page.getByTestId('canvas-node').filter({ hasText: n.name }).first().waitFor();
 	await page.getByTestId('workflow-active-version-indicator').waitFor();
 	await shot('workflow.png');
 	return true;

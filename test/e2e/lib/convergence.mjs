@@ -6,26 +6,28 @@
 //   A  work interruptions, regular mode, PostgreSQL table written by n8n's Postgres node (all the disruptions)
 //   B  counter definitions in the same n8n, at the same time: a few changes, then none for two validity periods
 //   D  the demo's version with an n8n Data Table: initial sync, then changes (brief)
+//   W  the two shipped sync examples, imported as the editor does: their resync (the Initial sync run again) keeps
+//      a row dated before the sync window and deletes one inside it that Protime does not have (issue 24)
 //   C  work interruptions in queue mode (main, worker, webhook processor; PostgreSQL, Redis), ≥2 renewals;
 //      then a lapse there, which the check must recover
 // Time is compressed: webhook validity 3 minutes (Protime: 7 days), renewal margin 2 minutes, check every minute,
 // Protime's retries 0.5 s … 30 s, and changes raised in bursts as fast as the simulator takes them.
 // Env: E2E_CONVERGENCE_CHANGES (A, default 2000), E2E_CONVERGENCE_QUEUE_CHANGES (C, default 600),
 //      E2E_CONVERGENCE_BATCH (runs with Batch Changes on, default C),
-//      E2E_CONVERGENCE_RUNS (default A,B,C,D; D: the demo's Data Table variant, briefly).
+//      E2E_CONVERGENCE_RUNS (default A,B,C,D,W; D: the demo's Data Table variant, briefly; W: the examples' window).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from './checks.mjs';
 import { N8nClient, startN8n } from './n8n.mjs';
-import { CREDENTIAL_TYPE, installIntoUserFolder } from './package.mjs';
+import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, repoRoot, TRIGGER_TYPE } from './package.mjs';
 import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
 import { queueModeEnv, startPostgres, startRedis } from './services.mjs';
 import { startSimulator } from './simulator.mjs';
 import { preparePackage } from './stack.mjs';
-import { dataTableColumns, SYNC_TABLES, syncTableDdl, syncTableWorkflow } from './workflows.mjs';
+import { dataTableColumns, importAsEditor, SYNC_TABLES, syncTableDdl, syncTableWorkflow } from './workflows.mjs';
 
-const RUNS = (process.env.E2E_CONVERGENCE_RUNS || 'A,B,C,D').split(',');
+const RUNS = (process.env.E2E_CONVERGENCE_RUNS || 'A,B,C,D,W').split(',');
 const want = (run) => RUNS.includes(run);
 const CHANGES = Number(process.env.E2E_CONVERGENCE_CHANGES || 2000);
 const QUEUE_CHANGES = Number(process.env.E2E_CONVERGENCE_QUEUE_CHANGES || 600);
@@ -284,7 +286,7 @@ async function resyncRan(client, workflowId, sinceMs) {
 		const full = await client.execution(e.id);
 		const items = N8nClient.nodeOutput(full, 'Protime Trigger') ?? [];
 		const resync = items.find((i) => i.changeType === 'ResyncRequired');
-		if (resync) return { executionId: e.id, status: e.status, reason: resync.reason, replaced: e.status === 'success' && full.data?.resultData?.runData?.['Replace all rows'] !== undefined };
+		if (resync) return { executionId: e.id, status: e.status, reason: resync.reason, replaced: e.status === 'success' && full.data?.resultData?.runData !== undefined && ['Replace rows of the window', 'Replace all rows'].some((n) => full.data.resultData.runData[n] !== undefined) };
 	}
 	return undefined;
 }
@@ -506,9 +508,18 @@ async function regularRuns({ checks, runDir, install }) {
 			checks.check('convergence D: the demo variant (n8n Data Table): the initial sync fills it, then it follows inserts, updates and deletes by Protime id', () =>
 				dataTableRun({ sim, client, credential }),
 			);
+		const w = async () => {
+			await checks.check('convergence W: the PostgreSQL sync example as imported: a resync keeps a row dated before its window and deletes one inside it that Protime does not have', () =>
+				windowRun({ sim, client, credential, target: 'postgres', db, pgCredential }),
+			);
+			await checks.check('convergence W: the Data Table sync example as imported: a resync keeps a row dated before its window and deletes one inside it that Protime does not have', () =>
+				windowRun({ sim, client, credential, target: 'dataTable' }),
+			);
+		};
 		const busy = async () => {
 			if (want('A')) await a();
 			if (want('D')) await d();
+			if (want('W')) await w();
 		};
 		await Promise.all([busy(), want('B') ? b() : undefined]);
 	} finally {
@@ -555,6 +566,82 @@ async function dataTableRun({ sim, client, credential }) {
 	process.stdout.write(`${line}\n`);
 	log(line);
 	await client.deactivate(created.id);
+}
+
+// ---- W: the shipped sync examples keep what lies outside their window ----
+
+/**
+ * Imports examples/protime-sync-work-interruptions-<target>.json as the editor does, puts two rows Protime does not
+ * have into the table (one dated 60 days ago, before the example's 30-day window; one dated 5 days ago, inside it),
+ * runs the Initial sync (what the README advises after downtime, and the same branch a ResyncRequired takes), and
+ * checks: the table holds Protime's records of the window, the old row is kept, the row inside the window is gone.
+ */
+async function windowRun({ sim, client, credential, target, db, pgCredential }) {
+	const collection = 'work-interruptions';
+	const file = `protime-sync-work-interruptions-${target === 'postgres' ? 'postgres' : 'data-table'}.json`;
+	const def = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', file), 'utf8'));
+	const webhookTypes = new Set((await client.nodeTypes()).filter((t) => t.webhooks?.length).map((t) => t.name));
+	const wf = importAsEditor(def, {
+		webhookTypes,
+		credentials: { [CREDENTIAL_TYPE]: credential, ...(pgCredential ? { postgres: pgCredential } : {}) },
+		credentialFor: { [TRIGGER_TYPE]: CREDENTIAL_TYPE, [ACTION_TYPE]: CREDENTIAL_TYPE, 'n8n-nodes-base.postgres': 'postgres' },
+	});
+	// records of the window in Protime (also when W runs alone)
+	const rng = random(19);
+	const live = new Map();
+	for (let i = 0; i < 8; i++) await raiseOne({ sim, collection, rng, live, refs: new Map() });
+	const old = { id: 990_001, date: isoDay(-60) };
+	const inside = { id: 990_002, date: isoDay(-5) };
+	const foreign = [old, inside].map((r) => ({ ...r, change_version: '0000000000000001', person_id: PEOPLE[0].id, employee_number: PEOPLE[0].employeeNumber, start_time_in_minutes: 480, end_time_in_minutes: 490, duration_in_minutes: 10 }));
+	let rows;
+	let table;
+	if (target === 'postgres') {
+		// the example's own table name, emptied: A may have used it before
+		psql(db, `${syncTableDdl(collection)} DELETE FROM ${SYNC_TABLES[collection].table};`);
+		psql(db, `INSERT INTO ${SYNC_TABLES[collection].table} SELECT * FROM json_populate_recordset(NULL::${SYNC_TABLES[collection].table}, '${JSON.stringify(foreign)}')`);
+		rows = async () => tableRows(db, collection);
+	} else {
+		// the example names its Data Table "Protime work interruptions"
+		const name = def.nodes.find((n) => n.type === 'n8n-nodes-base.dataTable').parameters.dataTableId.value;
+		table = await client.createDataTable(name, dataTableColumns(collection));
+		const camel = (c) => c.replace(/_([a-z])/g, (_, x) => x.toUpperCase());
+		await client.post(`/rest/projects/${table.projectId}/data-tables/${table.id}/insert`, {
+			data: foreign.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => (k === 'id' ? ['protimeId', String(v)] : [camel(k), v])))),
+		});
+		rows = async () =>
+			(await client.dataTableRows(table)).map((r) => {
+				const row = { id: Number(r.protimeId) };
+				for (const c of Object.keys(SYNC_TABLES[collection].columns)) if (c !== 'id') row[c] = r[camel(c)] ?? null;
+				return row;
+			});
+	}
+	const created = await client.createWorkflow(wf);
+	try {
+		const from = isoDay(-30);
+		const to = isoDay(1);
+		const ids = async () => new Set((await rows()).map((r) => r.id));
+		const inWindow = async () => (await sim.records(collection)).filter((r) => r.date >= from && r.date <= to).map((r) => Number(r.id));
+		const want = await inWindow();
+		assert(want.length > 0, 'Protime has work interruptions inside the window');
+		const execution = await client.runManually(created.id);
+		const got = await waitFor(
+			'the resync ran (every record of the window in the table, the foreign row inside the window gone)',
+			async () => {
+				const have = await ids();
+				return want.every((id) => have.has(id)) && !have.has(inside.id) ? have : false;
+			},
+			{ timeoutMs: 90_000, intervalMs: 1000 },
+		).catch(async (err) => {
+			throw new Error(`${err.message} (execution ${execution}): table ids ${[...(await ids())].join(',')}`);
+		});
+		assert(got.has(old.id), `the row dated ${old.date}, before the window (${from} to ${to}), was deleted by the resync`);
+		const line = `convergence W (${target}): after the resync the table has ${got.size} rows: the ${want.length} of the window, and the row dated ${old.date} kept; the foreign row dated ${inside.date} deleted`;
+		process.stdout.write(`${line}\n`);
+		log(line);
+	} finally {
+		await client.deleteWorkflow(created.id);
+		if (target === 'postgres') psql(db, `DELETE FROM ${SYNC_TABLES[collection].table}`);
+	}
 }
 
 // ---- C: queue mode ----
@@ -633,7 +720,7 @@ export async function convergence({ checks, runDir, install }) {
 	// side by side: A is the busy one for ~4 minutes; B and C mostly wait (B for quiet validity periods, C paced
 	// over ~6 minutes so that deliveries renew its subscription twice)
 	await Promise.all([
-		want('A') || want('B') || want('D') ? guard('regular mode', () => regularRuns({ checks, runDir, install })) : undefined,
+		want('A') || want('B') || want('D') || want('W') ? guard('regular mode', () => regularRuns({ checks, runDir, install })) : undefined,
 		want('C') ? guard('queue mode', () => queueRun({ checks, runDir, install })) : undefined,
 	]);
 	log(`convergence: ${Math.round((Date.now() - t0) / 1000)} s`);

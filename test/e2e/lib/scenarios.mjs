@@ -12,7 +12,7 @@ import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
 import { queueModeEnv, startPostgres, startRedis } from './services.mjs';
 import { startSimulator } from './simulator.mjs';
 import { preparePackage, startInstance } from './stack.mjs';
-import { triggerWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './workflows.mjs';
+import { importAsEditor, triggerWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './workflows.mjs';
 
 const RENEWAL_VALIDITY_S = Number(process.env.E2E_VALIDITY_SECONDS || 180);
 
@@ -59,6 +59,54 @@ async function waitForItem(client, workflowId, id, { timeoutMs = 60_000 } = {}) 
 	);
 }
 
+/**
+ * Imports every example twice as n8n's editor does (issue 24: two imports of one example must not share a webhook
+ * path), publishes both copies of those with a trigger, and checks each copy has its own live Protime subscription.
+ */
+async function examplesTwice({ client, sim, credential }) {
+	const dir = path.join(repoRoot, 'examples');
+	const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+	assert(files.length >= 5, `example files (${files.length})`);
+	const types = await client.nodeTypes();
+	const known = new Set(types.map((n) => n.name));
+	const webhookTypes = new Set(types.filter((t) => t.webhooks?.length).map((t) => t.name));
+	assert(webhookTypes.has(TRIGGER_TYPE), 'n8n lists the Protime Trigger among the node types with webhooks');
+	// never used: no delivery reaches the Postgres nodes here, but a user picks one before publishing
+	const postgres = await client.createCredential('Payroll database (unused)', 'postgres', { host: '127.0.0.1', port: 1, database: 'none', user: 'none', password: '', ssl: 'disable', allowUnauthorizedCerts: false, sshTunnel: false });
+	const credentialFor = { [TRIGGER_TYPE]: CREDENTIAL_TYPE, [ACTION_TYPE]: CREDENTIAL_TYPE, 'n8n-nodes-base.postgres': 'postgres' };
+	const credentials = { [CREDENTIAL_TYPE]: credential, postgres };
+	let published = 0;
+	for (const f of files) {
+		const text = fs.readFileSync(path.join(dir, f), 'utf8');
+		const def = JSON.parse(text);
+		assert(!def.nodes.some((n) => n.webhookId), `${f} carries a fixed webhookId`);
+		for (const n of def.nodes) assert(known.has(n.type), `${f}: unknown node type ${n.type}`);
+		const copies = [];
+		for (let i = 0; i < 2; i++) {
+			const wf = importAsEditor(def, { webhookTypes, credentials, credentialFor });
+			const created = await client.createWorkflow({ ...wf, name: `${wf.name} (copy ${i + 1})` });
+			const back = await client.getWorkflow(created.id);
+			assertEqual(back.nodes.length, def.nodes.length, `${f}: nodes after import`);
+			copies.push({ id: created.id, wf: back });
+		}
+		const triggers = copies.map((c) => c.wf.nodes.find((n) => n.type === TRIGGER_TYPE));
+		if (triggers[0]) {
+			assert(triggers[0].webhookId && triggers[1].webhookId && triggers[0].webhookId !== triggers[1].webhookId, `${f}: the two copies' webhook IDs ${triggers.map((t) => t.webhookId)}`);
+			for (const c of copies) await client.activate(c.id); // throws when n8n refuses ("The URL path … is already taken")
+			for (const t of triggers) {
+				const subs = await subscriptionsOf(sim, t);
+				assertEqual(subs.length, 1, `${f}: live Protime subscriptions of a copy`);
+			}
+			published += 2;
+			for (const c of copies) await client.deactivate(c.id);
+		}
+		for (const c of copies) await client.deleteWorkflow(c.id);
+	}
+	assert(published >= 6, `copies published (${published}): the three examples with a Protime Trigger, twice each`);
+	await client.delete(`/rest/credentials/${postgres.id}`, { expect: null });
+	log(`examples: ${files.length} imported twice each; ${published} copies published, each with its own subscription`);
+}
+
 async function createWorkflow(client, wf, { activate = true } = {}) {
 	const created = await client.createWorkflow(wf);
 	if (activate) await client.activate(created.id);
@@ -88,21 +136,10 @@ export async function regular({ checks, runDir, install, want, during }) {
 		const creds = await client.credentialTypes();
 		assert(creds.some((c) => c.name === CREDENTIAL_TYPE), `credential type ${CREDENTIAL_TYPE} not listed`);
 	});
-	await checks.check('the example workflows in examples/ import into n8n and use only known node types', async () => {
-		const dir = path.join(repoRoot, 'examples');
-		const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-		assert(files.length >= 3, `example files (${files.length})`);
-		const known = new Set((await client.nodeTypes()).map((n) => n.name));
-		for (const f of files) {
-			const wf = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-			for (const n of wf.nodes) assert(known.has(n.type), `${f}: unknown node type ${n.type}`);
-			const created = await client.createWorkflow(wf);
-			const back = await client.getWorkflow(created.id);
-			assertEqual(back.nodes.length, wf.nodes.length, `${f}: nodes after import`);
-			await client.deleteWorkflow(created.id);
-		}
-	});
 	credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
+	await checks.check('every example in examples/ imports twice as the editor does (each copy its own webhook ID), and both copies of each trigger example publish with their own Protime subscription', () =>
+		examplesTwice({ client, sim, credential }),
+	);
 	await checks.check('credential test succeeds against the simulator', async () => {
 		const r = await client.testCredential({ id: credential.id, name: credential.name, type: CREDENTIAL_TYPE, data: sim.credentialData() });
 		assertEqual(r?.status, 'OK', `credential test result ${JSON.stringify(r)}`);

@@ -145,19 +145,51 @@ export function webhookCrudWorkflow({ credential, destinationUrl, collection = '
 	};
 }
 
-/** A workflow as a user imports it: credentials replaced by a named placeholder. */
+/** A sticky note on the canvas (n8n's Sticky Note node): `content` is Markdown. */
+export function stickyNote(name, position, content, { width = 420, height = 300, color = 1 } = {}) {
+	return node(name, 'n8n-nodes-base.stickyNote', 1, position, { content, height, width, color });
+}
+
+/**
+ * A workflow as a user imports it: no credentials (chosen by the user after import) and no webhookId (n8n's
+ * editor gives each imported webhook node a new one, so two imports never share a webhook path).
+ */
 export function asExample(wf) {
 	return {
 		name: wf.name,
 		nodes: wf.nodes.map((n) => {
 			const copy = { ...n };
-			delete copy.credentials; // chosen by the user after import
+			delete copy.credentials;
+			delete copy.webhookId;
 			return copy;
 		}),
 		connections: wf.connections,
 		settings: { executionOrder: 'v1' },
 		pinData: {},
 		meta: { templateCredsSetupCompleted: false },
+	};
+}
+
+/**
+ * An example file as n8n's editor imports it (Import from File): every node of a type with webhooks and no
+ * webhookId gets a new one, as the editor does when it adds a node (the shipped examples carry none). `webhookTypes`:
+ * the names of the node types that declare webhooks; `credentials`: credential type → {id, name}, set on every node
+ * whose type is named in `credentialFor` (node type → credential type).
+ */
+export function importAsEditor(def, { webhookTypes, credentials = {}, credentialFor = {} }) {
+	return {
+		name: def.name,
+		nodes: def.nodes.map((n) => {
+			const copy = structuredClone(n);
+			copy.id = randomUUID();
+			if (webhookTypes.has(n.type) && !n.webhookId) copy.webhookId = randomUUID();
+			const credType = credentialFor[n.type];
+			if (credType && credentials[credType]) copy.credentials = { [credType]: { id: credentials[credType].id, name: credentials[credType].name } };
+			return copy;
+		}),
+		connections: def.connections,
+		settings: def.settings ?? {},
+		pinData: def.pinData ?? {},
 	};
 }
 
@@ -216,13 +248,15 @@ function rowExpression(collection, r) {
 }
 
 /**
- * Keeps a table equal to a Protime collection: Protime Trigger → Switch on changeType; Insert or Update →
- * upsert the row by id; Delete → delete the row (a missing row is fine); ResyncRequired → Get Many (Return
- * All) → replace the table's rows. `target`: `postgres` (the e2e) or `dataTable` (n8n's built-in Data Table, the demo).
+ * Keeps a table equal to a Protime collection, within a date window for the dated collections: Protime
+ * Trigger → Switch on changeType; Insert or Update → upsert the row by id; Delete → delete the row (a missing
+ * row is fine); ResyncRequired (or the Initial sync by hand) → Sync window → Get Many of that window (Return
+ * All) → upsert them, and delete the rows of that window that Get Many no longer returned. Rows dated outside
+ * the window are never deleted by a resync. `target`: `postgres` or `dataTable` (n8n's built-in Data Table).
  */
 export function syncTableWorkflow({ collection, credential, target = 'postgres', postgresCredential, dataTable, startDate, endDate, options = {} }) {
 	const spec = SYNC_TABLES[collection];
-	const trigger = protimeTriggerNode({ collectionName: collection, credential, externalReferences: spec.references, options });
+	const trigger = protimeTriggerNode({ collectionName: collection, credential, externalReferences: spec.references, options, position: [0, 0] });
 	const rule = (value, i) => ({
 		conditions: {
 			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
@@ -236,28 +270,42 @@ export function syncTableWorkflow({ collection, credential, target = 'postgres',
 		rules: { values: ['InsertOrUpdate', 'Delete', 'ResyncRequired'].map(rule) },
 		options: {},
 	});
-	const getAll = node(`Get all ${spec.plural}`, ACTION_TYPE, 1, [520, 220], {
+	// the first fill, by hand (the trigger keeps the table from then on)
+	const initial = node('Initial sync', 'n8n-nodes-base.manualTrigger', 1, [0, 400], {});
+	// the one setting of the window: Get Many reads it, and the resync deletes only inside it
+	const win = spec.dateRange
+		? node(SYNC_WINDOW, 'n8n-nodes-base.set', 3.4, [500, 400], {
+				assignments: {
+					assignments: [
+						{ id: 'window-start', name: 'startDate', value: startDate, type: 'string' },
+						{ id: 'window-end', name: 'endDate', value: endDate, type: 'string' },
+					],
+				},
+				options: {},
+			}, { executeOnce: true })
+		: undefined;
+	const getAll = node(`Get all ${spec.plural}`, ACTION_TYPE, 1, [760, 400], {
 		resource: spec.resource,
 		operation: 'getAll',
-		...(spec.dateRange ? { startDate, endDate } : {}),
+		...(spec.dateRange ? { startDate: `={{ $('${SYNC_WINDOW}').first().json.startDate }}`, endDate: `={{ $('${SYNC_WINDOW}').first().json.endDate }}` } : {}),
 		returnAll: true,
 		externalReferences: { reference: spec.references.map(({ collection: c, reference }) => ({ reference: `${c}|${reference}` })) },
 	}, { credentials: cred(credential), executeOnce: true });
-	// the first fill, by hand: Execute workflow once after importing (the trigger keeps the table from then on)
-	const initial = node('Initial sync', 'n8n-nodes-base.manualTrigger', 1, [240, 220], {});
 	const writers = target === 'postgres' ? postgresWriters(collection, postgresCredential) : dataTableWriters(collection, dataTable);
 	const [upsert, remove, ...replace] = writers;
 	const link = (a, b) => ({ [a.name]: { main: [[{ node: b.name, type: 'main', index: 0 }]] } });
 	const chain = replace.slice(1).reduce((acc, n, i) => ({ ...acc, ...link(replace[i], n) }), {});
+	const resyncStart = win ?? getAll;
 	return {
-		name: `Protime: keep a ${target === 'postgres' ? 'PostgreSQL table' : 'Data Table'} equal to ${spec.plural}`,
-		nodes: [trigger, switchNode, upsert, remove, initial, getAll, ...replace],
+		name: `Protime: keep a ${target === 'postgres' ? 'PostgreSQL table' : 'Data Table'} in sync with ${spec.plural}`,
+		nodes: [trigger, switchNode, upsert, remove, initial, ...(win ? [win] : []), getAll, ...replace],
 		connections: {
 			[trigger.name]: { main: [[{ node: switchNode.name, type: 'main', index: 0 }]] },
 			[switchNode.name]: {
-				main: [[{ node: upsert.name, type: 'main', index: 0 }], [{ node: remove.name, type: 'main', index: 0 }], [{ node: getAll.name, type: 'main', index: 0 }]],
+				main: [[{ node: upsert.name, type: 'main', index: 0 }], [{ node: remove.name, type: 'main', index: 0 }], [{ node: resyncStart.name, type: 'main', index: 0 }]],
 			},
-			...link(initial, getAll),
+			...link(initial, resyncStart),
+			...(win ? link(win, getAll) : {}),
 			...link(getAll, replace[0]),
 			...chain,
 		},
@@ -266,9 +314,37 @@ export function syncTableWorkflow({ collection, credential, target = 'postgres',
 	};
 }
 
+/** The name of the node that holds the sync window (startDate, endDate). */
+export const SYNC_WINDOW = 'Sync window';
+
+/** The setup steps of a sync example, as sticky notes. */
+export function syncNotes(collection, target) {
+	const spec = SYNC_TABLES[collection];
+	const table =
+		target === 'postgres'
+			? `Create the table once (PostgreSQL):\n\n\`\`\`sql\n${syncTableDdl(collection)}\n\`\`\``
+			: `Create a Data Table named **Protime work interruptions** (Overview → Data tables) with these columns: ${dataTableColumns(collection).map((c) => `\`${c.name}\` (${c.type})`).join(', ')}. Then pick it in every Data Table node.`;
+	return [
+		stickyNote('Setup', [-420, -260], [
+			'## Setup (about 10 minutes)',
+			`1. ${table}`,
+			`2. Pick your **Protime API** credential in the Protime Trigger and in **Get all ${spec.plural}**${target === 'postgres' ? ', and your PostgreSQL credential in the three Postgres nodes' : ''}.`,
+			'3. Run the initial sync **once**: at the bottom of the canvas, click the **⌄** arrow on the *Execute workflow* button, choose **Initial sync**, then click **Execute workflow from Initial sync**. (*from Protime Trigger* only waits for one test change from Protime.)',
+			'4. **Publish** the workflow. From then on every change in Protime updates the table.',
+		].join('\n'), { width: 400, height: 460, color: 4 }),
+		...(spec.dateRange
+			? [stickyNote('About the window', [420, 600], [
+					'## The table holds this window',
+					`**Sync window** sets the dates the initial sync and every resync read (default: the last 30 days to tomorrow). A resync deletes only rows **inside** this window that Protime no longer has; older rows stay.`,
+					'Protime reads at most one year at a time.',
+				].join('\n\n'), { width: 420, height: 240, color: 5 })]
+			: []),
+	];
+}
+
 /** Upsert (newer changeVersion wins), delete, and replace in one statement, through n8n's Postgres node. */
 function postgresWriters(collection, postgresCredential) {
-	const { table, columns } = SYNC_TABLES[collection];
+	const { table, columns, dateRange } = SYNC_TABLES[collection];
 	const names = Object.keys(columns);
 	const set = names.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
 	const upsertSql = (from) =>
@@ -277,15 +353,23 @@ function postgresWriters(collection, postgresCredential) {
 	const pg = (name, position, query, replacement, extra = {}) =>
 		node(name, 'n8n-nodes-base.postgres', 2.6, position, { operation: 'executeQuery', query, options: { queryReplacement: replacement } }, { credentials, ...extra });
 	return [
-		pg('Upsert row', [520, -220], upsertSql(`jsonb_populate_recordset(NULL::${table}, $1::jsonb)`), `={{ [JSON.stringify([${rowExpression(collection, '$json.data')}])] }}`),
-		pg('Delete row', [520, 0], `DELETE FROM ${table} WHERE id = $1`, '={{ [$json.id] }}'),
-		pg(
-			'Replace all rows',
-			[780, 220],
-			`WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)),\ngone AS (DELETE FROM ${table} WHERE id NOT IN (SELECT id FROM incoming))\n${upsertSql('incoming')}`,
-			`={{ [JSON.stringify($input.all().map((item) => ${rowExpression(collection, 'item.json')}))] }}`,
-			{ executeOnce: true },
-		),
+		pg('Upsert row', [500, -220], upsertSql(`jsonb_populate_recordset(NULL::${table}, $1::jsonb)`), `={{ [JSON.stringify([${rowExpression(collection, '$json.data')}])] }}`),
+		pg('Delete row', [500, 0], `DELETE FROM ${table} WHERE id = $1`, '={{ [$json.id] }}'),
+		dateRange
+			? pg(
+					'Replace rows of the window',
+					[1020, 400],
+					`WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)),\ngone AS (DELETE FROM ${table} WHERE date >= $2 AND date <= $3 AND id NOT IN (SELECT id FROM incoming))\n${upsertSql('incoming')}`,
+					`={{ [JSON.stringify($input.all().map((item) => ${rowExpression(collection, 'item.json')})), $('${SYNC_WINDOW}').first().json.startDate, $('${SYNC_WINDOW}').first().json.endDate] }}`,
+					{ executeOnce: true },
+				)
+			: pg(
+					'Replace all rows',
+					[1020, 400],
+					`WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)),\ngone AS (DELETE FROM ${table} WHERE id NOT IN (SELECT id FROM incoming))\n${upsertSql('incoming')}`,
+					`={{ [JSON.stringify($input.all().map((item) => ${rowExpression(collection, 'item.json')}))] }}`,
+					{ executeOnce: true },
+				),
 	];
 }
 
@@ -297,21 +381,34 @@ export function dataTableColumns(collection) {
 
 /** The same with n8n's Data Table (its own `id` column is the row number, so the Protime id is `protimeId`). */
 function dataTableWriters(collection, dataTable = { mode: 'name', value: 'Protime work interruptions' }) {
-	const { columns } = SYNC_TABLES[collection];
+	const { columns, dateRange } = SYNC_TABLES[collection];
 	const byProtimeId = (value) => ({ matchType: 'allConditions', filters: { conditions: [{ keyName: 'protimeId', condition: 'eq', keyValue: value }] } });
 	// the Protime id as text: the filter compares it as written, whatever the number formatting
 	const values = (r) => Object.fromEntries(Object.entries(columns).map(([c, [, f]]) => (c === 'id' ? ['protimeId', `={{ String(${r}.id) }}`] : [camel(c), `={{ ${r}.${f} ?? null }}`])));
 	const columnsParam = (r) => ({ mappingMode: 'defineBelow', value: values(r), matchingColumns: [], schema: [] });
 	const dt = (name, position, parameters, extra = {}) => node(name, 'n8n-nodes-base.dataTable', 1.1, position, { dataTableId: { __rl: true, ...dataTable }, ...parameters }, extra);
 	return [
-		dt('Upsert row', [520, -220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json.data') }),
-		dt('Delete row', [520, 0], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ String($json.id) }}') }),
-		dt('Upsert all rows', [780, 220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json') }),
-		node('Ids Protime has', 'n8n-nodes-base.code', 2, [1040, 220], {
+		dt('Upsert row', [500, -220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json.data') }),
+		dt('Delete row', [500, 0], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ String($json.id) }}') }),
+		dt('Upsert all rows', [1020, 400], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json') }),
+		node('Ids Protime has', 'n8n-nodes-base.code', 2, [1280, 400], {
 			jsCode: `// One item with the ids Get Many returned, for the next step.\nreturn [{ json: { ids: $('Get all ${SYNC_TABLES[collection].plural}').all().map((i) => String(i.json.id)) } }];`,
 		}, { executeOnce: true }),
-		dt('Rows in the table', [1300, 220], { resource: 'row', operation: 'get', returnAll: true, matchType: 'allConditions', filters: {} }, { executeOnce: true }),
-		node('Only rows Protime no longer has', 'n8n-nodes-base.filter', 2.2, [1560, 220], {
+		dateRange
+			? dt('Rows of the window', [1540, 400], {
+					resource: 'row',
+					operation: 'get',
+					returnAll: true,
+					matchType: 'allConditions',
+					filters: {
+						conditions: [
+							{ keyName: 'date', condition: 'gte', keyValue: `={{ $('${SYNC_WINDOW}').first().json.startDate }}` },
+							{ keyName: 'date', condition: 'lte', keyValue: `={{ $('${SYNC_WINDOW}').first().json.endDate }}` },
+						],
+					},
+				}, { executeOnce: true })
+			: dt('Rows in the table', [1540, 400], { resource: 'row', operation: 'get', returnAll: true, matchType: 'allConditions', filters: {} }, { executeOnce: true }),
+		node('Only rows Protime no longer has', 'n8n-nodes-base.filter', 2.2, [1800, 400], {
 			conditions: {
 				options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
 				conditions: [{ id: 'gone', leftValue: "={{ $('Ids Protime has').first().json.ids.includes($json.protimeId) }}", rightValue: '', operator: { type: 'boolean', operation: 'false', singleValue: true } }],
@@ -319,7 +416,7 @@ function dataTableWriters(collection, dataTable = { mode: 'name', value: 'Protim
 			},
 			options: {},
 		}),
-		dt('Delete rows Protime no longer has', [1820, 220], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ $json.protimeId }}') }),
+		dt('Delete rows Protime no longer has', [2060, 400], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ $json.protimeId }}') }),
 	];
 }
 
