@@ -7,7 +7,7 @@ import { invisibleUrlCharacter } from '../shared/environment';
 const LOCAL_HOST = /^(localhost|.*\.localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1?|10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|.*\.local|.*\.internal)$/i;
 
 const FIX =
-	'Set the WEBHOOK_URL environment variable of n8n (N8N_WEBHOOK_URL in n8n 2.x) to the public HTTPS address under which Protime reaches this n8n, e.g. https://n8n.example.com/, and restart n8n; a reverse proxy or tunnel that terminates TLS works.';
+	'Set the N8N_WEBHOOK_URL environment variable of n8n (WEBHOOK_URL on n8n 1.x; deprecated since 2.x) to the public HTTPS address under which Protime reaches this n8n, e.g. https://n8n.example.com/, and restart n8n; a reverse proxy or tunnel that terminates TLS works.';
 
 /** An error message when Protime cannot deliver to `url`, or undefined when it is usable. */
 export function destinationProblem(url: string | undefined, allowLocal: boolean): string | undefined {

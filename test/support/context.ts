@@ -793,6 +793,7 @@ export class ProtimeTestbed {
 		const { hook, statics } = this.hookLike('trigger', input);
 		const emitted: INodeExecutionData[][][] = [];
 		const emittedErrors: Error[] = [];
+		const failedExecutions: Error[] = [];
 		const crons: CronRegistration[] = [];
 		return {
 			...hook,
@@ -804,7 +805,7 @@ export class ProtimeTestbed {
 				emittedErrors.push(error);
 			},
 			saveFailedExecution: (error: Error) => {
-				emittedErrors.push(error);
+				failedExecutions.push(error);
 			},
 			helpers: {
 				...hook.helpers,
@@ -814,6 +815,7 @@ export class ProtimeTestbed {
 			},
 			emitted,
 			emittedErrors,
+			failedExecutions,
 			crons,
 			tick: async (index = 0) => {
 				const reg = crons[index];
@@ -899,7 +901,10 @@ export class ProtimeTestbed {
 
 export interface TriggerControls {
 	emitted: INodeExecutionData[][][];
+	/** `emitError()` calls (n8n deactivates the workflow). */
 	emittedErrors: Error[];
+	/** `saveFailedExecution()` calls: failed executions in n8n's list, seen by the error workflow. */
+	failedExecutions: Error[];
 	crons: CronRegistration[];
 	/** Fires registration `index` (default the first) and waits for its callback. */
 	tick(index?: number): Promise<void>;
