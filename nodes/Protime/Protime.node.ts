@@ -12,6 +12,9 @@ import { resourceProperty } from './descriptions/resource';
 import { webhookProperties } from './descriptions/webhook';
 import { getReferenceOptions } from './methods/loadOptions';
 
+export const TOOL_DESCRIPTION =
+	"Read Protime collections and manage webhook subscriptions. Webhook → Create used as a tool leaves the webhook's one-time signing key out of its output: the key verifies every delivery, and a model's context and its provider's logs are no place for it. Create webhooks that need their key in a regular workflow step.";
+
 export class Protime implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Protime',
@@ -22,7 +25,9 @@ export class Protime implements INodeType {
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Read Protime collections (initial sync) and manage webhook subscriptions',
 		defaults: { name: 'Protime' },
-		usableAsTool: true,
+		// As an AI tool the description n8n offers for "Set Manually" is this one: it says why Webhook → Create
+		// leaves the key out there (actions/tool.ts, actions/webhook/create.ts).
+		usableAsTool: { replacements: { description: TOOL_DESCRIPTION } },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'protimeApi', required: true }],

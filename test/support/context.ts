@@ -390,6 +390,8 @@ export interface NodeSpec {
 	typeVersion?: number;
 	/** n8n's webhook id of the node (part of its webhook URL). */
 	webhookId?: string;
+	/** Set by n8n 2.x on a node an agent's EngineRequest runs as a tool (`ai_tool`). */
+	rewireOutputLogTo?: string;
 	/**
 	 * The node type's description. When given, parameters are completed with their defaults and hidden
 	 * ones dropped (`NodeHelpers.getNodeParameters`), as n8n does when it loads a workflow.
@@ -567,6 +569,7 @@ export class ProtimeTestbed {
 			webhookId: s.webhookId ?? 'webhook-1',
 			parameters: resolved,
 			credentials: { [CREDENTIAL_TYPE]: { id: '1', name: 'Protime account' } },
+			...(s.rewireOutputLogTo ? { rewireOutputLogTo: s.rewireOutputLogTo as INode['rewireOutputLogTo'] } : {}),
 		};
 	}
 

@@ -1,5 +1,5 @@
 /** Protime node, Webhook resource, against the simulator (real HTTP through the n8n test bed). */
-import { KEY_INCLUDED_NOTICE, KEY_OMITTED_NOTICE } from '../../nodes/Protime/actions/webhook/create';
+import { KEY_INCLUDED_NOTICE, KEY_OMITTED_NOTICE, KEY_WITHHELD_FROM_TOOL_NOTICE } from '../../nodes/Protime/actions/webhook/create';
 import { hoursRemaining } from '../../nodes/Protime/actions/webhook/output';
 import { ActionHarness, jsonOf } from './action-helpers';
 
@@ -41,6 +41,37 @@ describe('Webhook > Create', () => {
 		expect(item.json).not.toHaveProperty('key');
 		expect(JSON.stringify(item.json)).not.toContain(h.sim.webhooks().find((w) => w.id === item.json.id)!.key);
 		expect(item.json.keyNotice).toBe(KEY_OMITTED_NOTICE);
+	});
+
+	describe('as an AI tool, the key never reaches the model', () => {
+		const keyOf = (id: unknown) => h.sim.webhooks().find((w) => w.id === id)!.key;
+		const expectWithheld = (item: { json: Record<string, unknown> }) => {
+			expect(item.json).not.toHaveProperty('key');
+			expect(JSON.stringify(item.json)).not.toContain(keyOf(item.json.id));
+			expect(item.json.keyNotice).toBe(KEY_WITHHELD_FROM_TOOL_NOTICE);
+			expect(item.json.keyNotice).toMatch(/AI tool.*model's context/s);
+			expect(item.json).toMatchObject({ status: 'Enabled', collectionName: 'work-interruptions' });
+		};
+
+		it("n8n 2.x agent path (isToolExecution() true), even with 'Include Key in Output' on", async () => {
+			const [item] = await h.run(create({ options: { includeKey: true } }), { isToolExecution: true, node: { name: 'Protime', type: 'n8n-nodes-protime.protime' } });
+			expectWithheld(item);
+		});
+
+		it("engine-request path (ExecuteContext: isToolExecution() false, node marked rewireOutputLogTo 'ai_tool')", async () => {
+			const [item] = await h.run(create(), { isToolExecution: false, node: { name: 'Protime', type: 'n8n-nodes-protime.protime', rewireOutputLogTo: 'ai_tool' } });
+			expectWithheld(item);
+		});
+
+		it('the tool variant of the node type (n8n-nodes-protime.protimeTool), also where there is no isToolExecution (n8n 1.x)', async () => {
+			const [item] = await h.run(create(), { node: { name: 'Protime', type: 'n8n-nodes-protime.protimeTool' } });
+			expectWithheld(item);
+		});
+
+		it('not a tool: the key is there as before', async () => {
+			const [item] = await h.run(create(), { isToolExecution: false, node: { name: 'Protime', type: 'n8n-nodes-protime.protime' } });
+			expect(item.json.key).toBe(keyOf(item.json.id));
+		});
 	});
 
 	it('requests external references on the subscription', async () => {
