@@ -10,6 +10,7 @@ import { router } from './actions/router';
 import { recordProperties } from './descriptions/record';
 import { resourceProperty } from './descriptions/resource';
 import { webhookProperties } from './descriptions/webhook';
+import { searchWebhooks } from './methods/listSearch';
 import { getReferenceOptions } from './methods/loadOptions';
 
 export const TOOL_DESCRIPTION =
@@ -34,7 +35,7 @@ export class Protime implements INodeType {
 		properties: [resourceProperty, ...webhookProperties, ...recordProperties],
 	};
 
-	methods = { loadOptions: { getReferenceOptions } };
+	methods = { loadOptions: { getReferenceOptions }, listSearch: { searchWebhooks } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -120,7 +120,7 @@ describe('as n8n resolves the parameters', () => {
 	});
 
 	it('shows ID or reference fields on Get by the look-up mode', () => {
-		expect(resolve({ resource: 'workInterruption', operation: 'get' })).toHaveProperty('recordId', '');
+		expect(resolve({ resource: 'workInterruption', operation: 'get' })).toHaveProperty('recordId', { __rl: true, mode: 'id', value: '' });
 		expect(resolve({ resource: 'workInterruption', operation: 'get' })).not.toHaveProperty('lookUpBy');
 		const byRef = resolve({ resource: 'counterDefinition', operation: 'get', lookUpBy: 'externalReference' });
 		expect(byRef).toMatchObject({ referenceName: '', referenceValue: '' });
