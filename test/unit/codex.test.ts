@@ -1,18 +1,15 @@
 /** The codex files (`*.node.json`) against the nodes they describe, as n8n's codex guidelines ask. */
-import fs from 'fs';
-import path from 'path';
-
 import { Protime } from '../../nodes/Protime/Protime.node';
+import protimeCodex from '../../nodes/Protime/Protime.node.json';
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
+import triggerCodex from '../../nodes/ProtimeTrigger/ProtimeTrigger.node.json';
 
 const COMMUNITY_CATEGORIES = ['Data & Storage', 'Finance & Accounting', 'Marketing & Content', 'Productivity', 'Miscellaneous', 'Sales', 'Development', 'Analytics', 'Communication', 'Utility'];
 
 describe.each([
-	['Protime', new Protime().description, 'nodes/Protime/Protime.node.json'],
-	['ProtimeTrigger', new ProtimeTrigger().description, 'nodes/ProtimeTrigger/ProtimeTrigger.node.json'],
-])('%s codex', (_name, description, file) => {
-	const codex = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', file), 'utf8')) as { node: string; nodeVersion: string; categories: string[] };
-
+	['Protime', new Protime().description, protimeCodex],
+	['ProtimeTrigger', new ProtimeTrigger().description, triggerCodex],
+])('%s codex', (_name, description, codex: { node: string; nodeVersion: string; categories: string[] }) => {
 	it('names the node type and the node version (nodeVersion "2.0" for version 2)', () => {
 		expect(codex.node).toBe(`n8n-nodes-protime.${description.name}`);
 		const version = Array.isArray(description.version) ? Math.max(...description.version) : description.version;
