@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// The rules n8n's verification scanner (@n8n/scan-community-package) applies, over the files it may read:
-// every .ts and .json file of the repository, our eslint.config.mjs and inline `eslint-disable` comments
-// ignored (`npm run lint`). `--dist`: the scanner's tarball leg instead, dist/**/*.js and package.json.
-// The rule plugins are resolved through @n8n/node-cli, so they are the versions `n8n-node lint` uses.
+// n8n's real verification scanner (@n8n/scan-community-package, a devDependency) runs in the e2e `registry` module
+// (test/e2e/lib/scan.mjs) against the package published to a local registry. This file covers only what that
+// run cannot:
+//   - the lint gate before anything is built or published (`npm run lint`, GitHub's ci.yml, which has no e2e);
+//   - the rules of the newer @n8n/eslint-plugin-community-nodes that @n8n/node-cli 0.48.3 carries (0.32.0), where
+//     the scanner 0.32.0 pins 0.29.0 (rules newer than the scanner's, which n8n-node lint applies too);
+//   - every .ts and .json file of the repository (tests, simulator, e2e manifests), as earlier scanner releases
+//     linted them, not only package.json and nodes/, credentials/.
+// It builds the scanner's config (community `recommended`, no-console, the three legacy nodes-base rule sets) with
+// our eslint.config.mjs and inline `eslint-disable` comments ignored. `--dist`: the scanner's tarball leg instead,
+// dist/**/*.js and package.json. The rule plugins are resolved through @n8n/node-cli.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -10,7 +10,11 @@ import { router } from './actions/router';
 import { recordProperties } from './descriptions/record';
 import { resourceProperty } from './descriptions/resource';
 import { webhookProperties } from './descriptions/webhook';
+import { searchWebhooks } from './methods/listSearch';
 import { getReferenceOptions } from './methods/loadOptions';
+
+export const TOOL_DESCRIPTION =
+	"Read Protime collections and manage webhook subscriptions. Webhook → Create used as a tool leaves the webhook's one-time signing key out of its output: the key verifies every delivery, and a model's context and its provider's logs are no place for it. Create webhooks that need their key in a regular workflow step.";
 
 export class Protime implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,14 +26,16 @@ export class Protime implements INodeType {
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Read Protime collections (initial sync) and manage webhook subscriptions',
 		defaults: { name: 'Protime' },
-		usableAsTool: true,
+		// As an AI tool the description n8n offers for "Set Manually" is this one: it says why Webhook → Create
+		// leaves the key out there (actions/tool.ts, actions/webhook/create.ts).
+		usableAsTool: { replacements: { description: TOOL_DESCRIPTION } },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'protimeApi', required: true }],
 		properties: [resourceProperty, ...webhookProperties, ...recordProperties],
 	};
 
-	methods = { loadOptions: { getReferenceOptions } };
+	methods = { loadOptions: { getReferenceOptions }, listSearch: { searchWebhooks } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

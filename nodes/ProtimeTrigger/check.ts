@@ -15,6 +15,7 @@ import { keptCount } from './batch';
 import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
 import { readSettings } from './settings';
 import { deleteOthersAtUrl, reachableWebhookUrl, replaceSubscription } from './subscription';
+import { nodeLog } from '../shared/log';
 
 export interface CheckRequestData {
 	headers: HeaderMap;
@@ -26,7 +27,7 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	const verdict = verifyCheck(req.headers[CHECK_HEADER], req.rawBody, await checkSecret.call(this), memory?.lastCheck, now);
 	if (!verdict.ok || !memory) {
 		const reason = verdict.ok ? 'a check request reached the test URL' : verdict.reason;
-		this.logger.warn(`Protime Trigger: rejected a check request (401): ${reason}`);
+		nodeLog(this).warn(`rejected a check request (401): ${reason}`);
 		return reply(this, 401, { error: 'Unauthorized' });
 	}
 	memory.lastCheck = Math.max(verdict.timestamp, memory.lastCheck ?? 0);
@@ -36,7 +37,7 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	// the first such check waits; the clock signs the count into the next one, which then recovers.
 	if (!record && verdict.unrecordedChecks === 0) {
 		const message = 'No Protime subscription is recorded for this trigger yet (activation may still be saving it); the next check subscribes again if none is recorded by then.';
-		this.logger.warn(`Protime Trigger: ${message}`);
+		nodeLog(this).warn(message);
 		return reply(this, 409, { ok: false, code: UNRECORDED, error: message });
 	}
 	const settings = readSettings(this);
@@ -51,7 +52,7 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 		// resending, wait if there is time; if not, renew and say that changes may be missing.
 		const backlog = decision.action === 'renew' && record ? renewalDuringBacklog(record, memory.lastResendAt, settings.checkIntervalMinutes * 60_000, now) : 'none';
 		if (decision.action === 'renew' && backlog === 'wait') {
-			this.logger.info(`Protime Trigger: ${decision.reason}; renewal waits while Protime is still resending changes to it`);
+			nodeLog(this).info(`${decision.reason}; renewal waits while Protime is still resending changes to it`);
 			decision = { action: 'adopt' };
 		}
 		action = decision.action;
@@ -60,12 +61,12 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 			if (done) problems.push(...done.problems);
 			if (done && backlog === 'announce') {
 				const reason = backlogReason(decision.reason);
-				this.logger.error(`Protime Trigger: renewed the subscription for ${settings.collectionName} while Protime was still resending to it (${reason}); run the Protime node's Get Many to resync.`);
+				nodeLog(this).error(`renewed the subscription for ${settings.collectionName} while Protime was still resending to it (${reason}); run the Protime node's Get Many to resync.`);
 				items.push(resyncItem({ reason, detectedAt: new Date(now).toISOString(), previousWebhookId: done.replacedId }, settings, state));
 			}
 			if (done && decision.action === 'recover') {
-				this.logger.error(
-					`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
+				nodeLog(this).error(
+					`the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
 						`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
 				);
 				items.push(resyncItem({ reason: decision.reason, detectedAt: new Date(now).toISOString(), previousWebhookId: done.replacedId }, settings, state));
@@ -75,7 +76,7 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 		}
 	} catch (error) {
 		const message = (error as Error).message;
-		this.logger.error(`Protime Trigger: the subscription check failed and will be retried at the next check: ${message}`);
+		nodeLog(this).error(`the subscription check failed and will be retried at the next check: ${message}`);
 		return reply(this, 502, { ok: false, error: message });
 	}
 	const current = state.subscription;

@@ -17,6 +17,8 @@ import { CHECK_HEADER, checkSecret, signCheck, signFlush, triggerIdentity, UNREC
 import { NOTHING_FLUSHED, REPORTED } from './flush';
 import { peekMemory, triggerState } from './record';
 import { handoffKey, takeTestItems } from './testHandoff';
+import { nodeLog } from '../shared/log';
+import { ENGINE_V2_SETTING, isEngineV2Refusal, isSsrfRefusal, ProblemReporter, reportCheck, SSRF_SETTINGS } from './report';
 
 /** The `path` of the node's webhook description (`ProtimeTrigger.node.ts`). */
 const WEBHOOK_PATH = 'webhook';
@@ -109,7 +111,7 @@ export class ClockMemory {
 
 type CheckOutcome =
 	| { reached: true; statusCode: number; body: IDataObject }
-	| { reached: false; reason: string; tryNext: boolean; timedOut?: boolean };
+	| { reached: false; reason: string; tryNext: boolean; timedOut?: boolean; ssrf?: boolean };
 
 function describeNetworkError(error: unknown): { reason: string; timedOut: boolean } {
 	const e = (error ?? {}) as { message?: unknown; code?: unknown; cause?: { code?: unknown } };
@@ -137,17 +139,19 @@ async function postSigned(this: ITriggerFunctions, url: string, request: CheckRe
 		return { reached: true, statusCode: response.statusCode, body: parseBody(response.body) };
 	} catch (error) {
 		const { reason, timedOut } = describeNetworkError(error);
+		if (isSsrfRefusal(error)) return { reached: false, reason: `${reason}: ${SSRF_SETTINGS}`, tryNext: true, ssrf: true };
 		// A timeout may mean the request is still being handled there; a second one could renew twice.
 		if (timedOut) return { reached: false, reason: `${reason}; it may still be running there, so no other address is tried`, tryNext: false, timedOut: true };
 		return { reached: false, reason, tryNext: true };
 	}
 }
 
-type Reach = { url: string; statusCode: number; body: IDataObject; failures: string[] } | { failures: string[]; timedOut: boolean };
+type Reach = { url: string; statusCode: number; body: IDataObject; failures: string[] } | { failures: string[]; timedOut: boolean; ssrf: boolean };
 
 /** Sends `request` to the first of the node's own addresses that answers. Never throws. */
 async function reachOwnWebhook(this: ITriggerFunctions, route: ClockMemory, request: CheckRequest, timeout: number, check: boolean): Promise<Reach> {
 	const failures: string[] = [];
+	let ssrf = false;
 	for (const url of route.candidates()) {
 		const outcome = await postSigned.call(this, url, request, timeout);
 		if (outcome.reached) {
@@ -155,47 +159,56 @@ async function reachOwnWebhook(this: ITriggerFunctions, route: ClockMemory, requ
 			return { url, statusCode: outcome.statusCode, body: outcome.body, failures };
 		}
 		failures.push(`${url}: ${outcome.reason}`);
-		if (!outcome.tryNext) return { failures, timedOut: outcome.timedOut === true };
+		ssrf ||= outcome.ssrf === true;
+		if (!outcome.tryNext) return { failures, timedOut: outcome.timedOut === true, ssrf };
 	}
-	return { failures, timedOut: false };
+	return { failures, timedOut: false, ssrf };
 }
 
 function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, body: IDataObject): void {
 	if (isUnrecordedAnswer(statusCode, body)) return; // expected once right after activation; webhook() logged it
 	if (statusCode >= 200 && statusCode < 300) {
 		const level = body.action === 'adopt' ? 'debug' : 'info';
-		this.logger[level](`Protime Trigger: subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);
+		nodeLog(this)[level](`subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);
 		return;
 	}
-	this.logger.error(
-		`Protime Trigger: the subscription check at ${url} answered ${statusCode}: ${String(body.error ?? body.message ?? body.text ?? '')}. The subscription is not renewed while this fails.`,
+	if (isEngineV2Refusal(statusCode, body)) {
+		nodeLog(this).error(`the subscription check at ${url} was refused (${statusCode}): ${ENGINE_V2_SETTING}. The subscription is not renewed while this lasts.`);
+		return;
+	}
+	nodeLog(this).error(
+		`the subscription check at ${url} answered ${statusCode}: ${String(body.error ?? body.message ?? body.text ?? '')}. The subscription is not renewed while this fails.`,
 	);
 }
 
 const UNREACHABLE_HINT =
-	"make sure the n8n host can reach the address in WEBHOOK_URL and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.";
+	"make sure the n8n host can reach the address in N8N_WEBHOOK_URL (WEBHOOK_URL on n8n 1.x) and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.";
 
 /** One check: signs a request and sends it to the first address that answers. Never throws. Returns the answer. */
-export async function sendCheck(this: ITriggerFunctions, route: ClockMemory): Promise<IDataObject | undefined> {
+export async function sendCheck(this: ITriggerFunctions, route: ClockMemory, reporter = new ProblemReporter()): Promise<IDataObject | undefined> {
+	const collection = String(this.getNodeParameter('collectionName', ''));
 	const secret = await checkSecret.call(this);
 	if (secret === undefined) {
-		this.logger.error(
-			"Protime Trigger: cannot sign the subscription check: the node's Protime credential could not be read or has no client secret or access token. The subscription is not renewed while this lasts; check the credential.",
+		reportCheck(this, reporter, { kind: 'noSecret' }, collection);
+		nodeLog(this).error(
+			"cannot sign the subscription check: the node's Protime credential could not be read or has no client secret or access token. The subscription is not renewed while this lasts; check the credential.",
 		);
 		return undefined;
 	}
 	const reached = await reachOwnWebhook.call(this, route, signCheck(secret, Date.now(), route.unrecordedChecks), CHECK_TIMEOUT_MS, true);
 	if (!('url' in reached)) {
-		this.logger.error(
-			`Protime Trigger: could not reach this workflow's own webhook for the subscription check (${reached.failures.join('; ') || 'no address known'}). ` +
+		reportCheck(this, reporter, { kind: 'unreachable', failures: reached.failures, ssrf: reached.ssrf }, collection);
+		nodeLog(this).error(
+			`could not reach this workflow's own webhook for the subscription check (${reached.failures.join('; ') || 'no address known'}). ` +
 				`The subscription is not renewed while this fails; ${UNREACHABLE_HINT}`,
 		);
 		return undefined;
 	}
 	if (reached.failures.length) {
-		this.logger.warn(`Protime Trigger: the subscription check could not use ${reached.failures.join('; ')}. It reached ${reached.url} instead.`);
+		nodeLog(this).warn(`the subscription check could not use ${reached.failures.join('; ')}. It reached ${reached.url} instead.`);
 	}
 	logAnswer.call(this, reached.url, reached.statusCode, reached.body);
+	reportCheck(this, reporter, { kind: 'answer', url: reached.url, statusCode: reached.statusCode, body: reached.body }, collection);
 	return reached.body;
 }
 
@@ -249,7 +262,7 @@ async function flushOnce(this: ITriggerFunctions, route: ClockMemory, flusher: F
 		problem = `the execution of batched changes ended with ${reached.statusCode}; they stay saved and are emitted again, with a growing pause, until an execution succeeds.`;
 	}
 	const toLog = flusher.problemToLog(problem);
-	if (toLog) this.logger.error(`Protime Trigger: ${toLog}`);
+	if (toLog) nodeLog(this).error(toLog);
 	return more;
 }
 
@@ -305,6 +318,7 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
 	const batching = options.batchChanges === true;
 	const flusher = new Flusher();
+	const reporter = new ProblemReporter();
 	// One request at a time of each kind: a slow Protime must not pile up renewals, and batches go in order.
 	let checking: Promise<unknown> | undefined;
 	let flushing: Promise<void> | undefined;
@@ -315,7 +329,7 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 		await flushing;
 	};
 	this.helpers.registerCron({ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) }, async () => {
-		checking ??= sendCheck.call(this, route).finally(() => {
+		checking ??= sendCheck.call(this, route, reporter).finally(() => {
 			checking = undefined;
 		});
 		const answer = (await checking) as IDataObject | undefined;

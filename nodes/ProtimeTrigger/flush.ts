@@ -12,6 +12,7 @@ import { checkSecret, CHECK_HEADER, verifyCheck } from './checkSignature';
 import { changeItem, takePendingResync } from './items';
 import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
 import { readSettings } from './settings';
+import { nodeLog } from '../shared/log';
 
 /** With Batch Changes switched off, changes still kept go out at once, in executions of this many. */
 const DRAIN: BatchSettings = { windowMs: 0, maxChanges: 500 };
@@ -26,7 +27,7 @@ export async function handleFlush(this: IWebhookFunctions, req: CheckRequestData
 	const verdict = verifyCheck(req.headers[CHECK_HEADER], req.rawBody, await checkSecret.call(this), memory?.lastFlush, now);
 	if (!verdict.ok || !verdict.flush || !memory) {
 		const reason = !verdict.ok ? verdict.reason : memory ? 'the flush request has no id' : 'a flush request reached the test URL';
-		this.logger.warn(`Protime Trigger: rejected a flush request (401): ${reason}`);
+		nodeLog(this).warn(`rejected a flush request (401): ${reason}`);
 		return reply(this, 401, { error: 'Unauthorized' });
 	}
 	memory.lastFlush = Math.max(verdict.timestamp, memory.lastFlush ?? 0);

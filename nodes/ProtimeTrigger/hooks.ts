@@ -12,12 +12,13 @@ import { decide, leaveRenewalToClock } from './decide';
 import { forgetMemory, memoryOf, peekMemory, plainCopy, rememberRecord, triggerState } from './record';
 import { readSettings } from './settings';
 import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, replaceSubscription } from './subscription';
+import { nodeLog } from '../shared/log';
 
 function webhookUrl(ctx: IHookFunctions): string {
 	const url = ctx.getNodeWebhookUrl('default');
 	if (!url) {
 		throw new NodeOperationError(ctx.getNode(), 'n8n did not provide a webhook URL for the Protime Trigger', {
-			description: 'Save the workflow and try again; if it persists, check the WEBHOOK_URL setting of n8n.',
+			description: 'Save the workflow and try again; if it persists, check the N8N_WEBHOOK_URL setting of n8n (WEBHOOK_URL on n8n 1.x).',
 		});
 	}
 	return url;
@@ -37,20 +38,20 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 	try {
 		let decision = decide(record, (await getWebhook.call(this, record.id)) ?? 'gone', url, settings, Date.now());
 		if (decision.action === 'renew' && this.getActivationMode() === 'init' && leaveRenewalToClock(record, settings.checkIntervalMinutes * 60_000, Date.now())) {
-			this.logger.info(`Protime Trigger: ${decision.reason}; the next check renews it (n8n just started: Protime may still be resending what queued up for it)`);
+			nodeLog(this).info(`${decision.reason}; the next check renews it (n8n just started: Protime may still be resending what queued up for it)`);
 			decision = { action: 'adopt' };
 		}
 		if (decision.action === 'adopt') {
 			// This process's clock learns the destination from it (a main in queue mode serves no webhooks).
 			if (this.getMode() !== 'manual') rememberRecord(memoryFor(this), record);
 			await deleteOthersAtUrl.call(this, url, record.id, 'duplicate subscription for this trigger URL');
-			this.logger.info(`Protime Trigger: kept subscription ${record.id}, valid until ${record.validUntil}`);
+			nodeLog(this).info(`kept subscription ${record.id}, valid until ${record.validUntil}`);
 			return true;
 		}
-		this.logger.info(`Protime Trigger: replacing the subscription: ${decision.reason}`);
+		nodeLog(this).info(`replacing the subscription: ${decision.reason}`);
 		if (decision.action === 'recover' && this.getMode() !== 'manual') {
-			this.logger.error(
-				`Protime Trigger: the subscription for ${settings.collectionName} lapsed (${decision.reason}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ResyncRequired item with its next request.`,
+			nodeLog(this).error(
+				`the subscription for ${settings.collectionName} lapsed (${decision.reason}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ResyncRequired item with its next request.`,
 			);
 			state.pendingResync = { reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: record.id };
 		}

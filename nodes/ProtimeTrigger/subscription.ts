@@ -12,6 +12,7 @@ import type { Decision } from './decide';
 import { destinationProblem } from './destination';
 import { rememberRecord, singleFlight, takeOver, writeRecord, type Memory, type SubscriptionRecord, type TriggerState } from './record';
 import type { TriggerSettings } from './settings';
+import { nodeLog } from '../shared/log';
 
 export type SubscriptionContext = IHookFunctions | IWebhookFunctions;
 
@@ -19,11 +20,11 @@ export type SubscriptionContext = IHookFunctions | IWebhookFunctions;
 export async function deleteQuietly(this: SubscriptionContext, id: string, why: string): Promise<string | undefined> {
 	try {
 		const outcome = await deleteWebhook.call(this, id);
-		this.logger.info(`Protime Trigger: ${outcome === 'notFound' ? 'subscription already gone' : 'deleted subscription'} ${id} (${why})`);
+		nodeLog(this).info(`${outcome === 'notFound' ? 'subscription already gone' : 'deleted subscription'} ${id} (${why})`);
 		return undefined;
 	} catch (error) {
 		const message = `could not delete Protime subscription ${id} (${why}): ${(error as Error).message}`;
-		this.logger.error(`Protime Trigger: ${message}`);
+		nodeLog(this).error(message);
 		return message;
 	}
 }
@@ -35,7 +36,7 @@ export async function deleteOthersAtUrl(this: SubscriptionContext, url: string, 
 		all = await listWebhooks.call(this, {});
 	} catch (error) {
 		const message = `could not list Protime subscriptions to look for leftovers at ${url}: ${(error as Error).message}`;
-		this.logger.error(`Protime Trigger: ${message}`);
+		nodeLog(this).error(message);
 		return [message];
 	}
 	const failures: string[] = [];
@@ -96,7 +97,7 @@ export async function replaceSubscription(
 		);
 		const record = rememberRecord(memory, written);
 		state.subscription = record as SubscriptionRecord & TriggerState['subscription'];
-		this.logger.info(`Protime Trigger: created subscription ${webhook.id} for ${settings.collectionName}, valid until ${webhook.validUntil} (${decision.action}: ${decision.reason})`);
+		nodeLog(this).info(`created subscription ${webhook.id} for ${settings.collectionName}, valid until ${webhook.validUntil} (${decision.action}: ${decision.reason})`);
 		const problems: string[] = [];
 		if (replacedId) {
 			const failure = await deleteQuietly.call(this, replacedId, `replaced: ${decision.reason}`);

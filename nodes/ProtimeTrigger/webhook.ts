@@ -28,6 +28,7 @@ import {
 import { readSettings, type TriggerSettings } from './settings';
 import { replaceSubscription } from './subscription';
 import { handoffKey, putTestItems } from './testHandoff';
+import { nodeLog } from '../shared/log';
 
 type RawRequest = CheckRequestData & { body?: unknown; readRawBody?: () => Promise<void> };
 
@@ -67,7 +68,7 @@ async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state
 		if (done && backlog === 'announce') return { reason: backlogReason(decision.reason), detectedAt: new Date().toISOString(), previousWebhookId: done.replacedId };
 		if (done && decision.action === 'recover') return { reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: done.replacedId };
 	} catch (error) {
-		this.logger.error(`Protime Trigger: renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`);
+		nodeLog(this).error(`renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`);
 	}
 	return undefined;
 }
@@ -80,7 +81,7 @@ async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[],
 	takeOver(memory, state, false);
 	const batch = takeOverBatch(memory, state);
 	if (!hasRoomFor(batch, changes.length)) {
-		this.logger.warn(`Protime Trigger: ${MAX_KEPT} changes are waiting for their executions; a delivery was refused (503) so that Protime sends it again later`);
+		nodeLog(this).warn(`${MAX_KEPT} changes are waiting for their executions; a delivery was refused (503) so that Protime sends it again later`);
 		return reply(this, 503, { error: 'Service Unavailable', message: `${MAX_KEPT} changes are waiting for their executions; send again later` });
 	}
 	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
@@ -107,12 +108,12 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 	if (memory?.record && memory.record.id !== state.subscription?.id) keys.push(...acceptedKeys(memory.record, now));
 	const check = verifySignature(req.rawBody, req.headers, keys);
 	if (!check.valid) {
-		this.logger.warn(`Protime Trigger: rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
+		nodeLog(this).warn(`rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
 		return reply(this, 401, { error: 'Unauthorized', message: 'Invalid or missing signature' });
 	}
 	const parsed = parseDelivery(deliveryBody(req));
 	if (!parsed.ok) {
-		this.logger.warn(`Protime Trigger: rejected a delivery (400): ${parsed.message}`);
+		nodeLog(this).warn(`rejected a delivery (400): ${parsed.message}`);
 		return reply(this, 400, { error: 'Bad Request', message: parsed.message });
 	}
 	const settings = readSettings(this);

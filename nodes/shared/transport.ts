@@ -23,6 +23,7 @@ import { getCollection, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from './catalo
 import { API_PATH, apiOrigin, environmentProblem } from './environment';
 import { requestedScopes, scopeRemedy } from './scopes';
 import type { ProtimePage } from './types';
+import { nodeLog } from './log';
 
 export type ProtimeFunctions =
 	| IExecuteFunctions
@@ -399,7 +400,7 @@ async function send<T>(
 			if (failure.status !== undefined && RETRYABLE.has(failure.status) && attempt < RETRY_POLICY.maxAttempts) {
 				const wait = retryDelayMs(header(failure.headers, 'retry-after'), attempt);
 				if (wait <= RETRY_POLICY.maxRetryAfterMs) {
-					fns.logger.debug(
+					nodeLog(fns, 'Protime').debug(
 						`Protime answered ${failure.status} to ${req.method} ${req.path.split('?')[0]}; retrying in ${wait} ms (attempt ${attempt + 1} of ${RETRY_POLICY.maxAttempts})`,
 					);
 					await sleep(wait);

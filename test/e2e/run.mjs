@@ -9,7 +9,7 @@
 //                                     unless it is the main version
 //   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, versions (the
 //                                     other versions' core), core (= smoke,trigger,renewal), and the modules
-//                                     run after them: scopes, registry, browser, durability, convergence
+//                                     run after them: scopes, tool, reporting, registry, browser, durability, convergence
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,12 +23,14 @@ import { browser } from './lib/browser.mjs';
 import { convergence } from './lib/convergence.mjs';
 import { durability } from './lib/durability.mjs';
 import { scopes } from './lib/scopes.mjs';
+import { reporting } from './lib/reporting.mjs';
+import { tool } from './lib/tool.mjs';
 
 const CORE = ['smoke', 'trigger', 'renewal'];
 const version = selectedVersion();
 const oneVersion = process.argv.includes('--n8n') || Boolean(process.env.E2E_N8N_VERSION);
 const subsets = (list) => list.split(',').map((s) => s.trim()).flatMap((s) => (s === 'core' ? CORE : [s]));
-const only = subsets(process.env.E2E_ONLY || (version === N8N_VERSION ? 'smoke,trigger,action,renewal,queue,versions,scopes,registry,browser,durability,convergence' : 'core'));
+const only = subsets(process.env.E2E_ONLY || (version === N8N_VERSION ? 'smoke,trigger,action,renewal,queue,versions,scopes,tool,reporting,registry,browser,durability,convergence' : 'core'));
 const want = (s) => only.includes(s);
 const coreWant = (s) => CORE.includes(s);
 
@@ -51,6 +53,8 @@ async function main() {
 			await queue();
 		}
 		if (want('scopes')) await scopes({ checks, runDir, install });
+		if (want('tool')) await tool({ checks, runDir, install });
+		if (want('reporting')) await reporting({ checks, runDir, install });
 		if (want('registry')) await registry({ checks, runDir, install });
 		if (want('browser')) await browser({ checks, runDir, install });
 		await Promise.all(parallel);

@@ -390,6 +390,8 @@ export interface NodeSpec {
 	typeVersion?: number;
 	/** n8n's webhook id of the node (part of its webhook URL). */
 	webhookId?: string;
+	/** Set by n8n 2.x on a node an agent's EngineRequest runs as a tool (`ai_tool`). */
+	rewireOutputLogTo?: string;
 	/**
 	 * The node type's description. When given, parameters are completed with their defaults and hidden
 	 * ones dropped (`NodeHelpers.getNodeParameters`), as n8n does when it loads a workflow.
@@ -567,6 +569,7 @@ export class ProtimeTestbed {
 			webhookId: s.webhookId ?? 'webhook-1',
 			parameters: resolved,
 			credentials: { [CREDENTIAL_TYPE]: { id: '1', name: 'Protime account' } },
+			...(s.rewireOutputLogTo ? { rewireOutputLogTo: s.rewireOutputLogTo as INode['rewireOutputLogTo'] } : {}),
 		};
 	}
 
@@ -793,6 +796,7 @@ export class ProtimeTestbed {
 		const { hook, statics } = this.hookLike('trigger', input);
 		const emitted: INodeExecutionData[][][] = [];
 		const emittedErrors: Error[] = [];
+		const failedExecutions: Error[] = [];
 		const crons: CronRegistration[] = [];
 		return {
 			...hook,
@@ -804,7 +808,7 @@ export class ProtimeTestbed {
 				emittedErrors.push(error);
 			},
 			saveFailedExecution: (error: Error) => {
-				emittedErrors.push(error);
+				failedExecutions.push(error);
 			},
 			helpers: {
 				...hook.helpers,
@@ -814,6 +818,7 @@ export class ProtimeTestbed {
 			},
 			emitted,
 			emittedErrors,
+			failedExecutions,
 			crons,
 			tick: async (index = 0) => {
 				const reg = crons[index];
@@ -899,7 +904,10 @@ export class ProtimeTestbed {
 
 export interface TriggerControls {
 	emitted: INodeExecutionData[][][];
+	/** `emitError()` calls (n8n deactivates the workflow). */
 	emittedErrors: Error[];
+	/** `saveFailedExecution()` calls: failed executions in n8n's list, seen by the error workflow. */
+	failedExecutions: Error[];
 	crons: CronRegistration[];
 	/** Fires registration `index` (default the first) and waits for its callback. */
 	tick(index?: number): Promise<void>;

@@ -22,6 +22,11 @@ export class FakeN8n {
 	readonly executions: Execution[] = [];
 	readonly answers: Array<{ status: number; body: unknown }> = [];
 	readonly notFound = new Set<'direct' | 'alias'>();
+	/**
+	 * The workflow runs on execution engine v2 (workflow setting engineType 'v2'): n8n 2.41.1 refuses the request
+	 * before the node sees it (n8n/dist/webhooks/engine-v2-webhooks.js, assertSupported; a UserError becomes a 400).
+	 */
+	engineV2 = false;
 	/** What the workflow's execution does (default: succeeds), as the test bed's `execution` option. */
 	execution?: WebhookInput['execution'];
 	origin = '';
@@ -40,6 +45,10 @@ export class FakeN8n {
 		app.post(['/:kind/:id/webhook', '/alias/:kind/:id/webhook'], async (req, res) => {
 			if (this.notFound.has(req.path.startsWith('/alias/') ? 'alias' : 'direct')) {
 				res.status(404).json({ code: 404, message: 'The requested webhook is not registered.' });
+				return;
+			}
+			if (this.engineV2) {
+				res.status(400).json({ code: 400, message: "Engine 2.0 does not support the 'lastNode' response mode yet. Respond immediately instead." });
 				return;
 			}
 			const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

@@ -1,7 +1,7 @@
 /** The Protime node's description: generated from the catalogue, and following n8n's UI conventions. */
 import { NodeHelpers, type IDataObject, type INodeParameters, type INodeProperties, type INodePropertyOptions } from 'n8n-workflow';
 
-import { Protime } from '../../nodes/Protime/Protime.node';
+import { Protime, TOOL_DESCRIPTION } from '../../nodes/Protime/Protime.node';
 import { RECORD_RESOURCES } from '../../nodes/Protime/resources';
 import { COLLECTIONS } from '../../nodes/shared/catalogue';
 import { createProtimeTestbed } from '../support/context';
@@ -25,7 +25,7 @@ describe('Protime node description', () => {
 	it('is a tool-usable action node with the protimeApi credential and a subtitle', () => {
 		expect(description).toMatchObject({
 			name: 'protime',
-			usableAsTool: true,
+			usableAsTool: { replacements: { description: TOOL_DESCRIPTION } },
 			credentials: [{ name: 'protimeApi', required: true }],
 			subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		});
@@ -120,7 +120,7 @@ describe('as n8n resolves the parameters', () => {
 	});
 
 	it('shows ID or reference fields on Get by the look-up mode', () => {
-		expect(resolve({ resource: 'workInterruption', operation: 'get' })).toHaveProperty('recordId', '');
+		expect(resolve({ resource: 'workInterruption', operation: 'get' })).toHaveProperty('recordId', { __rl: true, mode: 'id', value: '' });
 		expect(resolve({ resource: 'workInterruption', operation: 'get' })).not.toHaveProperty('lookUpBy');
 		const byRef = resolve({ resource: 'counterDefinition', operation: 'get', lookUpBy: 'externalReference' });
 		expect(byRef).toMatchObject({ referenceName: '', referenceValue: '' });

@@ -6,12 +6,16 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { Protime } from '../../nodes/Protime/Protime.node';
 import { ProtimeSimulator, type SimClient } from '../simulator';
-import { createProtimeTestbed, type ParameterValue, type ProtimeTestbed } from '../support/context';
+import { createProtimeTestbed, type NodeSpec, type ParameterValue, type ProtimeTestbed } from '../support/context';
 
 export interface RunOptions {
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
 	testbed?: ProtimeTestbed;
+	/** The node (name, type, …) as n8n passes it; e.g. the tool variant `n8n-nodes-protime.protimeTool`. */
+	node?: NodeSpec;
+	/** What the context's `isToolExecution()` answers (n8n 2.x); absent as on n8n 1.x when undefined. */
+	isToolExecution?: boolean;
 }
 
 export class ActionHarness {
@@ -48,7 +52,9 @@ export class ActionHarness {
 			parameters,
 			items: options.items,
 			continueOnFail: options.continueOnFail,
+			node: options.node,
 		});
+		if (options.isToolExecution !== undefined) Object.assign(ctx, { isToolExecution: () => options.isToolExecution });
 		const [output] = await new Protime().execute.call(ctx);
 		return output;
 	}

@@ -167,6 +167,13 @@ describe('Simplify and external references', () => {
 		expect(typeof item.json.durationHours).toBe('number');
 	});
 
+	it("Get's Record locator ('By ID') and a plain ID from a workflow saved before give the same record", async () => {
+		const byLocator = await h.run({ resource: 'workInterruption', operation: 'get', recordId: { __rl: true, mode: 'id', value: '20000' }, simplify: false });
+		const byString = await h.run({ resource: 'workInterruption', operation: 'get', recordId: '20000', simplify: false });
+		expect(byLocator[0].json).toEqual(byString[0].json);
+		expect(byLocator[0].json.id).toBe(20000);
+	});
+
 	it('returns the raw record with Simplify off', async () => {
 		const [item] = await h.run({
 			resource: 'workInterruption',

@@ -1,6 +1,7 @@
 /** Protime node, Webhook resource, against the simulator (real HTTP through the n8n test bed). */
-import { KEY_INCLUDED_NOTICE, KEY_OMITTED_NOTICE } from '../../nodes/Protime/actions/webhook/create';
+import { KEY_INCLUDED_NOTICE, KEY_OMITTED_NOTICE, KEY_WITHHELD_FROM_TOOL_NOTICE } from '../../nodes/Protime/actions/webhook/create';
 import { hoursRemaining } from '../../nodes/Protime/actions/webhook/output';
+import { Protime } from '../../nodes/Protime/Protime.node';
 import { ActionHarness, jsonOf } from './action-helpers';
 
 let h: ActionHarness;
@@ -41,6 +42,37 @@ describe('Webhook > Create', () => {
 		expect(item.json).not.toHaveProperty('key');
 		expect(JSON.stringify(item.json)).not.toContain(h.sim.webhooks().find((w) => w.id === item.json.id)!.key);
 		expect(item.json.keyNotice).toBe(KEY_OMITTED_NOTICE);
+	});
+
+	describe('as an AI tool, the key never reaches the model', () => {
+		const keyOf = (id: unknown) => h.sim.webhooks().find((w) => w.id === id)!.key;
+		const expectWithheld = (item: { json: Record<string, unknown> }) => {
+			expect(item.json).not.toHaveProperty('key');
+			expect(JSON.stringify(item.json)).not.toContain(keyOf(item.json.id));
+			expect(item.json.keyNotice).toBe(KEY_WITHHELD_FROM_TOOL_NOTICE);
+			expect(item.json.keyNotice).toMatch(/AI tool.*model's context/s);
+			expect(item.json).toMatchObject({ status: 'Enabled', collectionName: 'work-interruptions' });
+		};
+
+		it("n8n 2.x agent path (isToolExecution() true), even with 'Include Key in Output' on", async () => {
+			const [item] = await h.run(create({ options: { includeKey: true } }), { isToolExecution: true, node: { name: 'Protime', type: 'n8n-nodes-protime.protime' } });
+			expectWithheld(item);
+		});
+
+		it("engine-request path (ExecuteContext: isToolExecution() false, node marked rewireOutputLogTo 'ai_tool')", async () => {
+			const [item] = await h.run(create(), { isToolExecution: false, node: { name: 'Protime', type: 'n8n-nodes-protime.protime', rewireOutputLogTo: 'ai_tool' } });
+			expectWithheld(item);
+		});
+
+		it('the tool variant of the node type (n8n-nodes-protime.protimeTool), also where there is no isToolExecution (n8n 1.x)', async () => {
+			const [item] = await h.run(create(), { node: { name: 'Protime', type: 'n8n-nodes-protime.protimeTool' } });
+			expectWithheld(item);
+		});
+
+		it('not a tool: the key is there as before', async () => {
+			const [item] = await h.run(create(), { isToolExecution: false, node: { name: 'Protime', type: 'n8n-nodes-protime.protime' } });
+			expect(item.json.key).toBe(keyOf(item.json.id));
+		});
 	});
 
 	it('requests external references on the subscription', async () => {
@@ -92,6 +124,46 @@ describe('Webhook > Create', () => {
 		const error = await h.fail(create({ destinationUrl: 'http://example.com/hook' }), { testbed: sandbox });
 		expect(error.message).toBe('The destination URL must use https, not http');
 		expect(sandbox.sentRequests).toHaveLength(0);
+	});
+});
+
+describe('Webhook Resource Locator (Get, Delete)', () => {
+	const rl = (mode: string, value: unknown) => ({ __rl: true, mode, value });
+
+	it("'From List' lists the tenant's subscriptions by collection, destination, status and expiry, searchable", async () => {
+		const [a] = await h.run(create({ collection: 'absence-groups', destinationUrl: 'https://example.com/rl-a' }));
+		const [b] = await h.run(create({ collection: 'shift-definitions', destinationUrl: 'https://example.com/rl-b' }));
+		const ctx = h.testbed.loadOptionsFunctions({ parameters: { resource: 'webhook', operation: 'get' } });
+		const all = await new Protime().methods.listSearch.searchWebhooks.call(ctx);
+		const byId = new Map(all.results.map((r) => [r.value, r.name]));
+		expect(byId.get(a.json.id as string)).toBe(`absence-groups → https://example.com/rl-a (Enabled, until ${String(a.json.validUntil)})`);
+		expect(byId.get(b.json.id as string)).toMatch(/^shift-definitions → https:\/\/example\.com\/rl-b \(Enabled, until /);
+		expect(all.results.length).toBe(h.sim.webhooks().filter((w) => !w.deleted).length);
+		const found = await new Protime().methods.listSearch.searchWebhooks.call(ctx, 'RL-B');
+		expect(found.results.map((r) => r.value)).toEqual([b.json.id]);
+		expect(found.paginationToken).toBeUndefined();
+	});
+
+	it('Get and Delete take the locator from the list, by ID, or a plain string from a workflow saved before', async () => {
+		const [created] = await h.run(create({ collection: 'absence-definitions' }));
+		const id = created.json.id as string;
+		for (const webhookId of [rl('list', id), rl('id', ` ${id} `), id]) {
+			const [item] = await h.run({ resource: 'webhook', operation: 'get', webhookId });
+			expect(item.json).toMatchObject({ id, collectionName: 'absence-definitions' });
+		}
+		expect(jsonOf(await h.run({ resource: 'webhook', operation: 'delete', webhookId: rl('list', id) }))).toEqual([{ deleted: true }]);
+		expect(h.sim.webhooks().find((w) => w.id === id)!.deleted).toBe(true);
+		const empty = await h.fail({ resource: 'webhook', operation: 'get', webhookId: rl('list', '') });
+		expect(empty.message).toBe('The webhook ID is empty');
+	});
+
+	it('is a resourceLocator with From List (searchWebhooks) first and By ID', () => {
+		const p = new Protime().description.properties.find((x) => x.name === 'webhookId')!;
+		expect(p).toMatchObject({ type: 'resourceLocator', default: { mode: 'list', value: '' } });
+		expect(p.modes?.map((m) => [m.name, m.type, m.typeOptions?.searchListMethod])).toEqual([
+			['list', 'list', 'searchWebhooks'],
+			['id', 'string', undefined],
+		]);
 	});
 });
 

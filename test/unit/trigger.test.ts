@@ -296,11 +296,11 @@ describe('activation lifecycle', () => {
 		expect(liveAt()).toHaveLength(0);
 	});
 
-	it('refuses an http or local production URL with a message about WEBHOOK_URL unless the environment is custom', async () => {
+	it('refuses an http or local production URL with a message about N8N_WEBHOOK_URL unless the environment is custom', async () => {
 		bed.credentials.edit({ environment: 'production' });
-		await expect(runHook('create')).rejects.toThrow(/HTTPS.*WEBHOOK_URL/s);
+		await expect(runHook('create')).rejects.toThrow(/HTTPS.*N8N_WEBHOOK_URL/s);
 		const local = bed.runHook(hooks.create, { ...hookInput(), webhookUrl: 'https://localhost:5678/webhook/wh-1/webhook' });
-		await expect(local).rejects.toThrow(/localhost.*WEBHOOK_URL/s);
+		await expect(local).rejects.toThrow(/localhost.*N8N_WEBHOOK_URL/s);
 		expect(sim.webhooks().filter((w) => w.destinationUrl.includes('localhost'))).toHaveLength(0);
 	});
 
@@ -709,7 +709,7 @@ describe('renewal through the maintenance ping', () => {
 		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init', instanceBaseUrl: 'http://127.0.0.1:9/' }));
 		await (restarted.ctx as TriggerControls).tick();
 		const error = bed.logs.filter((l) => l.level === 'error').at(-1)?.message ?? '';
-		expect(error).toMatch(/could not reach .*127\.0\.0\.1:9\/webhook\/wh-1\/webhook: .*ECONNREFUSED.*WEBHOOK_URL/s);
+		expect(error).toMatch(/could not reach .*127\.0\.0\.1:9\/webhook\/wh-1\/webhook: .*ECONNREFUSED.*N8N_WEBHOOK_URL/s);
 	});
 
 	it('activation order of n8n 2.41 (trigger() before create(), separate static data): the clock still pings and a quiet subscription is renewed before validUntil', async () => {
@@ -788,7 +788,7 @@ describe('renewal through the maintenance ping', () => {
 		// Nothing answers: an error that says what to check.
 		n8n.notFound.add('direct');
 		await ctx.tick();
-		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/could not reach .*404.*WEBHOOK_URL/s);
+		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/could not reach .*404.*N8N_WEBHOOK_URL/s);
 
 		// A start whose stored URL is refused at the network level: the derived address is tried next.
 		n8n.notFound.clear();
@@ -945,14 +945,14 @@ describe('pure helpers', () => {
 	it('refuses destinations Protime cannot reach', () => {
 		expect(destinationProblem('https://n8n.example.com/webhook/x/webhook', false)).toBeUndefined();
 		for (const url of ['http://n8n.example.com/w', 'https://127.0.0.1/w', 'https://10.1.2.3/w', 'https://192.168.1.4/w', 'https://box.local/w', 'https://[::1]/w']) {
-			expect(destinationProblem(url, false)).toMatch(/WEBHOOK_URL/);
+			expect(destinationProblem(url, false)).toMatch(/N8N_WEBHOOK_URL/);
 		}
 		expect(destinationProblem('http://127.0.0.1:5678/w', true)).toBeUndefined();
-		expect(destinationProblem(undefined, true)).toMatch(/WEBHOOK_URL/);
+		expect(destinationProblem(undefined, true)).toMatch(/N8N_WEBHOOK_URL/);
 		expect(destinationProblem('not-a-url', true)).toMatch(/not an absolute URL/);
 		// new URL() drops these silently; the raw text must never reach Protime.
 		for (const url of ['https://n8n.example.com/webhook/abc\r\nX-Injected: 1/webhook', 'https://n8n.exam\tple.com/w', 'https://n8n.example.com/web hook/w']) {
-			expect(destinationProblem(url, false)).toMatch(/contains .*WEBHOOK_URL/s);
+			expect(destinationProblem(url, false)).toMatch(/contains .*N8N_WEBHOOK_URL/s);
 			expect(destinationProblem(url, true)).toMatch(/contains/);
 		}
 	});

@@ -48,13 +48,13 @@ const getFields: INodeProperties[] = [
 		displayOptions: { show: { resource: withOwnReference, operation: ['get'] } },
 	},
 	{
-		displayName: 'ID',
+		displayName: 'Record',
 		name: 'recordId',
-		type: 'string',
+		type: 'resourceLocator',
 		required: true,
-		default: '',
-		placeholder: 'e.g. 12345',
+		default: { mode: 'id', value: '' },
 		description: 'The internal Protime ID of the record',
+		modes: [{ displayName: 'By ID', name: 'id', type: 'string', placeholder: 'e.g. 12345' }],
 		displayOptions: { show: { resource: allRecordResources, operation: ['get'] }, hide: { lookUpBy: ['externalReference'] } },
 	},
 	{

@@ -98,14 +98,28 @@ export const webhookProperties: INodeProperties[] = [
 
 	// Get, Delete
 	{
-		displayName: 'Webhook ID',
+		displayName: 'Webhook',
 		name: 'webhookId',
-		type: 'string',
+		type: 'resourceLocator',
 		required: true,
-		default: '',
-		placeholder: 'e.g. a7d853ea-89eb-4735-83d1-b891c6fde398',
-		description: 'The ID returned by Create or Get Many',
+		default: { mode: 'list', value: '' },
+		description: 'The webhook subscription: pick it from the list, or enter the ID returned by Create or Get Many',
 		displayOptions: { show: { resource, operation: ['get', 'delete'] } },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a webhook...',
+				typeOptions: { searchListMethod: 'searchWebhooks', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. a7d853ea-89eb-4735-83d1-b891c6fde398',
+			},
+		],
 	},
 
 	// Get Many

@@ -11,6 +11,7 @@ import { cacheRoot } from './install.mjs';
 import { N8nClient, startN8n, stopN8n } from './n8n.mjs';
 import { ACTION_TYPE, CREDENTIAL_TYPE, pkg, TRIGGER_TYPE } from './package.mjs';
 import { freePort, log, startProcess, stopProcess, tail, waitFor } from './procs.mjs';
+import { scan } from './scan.mjs';
 import { startSimulator } from './simulator.mjs';
 import { preparePackage } from './stack.mjs';
 import { triggerWorkflow } from './workflows.mjs';
@@ -129,6 +130,8 @@ export async function registry({ checks, runDir, install }) {
 		const meta = await (await fetch(`${reg.url}${pkg.name}`)).json();
 		assertEqual(meta['dist-tags']?.latest, pkg.version, 'latest version at the registry');
 	});
+	// n8n's verification scanner on the package as published there (lib/scan.mjs)
+	if (npmrc) await scan({ checks, runDir, registry: reg });
 	// n8n's own e2e switch (E2E_TESTS) lets a test grant the licence feature a custom registry needs;
 	// an HTTPS proxy on a closed loopback port keeps n8n's package-status lookup (https://api.n8n.io) from
 	// leaving the machine; the registry is plain http on loopback, so npm's requests to it go direct.

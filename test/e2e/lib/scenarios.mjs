@@ -419,6 +419,37 @@ async function actionChecks({ checks, client, sim, credential, inst }) {
 		assert(hooks[0].deleted, 'the webhook was deleted at the simulator');
 		await client.deactivate(id);
 	});
+	await checks.check("action: Webhook → Get's 'From List' (searchWebhooks, through n8n's resource-locator endpoint) lists the subscriptions, searchable", async () => {
+		// one subscription of our own, made with the simulator's default client as any Protime client would
+		const c = sim.credentialData();
+		const tokenRes = await fetch(`${sim.origin}/tenants/${c.tenant}/connect/token`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'n8n-nodes-protime-e2e' },
+			body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }),
+		});
+		const { access_token: token } = await tokenRes.json();
+		const destinationUrl = `https://example.com/e2e-locator-${Date.now()}`;
+		const made = await fetch(`${sim.origin}/connector/protimeapi/api/v1/webhooks`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'n8n-nodes-protime-e2e' },
+			body: JSON.stringify({ destinationUrl, collectionName: 'absence-groups' }),
+		});
+		assertEqual(made.status, 201, 'webhook made at the simulator');
+		const search = (filter) =>
+			client.post('/rest/dynamic-node-parameters/resource-locator-results', {
+				path: 'parameters.webhookId',
+				methodName: 'searchWebhooks',
+				nodeTypeAndVersion: { name: ACTION_TYPE, version: 1 },
+				currentNodeParameters: { resource: 'webhook', operation: 'get', webhookId: { __rl: true, mode: 'list', value: '' } },
+				credentials: { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
+				...(filter ? { filter } : {}),
+			});
+		const all = (await search()).results ?? [];
+		const live = (await sim.webhooks()).filter((w) => !w.deleted).map((w) => w.id).sort();
+		assertEqual(all.map((r) => r.value).sort(), live, 'listed webhook ids');
+		const mine = (await search('e2e-locator')).results ?? [];
+		assert(mine.length === 1 && mine[0].name.startsWith(`absence-groups → ${destinationUrl} (Enabled, until `), `search result ${JSON.stringify(mine)}`);
+	});
 }
 
 // ---------------------------------------------------------------------------------------------

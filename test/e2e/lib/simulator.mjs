@@ -138,6 +138,13 @@ export class SimulatorClient {
 	disableWebhook(id) {
 		return this.call('POST', `/webhooks/${id}/disable`);
 	}
+	/** Fault injection: `{ status, path?, times? }` (path `/regex/` or a substring; times null = until cleared). */
+	injectFault(spec) {
+		return this.call('POST', '/faults', spec);
+	}
+	clearFaults() {
+		return this.call('DELETE', '/faults');
+	}
 	startTraffic(everyMs) {
 		return this.call('POST', '/traffic/start', { everyMs });
 	}

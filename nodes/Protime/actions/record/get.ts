@@ -5,6 +5,7 @@ import { isNotFoundError, protimeRequest } from '../../../shared/transport';
 import type { RecordResource } from '../../resources';
 import { asNodeError, problemError } from '../errors';
 import { externalReferencesQuery, readReferenceSpecs } from '../externalReferences';
+import { locatorValue } from '../locator';
 import { pathSegment } from '../pathSegment';
 import type { Emit } from '../types';
 import { recordShaper } from './shape';
@@ -31,7 +32,7 @@ export async function get(this: IExecuteFunctions, i: number, r: RecordResource,
 		label = `${reference} value`;
 		value = this.getNodeParameter('referenceValue', i, '');
 	} else {
-		value = this.getNodeParameter('recordId', i, '');
+		value = locatorValue(this.getNodeParameter('recordId', i, ''));
 	}
 	const checked = pathSegment(value, label);
 	if ('problem' in checked) throw problemError(this.getNode(), checked.problem, i);

@@ -1,9 +1,10 @@
-/** Create a webhook subscription and hand back its one-time key (or deliberately leave it out). */
+/** Create a webhook subscription and hand back its one-time key (or deliberately leave it out; always as an AI tool). */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { isCustomEnvironment, type ProtimeEnvironmentFields } from '../../../shared/environment';
 import { createWebhook } from '../../../shared/webhooksApi';
 import { problemError } from '../errors';
+import { runsAsTool } from '../tool';
 import { externalReferencesQuery, readReferenceSpecs } from '../externalReferences';
 import type { Emit } from '../types';
 import { checkDestination } from './destination';
@@ -11,6 +12,8 @@ import { webhookJson } from './output';
 
 export const KEY_INCLUDED_NOTICE =
 	'Store this key now: Protime returns it only once and it cannot be retrieved again. It verifies the signature of every delivery.';
+export const KEY_WITHHELD_FROM_TOOL_NOTICE =
+	"The private key was left out because this node ran as an AI tool: a model's context, and its provider's logs, are no place for the one secret that verifies every delivery of this webhook. It cannot be retrieved again: to get a key, create the webhook in a workflow step that is not a tool (or delete this one and do so).";
 export const KEY_OMITTED_NOTICE =
 	"The private key was left out of the output ('Include Key in Output' is off) and cannot be retrieved again. Delete this webhook and create a new one if you need the key.";
 
@@ -38,7 +41,9 @@ export async function create(this: IExecuteFunctions, i: number, emit: Emit): Pr
 		itemIndex: i,
 	});
 	const json = webhookJson(webhook, Date.now());
-	if (options.includeKey !== false) {
+	if (runsAsTool(this)) {
+		json.keyNotice = KEY_WITHHELD_FROM_TOOL_NOTICE;
+	} else if (options.includeKey !== false) {
 		json.key = key;
 		json.keyNotice = KEY_INCLUDED_NOTICE;
 	} else {

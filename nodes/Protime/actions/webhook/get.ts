@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { getWebhook } from '../../../shared/webhooksApi';
 import { problemError, type Problem } from '../errors';
+import { locatorValue } from '../locator';
 import { pathSegment } from '../pathSegment';
 import type { Emit } from '../types';
 import { webhookJson } from './output';
@@ -16,7 +17,7 @@ export function webhookNotFound(id: string): Problem {
 
 /** The webhook ID of item `i`, checked for use as one path segment. */
 export function readWebhookId(this: IExecuteFunctions, i: number): string {
-	const id = String(this.getNodeParameter('webhookId', i, '')).trim();
+	const id = String(locatorValue(this.getNodeParameter('webhookId', i, '')) ?? '').trim();
 	const checked = pathSegment(id, 'webhook ID');
 	if ('problem' in checked) throw problemError(this.getNode(), checked.problem, i);
 	return id;
