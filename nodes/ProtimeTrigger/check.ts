@@ -33,7 +33,8 @@ function announceGap(ctx: IWebhookFunctions, gap: PendingResync, settings: Trigg
  * Writes the record only when that changed something.
  */
 async function retirePrevious(this: IWebhookFunctions, memory: Memory, state: TriggerState, now: number): Promise<{ problems: string[]; gaps: PendingResync[] }> {
-	const record = state.subscription;
+	// The memory's live record holds what deliveries noted (lastOwnAt) that n8n did not save.
+	const record = memory.record?.id === state.subscription?.id ? memory.record : state.subscription;
 	if (!record?.previous?.length) return { problems: [], gaps: [] };
 	const retired = retireExpired(plainCopy(record), now);
 	if (!retired.changed) return { problems: [], gaps: [] };
@@ -66,7 +67,7 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	const settings = readSettings(this);
 	let action = 'adopt';
 	const problems: string[] = [];
-	const items = takePendingResync(state, settings);
+	const items = takePendingResync(state, settings, memory);
 	try {
 		const url = record ? record.destination : await reachableWebhookUrl.call(this);
 		const remote: RemoteView = record ? ((await getWebhook.call(this, record.id)) ?? 'gone') : 'gone';

@@ -140,6 +140,8 @@ export interface Memory {
 	batch?: Batch;
 	/** Timestamp of the last accepted flush request (replay protection, apart from checks). */
 	lastFlush?: number;
+	/** A gap a request found that n8n does not save (a delivery answered after its execution): the next check announces it. */
+	pendingResync?: PendingResync;
 }
 
 const MAX_TRIGGERS = 500;

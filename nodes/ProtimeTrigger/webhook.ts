@@ -117,7 +117,7 @@ async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[],
 	keep(batch, wanted, Date.now());
 	if (wanted.length) state.batch = batch as unknown as IDataObject;
 	const gaps = await renewIfClockMissed.call(this, memory, state, settings);
-	if (gaps.length) state.pendingResync = gaps[0] as PendingResync & IDataObject;
+	if (gaps.length) state.pendingResync ??= gaps[0] as PendingResync & IDataObject;
 	return { webhookResponse: { received: changes.length, kept: wanted.length, dropped } };
 }
 
@@ -164,8 +164,12 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 		state.versions = store as unknown as IDataObject;
 	}
 
-	const items: INodeExecutionData[] = memory ? takePendingResync(state, settings) : [];
-	if (memory) for (const gap of await renewIfClockMissed.call(this, memory, state, settings)) items.push(resyncItem(gap, settings, state));
+	// Gaps are announced only where n8n saves this request before the execution (on receipt); answered after
+	// the execution, n8n never saves what webhook() wrote, so they are left to the next check.
+	const items: INodeExecutionData[] = memory && !afterExecution ? takePendingResync(state, settings, memory) : [];
+	const gaps = memory ? await renewIfClockMissed.call(this, memory, state, settings) : [];
+	if (memory && afterExecution && gaps.length) memory.pendingResync ??= gaps[0];
+	else for (const gap of gaps) items.push(resyncItem(gap, settings, state));
 	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
 	for (const change of wanted) items.push(changeItem(change, settings, state));
 	const summary = { received: parsed.changes.length, emitted: wanted.length, dropped };
