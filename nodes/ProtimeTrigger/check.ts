@@ -37,7 +37,13 @@ async function retirePrevious(this: IWebhookFunctions, memory: Memory, state: Tr
 	const record = memory.record?.id === state.subscription?.id ? memory.record : state.subscription;
 	if (!record?.previous?.length) return { problems: [], gaps: [] };
 	const retired = retireExpired(plainCopy(record), now);
-	if (!retired.changed) return { problems: [], gaps: [] };
+	if (!retired.changed) {
+		// What deliveries noted in the memory only (n8n did not save them) is saved with this check.
+		if (record !== state.subscription && JSON.stringify(record.previous) !== JSON.stringify(state.subscription?.previous)) {
+			state.subscription = record as SubscriptionRecord & IDataObject;
+		}
+		return { problems: [], gaps: [] };
+	}
 	const current: SubscriptionRecord = plainCopy(record);
 	delete current.previous;
 	delete current.previousKey;
