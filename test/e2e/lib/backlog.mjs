@@ -64,7 +64,7 @@ async function raise(sim, random, label) {
 				? await sim.update('work-interruptions', ids[Math.floor(random() * ids.length)], { durationInMinutes: 1 + (i % 50) })
 				: await sim.insert('work-interruptions', { date: today, startTimeInMinutes: 300 + (i % 600), endTimeInMinutes: 310 + (i % 600), durationInMinutes: 10 });
 			if (!update) ids.push(r.id);
-			raised.push(String(r.changeVersion));
+			raised.push({ id: String(r.id), version: String(r.changeVersion) });
 		}
 		await sleep(100 + Math.floor(random() * 200));
 	}
@@ -88,10 +88,17 @@ async function count(client, sim, wf, raised) {
 	const hooks = (await sim.webhooks()).filter((w) => w.destinationUrl.includes(wf.trigger.webhookId));
 	const hookIds = new Set(hooks.map((w) => w.id));
 	const dropped = (await sim.droppedChanges()).filter((d) => hookIds.has(d.webhookId));
-	const lost = raised.filter((v) => !seen.has(v));
+	// A record's older version may be dropped as stale once a newer one was emitted (the table stays right):
+	// what must reach an execution is each record's newest version.
+	const newest = new Map();
+	for (const r of raised) newest.set(r.id, r.version);
+	const lost = [...newest.values()].filter((v) => !seen.has(v));
+	const versions = raised.map((r) => r.version);
 	return {
 		raised: raised.length,
-		executed: raised.length - lost.length,
+		records: newest.size,
+		executed: versions.filter((v) => seen.has(v)).length,
+		superseded: versions.filter((v) => !seen.has(v)).length - lost.length,
 		lost,
 		silent: resyncs === 0 ? lost : [],
 		doubled: [...seen].filter(([, n]) => n > 1).map(([v]) => v),
@@ -101,6 +108,7 @@ async function count(client, sim, wf, raised) {
 		live: hooks.filter((w) => !w.deleted && w.status === 'Enabled').length,
 		droppedBySimulator: dropped.length,
 		droppedAndLost: dropped.filter((d) => lost.includes(String(d.changeVersion))).length,
+		droppedAll: dropped.map((d) => String(d.changeVersion)),
 	};
 }
 
@@ -157,7 +165,8 @@ export async function backlog({ checks, runDir, install }) {
 				const c = await count(client, r.sim, r.wf, raised[r.queue]);
 				const statuses = Object.entries(c.executions).map(([s, n]) => `${s} ${n}`).join(', ');
 				const line =
-					`backlog ${r.queue}/${r.mode} (seed ${seed}, ${Math.round((Date.now() - t0) / 1000)} s): changes ${c.raised}, executed ${c.executed}, LOST ${c.lost.length} ` +
+					`backlog ${r.queue}/${r.mode} (seed ${seed}, ${Math.round((Date.now() - t0) / 1000)} s): changes ${c.raised} to ${c.records} records, executed ${c.executed} ` +
+					`(older versions superseded before they came ${c.superseded}), LOST ${c.lost.length} newest versions ` +
 					`(silent ${c.silent.length}, dropped by the simulator ${c.droppedBySimulator}, of them lost ${c.droppedAndLost}), DOUBLED ${c.doubled.length}, ` +
 					`ResyncRequired ${c.resyncs}, subscriptions ${c.subscriptions} (live ${c.live}), executions ${statuses}`;
 				process.stdout.write(`${line}\n`);
