@@ -122,7 +122,16 @@ export function overlapAfter(old: SubscriptionRecord | undefined, decision: Excl
 	const fits = old.destination === url && old.collection === collection;
 	const candidates: PreviousSubscription[] = [];
 	// A lapse is announced by the recovery itself: its subscription's expiry is not announced again.
-	if (fits && old.key) candidates.push({ id: old.id, key: old.key, validUntil: old.validUntil, replacedAt: now, ...(decision.action === 'recover' ? { announced: true } : {}) });
+	if (fits && old.key) {
+		candidates.push({
+			id: old.id,
+			key: old.key,
+			validUntil: old.validUntil,
+			replacedAt: now,
+			...(old.firstVersion === undefined ? {} : { firstVersion: old.firstVersion }),
+			...(decision.action === 'recover' ? { announced: true } : {}),
+		});
+	}
 	else result.remove.push({ id: old.id, why: `replaced: ${decision.reason}` });
 	for (const previous of old.previous ?? []) {
 		if (fits && previousAccepted(previous, now)) candidates.push(previous);

@@ -5,6 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { compareChangeVersions } from '../shared/changes';
 import { holdsChanges, isEmpty, loadBatch, type Batch } from './batch';
 
 /**
@@ -17,7 +18,9 @@ export interface PreviousSubscription {
 	validUntil: string;
 	/** Epoch ms when it was replaced. */
 	replacedAt: number;
-	/** Epoch ms of its last delivery that carried a change no other subscription had delivered. */
+	/** The lowest changeVersion it delivered: changes older than its successor's are ones only it holds. */
+	firstVersion?: string;
+	/** Epoch ms of its last delivery that carried a change raised before its successor existed (older than the successor's `firstVersion`). */
 	lastOwnAt?: number;
 	/** Its expiry while still delivering was announced (ResyncRequired). */
 	announced?: boolean;
@@ -30,6 +33,8 @@ export interface SubscriptionRecord {
 	key: string;
 	/** The subscriptions it replaced that may still deliver, newest first (at most MAX_PREVIOUS). */
 	previous?: PreviousSubscription[];
+	/** During the overlap: the lowest changeVersion it delivered (see PreviousSubscription.firstVersion). */
+	firstVersion?: string;
 	/** Written by versions before the renewal overlap: a replaced key accepted until `previousKeyUntil` (epoch ms). */
 	previousKey?: string;
 	previousKeyUntil?: number;
@@ -108,16 +113,32 @@ export function acceptedKeys(record: SubscriptionRecord | undefined, now: number
 }
 
 /**
- * Notes that replaced subscription `id` delivered a change no other subscription had delivered: it still
- * held changes of its own. Written into the live record and the request's copy (at most every 10 s).
+ * During the overlap, notes what a delivery signed by subscription `id` tells about the queues: the lowest
+ * changeVersion each subscription delivered (`firstVersion`), and, for a replaced one, whether it still
+ * delivered changes raised before its successor existed (older than the successor's `firstVersion`, or any
+ * while the successor has delivered nothing): `lastOwnAt`, at most every 10 s. Written into the live record
+ * and the request's copy; nothing outside the overlap.
  */
-export function notePreviousOwnDelivery(memory: Memory | undefined, state: TriggerState, id: string, now: number): void {
+export function noteDelivery(memory: Memory | undefined, state: TriggerState, id: string, lowest: string | undefined, now: number): void {
+	if (lowest === undefined) return;
 	let wrote = false;
 	for (const record of new Set([memory?.record, state.subscription])) {
-		const previous = record?.previous?.find((p) => p.id === id);
-		if (!previous || (previous.lastOwnAt ?? 0) > now - 10_000) continue;
-		previous.lastOwnAt = now;
-		wrote = true;
+		if (!record?.previous?.length) continue;
+		const chain: Array<{ id: string; firstVersion?: string; lastOwnAt?: number }> = [record, ...record.previous];
+		const index = chain.findIndex((s) => s.id === id);
+		if (index < 0) continue;
+		const signer = chain[index];
+		if (signer.firstVersion === undefined || compareChangeVersions(lowest, signer.firstVersion) < 0) {
+			signer.firstVersion = lowest;
+			wrote = true;
+		}
+		if (index === 0) continue;
+		const boundary = chain[index - 1].firstVersion;
+		const own = boundary === undefined || compareChangeVersions(lowest, boundary) < 0;
+		if (own && (signer.lastOwnAt ?? 0) <= now - 10_000) {
+			signer.lastOwnAt = now;
+			wrote = true;
+		}
 	}
 	// A write through the copy's own property, so n8n sees it changed (nested plain objects are not observed).
 	if (wrote && state.subscription) state.subscription = state.subscription; // eslint-disable-line no-self-assign

@@ -6,7 +6,7 @@
 import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { reply } from './answer';
-import { loadVersionStore, parseDelivery, selectChanges, type Change } from '../shared/changes';
+import { compareChangeVersions, loadVersionStore, parseDelivery, selectChanges, type Change } from '../shared/changes';
 import { describeSignatureFailure, verifySignature } from '../shared/signature';
 import { hasRoomFor, keep, MAX_KEPT } from './batch';
 import { handleCheck, type CheckRequestData } from './check';
@@ -17,7 +17,7 @@ import { changeItem, resyncItem, takePendingResync } from './items';
 import {
 	acceptedSubscriptions,
 	memoryOf,
-	notePreviousOwnDelivery,
+	noteDelivery,
 	plainCopy,
 	takeOver,
 	takeOverBatch,
@@ -74,10 +74,9 @@ async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state
 	return [];
 }
 
-/** Who signed a delivery: the subscription's id, and whether it is a replaced one (the renewal overlap). */
+/** Who signed a delivery: the subscription's id ('' for a key from before the renewal overlap). */
 interface Signer {
 	id: string;
-	replaced: boolean;
 }
 
 /**
@@ -89,9 +88,12 @@ function sourceOf(signer: Signer | undefined, state: TriggerState): string | und
 	return signer.id.slice(-8);
 }
 
-/** After a delivery signed by a replaced subscription: it still held changes of its own when it carried any. */
-function noteSigner(memory: Memory | undefined, state: TriggerState, signer: Signer | undefined, own: number): void {
-	if (signer?.replaced && signer.id && own > 0) notePreviousOwnDelivery(memory, state, signer.id, Date.now());
+/** During the overlap: what the delivery tells about the subscriptions' queues (record.ts, noteDelivery). */
+function noteSigner(memory: Memory | undefined, state: TriggerState, signer: Signer | undefined, changes: readonly Change[]): void {
+	if (!signer?.id || !state.subscription?.previous?.length) return;
+	let lowest: string | undefined;
+	for (const change of changes) if (lowest === undefined || compareChangeVersions(change.data.changeVersion, lowest) < 0) lowest = change.data.changeVersion;
+	noteDelivery(memory, state, signer.id, lowest, Date.now());
 }
 
 /**
@@ -109,7 +111,7 @@ async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[],
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// A kept change is safe once saved, so a resend of it is a duplicate.
 	const { wanted, dropped, recorded } = selectChanges(changes, settings.events, store, { source: sourceOf(signer, state) });
-	noteSigner(memory, state, signer, recorded);
+	noteSigner(memory, state, signer, changes);
 	if (store && recorded) {
 		memory.versions = store as unknown as IDataObject;
 		state.versions = store as unknown as IDataObject;
@@ -125,10 +127,8 @@ async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[],
 async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: TriggerState, memory: Memory | undefined): Promise<IWebhookResponseData> {
 	const now = Date.now();
 	// Verification reads the keys without writing: a request that does not verify changes nothing.
-	const signers = acceptedSubscriptions(state.subscription, now).map((s, index) => ({ ...s, replaced: index > 0 }));
-	if (memory?.record && memory.record.id !== state.subscription?.id) {
-		signers.push(...acceptedSubscriptions(memory.record, now).map((s, index) => ({ ...s, replaced: index > 0 })));
-	}
+	const signers = acceptedSubscriptions(state.subscription, now);
+	if (memory?.record && memory.record.id !== state.subscription?.id) signers.push(...acceptedSubscriptions(memory.record, now));
 	const check = verifySignature(
 		req.rawBody,
 		req.headers,
@@ -156,8 +156,8 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// An unacknowledged resend of the newest version is emitted again when 2xx means "executed" (its first
 	// execution may have failed); with acknowledgement on receipt it was taken, so it is dropped.
-	const { wanted, dropped, recorded, resent } = selectChanges(parsed.changes, settings.events, store, { keepResends: afterExecution, source: memory ? sourceOf(signer, state) : undefined });
-	if (memory) noteSigner(memory, state, signer, recorded + (afterExecution ? resent : 0));
+	const { wanted, dropped, recorded } = selectChanges(parsed.changes, settings.events, store, { keepResends: afterExecution, source: memory ? sourceOf(signer, state) : undefined });
+	if (memory) noteSigner(memory, state, signer, parsed.changes);
 	if (store && recorded) {
 		// The filter is shared live within this process, so concurrent requests do not save over each other's.
 		if (memory) memory.versions = store as unknown as IDataObject;

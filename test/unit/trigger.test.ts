@@ -1051,6 +1051,30 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		expect(gaps()).toHaveLength(1);
 	});
 
+	it('steady traffic: a replaced subscription that delivers first changes its successor also holds is no gap; an older change is', async () => {
+		const { ctx, old, current } = await renewed();
+		// The new subscription's first delivery marks where the changes raised after the renewal begin.
+		expect(await deliverWith(wi(20, 200), current.key)).toBe(200);
+		// Right before expiry the old one delivers first a newer change: the new one holds it too.
+		travelTo(Date.parse(old.validUntil) - 5_000);
+		expect(await deliverWith(wi(21, 210), old.key)).toBe(200);
+		expect(await deliverWith(wi(21, 210), current.key)).toBe(200);
+		travelTo(Date.parse(old.validUntil) + 5_000);
+		await ctx.tick();
+		expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([]);
+		expect(versionsOf(21)).toEqual([210]);
+	});
+
+	it('a replaced subscription still delivering changes older than its successor\'s first one at expiry is a gap', async () => {
+		const { ctx, old, current } = await renewed();
+		expect(await deliverWith(wi(22, 300), current.key)).toBe(200);
+		travelTo(Date.parse(old.validUntil) - 5_000);
+		expect(await deliverWith(wi(23, 250), old.key)).toBe(200); // raised before the renewal: only the old one has it
+		travelTo(Date.parse(old.validUntil) + 5_000);
+		await ctx.tick();
+		expect(flat().filter((j) => j.changeType === 'ResyncRequired').map((j) => j.previousWebhookId)).toEqual([old.id]);
+	});
+
 	it('a replaced subscription that only delivered copies, or went quiet well before it expired, is no gap', async () => {
 		const { ctx, old, current } = await renewed();
 		expect(await deliverWith(wi(8, 80), current.key)).toBe(200);
