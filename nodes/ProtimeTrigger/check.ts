@@ -73,7 +73,8 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	const settings = readSettings(this);
 	let action = 'adopt';
 	const problems: string[] = [];
-	const items = takePendingResync(state, settings, memory);
+	// Gaps found now; those waiting (pendingResync) are taken only once the check succeeded, or a 502 would lose them.
+	const items: INodeExecutionData[] = [];
 	try {
 		const url = record ? record.destination : await reachableWebhookUrl.call(this);
 		const remote: RemoteView = record ? ((await getWebhook.call(this, record.id)) ?? 'gone') : 'gone';
@@ -101,6 +102,7 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 		this.logger.error(`Protime Trigger: the subscription check failed and will be retried at the next check: ${message}`);
 		return reply(this, 502, { ok: false, error: message });
 	}
+	items.unshift(...takePendingResync(state, settings, memory));
 	const current = state.subscription;
 	const answer = reply(this, 200, {
 		ok: true,
