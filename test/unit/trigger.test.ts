@@ -1051,6 +1051,58 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		expect(gaps()).toHaveLength(1);
 	});
 
+	it.each(['dropped', 'drained'] as const)('a renewal during a backlog (queue %s on stop): every queued change arrives once, none is deleted with the old subscription', async (queueOnStop) => {
+		sim.assumptions.queueOnStop = queueOnStop;
+		sim.assumptions.webhookValiditySeconds = 120;
+		const { ctx } = await activate();
+		const old = String(rec().id);
+		// n8n takes changes slower than Protime raises them: a backlog queues up for the old subscription.
+		n8n.execution = async () => await new Promise((resolve) => setTimeout(resolve, 15));
+		try {
+			const raised = Array.from({ length: 30 }, () => String(sim.insert('work-interruptions', {}).id));
+			travelToDue();
+			await ctx.tick(); // renews while most of the backlog is still queued for the old subscription
+			expect(n8n.answers.some((a) => (a.body as IDataObject | undefined)?.action === 'renew')).toBe(true);
+			expect(sim.pendingDeliveries()).toBeGreaterThan(0);
+			raised.push(...Array.from({ length: 10 }, () => String(sim.insert('work-interruptions', {}).id))); // queued for both
+			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+			expect(sim.pendingDeliveries()).toBe(0);
+			const ids = flat().filter((j) => j.changeType !== 'ResyncRequired').map((j) => String(j.id));
+			expect(ids.sort()).toEqual([...raised].sort());
+			expect(sim.droppedChanges(old)).toEqual([]);
+			expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([]);
+		} finally {
+			n8n.execution = undefined;
+			sim.assumptions.queueOnStop = 'dropped';
+		}
+	});
+
+	it('a renewal during a backlog the old subscription cannot deliver before it expires: Protime drops the rest, the trigger announces it', async () => {
+		sim.assumptions.webhookValiditySeconds = 120;
+		const { ctx } = await activate();
+		const old = String(rec().id);
+		n8n.execution = async () => await new Promise((resolve) => setTimeout(resolve, 40));
+		try {
+			for (let i = 0; i < 30; i++) sim.insert('work-interruptions', {});
+			travelToDue();
+			await ctx.tick();
+			// Seconds before it expires it is still delivering its backlog...
+			const until = Date.parse(String(sim.webhooks().find((w) => w.id === old)?.validUntil));
+			travelTo(until - 5_000);
+			const before = (await sim.waitForDeliveries(1, { webhookId: old })).length;
+			await sim.waitForDeliveries(before + 2, { webhookId: old });
+			// ...and it expires with most of its queue undelivered (queue dropped: the simulator's default).
+			travelTo(until + 1000);
+			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+			expect(sim.droppedChanges(old).length).toBeGreaterThan(0);
+			travelTo(Date.now() + 1000);
+			await ctx.tick();
+			expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([expect.objectContaining({ previousWebhookId: old, reason: expect.stringMatching(/still delivering/) })]);
+		} finally {
+			n8n.execution = undefined;
+		}
+	});
+
 	it('steady traffic: a replaced subscription that delivers first changes its successor also holds is no gap; an older change is', async () => {
 		const { ctx, old, current } = await renewed();
 		// The new subscription's first delivery marks where the changes raised after the renewal begin.
