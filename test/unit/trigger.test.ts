@@ -4,7 +4,7 @@
  * hands each request to `webhook()` through the test bed, which saves static data the way n8n 2.41 does).
  */
 import { createHmac, randomBytes } from 'crypto';
-import { ObservableObject, type IDataObject, type INode, type INodeExecutionData, type IWebhookFunctions } from 'n8n-workflow';
+import { ObservableObject, sleep, type IDataObject, type INode, type INodeExecutionData, type IWebhookFunctions } from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import { cronFor } from '../../nodes/ProtimeTrigger/clock';
@@ -1057,7 +1057,7 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		const { ctx } = await activate();
 		const old = String(rec().id);
 		// n8n takes changes slower than Protime raises them: a backlog queues up for the old subscription.
-		n8n.execution = async () => await new Promise((resolve) => setTimeout(resolve, 15));
+		n8n.execution = async () => await sleep(15);
 		try {
 			const raised = Array.from({ length: 30 }, () => String(sim.insert('work-interruptions', {}).id));
 			travelToDue();
@@ -1065,7 +1065,7 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 			expect(n8n.answers.some((a) => (a.body as IDataObject | undefined)?.action === 'renew')).toBe(true);
 			expect(sim.pendingDeliveries()).toBeGreaterThan(0);
 			raised.push(...Array.from({ length: 10 }, () => String(sim.insert('work-interruptions', {}).id))); // queued for both
-			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await sleep(25);
 			expect(sim.pendingDeliveries()).toBe(0);
 			const ids = flat().filter((j) => j.changeType !== 'ResyncRequired').map((j) => String(j.id));
 			expect(ids.sort()).toEqual([...raised].sort());
@@ -1081,7 +1081,7 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
 		const old = String(rec().id);
-		n8n.execution = async () => await new Promise((resolve) => setTimeout(resolve, 40));
+		n8n.execution = async () => await sleep(40);
 		try {
 			for (let i = 0; i < 30; i++) sim.insert('work-interruptions', {});
 			travelToDue();
@@ -1093,7 +1093,7 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 			await sim.waitForDeliveries(before + 2, { webhookId: old });
 			// ...and it expires with most of its queue undelivered (queue dropped: the simulator's default).
 			travelTo(until + 1000);
-			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await sleep(25);
 			expect(sim.droppedChanges(old).length).toBeGreaterThan(0);
 			travelTo(Date.now() + 1000);
 			await ctx.tick();
