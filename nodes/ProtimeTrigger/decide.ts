@@ -113,8 +113,8 @@ function expiredWhileDelivering(previous: PreviousSubscription, now: number): Pe
  * The renewal overlap: which replaced subscriptions a create-first replace keeps. A replaced subscription
  * that delivers the same collection to the same URL, and whose key is stored, stays (Protime may still hold
  * changes for it that no other subscription will deliver, and its queue cannot be inspected) until it
- * expired; one for other settings is deleted at once. At most MAX_PREVIOUS stay; a newer one pushes the
- * oldest out, and if that one had not expired yet, the loss of its queue is a gap.
+ * expired; one for other settings is deleted at once. At most MAX_PREVIOUS unexpired ones stay (expired ones
+ * stay for their grace, bounded by time); a newer one pushes the oldest out, and the loss of its queue is a gap.
  */
 export function overlapAfter(old: SubscriptionRecord | undefined, decision: Exclude<Decision, { action: 'adopt' }>, url: string, collection: string, now: number): Retirement {
 	const result: Retirement = { previous: [], remove: [], gaps: [] };
@@ -137,13 +137,16 @@ export function overlapAfter(old: SubscriptionRecord | undefined, decision: Excl
 		if (fits && previousAccepted(previous, now)) candidates.push(previous);
 		else result.remove.push({ id: previous.id, why: fits ? 'a replaced subscription that expired' : `replaced: ${decision.reason}` });
 	}
-	for (const [index, previous] of candidates.entries()) {
-		if (index < MAX_PREVIOUS) {
+	let live = 0;
+	for (const previous of candidates) {
+		// Expired ones stay for their grace (a Protime that drains an expired queue); the bound is on the others.
+		const expired = Date.parse(previous.validUntil) <= now;
+		if (expired || live++ < MAX_PREVIOUS) {
 			result.previous.push(previous);
 			continue;
 		}
 		result.remove.push({ id: previous.id, why: 'replaced again before it expired' });
-		if (!previous.announced && Date.parse(previous.validUntil) > now) {
+		if (!previous.announced) {
 			result.gaps.push({
 				reason: `the replaced subscription ${previous.id} was deleted before it expired (valid until ${previous.validUntil}) to keep at most ${MAX_PREVIOUS}; what Protime still held for it may be lost`,
 				detectedAt: new Date(now).toISOString(),

@@ -72,7 +72,7 @@ export interface TriggerState extends IDataObject {
  */
 export const PREVIOUS_KEY_GRACE_MS = 30 * 60_000;
 
-/** At most this many replaced subscriptions are kept (a renewal is due at most once per half validity). */
+/** At most this many unexpired replaced subscriptions are kept (a renewal is due at most once per half validity). */
 export const MAX_PREVIOUS = 2;
 
 export function triggerState(staticData: IDataObject): TriggerState {

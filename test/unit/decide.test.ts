@@ -75,13 +75,15 @@ describe('the renewal overlap', () => {
 		expect(overlapAfter(record, { action: 'recover', reason: 'disabled' }, URL, 'clockings', now).previous[0]).toMatchObject({ id: 'a', announced: true });
 	});
 
-	it('keeps at most two; pushing out one that has not expired is a gap', () => {
+	it('keeps at most two unexpired ones (expired ones for their grace); pushing out one that has not expired is a gap', () => {
 		const now = T0 + HOUR;
 		const full = { ...record, previous: [previous('b', now + HOUR), previous('c', now - 2 * HOUR)] };
 		const result = overlapAfter(full, renew, URL, 'clockings', now);
 		expect(result.previous.map((p) => p.id)).toEqual(['a', 'b']);
 		expect(result.remove.map((r) => r.id)).toEqual(['c']); // long expired: deleted, no gap
 		expect(result.gaps).toEqual([]);
+		const inGrace = { ...record, previous: [previous('b', now + HOUR), previous('c', now - 60_000)] };
+		expect(overlapAfter(inGrace, renew, URL, 'clockings', now)).toMatchObject({ previous: [{ id: 'a' }, { id: 'b' }, { id: 'c' }], remove: [], gaps: [] });
 		const fresh = { ...record, previous: [previous('b', now + HOUR), previous('c', now + HOUR)] };
 		expect(overlapAfter(fresh, renew, URL, 'clockings', now).gaps).toEqual([expect.objectContaining({ previousWebhookId: 'c' })]);
 	});

@@ -636,9 +636,9 @@ describe('renewal through the maintenance ping', () => {
 			ids.push(String(rec().id));
 		}
 		expect(new Set(ids).size).toBe(4);
-		// At most two replaced subscriptions stay; the oldest (expired, nothing of its own delivered) is gone, unannounced.
-		expect((rec().previous as IDataObject[]).map((p) => p.id)).toEqual([ids[2], ids[1]]);
-		expect(liveAt().map((w) => w.id).sort()).toEqual([ids[1], ids[2], ids[3]].sort());
+		// Replaced subscriptions stay until their grace after expiry ended (at most two unexpired ones).
+		expect((rec().previous as IDataObject[]).map((p) => p.id)).toEqual([ids[2], ids[1], ids[0]]);
+		expect(liveAt().map((w) => w.id).sort()).toEqual([...ids].sort());
 		expect(flat()).toEqual([]);
 	});
 
