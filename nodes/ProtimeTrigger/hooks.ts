@@ -11,7 +11,7 @@ import { triggerIdentity } from './checkSignature';
 import { decide, leaveRenewalToClock } from './decide';
 import { forgetMemory, memoryOf, peekMemory, plainCopy, rememberRecord, triggerState } from './record';
 import { readSettings } from './settings';
-import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, replaceSubscription } from './subscription';
+import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, recordedIds, replaceSubscription } from './subscription';
 import { nodeLog } from '../shared/log';
 
 function webhookUrl(ctx: IHookFunctions): string {
@@ -44,7 +44,7 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 		if (decision.action === 'adopt') {
 			// This process's clock learns the destination from it (a main in queue mode serves no webhooks).
 			if (this.getMode() !== 'manual') rememberRecord(memoryFor(this), record);
-			await deleteOthersAtUrl.call(this, url, record.id, 'duplicate subscription for this trigger URL');
+			await deleteOthersAtUrl.call(this, url, recordedIds(record), 'duplicate subscription for this trigger URL');
 			nodeLog(this).info(`kept subscription ${record.id}, valid until ${record.validUntil}`);
 			return true;
 		}
@@ -80,7 +80,9 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 	delete state.removedAt;
 	try {
 		const reason = state.subscription ? `activation replaces subscription ${state.subscription.id}` : 'activation';
-		await replaceSubscription.call(this, memory, state, url, settings, { action: 'replace', reason }, Date.now);
+		const done = await replaceSubscription.call(this, memory, state, url, settings, { action: 'replace', reason }, Date.now);
+		// A replaced subscription deleted before it expired (at most MAX_PREVIOUS stay): announced with the next request.
+		if (done?.gaps.length && this.getMode() !== 'manual') state.pendingResync = { ...done.gaps[0] };
 		return true;
 	} catch (error) {
 		throw lifecycleError(this, `create a Protime webhook for ${settings.collectionName}`, error);
@@ -90,10 +92,11 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 export async function deleteSubscription(this: IHookFunctions): Promise<boolean> {
 	const state = triggerState(this.getWorkflowStaticData('node'));
 	const url = this.getNodeWebhookUrl('default');
-	const recorded = state.subscription?.id;
+	// The recorded subscription and the replaced ones that may still deliver (the renewal overlap).
+	const recorded = recordedIds(state.subscription);
 	const failures: string[] = [];
-	if (recorded) {
-		const failure = await deleteQuietly.call(this, recorded, 'n8n removed the webhook: deactivation, or a save on n8n 1.x');
+	for (const id of recorded) {
+		const failure = await deleteQuietly.call(this, id, 'n8n removed the webhook: deactivation, or a save on n8n 1.x');
 		if (failure) failures.push(failure);
 	}
 	// Also what a create() that never completed, or lost static data, may have left behind.

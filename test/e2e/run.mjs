@@ -9,7 +9,9 @@
 //                                     unless it is the main version
 //   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, versions (the
 //                                     other versions' core), core (= smoke,trigger,renewal), and the modules
-//                                     run after them: scopes, tool, reporting, registry, browser, durability, convergence
+//                                     run after them: scopes, tool, reporting, registry, browser, durability,
+//                                     convergence; and, only when named (not in CI: ~12 min), backlog
+//   E2E_SEED=N                        the backlog and convergence modules' random pattern from seed N (drawn per run otherwise)
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +22,7 @@ import { registry } from './lib/registry.mjs';
 import { makeRunDir } from './lib/stack.mjs';
 import * as scenarios from './lib/scenarios.mjs';
 import { browser } from './lib/browser.mjs';
+import { backlog } from './lib/backlog.mjs';
 import { convergence } from './lib/convergence.mjs';
 import { durability } from './lib/durability.mjs';
 import { scopes } from './lib/scopes.mjs';
@@ -62,6 +65,8 @@ async function main() {
 		if (want('durability')) await durability({ checks, runDir, install });
 		// then the sync pattern against Protime under the same kinds of disruption (issue 15)
 		if (want('convergence')) await convergence({ checks, runDir, install });
+		// a renewal during a sustained backlog, the replaced webhook's queue dropped and drained (issue 20)
+		if (want('backlog')) await backlog({ checks, runDir, install });
 		ok = checks.failed === 0 && checks.passed > 0;
 	} catch (err) {
 		checks.fail('harness', err);

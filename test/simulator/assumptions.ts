@@ -135,6 +135,14 @@ export interface SimulatorAssumptions {
 	 * not special); after the last retry fails the webhook becomes Disabled and its queued changes are lost.
 	 */
 	retryScheduleMs: number[];
+	/**
+	 * §2.5/§3.5 what happens to the changes still queued for a webhook when it is deleted, disabled (not by
+	 * exhausted retries) or expires: the docs do not say. `dropped` (default): they are never delivered.
+	 * `drained`: the queue is still delivered, one at a time with retries, until it is empty (new changes are
+	 * no longer queued for it). A webhook disabled because its retries ran out drops its queue either way.
+	 * docs/protime-assumptions.md.
+	 */
+	queueOnStop: 'dropped' | 'drained';
 	/** §7.5 the `User-Agent` Protime sends with deliveries. */
 	deliveryUserAgent: string;
 
@@ -281,6 +289,7 @@ export function defaultAssumptions(): SimulatorAssumptions {
 		deliveryConcurrency: 1,
 		deliveryTimeoutMs: 10_000,
 		retryScheduleMs: [1000, 5000, 30_000],
+		queueOnStop: 'dropped',
 		deliveryUserAgent: 'Protime-Webhooks/1.0',
 
 		pageSize: 100,

@@ -239,6 +239,55 @@ describe('delivery', () => {
 		expect(receiver.received).toHaveLength(0);
 	});
 
+	describe('queueOnStop: what a stopped webhook does with its queue', () => {
+		/** Queues three changes behind a slow answer, then stops the webhook while the first is in flight. */
+		async function stopWithQueue(stop: (id: string) => Promise<void> | void) {
+			const { id } = await subscribe();
+			receiver.delay.ms = 200;
+			const versions = [0, 1, 2].map(() => sim.insert('work-interruptions', {}).changeVersion);
+			await waitFor(() => receiver.received.length === 1);
+			await stop(id);
+			await waitFor(() => sim.pendingDeliveries() === 0);
+			return { id, versions, delivered: receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.changeVersion) };
+		}
+		const stops: Array<[string, (id: string) => Promise<void> | void]> = [
+			['deleted', async (id) => void (await api.delete(`/webhooks/${id}`))],
+			['disabled', (id) => void sim.disableWebhook(id)],
+			['expired', (id) => void sim.expireWebhook(id)],
+		];
+
+		it.each(stops)('dropped (default): a %s webhook delivers nothing more of its queue, and the drop is listed', async (_name, stop) => {
+			expect(sim.assumptions.queueOnStop).toBe('dropped');
+			const { id, versions, delivered } = await stopWithQueue(stop);
+			expect(delivered).toEqual([versions[0]]);
+			expect(sim.droppedChanges().filter((d) => d.webhookId === id).map((d) => d.changeVersion)).toEqual(versions.slice(1));
+		});
+
+		it.each(stops)('drained: a %s webhook still delivers its whole queue, one at a time with retries, and no new change', async (_name, stop) => {
+			sim.assumptions.queueOnStop = 'drained';
+			receiver.statuses.push(200, 503); // the second change is retried once
+			const { id, versions, delivered } = await stopWithQueue(stop);
+			expect(delivered).toEqual([versions[0], versions[1], versions[1], versions[2]]);
+			expect(sim.droppedChanges().filter((d) => d.webhookId === id)).toEqual([]);
+			sim.insert('work-interruptions', {});
+			await waitFor(() => sim.pendingDeliveries() === 0);
+			expect(receiver.received).toHaveLength(4);
+		});
+
+		it('drained: a webhook disabled because its retries ran out still drops its queue', async () => {
+			sim.assumptions.queueOnStop = 'drained';
+			sim.assumptions.retryScheduleMs = [10];
+			const { id } = await subscribe();
+			receiver.statuses.push(500, 500);
+			sim.insert('work-interruptions', {});
+			sim.insert('work-interruptions', {});
+			await waitFor(() => sim.webhooks()[0].status === 'Disabled');
+			await waitFor(() => sim.pendingDeliveries() === 0);
+			expect(receiver.received).toHaveLength(2);
+			expect(sim.droppedChanges().filter((d) => d.webhookId === id)).toHaveLength(2);
+		});
+	});
+
 	it('expireWebhook moves validUntil to now', async () => {
 		const { id } = await subscribe();
 		const info = sim.expireWebhook(id);

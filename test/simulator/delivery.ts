@@ -119,8 +119,8 @@ export class Deliverer {
 		const queue = this.queues.get(webhook.id) ?? [];
 		try {
 			while (queue.length > 0 && !this.abort.signal.aborted) {
-				if (!this.registry.isDelivering(webhook)) {
-					// Disabled, expired or deleted: what was queued is lost for this webhook, like the real one.
+				if (!this.stillSends(webhook)) {
+					// Disabled, expired or deleted, and the queue is not drained (`queueOnStop`): what was queued is lost.
 					this.drop(webhook, queue);
 					break;
 				}
@@ -139,6 +139,15 @@ export class Deliverer {
 		} finally {
 			this.running.set(webhook.id, (this.running.get(webhook.id) ?? 1) - 1);
 		}
+	}
+
+	/**
+	 * Whether a webhook's queue is still sent: while it is delivering, and after it stopped (deleted, disabled,
+	 * expired) when the assumption is that Protime drains it. Exhausted retries always end it.
+	 */
+	private stillSends(webhook: SimWebhook): boolean {
+		if (this.registry.isDelivering(webhook)) return true;
+		return this.ctx.assumptions.queueOnStop === 'drained' && webhook.disabledReason !== 'retriesExhausted';
 	}
 
 	private drop(webhook: SimWebhook, queue: QueuedEvent[]): void {
@@ -163,7 +172,7 @@ export class Deliverer {
 		const json = a.envelope === 'single' ? items[0] : a.envelope === 'array' ? items : { value: items };
 		const body = Buffer.from(JSON.stringify(json), 'utf8');
 		for (let attempt = 1; ; attempt++) {
-			if (!this.registry.isDelivering(webhook)) return false;
+			if (!this.stillSends(webhook)) return false;
 			const ok = await this.post(webhook, batch, body, attempt);
 			if (ok) return true;
 			const schedule = this.ctx.assumptions.retryScheduleMs;
