@@ -73,6 +73,68 @@ async function startSink() {
 	};
 }
 
+/** What n8n answers, with 200, to any request between opening its port and finishing its migrations. */
+const STARTING_UP = 'n8n is starting up. Please wait';
+/** E2E_DURABILITY_GATE=0: Protime reaches n8n without the readiness gate (the "starting up" 200s are counted). */
+const GATED = process.env.E2E_DURABILITY_GATE !== '0';
+
+/**
+ * The way in for Protime that the README asks for (Delivery guarantee): a proxy that answers 503 while n8n's
+ * GET /healthz/readiness is not 200. n8n opens its port before it has run its migrations and until then answers
+ * every request 200 "n8n is starting up. Please wait" without running anything (abstract-server.js,
+ * base-command.js), so a delivery answered then is acknowledged and lost. `refused`: deliveries turned away
+ * while n8n was up but not ready; `startingUp`: "starting up" 200s that reached the sender (0 when gated).
+ * Keep-alive to n8n as a sender's own connection would be.
+ */
+async function startGate(targetPort) {
+	const agent = new http.Agent({ keepAlive: true });
+	const stats = { refused: 0, startingUp: 0 };
+	const call = (method, url, headers, body) =>
+		new Promise((resolve, reject) => {
+			const req = http.request(
+				{ host: '127.0.0.1', port: targetPort, method, path: url, headers, agent },
+				(res) => {
+					const chunks = [];
+					res.on('data', (c) => chunks.push(c));
+					res.on('end', () =>
+						resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+					);
+					res.on('error', reject);
+				},
+			);
+			req.on('error', reject);
+			req.end(body);
+		});
+	const server = http.createServer((req, res) => {
+		const chunks = [];
+		req.on('data', (c) => chunks.push(c));
+		req.on('end', async () => {
+			try {
+				if (GATED && (await call('GET', '/healthz/readiness', {})).status !== 200) {
+					stats.refused++;
+					res.writeHead(503, { 'content-type': 'text/plain' }).end('n8n is not ready');
+					return;
+				}
+				const r = await call(req.method, req.url, req.headers, Buffer.concat(chunks));
+				if (r.status === 200 && r.body.toString('utf8') === STARTING_UP) stats.startingUp++;
+				const headers = { ...r.headers };
+				for (const h of ['connection', 'keep-alive', 'transfer-encoding']) delete headers[h];
+				res.writeHead(r.status, headers).end(r.body);
+			} catch {
+				res.destroy(); // n8n is gone: the sender sees its connection cut, as it would without the gate
+			}
+		});
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const url = `http://127.0.0.1:${server.address().port}/`;
+	const stop = () => {
+		server.closeAllConnections();
+		agent.destroy();
+		return new Promise((resolve) => server.close(resolve));
+	};
+	return { url, stats, stop };
+}
+
 /** A trigger workflow on work interruptions, answering Protime as `acknowledge` says, then writing each item to the sink. */
 function durabilityWorkflow({ credential, acknowledge, batch, sinkUrl }) {
 	const options = batch ? BATCH_OPTIONS : { acknowledge };
@@ -155,10 +217,12 @@ async function drive({
 	disrupt,
 	label,
 	sink,
+	gate,
 	shares = THREE,
 	raiseEveryMs = RAISE_EVERY_MS,
 }) {
 	const raised = [];
+	const gateBefore = { ...gate.stats };
 	const today = new Date().toISOString().slice(0, 10);
 	const t0 = Date.now();
 	// the raiser runs at most LEAD changes past a disruption's threshold until that disruption is over, so
@@ -221,6 +285,10 @@ async function drive({
 	);
 	const counts = await count({ sim, client, workflowId, trigger, raised, disruptions, sink });
 	counts.seconds = Math.round((Date.now() - t0) / 1000);
+	counts.gate = {
+		refused: gate.stats.refused - gateBefore.refused,
+		startingUp: gate.stats.startingUp - gateBefore.startingUp,
+	};
 	return counts;
 }
 
@@ -378,7 +446,7 @@ function report(label, c, { run, variant } = {}) {
 		`durability ${label}: changes ${c.raised}, deliveries ${c.deliveries}, retries ${c.retries}, executions ${statuses || 'none'}, ` +
 		`acknowledged ${c.acknowledged}, LOST ${c.lost.length} (effect lost ${c.effectLost.length}, record only ${c.recordOnlyLost.length}), ` +
 		`DOUBLED ${c.doubled.length} (records ${c.recordDoubled.length}, effects ${c.effectDoubled.length}, unattributed ${c.unattributed.length}) ` +
-		`(${c.seconds} s; failed answers: ${failed}; in flight at each disruption: ${c.inFlight.map((x) => `[${x.join(', ') || 'none'}]`).join(' ')})`;
+		`(${c.seconds} s; ${GATED ? `readiness gate refused ${c.gate.refused}` : 'no readiness gate'}, n8n's "starting up" 200s passed on ${c.gate.startingUp}; failed answers: ${failed}; in flight at each disruption: ${c.inFlight.map((x) => `[${x.join(', ') || 'none'}]`).join(' ')})`;
 	process.stdout.write(`${line}\n`);
 	log(line);
 	if (c.lost.length || c.effectLost.length || c.doubled.length)
@@ -391,6 +459,8 @@ function report(label, c, { run, variant } = {}) {
 			effectLost: c.effectLost.length,
 			doubled: c.doubled.length,
 			unattributed: c.unattributed.length,
+			refused: c.gate.refused,
+			startingUp: c.gate.startingUp,
 		});
 	return line;
 }
@@ -463,6 +533,7 @@ async function runVariant({
 	sim,
 	credential,
 	sink,
+	gate,
 	batch = false,
 	name,
 	run,
@@ -476,6 +547,7 @@ async function runVariant({
 		workflowId,
 		trigger,
 		sink,
+		gate,
 		label: variant,
 		...driveOptions,
 	});
@@ -500,12 +572,15 @@ async function regularRuns({ checks, runDir, install }) {
 	const sink = await startSink();
 	const userFolder = path.join(dir, 'home');
 	installIntoUserFolder(await preparePackage(runDir), userFolder);
+	const port = await freePort();
+	const gate = await startGate(port);
 	const opts = {
 		runDir: dir,
 		userFolder,
 		filesDir: path.join(dir, 'files'),
-		port: await freePort(),
-		extra: { N8N_LOG_LEVEL: 'warn' },
+		port,
+		// Protime reaches n8n through the gate (1.x reads WEBHOOK_URL, 2.x N8N_WEBHOOK_URL)
+		extra: { N8N_LOG_LEVEL: 'warn', N8N_WEBHOOK_URL: gate.url, WEBHOOK_URL: gate.url },
 	};
 	let n8n = await startN8n(install, { ...opts, name: 'n8n-durability' });
 	const client = new N8nClient(n8n.baseUrl, install);
@@ -532,7 +607,7 @@ async function regularRuns({ checks, runDir, install }) {
 			async () => ({ killed: await kill(n8n), restarted: await startAgain() }),
 		],
 	];
-	const stack = { client, sim, credential, sink };
+	const stack = { client, sim, credential, sink, gate };
 	try {
 		for (let run = 1; run <= REPEAT; run++) {
 			const of = REPEAT > 1 ? ` [run ${run}/${REPEAT}]` : '';
@@ -597,6 +672,7 @@ async function regularRuns({ checks, runDir, install }) {
 		await stopProcess(n8n.proc);
 		await sim.stop();
 		await sink.stop();
+		await gate.stop();
 	}
 }
 
@@ -619,8 +695,11 @@ async function queueRun({ checks, runDir, install }) {
 	const userFolder = path.join(dir, 'home');
 	installIntoUserFolder(await preparePackage(runDir), userFolder);
 	const [mainPort, webhookPort] = [await freePort(), await freePort()];
+	const gate = await startGate(webhookPort);
 	const extra = {
 		...queueModeEnv({ pg, redis, mainPort, webhookPort }),
+		N8N_WEBHOOK_URL: gate.url,
+		WEBHOOK_URL: gate.url,
 		N8N_LOG_LEVEL: 'info',
 		// compressed time: a dead worker's job is seen as stalled after ~15 s instead of ~60 s
 		QUEUE_WORKER_LOCK_DURATION: '15000',
@@ -668,6 +747,7 @@ async function queueRun({ checks, runDir, install }) {
 						sim,
 						credential,
 						sink,
+						gate,
 						name,
 						run,
 						variant: 'C',
@@ -680,6 +760,7 @@ async function queueRun({ checks, runDir, install }) {
 		}
 	} finally {
 		await sink.stop();
+		await gate.stop();
 		for (const role of ['webhook', 'worker', 'start'])
 			if (procs[role]) await stopProcess(procs[role].proc);
 		await sim.stop();
@@ -705,9 +786,10 @@ export async function durability({ checks, runDir, install }) {
 		const mine = tally.filter((t) => t.run === run);
 		const cells = mine.map(
 			(t) =>
-				`${t.variant} lost ${t.lost}/${t.effectLost} doubled ${t.doubled}${t.unattributed ? ` (${t.unattributed} unattributed)` : ''}`,
+				`${t.variant} lost ${t.lost}/${t.effectLost} doubled ${t.doubled}${t.unattributed ? ` (${t.unattributed} unattributed)` : ''}` +
+				` (gate ${t.refused}${t.startingUp ? `, starting-up 200s ${t.startingUp}` : ''})`,
 		);
-		const line = `durability run ${run}/${REPEAT}: ${cells.join(' | ') || 'no variant finished'} (lost = no successful execution / no effect in the sink)`;
+		const line = `durability run ${run}/${REPEAT}: ${cells.join(' | ') || 'no variant finished'} (lost = no successful execution / no effect in the sink; gate = deliveries refused while n8n was not ready)`;
 		process.stdout.write(`${line}\n`);
 		log(line);
 	}
