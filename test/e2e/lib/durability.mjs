@@ -434,7 +434,9 @@ async function count({ sim, client, workflowId, trigger, raised, disruptions, si
 /** One line per run and variant (E2E_DURABILITY_REPEAT): what the verdict looks at. */
 const tally = [];
 
-function report(label, c, { run, variant } = {}) {
+/** `batch`: a double is attributed to a cut batch report (verdict), not to a failed attempt. */
+function report(label, c, { run, variant, batch = false } = {}) {
+	const unattributed = batch ? c.batchUnattributed : c.unattributed;
 	const statuses = Object.entries(c.executions)
 		.map(([s, n]) => `${s} ${n}`)
 		.join(', ');
@@ -445,7 +447,7 @@ function report(label, c, { run, variant } = {}) {
 	const line =
 		`durability ${label}: changes ${c.raised}, deliveries ${c.deliveries}, retries ${c.retries}, executions ${statuses || 'none'}, ` +
 		`acknowledged ${c.acknowledged}, LOST ${c.lost.length} (effect lost ${c.effectLost.length}, record only ${c.recordOnlyLost.length}), ` +
-		`DOUBLED ${c.doubled.length} (records ${c.recordDoubled.length}, effects ${c.effectDoubled.length}, unattributed ${c.unattributed.length}) ` +
+		`DOUBLED ${c.doubled.length} (records ${c.recordDoubled.length}, effects ${c.effectDoubled.length}, unattributed ${unattributed.length}) ` +
 		`(${c.seconds} s; ${GATED ? `readiness gate refused ${c.gate.refused}` : 'no readiness gate'}, n8n's "starting up" 200s passed on ${c.gate.startingUp}; failed answers: ${failed}; in flight at each disruption: ${c.inFlight.map((x) => `[${x.join(', ') || 'none'}]`).join(' ')})`;
 	process.stdout.write(`${line}\n`);
 	log(line);
@@ -458,7 +460,7 @@ function report(label, c, { run, variant } = {}) {
 			lost: c.lost.length,
 			effectLost: c.effectLost.length,
 			doubled: c.doubled.length,
-			unattributed: c.unattributed.length,
+			unattributed: unattributed.length,
 			refused: c.gate.refused,
 			startingUp: c.gate.startingUp,
 		});
@@ -551,7 +553,7 @@ async function runVariant({
 		label: variant,
 		...driveOptions,
 	});
-	report(name, c, { run, variant });
+	report(name, c, { run, variant, batch });
 	await client.deactivate(workflowId);
 	return c;
 }
