@@ -2,9 +2,10 @@
 const { src, dest, parallel } = require('gulp');
 
 function copyIcons() {
-	return src(['nodes/**/*.svg', 'credentials/**/*.svg', 'icons/**/*.svg'], { base: '.', encoding: false }).pipe(
-		dest('dist'),
-	);
+	return src(['nodes/**/*.svg', 'credentials/**/*.svg', 'icons/**/*.svg'], {
+		base: '.',
+		encoding: false,
+	}).pipe(dest('dist'));
 }
 
 function copySchemas() {

@@ -12,7 +12,13 @@ import { createHash } from 'crypto';
 import { UserError } from 'n8n-workflow';
 
 import { WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../nodes/shared/catalogue';
-import { API_PATH, apiOrigin, environmentProblem, tokenUrl, userAgent } from '../nodes/shared/environment';
+import {
+	API_PATH,
+	apiOrigin,
+	environmentProblem,
+	tokenUrl,
+	userAgent,
+} from '../nodes/shared/environment';
 import { missingWebhookScopes, requestedScopes } from '../nodes/shared/scopes';
 
 /** The stored credential data, as the shared modules read it. */
@@ -72,7 +78,9 @@ function jwtExpiry(token: string): Date | undefined {
 	const parts = token.split('.');
 	if (parts.length !== 3) return undefined;
 	try {
-		const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
+		const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as {
+			exp?: unknown;
+		};
 		return typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined;
 	} catch {
 		return undefined;
@@ -87,8 +95,13 @@ interface TokenFailure {
 
 /** The parts of an HTTP client error we need, read defensively (never the request, which holds the secret). */
 function readFailure(error: unknown): TokenFailure {
-	const e = (error ?? {}) as { response?: { status?: number; data?: unknown }; code?: unknown; cause?: unknown };
-	const response = e.response ?? ((e.cause ?? {}) as { response?: { status?: number; data?: unknown } }).response;
+	const e = (error ?? {}) as {
+		response?: { status?: number; data?: unknown };
+		code?: unknown;
+		cause?: unknown;
+	};
+	const response =
+		e.response ?? ((e.cause ?? {}) as { response?: { status?: number; data?: unknown } }).response;
 	let body = response?.data;
 	if (typeof body === 'string') {
 		try {
@@ -105,9 +118,15 @@ function tokenError(error: unknown, c: ProtimeCredentialData): UserError {
 	const { status, body, code } = readFailure(error);
 	const url = tokenUrl(c);
 	const tenant = (c.tenant ?? '').trim();
-	const oauth = (body && typeof body === 'object' ? body : {}) as { error?: unknown; error_description?: unknown };
+	const oauth = (body && typeof body === 'object' ? body : {}) as {
+		error?: unknown;
+		error_description?: unknown;
+	};
 	const oauthError = typeof oauth.error === 'string' ? oauth.error : '';
-	const detail = typeof oauth.error_description === 'string' ? ` (${oauth.error_description.slice(0, 200)})` : '';
+	const detail =
+		typeof oauth.error_description === 'string'
+			? ` (${oauth.error_description.slice(0, 200)})`
+			: '';
 
 	if (status === undefined) {
 		// The network code goes into the description only: n8n replaces a message that contains one.
@@ -162,7 +181,8 @@ function parseTokenBody(raw: unknown): { accessToken?: string; scope?: string } 
 	}
 	const b = (body ?? {}) as { access_token?: unknown; scope?: unknown };
 	return {
-		accessToken: typeof b.access_token === 'string' && b.access_token !== '' ? b.access_token : undefined,
+		accessToken:
+			typeof b.access_token === 'string' && b.access_token !== '' ? b.access_token : undefined,
 		scope: typeof b.scope === 'string' ? b.scope : undefined,
 	};
 }
@@ -206,7 +226,8 @@ export class ProtimeApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'acme',
-			description: "The subdomain of your myProtime address only: 'acme' from https://acme.myprotime.eu",
+			description:
+				"The subdomain of your myProtime address only: 'acme' from https://acme.myprotime.eu",
 		},
 		{
 			displayName: 'Authentication',
@@ -261,7 +282,8 @@ export class ProtimeApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'A Protime access token (it lives a fixed time, usually 30 minutes, and is not renewed by n8n)',
+			description:
+				'A Protime access token (it lives a fixed time, usually 30 minutes, and is not renewed by n8n)',
 			displayOptions: { show: { authentication: ['accessToken'] } },
 		},
 		{
@@ -300,7 +322,10 @@ export class ProtimeApi implements ICredentialType {
 	 * it expires (Protime rate-limits token requests). Errors are `UserError`s: n8n shows their message in
 	 * the credential test, and the transport turns them into node errors.
 	 */
-	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
+	async preAuthentication(
+		this: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+	): Promise<IDataObject> {
 		const c = credentials as ProtimeCredentialData;
 		const problem = environmentProblem(c);
 		if (problem) throw new UserError(problem);
@@ -323,7 +348,9 @@ export class ProtimeApi implements ICredentialType {
 		const clientId = (c.clientId ?? '').trim();
 		const clientSecret = c.clientSecret ?? '';
 		if (clientId === '' || clientSecret === '') {
-			throw new UserError('The client ID or client secret is empty. Enter both as issued by Protime for this tenant.');
+			throw new UserError(
+				'The client ID or client secret is empty. Enter both as issued by Protime for this tenant.',
+			);
 		}
 		const form = new URLSearchParams({
 			grant_type: 'client_credentials',
@@ -357,7 +384,11 @@ export class ProtimeApi implements ICredentialType {
 				`The Protime token endpoint ${tokenUrl(c)} answered without an access_token. Check the environment${c.environment === 'custom' ? ' and base URL' : ''} of the credential.`,
 			);
 		}
-		return { sessionToken: accessToken, sessionFor: sessionFingerprint(c), sessionScopes: granted ?? '' };
+		return {
+			sessionToken: accessToken,
+			sessionFor: sessionFingerprint(c),
+			sessionScopes: granted ?? '',
+		};
 	}
 
 	/**
@@ -393,14 +424,22 @@ export class ProtimeApi implements ICredentialType {
 		if (token !== '') headers.Authorization = `Bearer ${token}`;
 
 		const options: IHttpRequestOptions = { ...requestOptions, headers };
-		if (!options.baseURL && !/^https?:\/\//i.test(options.url) && environmentProblem(c) === undefined) {
+		if (
+			!options.baseURL &&
+			!/^https?:\/\//i.test(options.url) &&
+			environmentProblem(c) === undefined
+		) {
 			options.baseURL = apiOrigin(c);
 		}
 		return options;
 	};
 
 	test: ICredentialTestRequest = {
-		request: { method: 'GET', url: `${API_PATH}/webhooks`, headers: { [CREDENTIAL_TEST_HEADER]: 'webhook-scopes' } },
+		request: {
+			method: 'GET',
+			url: `${API_PATH}/webhooks`,
+			headers: { [CREDENTIAL_TEST_HEADER]: 'webhook-scopes' },
+		},
 		rules: [
 			{
 				type: 'responseCode',

@@ -58,13 +58,19 @@ async function scannerConfig() {
 function sourceFiles() {
 	let files;
 	try {
-		files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.json'], { cwd: root, encoding: 'utf8' })
+		files = execFileSync(
+			'git',
+			['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.json'],
+			{ cwd: root, encoding: 'utf8' },
+		)
 			.split('\n')
 			.filter(Boolean);
 	} catch {
 		files = walk('.').filter((f) => /\.(ts|json)$/.test(f));
 	}
-	return files.filter((f) => path.basename(f) !== 'package-lock.json' && fs.existsSync(path.join(root, f)));
+	return files.filter(
+		(f) => path.basename(f) !== 'package-lock.json' && fs.existsSync(path.join(root, f)),
+	);
 }
 
 function walk(dir) {
@@ -77,18 +83,29 @@ function walk(dir) {
 }
 
 async function main() {
-	const { ESLint } = await import(pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('eslint')).href);
-	const eslint = new ESLint({ cwd: root, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: await scannerConfig() });
+	const { ESLint } = await import(
+		pathToFileURL(createRequire(path.join(root, 'package.json')).resolve('eslint')).href
+	);
+	const eslint = new ESLint({
+		cwd: root,
+		allowInlineConfig: false,
+		overrideConfigFile: true,
+		overrideConfig: await scannerConfig(),
+	});
 	let files = sourceFiles();
 	if (process.argv.includes('--dist')) {
-		if (!fs.existsSync(path.join(root, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first');
+		if (!fs.existsSync(path.join(root, 'dist')))
+			throw new Error('dist/ is missing: run `npm run build` first');
 		files = ['package.json', ...walk('dist').filter((f) => f.endsWith('.js'))];
 	}
 	const results = await eslint.lintFiles(files.map((f) => path.join(root, f)));
 	const errors = results.reduce((n, r) => n + r.errorCount, 0);
 	const warnings = results.reduce((n, r) => n + r.warningCount, 0);
-	if (errors + warnings > 0) process.stdout.write(await (await eslint.loadFormatter('stylish')).format(results));
-	process.stdout.write(`scanner rules: ${files.length} files, ${errors} errors, ${warnings} warnings\n`);
+	if (errors + warnings > 0)
+		process.stdout.write(await (await eslint.loadFormatter('stylish')).format(results));
+	process.stdout.write(
+		`scanner rules: ${files.length} files, ${errors} errors, ${warnings} warnings\n`,
+	);
 	process.exitCode = errors > 0 ? 1 : 0;
 }
 

@@ -25,7 +25,9 @@ function singularOf(plural: string): string {
 
 function camelCase(title: string): string {
 	const words = title.split(/\s+/);
-	return words.map((w, i) => (i === 0 ? w.toLowerCase() : w[0].toUpperCase() + w.slice(1).toLowerCase())).join('');
+	return words
+		.map((w, i) => (i === 0 ? w.toLowerCase() : w[0].toUpperCase() + w.slice(1).toLowerCase()))
+		.join('');
 }
 
 export const RECORD_RESOURCES: readonly RecordResource[] = COLLECTIONS.map((collection) => {

@@ -27,7 +27,8 @@ export class ProtimeTrigger implements INodeType {
 		// version-1 webhook node, which costs more per delivery than everything this node does.
 		version: 2,
 		subtitle: '={{$parameter["collectionName"]}}',
-		description: 'Starts the workflow when records of a Protime collection change (verified webhook events)',
+		description:
+			'Starts the workflow when records of a Protime collection change (verified webhook events)',
 		defaults: { name: 'Protime Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -50,7 +51,9 @@ export class ProtimeTrigger implements INodeType {
 
 	methods = {
 		loadOptions: {
-			async getTriggerReferenceOptions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+			async getTriggerReferenceOptions(
+				this: ILoadOptionsFunctions,
+			): Promise<INodePropertyOptions[]> {
 				return referenceChoices(this.getCurrentNodeParameter('collectionName'));
 			},
 		},

@@ -51,7 +51,12 @@ function isObject(value: unknown): value is IDataObject {
 }
 
 function isKept(value: unknown): value is Kept {
-	return isObject(value) && typeof value.at === 'number' && isObject(value.change) && isObject(value.change.data);
+	return (
+		isObject(value) &&
+		typeof value.at === 'number' &&
+		isObject(value.change) &&
+		isObject(value.change.data)
+	);
 }
 
 /** The batch in static data, or an empty one; entries of a wrong shape are left out. */
@@ -63,7 +68,9 @@ export function loadBatch(raw: unknown): Batch {
 	if (isObject(flight) && typeof flight.id === 'string' && Array.isArray(flight.changes)) {
 		batch.inFlight = {
 			id: flight.id,
-			changes: (flight.changes as unknown[]).filter((c): c is Change => isObject(c) && isObject(c.data)),
+			changes: (flight.changes as unknown[]).filter(
+				(c): c is Change => isObject(c) && isObject(c.data),
+			),
 			attempts: Number(flight.attempts) || 0,
 			retryAt: Number(flight.retryAt) || 0,
 		};
@@ -122,14 +129,22 @@ export function applyReport(batch: Batch, report: FlushReport | undefined, now: 
 export function isDue(batch: Batch, settings: BatchSettings, now: number): boolean {
 	const oldest = batch.pending[0];
 	if (!oldest) return false;
-	return batch.pending.length >= settings.maxChanges || now + FLUSH_TICK_MS > oldest.at + settings.windowMs;
+	return (
+		batch.pending.length >= settings.maxChanges ||
+		now + FLUSH_TICK_MS > oldest.at + settings.windowMs
+	);
 }
 
 /**
  * The changes the flush `id` emits, in `changeVersion` order, or undefined when nothing is due. A batch in
  * flight that failed goes first and alone (its retry pause over); else up to `maxChanges` pending ones.
  */
-export function takeFlush(batch: Batch, settings: BatchSettings, id: string, now: number): Change[] | undefined {
+export function takeFlush(
+	batch: Batch,
+	settings: BatchSettings,
+	id: string,
+	now: number,
+): Change[] | undefined {
 	const flight = batch.inFlight;
 	if (flight?.changes.length === 0) delete batch.inFlight;
 	else if (flight) {

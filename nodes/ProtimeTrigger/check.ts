@@ -3,7 +3,12 @@
  * recorded subscription, decides (decide.ts), renews, replaces or recovers it create-first, and sweeps
  * subscriptions at this URL whose key is not stored. It writes static data only when something changed.
  */
-import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 
 import { reply } from './answer';
 import type { HeaderMap } from '../shared/signature';
@@ -12,9 +17,25 @@ import { checkSecret, CHECK_HEADER, UNRECORDED, verifyCheck } from './checkSigna
 import { decide, retireExpired, type RemoteView } from './decide';
 import { resyncItem, takePendingResync } from './items';
 import { keptCount } from './batch';
-import { plainCopy, rememberRecord, takeOver, takeOverBatch, writeRecord, type Memory, type PendingResync, type SubscriptionRecord, type TriggerState } from './record';
+import {
+	plainCopy,
+	rememberRecord,
+	takeOver,
+	takeOverBatch,
+	writeRecord,
+	type Memory,
+	type PendingResync,
+	type SubscriptionRecord,
+	type TriggerState,
+} from './record';
 import { readSettings, type TriggerSettings } from './settings';
-import { deleteOthersAtUrl, deleteRetired, reachableWebhookUrl, recordedIds, replaceSubscription } from './subscription';
+import {
+	deleteOthersAtUrl,
+	deleteRetired,
+	reachableWebhookUrl,
+	recordedIds,
+	replaceSubscription,
+} from './subscription';
 import { nodeLog } from '../shared/log';
 
 export interface CheckRequestData {
@@ -23,8 +44,15 @@ export interface CheckRequestData {
 }
 
 /** A gap found by the check: logged, and its ResyncRequired item. */
-function announceGap(ctx: IWebhookFunctions, gap: PendingResync, settings: TriggerSettings, state: TriggerState): INodeExecutionData {
-	nodeLog(ctx).error(`${gap.reason}. Run the Protime node's Get Many for ${settings.collectionName} to resync.`);
+function announceGap(
+	ctx: IWebhookFunctions,
+	gap: PendingResync,
+	settings: TriggerSettings,
+	state: TriggerState,
+): INodeExecutionData {
+	nodeLog(ctx).error(
+		`${gap.reason}. Run the Protime node's Get Many for ${settings.collectionName} to resync.`,
+	);
 	return resyncItem(gap, settings, state);
 }
 
@@ -33,14 +61,22 @@ function announceGap(ctx: IWebhookFunctions, gap: PendingResync, settings: Trigg
  * plus the grace), and returns as gaps those that expired while still delivering changes of their own.
  * Writes the record only when that changed something.
  */
-async function retirePrevious(this: IWebhookFunctions, memory: Memory, state: TriggerState, now: number): Promise<{ problems: string[]; gaps: PendingResync[] }> {
+async function retirePrevious(
+	this: IWebhookFunctions,
+	memory: Memory,
+	state: TriggerState,
+	now: number,
+): Promise<{ problems: string[]; gaps: PendingResync[] }> {
 	// The memory's live record holds what deliveries noted (lastOwnAt) that n8n did not save.
 	const record = memory.record?.id === state.subscription?.id ? memory.record : state.subscription;
 	if (!record?.previous?.length) return { problems: [], gaps: [] };
 	const retired = retireExpired(plainCopy(record), now);
 	if (!retired.changed) {
 		// What deliveries noted in the memory only (n8n did not save them) is saved with this check.
-		if (record !== state.subscription && JSON.stringify(record.previous) !== JSON.stringify(state.subscription?.previous)) {
+		if (
+			record !== state.subscription &&
+			JSON.stringify(record.previous) !== JSON.stringify(state.subscription?.previous)
+		) {
 			state.subscription = record as SubscriptionRecord & IDataObject;
 		}
 		return { problems: [], gaps: [] };
@@ -49,13 +85,27 @@ async function retirePrevious(this: IWebhookFunctions, memory: Memory, state: Tr
 	delete current.previous;
 	delete current.previousKey;
 	delete current.previousKeyUntil;
-	state.subscription = rememberRecord(memory, writeRecord(state, current, retired.previous)) as SubscriptionRecord & IDataObject;
+	state.subscription = rememberRecord(
+		memory,
+		writeRecord(state, current, retired.previous),
+	) as SubscriptionRecord & IDataObject;
 	return { problems: await deleteRetired.call(this, retired.remove), gaps: retired.gaps };
 }
 
-export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData, state: TriggerState, memory: Memory | undefined): Promise<IWebhookResponseData> {
+export async function handleCheck(
+	this: IWebhookFunctions,
+	req: CheckRequestData,
+	state: TriggerState,
+	memory: Memory | undefined,
+): Promise<IWebhookResponseData> {
 	const now = Date.now();
-	const verdict = verifyCheck(req.headers[CHECK_HEADER], req.rawBody, await checkSecret.call(this), memory?.lastCheck, now);
+	const verdict = verifyCheck(
+		req.headers[CHECK_HEADER],
+		req.rawBody,
+		await checkSecret.call(this),
+		memory?.lastCheck,
+		now,
+	);
 	if (!verdict.ok || !memory) {
 		const reason = verdict.ok ? 'a check request reached the test URL' : verdict.reason;
 		nodeLog(this).warn(`rejected a check request (401): ${reason}`);
@@ -67,7 +117,8 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	// Nothing recorded: activation may still be saving it (n8n 2.x starts the clock before create()), so
 	// the first such check waits; the clock signs the count into the next one, which then recovers.
 	if (!record && verdict.unrecordedChecks === 0) {
-		const message = 'No Protime subscription is recorded for this trigger yet (activation may still be saving it); the next check subscribes again if none is recorded by then.';
+		const message =
+			'No Protime subscription is recorded for this trigger yet (activation may still be saving it); the next check subscribes again if none is recorded by then.';
 		nodeLog(this).warn(message);
 		return reply(this, 409, { ok: false, code: UNRECORDED, error: message });
 	}
@@ -78,29 +129,58 @@ export async function handleCheck(this: IWebhookFunctions, req: CheckRequestData
 	const items: INodeExecutionData[] = [];
 	try {
 		const url = record ? record.destination : await reachableWebhookUrl.call(this);
-		const remote: RemoteView = record ? ((await getWebhook.call(this, record.id)) ?? 'gone') : 'gone';
+		const remote: RemoteView = record
+			? ((await getWebhook.call(this, record.id)) ?? 'gone')
+			: 'gone';
 		const decision = decide(record, remote, url, settings, now);
 		action = decision.action;
 		if (decision.action !== 'adopt') {
-			const done = await replaceSubscription.call(this, memory, state, url, settings, decision, Date.now);
+			const done = await replaceSubscription.call(
+				this,
+				memory,
+				state,
+				url,
+				settings,
+				decision,
+				Date.now,
+			);
 			if (done) problems.push(...done.problems);
 			if (done && decision.action === 'recover') {
 				nodeLog(this).error(
 					`the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
 						`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
 				);
-				items.push(resyncItem({ reason: decision.reason, detectedAt: new Date(now).toISOString(), previousWebhookId: done.replacedId }, settings, state));
+				items.push(
+					resyncItem(
+						{
+							reason: decision.reason,
+							detectedAt: new Date(now).toISOString(),
+							previousWebhookId: done.replacedId,
+						},
+						settings,
+						state,
+					),
+				);
 			}
 			for (const gap of done?.gaps ?? []) items.push(announceGap(this, gap, settings, state));
 		} else {
-			problems.push(...(await deleteOthersAtUrl.call(this, url, recordedIds(record), 'another subscription at this trigger URL, whose key is not stored')));
+			problems.push(
+				...(await deleteOthersAtUrl.call(
+					this,
+					url,
+					recordedIds(record),
+					'another subscription at this trigger URL, whose key is not stored',
+				)),
+			);
 		}
 		const retired = await retirePrevious.call(this, memory, state, now);
 		problems.push(...retired.problems);
 		for (const gap of retired.gaps) items.push(announceGap(this, gap, settings, state));
 	} catch (error) {
 		const message = (error as Error).message;
-		nodeLog(this).error(`the subscription check failed and will be retried at the next check: ${message}`);
+		nodeLog(this).error(
+			`the subscription check failed and will be retried at the next check: ${message}`,
+		);
 		return reply(this, 502, { ok: false, error: message });
 	}
 	items.unshift(...takePendingResync(state, settings, memory));

@@ -44,14 +44,18 @@ export function secretMaterial(credentials: ProtimeCredentialData): string | und
 
 /** The ping secret of one trigger node (hex). Pure: the same inputs give the same secret on every n8n instance and worker. */
 export function deriveCheckSecret(material: string, workflowId: string, node: INode): string {
-	return hmacSha256(material, `${DERIVATION_LABEL}/${identityOf(workflowId, node)}`).toString('hex');
+	return hmacSha256(material, `${DERIVATION_LABEL}/${identityOf(workflowId, node)}`).toString(
+		'hex',
+	);
 }
 
 /**
  * Reads the node's credential and derives its check secret; undefined when the credential cannot be read or
  * holds no material. Kept apart from any HTTP call (the credential is not used to authenticate a request).
  */
-export async function checkSecret(this: ITriggerFunctions | IWebhookFunctions): Promise<string | undefined> {
+export async function checkSecret(
+	this: ITriggerFunctions | IWebhookFunctions,
+): Promise<string | undefined> {
 	let credentials: ProtimeCredentialData;
 	try {
 		credentials = (await this.getCredentials('protimeApi')) as ProtimeCredentialData;
@@ -68,13 +72,28 @@ function mac(secret: string, timestamp: number, rawBody: Buffer | string): Buffe
 }
 
 export function signCheck(secret: string, now = Date.now(), unrecordedChecks = 0): CheckRequest {
-	const body = JSON.stringify({ protimeTriggerCheck: 1, sentAt: new Date(now).toISOString(), unrecordedChecks });
+	const body = JSON.stringify({
+		protimeTriggerCheck: 1,
+		sentAt: new Date(now).toISOString(),
+		unrecordedChecks,
+	});
 	return { body, header: `t=${now},v1=${mac(secret, now, body).toString('hex')}` };
 }
 
 /** A flush request (Batch Changes, batch.ts): its id, and the outcome of the clock's previous flush. */
-export function signFlush(secret: string, now: number, flushId: string, report: FlushReport | undefined): CheckRequest {
-	const body = JSON.stringify({ protimeTriggerCheck: 1, purpose: 'flush', sentAt: new Date(now).toISOString(), flushId, report: report ?? null });
+export function signFlush(
+	secret: string,
+	now: number,
+	flushId: string,
+	report: FlushReport | undefined,
+): CheckRequest {
+	const body = JSON.stringify({
+		protimeTriggerCheck: 1,
+		purpose: 'flush',
+		sentAt: new Date(now).toISOString(),
+		flushId,
+		report: report ?? null,
+	});
 	return { body, header: `t=${now},v1=${mac(secret, now, body).toString('hex')}` };
 }
 
@@ -108,10 +127,19 @@ function unrecordedChecksOf(body: Record<string, unknown>): number {
 }
 
 function flushFieldsOf(body: Record<string, unknown>): FlushFields | undefined {
-	if (body.purpose !== 'flush' || typeof body.flushId !== 'string' || body.flushId === '') return undefined;
+	if (body.purpose !== 'flush' || typeof body.flushId !== 'string' || body.flushId === '')
+		return undefined;
 	const report = body.report as Partial<FlushReport> | null;
-	const valid = report && typeof report.id === 'string' && (report.outcome === 'done' || report.outcome === 'failed');
-	return { flushId: body.flushId, report: valid ? { id: report.id as string, outcome: report.outcome as FlushReport['outcome'] } : undefined };
+	const valid =
+		report &&
+		typeof report.id === 'string' &&
+		(report.outcome === 'done' || report.outcome === 'failed');
+	return {
+		flushId: body.flushId,
+		report: valid
+			? { id: report.id as string, outcome: report.outcome as FlushReport['outcome'] }
+			: undefined,
+	};
 }
 
 /** Verifies a check request; never throws. */
@@ -124,20 +152,35 @@ export function verifyCheck(
 ): CheckVerdict {
 	try {
 		if (!secret) {
-			return { ok: false, reason: "the check secret cannot be derived: the node's Protime credential could not be read or holds no client secret or access token" };
+			return {
+				ok: false,
+				reason:
+					"the check secret cannot be derived: the node's Protime credential could not be read or holds no client secret or access token",
+			};
 		}
 		if (!Buffer.isBuffer(rawBody)) return { ok: false, reason: 'the raw body is missing' };
 		const value = Array.isArray(header) ? header[0] : header;
 		const match = /^t=(\d{10,16}),v1=([0-9a-f]{64})$/.exec((value ?? '').trim());
 		if (!match) return { ok: false, reason: 'the maintenance header is malformed' };
 		const timestamp = Number(match[1]);
-		if (Math.abs(now - timestamp) > CHECK_MAX_AGE_MS) return { ok: false, reason: 'the check request is too old or from the future' };
-		if (lastAccepted !== undefined && timestamp <= lastAccepted) return { ok: false, reason: 'the check request was already used' };
+		if (Math.abs(now - timestamp) > CHECK_MAX_AGE_MS)
+			return { ok: false, reason: 'the check request is too old or from the future' };
+		if (lastAccepted !== undefined && timestamp <= lastAccepted)
+			return { ok: false, reason: 'the check request was already used' };
 		if (!safeEqual(mac(secret, timestamp, rawBody), Buffer.from(match[2], 'hex'))) {
-			return { ok: false, reason: 'the check signature does not match (signed with another credential, workflow or node?)' };
+			return {
+				ok: false,
+				reason:
+					'the check signature does not match (signed with another credential, workflow or node?)',
+			};
 		}
 		const body = bodyOf(rawBody);
-		return { ok: true, timestamp, unrecordedChecks: unrecordedChecksOf(body), flush: flushFieldsOf(body) };
+		return {
+			ok: true,
+			timestamp,
+			unrecordedChecks: unrecordedChecksOf(body),
+			flush: flushFieldsOf(body),
+		};
 	} catch {
 		return { ok: false, reason: 'the check request could not be verified' };
 	}

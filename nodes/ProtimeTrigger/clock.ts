@@ -13,12 +13,27 @@ import {
 
 import { isEmpty, type FlushReport } from './batch';
 import { DEFAULT_CHECK_INTERVAL } from './description';
-import { CHECK_HEADER, checkSecret, signCheck, signFlush, triggerIdentity, UNRECORDED, type CheckRequest } from './checkSignature';
+import {
+	CHECK_HEADER,
+	checkSecret,
+	signCheck,
+	signFlush,
+	triggerIdentity,
+	UNRECORDED,
+	type CheckRequest,
+} from './checkSignature';
 import { NOTHING_FLUSHED, REPORTED } from './flush';
 import { peekMemory, triggerState } from './record';
 import { handoffKey, takeTestItems } from './testHandoff';
 import { nodeLog } from '../shared/log';
-import { ENGINE_V2_SETTING, isEngineV2Refusal, isSsrfRefusal, ProblemReporter, reportCheck, SSRF_SETTINGS } from './report';
+import {
+	ENGINE_V2_SETTING,
+	isEngineV2Refusal,
+	isSsrfRefusal,
+	ProblemReporter,
+	reportCheck,
+	SSRF_SETTINGS,
+} from './report';
 
 /** The `path` of the node's webhook description (`ProtimeTrigger.node.ts`). */
 const WEBHOOK_PATH = 'webhook';
@@ -115,14 +130,20 @@ type CheckOutcome =
 
 function describeNetworkError(error: unknown): { reason: string; timedOut: boolean } {
 	const e = (error ?? {}) as { message?: unknown; code?: unknown; cause?: { code?: unknown } };
-	const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : '';
+	const code =
+		typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : '';
 	const message = typeof e.message === 'string' ? e.message : 'request failed';
 	const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message);
 	return { reason: code && !message.includes(code) ? `${message} (${code})` : message, timedOut };
 }
 
 /** Sends one signed request to `url`; never throws. */
-async function postSigned(this: ITriggerFunctions, url: string, request: CheckRequest, timeout: number): Promise<CheckOutcome> {
+async function postSigned(
+	this: ITriggerFunctions,
+	url: string,
+	request: CheckRequest,
+	timeout: number,
+): Promise<CheckOutcome> {
 	try {
 		const response = (await this.helpers.httpRequest({
 			method: 'POST',
@@ -134,22 +155,41 @@ async function postSigned(this: ITriggerFunctions, url: string, request: CheckRe
 			timeout,
 		})) as { statusCode: number; body: unknown };
 		if (response.statusCode === 404) {
-			return { reached: false, reason: 'answered 404: no active webhook of this workflow is registered at this address', tryNext: true };
+			return {
+				reached: false,
+				reason: 'answered 404: no active webhook of this workflow is registered at this address',
+				tryNext: true,
+			};
 		}
 		return { reached: true, statusCode: response.statusCode, body: parseBody(response.body) };
 	} catch (error) {
 		const { reason, timedOut } = describeNetworkError(error);
-		if (isSsrfRefusal(error)) return { reached: false, reason: `${reason}: ${SSRF_SETTINGS}`, tryNext: true, ssrf: true };
+		if (isSsrfRefusal(error))
+			return { reached: false, reason: `${reason}: ${SSRF_SETTINGS}`, tryNext: true, ssrf: true };
 		// A timeout may mean the request is still being handled there; a second one could renew twice.
-		if (timedOut) return { reached: false, reason: `${reason}; it may still be running there, so no other address is tried`, tryNext: false, timedOut: true };
+		if (timedOut)
+			return {
+				reached: false,
+				reason: `${reason}; it may still be running there, so no other address is tried`,
+				tryNext: false,
+				timedOut: true,
+			};
 		return { reached: false, reason, tryNext: true };
 	}
 }
 
-type Reach = { url: string; statusCode: number; body: IDataObject; failures: string[] } | { failures: string[]; timedOut: boolean; ssrf: boolean };
+type Reach =
+	| { url: string; statusCode: number; body: IDataObject; failures: string[] }
+	| { failures: string[]; timedOut: boolean; ssrf: boolean };
 
 /** Sends `request` to the first of the node's own addresses that answers. Never throws. */
-async function reachOwnWebhook(this: ITriggerFunctions, route: ClockMemory, request: CheckRequest, timeout: number, check: boolean): Promise<Reach> {
+async function reachOwnWebhook(
+	this: ITriggerFunctions,
+	route: ClockMemory,
+	request: CheckRequest,
+	timeout: number,
+	check: boolean,
+): Promise<Reach> {
 	const failures: string[] = [];
 	let ssrf = false;
 	for (const url of route.candidates()) {
@@ -165,15 +205,24 @@ async function reachOwnWebhook(this: ITriggerFunctions, route: ClockMemory, requ
 	return { failures, timedOut: false, ssrf };
 }
 
-function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, body: IDataObject): void {
+function logAnswer(
+	this: ITriggerFunctions,
+	url: string,
+	statusCode: number,
+	body: IDataObject,
+): void {
 	if (isUnrecordedAnswer(statusCode, body)) return; // expected once right after activation; webhook() logged it
 	if (statusCode >= 200 && statusCode < 300) {
 		const level = body.action === 'adopt' ? 'debug' : 'info';
-		nodeLog(this)[level](`subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`);
+		nodeLog(this)[level](
+			`subscription check done (${String(body.action)}), valid until ${String(body.validUntil)}`,
+		);
 		return;
 	}
 	if (isEngineV2Refusal(statusCode, body)) {
-		nodeLog(this).error(`the subscription check at ${url} was refused (${statusCode}): ${ENGINE_V2_SETTING}. The subscription is not renewed while this lasts.`);
+		nodeLog(this).error(
+			`the subscription check at ${url} was refused (${statusCode}): ${ENGINE_V2_SETTING}. The subscription is not renewed while this lasts.`,
+		);
 		return;
 	}
 	nodeLog(this).error(
@@ -182,10 +231,14 @@ function logAnswer(this: ITriggerFunctions, url: string, statusCode: number, bod
 }
 
 const UNREACHABLE_HINT =
-	"make sure the n8n host can reach the address in N8N_WEBHOOK_URL (WEBHOOK_URL on n8n 1.x) and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.";
+	'make sure the n8n host can reach the address in N8N_WEBHOOK_URL (WEBHOOK_URL on n8n 1.x) and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.';
 
 /** One check: signs a request and sends it to the first address that answers. Never throws. Returns the answer. */
-export async function sendCheck(this: ITriggerFunctions, route: ClockMemory, reporter = new ProblemReporter()): Promise<IDataObject | undefined> {
+export async function sendCheck(
+	this: ITriggerFunctions,
+	route: ClockMemory,
+	reporter = new ProblemReporter(),
+): Promise<IDataObject | undefined> {
 	const collection = String(this.getNodeParameter('collectionName', ''));
 	const secret = await checkSecret.call(this);
 	if (secret === undefined) {
@@ -195,9 +248,20 @@ export async function sendCheck(this: ITriggerFunctions, route: ClockMemory, rep
 		);
 		return undefined;
 	}
-	const reached = await reachOwnWebhook.call(this, route, signCheck(secret, Date.now(), route.unrecordedChecks), CHECK_TIMEOUT_MS, true);
+	const reached = await reachOwnWebhook.call(
+		this,
+		route,
+		signCheck(secret, Date.now(), route.unrecordedChecks),
+		CHECK_TIMEOUT_MS,
+		true,
+	);
 	if (!('url' in reached)) {
-		reportCheck(this, reporter, { kind: 'unreachable', failures: reached.failures, ssrf: reached.ssrf }, collection);
+		reportCheck(
+			this,
+			reporter,
+			{ kind: 'unreachable', failures: reached.failures, ssrf: reached.ssrf },
+			collection,
+		);
 		nodeLog(this).error(
 			`could not reach this workflow's own webhook for the subscription check (${reached.failures.join('; ') || 'no address known'}). ` +
 				`The subscription is not renewed while this fails; ${UNREACHABLE_HINT}`,
@@ -205,10 +269,17 @@ export async function sendCheck(this: ITriggerFunctions, route: ClockMemory, rep
 		return undefined;
 	}
 	if (reached.failures.length) {
-		nodeLog(this).warn(`the subscription check could not use ${reached.failures.join('; ')}. It reached ${reached.url} instead.`);
+		nodeLog(this).warn(
+			`the subscription check could not use ${reached.failures.join('; ')}. It reached ${reached.url} instead.`,
+		);
 	}
 	logAnswer.call(this, reached.url, reached.statusCode, reached.body);
-	reportCheck(this, reporter, { kind: 'answer', url: reached.url, statusCode: reached.statusCode, body: reached.body }, collection);
+	reportCheck(
+		this,
+		reporter,
+		{ kind: 'answer', url: reached.url, statusCode: reached.statusCode, body: reached.body },
+		collection,
+	);
 	return reached.body;
 }
 
@@ -241,9 +312,20 @@ export class Flusher {
 }
 
 /** One flush: true when another one may be due (a batch succeeded, or its success was saved). Never throws. */
-async function flushOnce(this: ITriggerFunctions, route: ClockMemory, flusher: Flusher, secret: string): Promise<boolean> {
+async function flushOnce(
+	this: ITriggerFunctions,
+	route: ClockMemory,
+	flusher: Flusher,
+	secret: string,
+): Promise<boolean> {
 	const { id, timestamp } = flusher.next();
-	const reached = await reachOwnWebhook.call(this, route, signFlush(secret, timestamp, id, flusher.report), FLUSH_TIMEOUT_MS, false);
+	const reached = await reachOwnWebhook.call(
+		this,
+		route,
+		signFlush(secret, timestamp, id, flusher.report),
+		FLUSH_TIMEOUT_MS,
+		false,
+	);
 	let problem: string | undefined;
 	let more = false;
 	if (!('url' in reached)) {
@@ -267,7 +349,11 @@ async function flushOnce(this: ITriggerFunctions, route: ClockMemory, flusher: F
 }
 
 /** Flushes while batches are due, one execution at a time, so batches run in `changeVersion` order. */
-export async function flushDue(this: ITriggerFunctions, route: ClockMemory, flusher: Flusher): Promise<void> {
+export async function flushDue(
+	this: ITriggerFunctions,
+	route: ClockMemory,
+	flusher: Flusher,
+): Promise<void> {
 	const secret = await checkSecret.call(this);
 	if (secret === undefined) return; // the check logs this every interval
 	for (let i = 0; i < MAX_FLUSHES_PER_TICK; i++) {
@@ -313,9 +399,14 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 		const destination = peekMemory(identity)?.record?.destination;
 		return isHttpUrl(destination) ? destination : undefined;
 	};
-	const route = new ClockMemory(isHttpUrl(stored) ? stored : undefined, derivedWebhookUrl(this), recorded);
+	const route = new ClockMemory(
+		isHttpUrl(stored) ? stored : undefined,
+		derivedWebhookUrl(this),
+		recorded,
+	);
 	const options = this.getNodeParameter('options', {}) as IDataObject;
-	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
+	const interval =
+		Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
 	const batching = options.batchChanges === true;
 	const flusher = new Flusher();
 	const reporter = new ProblemReporter();
@@ -328,14 +419,17 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 		});
 		await flushing;
 	};
-	this.helpers.registerCron({ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) }, async () => {
-		checking ??= sendCheck.call(this, route, reporter).finally(() => {
-			checking = undefined;
-		});
-		const answer = (await checking) as IDataObject | undefined;
-		// Changes kept while Batch Changes was on still go out after it was switched off.
-		if (!batching && Number(answer?.kept) > 0) await flush();
-	});
+	this.helpers.registerCron(
+		{ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) },
+		async () => {
+			checking ??= sendCheck.call(this, route, reporter).finally(() => {
+				checking = undefined;
+			});
+			const answer = (await checking) as IDataObject | undefined;
+			// Changes kept while Batch Changes was on still go out after it was switched off.
+			if (!batching && Number(answer?.kept) > 0) await flush();
+		},
+	);
 	if (batching) {
 		this.helpers.registerCron({ expression: EVERY_SECOND }, async () => {
 			if (flushing || nothingToFlush.call(this, flusher)) return;

@@ -4,7 +4,13 @@
  * docs/trigger-design.md.
  */
 import type { ProtimeWebhook } from '../shared/types';
-import { MAX_PREVIOUS, previousAccepted, type PendingResync, type PreviousSubscription, type SubscriptionRecord } from './record';
+import {
+	MAX_PREVIOUS,
+	previousAccepted,
+	type PendingResync,
+	type PreviousSubscription,
+	type SubscriptionRecord,
+} from './record';
 
 export interface DecisionSettings {
 	collectionName: string;
@@ -28,7 +34,10 @@ export type Decision =
  * Milliseconds before `validUntil` at which a subscription counts as due: the margin, but never more than
  * half of its validity, so a short-lived subscription is not renewed at every check.
  */
-export function renewalMargin(record: Pick<SubscriptionRecord, 'createdAt' | 'validUntil'>, marginMs: number): number {
+export function renewalMargin(
+	record: Pick<SubscriptionRecord, 'createdAt' | 'validUntil'>,
+	marginMs: number,
+): number {
 	const lifetime = Date.parse(record.validUntil) - record.createdAt;
 	return Number.isFinite(lifetime) && lifetime > 0 ? Math.min(marginMs, lifetime / 2) : marginMs;
 }
@@ -40,24 +49,41 @@ export function decide(
 	settings: DecisionSettings,
 	now: number,
 ): Decision {
-	if (!record) return { action: 'recover', reason: 'no subscription is recorded for this active trigger' };
-	if (remote === 'gone') return { action: 'recover', reason: `subscription ${record.id} no longer exists at Protime` };
+	if (!record)
+		return { action: 'recover', reason: 'no subscription is recorded for this active trigger' };
+	if (remote === 'gone')
+		return { action: 'recover', reason: `subscription ${record.id} no longer exists at Protime` };
 	const status = remote === 'unasked' ? 'Enabled' : remote.status;
-	const validUntil = remote === 'unasked' ? record.validUntil : (remote.validUntil ?? record.validUntil);
+	const validUntil =
+		remote === 'unasked' ? record.validUntil : (remote.validUntil ?? record.validUntil);
 	const until = Date.parse(validUntil);
-	if (status !== 'Enabled') return { action: 'recover', reason: `subscription ${record.id} is ${status}` };
-	if (!Number.isNaN(until) && until <= now) return { action: 'recover', reason: `subscription ${record.id} expired at ${validUntil}` };
-	if (!record.key) return { action: 'replace', reason: `the key of subscription ${record.id} is not stored` };
+	if (status !== 'Enabled')
+		return { action: 'recover', reason: `subscription ${record.id} is ${status}` };
+	if (!Number.isNaN(until) && until <= now)
+		return { action: 'recover', reason: `subscription ${record.id} expired at ${validUntil}` };
+	if (!record.key)
+		return { action: 'replace', reason: `the key of subscription ${record.id} is not stored` };
 	const destination = remote === 'unasked' ? record.destination : remote.destinationUrl;
 	if (destination !== url || record.destination !== url) {
-		return { action: 'replace', reason: `subscription ${record.id} delivers to ${destination}, not to ${url}` };
+		return {
+			action: 'replace',
+			reason: `subscription ${record.id} delivers to ${destination}, not to ${url}`,
+		};
 	}
 	const collection = remote === 'unasked' ? record.collection : remote.collectionName;
 	if (collection !== settings.collectionName || record.collection !== settings.collectionName) {
-		return { action: 'replace', reason: `subscription ${record.id} is for ${collection}, not ${settings.collectionName}` };
+		return {
+			action: 'replace',
+			reason: `subscription ${record.id} is for ${collection}, not ${settings.collectionName}`,
+		};
 	}
-	if (record.references !== settings.referencesText) return { action: 'replace', reason: 'the external references changed' };
-	if (Number.isNaN(until) || until - now <= renewalMargin({ createdAt: record.createdAt, validUntil }, settings.renewalMarginMs)) {
+	if (record.references !== settings.referencesText)
+		return { action: 'replace', reason: 'the external references changed' };
+	if (
+		Number.isNaN(until) ||
+		until - now <=
+			renewalMargin({ createdAt: record.createdAt, validUntil }, settings.renewalMarginMs)
+	) {
 		return { action: 'renew', reason: `subscription ${record.id} expires at ${validUntil}` };
 	}
 	return { action: 'adopt' };
@@ -67,9 +93,16 @@ export function decide(
  * Whether a delivery should renew: only once the clock has evidently missed its chance (due within the
  * margin less one check interval), so that normally the check alone renews.
  */
-export function clockMissedRenewal(record: SubscriptionRecord, marginMs: number, intervalMs: number, now: number): boolean {
+export function clockMissedRenewal(
+	record: SubscriptionRecord,
+	marginMs: number,
+	intervalMs: number,
+	now: number,
+): boolean {
 	const until = Date.parse(record.validUntil);
-	return Number.isNaN(until) || until - now <= Math.max(renewalMargin(record, marginMs) - intervalMs, 0);
+	return (
+		Number.isNaN(until) || until - now <= Math.max(renewalMargin(record, marginMs) - intervalMs, 0)
+	);
 }
 
 /**
@@ -77,7 +110,11 @@ export function clockMissedRenewal(record: SubscriptionRecord, marginMs: number,
  * expires: Protime is likely still resending what queued up for it while n8n was down, and a renewal
  * deletes it with that queue.
  */
-export function leaveRenewalToClock(record: SubscriptionRecord, intervalMs: number, now: number): boolean {
+export function leaveRenewalToClock(
+	record: SubscriptionRecord,
+	intervalMs: number,
+	now: number,
+): boolean {
 	const until = Date.parse(record.validUntil);
 	return !Number.isNaN(until) && until - now > intervalMs + 60_000;
 }
@@ -116,7 +153,13 @@ function expiredWhileDelivering(previous: PreviousSubscription, now: number): Pe
  * expired; one for other settings is deleted at once. At most MAX_PREVIOUS unexpired ones stay (expired ones
  * stay for their grace, bounded by time); a newer one pushes the oldest out, and the loss of its queue is a gap.
  */
-export function overlapAfter(old: SubscriptionRecord | undefined, decision: Exclude<Decision, { action: 'adopt' }>, url: string, collection: string, now: number): Retirement {
+export function overlapAfter(
+	old: SubscriptionRecord | undefined,
+	decision: Exclude<Decision, { action: 'adopt' }>,
+	url: string,
+	collection: string,
+	now: number,
+): Retirement {
 	const result: Retirement = { previous: [], remove: [], gaps: [] };
 	if (!old) return result;
 	const fits = old.destination === url && old.collection === collection;
@@ -131,11 +174,14 @@ export function overlapAfter(old: SubscriptionRecord | undefined, decision: Excl
 			...(old.firstVersion === undefined ? {} : { firstVersion: old.firstVersion }),
 			...(decision.action === 'recover' ? { announced: true } : {}),
 		});
-	}
-	else result.remove.push({ id: old.id, why: `replaced: ${decision.reason}` });
+	} else result.remove.push({ id: old.id, why: `replaced: ${decision.reason}` });
 	for (const previous of old.previous ?? []) {
 		if (fits && previousAccepted(previous, now)) candidates.push(previous);
-		else result.remove.push({ id: previous.id, why: fits ? 'a replaced subscription that expired' : `replaced: ${decision.reason}` });
+		else
+			result.remove.push({
+				id: previous.id,
+				why: fits ? 'a replaced subscription that expired' : `replaced: ${decision.reason}`,
+			});
 	}
 	let live = 0;
 	for (const previous of candidates) {
@@ -162,14 +208,25 @@ export function overlapAfter(old: SubscriptionRecord | undefined, decision: Excl
  * grace) is deleted; one that expired while it was still delivering changes of its own is a gap, announced
  * once (`announced`). `changed` says whether the record must be written.
  */
-export function retireExpired(record: SubscriptionRecord, now: number): Retirement & { changed: boolean } {
-	const result = { previous: [] as PreviousSubscription[], remove: [] as Retirement['remove'], gaps: [] as PendingResync[], changed: false };
+export function retireExpired(
+	record: SubscriptionRecord,
+	now: number,
+): Retirement & { changed: boolean } {
+	const result = {
+		previous: [] as PreviousSubscription[],
+		remove: [] as Retirement['remove'],
+		gaps: [] as PendingResync[],
+		changed: false,
+	};
 	for (const previous of record.previous ?? []) {
 		const expired = Date.parse(previous.validUntil) <= now;
 		const gap = expired && !previous.announced && stillDelivering(previous);
 		if (gap) result.gaps.push(expiredWhileDelivering(previous, now));
 		if (!previousAccepted(previous, now)) {
-			result.remove.push({ id: previous.id, why: `a replaced subscription that expired at ${previous.validUntil}` });
+			result.remove.push({
+				id: previous.id,
+				why: `a replaced subscription that expired at ${previous.validUntil}`,
+			});
 			result.changed = true;
 		} else {
 			result.previous.push(gap ? { ...previous, announced: true } : previous);

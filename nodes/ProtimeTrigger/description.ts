@@ -23,7 +23,7 @@ export const triggerPanel: TriggerPanelDefinition = {
 		inactive:
 			"<b>While building your workflow</b>, click 'Execute step': the node subscribes this n8n's test URL to the chosen collection in Protime (Protime must reach it over public HTTPS). Then create, change or delete a record of that collection in Protime. The change arrives here as one item: <code>changeType</code>, <code>collectionName</code>, <code>id</code>, <code>changeVersion</code> and the record under <code>data</code>. The test subscription is deleted when listening stops.<br /> <br /> <b>Once you're happy with your workflow</b>, publish it. The node then keeps its own Protime subscription, renews it before it expires, and every matching change starts an execution. These executions show up in the <a data-key=\"executions\">executions list</a>, but not in the editor.",
 		active:
-			"<b>While building your workflow</b>, click 'Execute step', then create, change or delete a record of the chosen collection in Protime: the change arrives here through a separate test subscription, which is deleted when listening stops.<br /> <br /> <b>Your workflow also runs automatically</b>, since it is published: every matching change in Protime starts an execution, and the node renews its Protime subscription before it expires. These executions show up in the <a data-key=\"executions\">executions list</a>, but not in the editor.",
+			'<b>While building your workflow</b>, click \'Execute step\', then create, change or delete a record of the chosen collection in Protime: the change arrives here through a separate test subscription, which is deleted when listening stops.<br /> <br /> <b>Your workflow also runs automatically</b>, since it is published: every matching change in Protime starts an execution, and the node renews its Protime subscription before it expires. These executions show up in the <a data-key="executions">executions list</a>, but not in the editor.',
 	},
 	activationHint: {
 		inactive: `Once you've finished building your workflow, publish it to receive every change continuously (you just won't see those executions here). ${SAMPLE_TIP}`,
@@ -46,12 +46,21 @@ export const triggerProperties: INodeProperties[] = [
 		name: 'events',
 		type: 'multiOptions',
 		options: [
-			{ name: 'Delete', value: 'delete', description: 'A record was deleted (only its ID and change version are sent)' },
-			{ name: 'Insert or Update', value: 'insertOrUpdate', description: 'A record was created or changed' },
+			{
+				name: 'Delete',
+				value: 'delete',
+				description: 'A record was deleted (only its ID and change version are sent)',
+			},
+			{
+				name: 'Insert or Update',
+				value: 'insertOrUpdate',
+				description: 'A record was created or changed',
+			},
 		],
 		default: ['insertOrUpdate', 'delete'],
 		required: true,
-		description: 'Which changes start the workflow; Protime is answered for the other changes, and they are skipped',
+		description:
+			'Which changes start the workflow; Protime is answered for the other changes, and they are skipped',
 	},
 	externalReferencesParameter({
 		loadOptionsMethod: 'getTriggerReferenceOptions',
@@ -80,7 +89,8 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: MAX_BATCH_WINDOW },
 				default: DEFAULT_BATCH_WINDOW,
-				description: 'How long the first change of a batch waits for more before the execution starts',
+				description:
+					'How long the first change of a batch waits for more before the execution starts',
 				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{
@@ -96,7 +106,8 @@ export const triggerProperties: INodeProperties[] = [
 				name: 'includeSubscriptionInfo',
 				type: 'boolean',
 				default: false,
-				description: "Whether to add the ID and expiry time of this workflow's Protime subscription to every item, under _subscription",
+				description:
+					"Whether to add the ID and expiry time of this workflow's Protime subscription to every item, under _subscription",
 			},
 			{
 				displayName: 'Max Changes per Execution',
@@ -104,7 +115,8 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: MAX_BATCH_MAX_CHANGES },
 				default: DEFAULT_BATCH_MAX_CHANGES,
-				description: 'A batch that reaches this many changes starts its execution at once, without waiting for the window',
+				description:
+					'A batch that reaches this many changes starts its execution at once, without waiting for the window',
 				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{
@@ -124,16 +136,19 @@ export const triggerProperties: INodeProperties[] = [
 					{
 						name: 'When Last Node Finishes',
 						value: 'afterExecution',
-						description: 'Protime gets its answer once the workflow has run successfully; if n8n stops or the workflow fails, Protime sends the change again',
+						description:
+							'Protime gets its answer once the workflow has run successfully; if n8n stops or the workflow fails, Protime sends the change again',
 					},
 					{
 						name: 'Immediately (Faster, Can Lose Changes)',
 						value: 'onReceipt',
-						description: 'Protime gets its answer as soon as a change arrives; a change whose execution fails to finish (n8n restarted or stopped) is lost',
+						description:
+							'Protime gets its answer as soon as a change arrives; a change whose execution fails to finish (n8n restarted or stopped) is lost',
 					},
 				],
 				default: 'afterExecution',
-				description: 'When Protime is told that a change arrived. Until then, Protime keeps sending it again.',
+				description:
+					'When Protime is told that a change arrived. Until then, Protime keeps sending it again.',
 				displayOptions: { hide: { batchChanges: [true] } },
 			},
 			simplifyParameter(),
@@ -141,10 +156,13 @@ export const triggerProperties: INodeProperties[] = [
 				displayName: 'Subscription Check',
 				name: 'checkInterval',
 				type: 'options',
-				options: CHECK_INTERVALS.map((m) => ({ name: m === 1 ? 'Every Minute' : `Every ${m} Minutes`, value: m })),
+				options: CHECK_INTERVALS.map((m) => ({
+					name: m === 1 ? 'Every Minute' : `Every ${m} Minutes`,
+					value: m,
+				})),
 				default: DEFAULT_CHECK_INTERVAL,
 				description:
-					"How often the published workflow checks that its Protime subscription is alive, and renews it before it expires. Must be at most half of Renew Before Expiry.",
+					'How often the published workflow checks that its Protime subscription is alive, and renews it before it expires. Must be at most half of Renew Before Expiry.',
 			},
 			...simplifyOptionFields('Only used with Simplify on.'),
 		],

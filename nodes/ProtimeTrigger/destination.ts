@@ -4,13 +4,17 @@
  */
 import { invisibleUrlCharacter } from '../shared/environment';
 
-const LOCAL_HOST = /^(localhost|.*\.localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1?|10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|.*\.local|.*\.internal)$/i;
+const LOCAL_HOST =
+	/^(localhost|.*\.localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1?|10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|.*\.local|.*\.internal)$/i;
 
 const FIX =
 	'Ask your n8n administrator to set the N8N_WEBHOOK_URL environment variable of n8n (WEBHOOK_URL on n8n 1.x; deprecated since 2.x) to the public HTTPS address under which Protime reaches this n8n, e.g. https://n8n.example.com/, and to restart n8n; a reverse proxy or tunnel that terminates TLS works.';
 
 /** An error message when Protime cannot deliver to `url`, or undefined when it is usable. */
-export function destinationProblem(url: string | undefined, allowLocal: boolean): string | undefined {
+export function destinationProblem(
+	url: string | undefined,
+	allowLocal: boolean,
+): string | undefined {
 	if (!url) return `n8n did not provide a webhook URL for this node. ${FIX}`;
 	// new URL() silently drops tabs and line breaks, so the parsed URL would pass while the raw text travels on.
 	const invisible = invisibleUrlCharacter(url);

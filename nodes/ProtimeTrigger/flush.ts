@@ -22,11 +22,26 @@ export const NOTHING_FLUSHED = 'nothingFlushed';
 /** ... a success was reported and saved at once, before anything else is emitted. */
 export const REPORTED = 'reported';
 
-export async function handleFlush(this: IWebhookFunctions, req: CheckRequestData, state: TriggerState, memory: Memory | undefined): Promise<IWebhookResponseData> {
+export async function handleFlush(
+	this: IWebhookFunctions,
+	req: CheckRequestData,
+	state: TriggerState,
+	memory: Memory | undefined,
+): Promise<IWebhookResponseData> {
 	const now = Date.now();
-	const verdict = verifyCheck(req.headers[CHECK_HEADER], req.rawBody, await checkSecret.call(this), memory?.lastFlush, now);
+	const verdict = verifyCheck(
+		req.headers[CHECK_HEADER],
+		req.rawBody,
+		await checkSecret.call(this),
+		memory?.lastFlush,
+		now,
+	);
 	if (!verdict.ok || !verdict.flush || !memory) {
-		const reason = !verdict.ok ? verdict.reason : memory ? 'the flush request has no id' : 'a flush request reached the test URL';
+		const reason = !verdict.ok
+			? verdict.reason
+			: memory
+				? 'the flush request has no id'
+				: 'a flush request reached the test URL';
 		nodeLog(this).warn(`rejected a flush request (401): ${reason}`);
 		return reply(this, 401, { error: 'Unauthorized' });
 	}
@@ -38,7 +53,8 @@ export async function handleFlush(this: IWebhookFunctions, req: CheckRequestData
 	if (reported) state.batch = batch as unknown as IDataObject;
 	// A finished batch leaves static data now: saved only after a next execution, a crash during that
 	// execution would emit the finished batch again.
-	if (reported && verdict.flush.report?.outcome === 'done') return reply(this, 200, { code: REPORTED, kept: keptCount(batch) });
+	if (reported && verdict.flush.report?.outcome === 'done')
+		return reply(this, 200, { code: REPORTED, kept: keptCount(batch) });
 	const changes = takeFlush(batch, settings.batch ?? DRAIN, verdict.flush.flushId, now);
 	if (changes) state.batch = batch as unknown as IDataObject;
 

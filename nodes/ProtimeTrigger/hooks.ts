@@ -9,17 +9,36 @@ import { getWebhook } from '../shared/webhooksApi';
 import { isEmpty, loadBatch } from './batch';
 import { triggerIdentity } from './checkSignature';
 import { decide, leaveRenewalToClock } from './decide';
-import { forgetMemory, memoryOf, peekMemory, plainCopy, rememberRecord, triggerState } from './record';
+import {
+	forgetMemory,
+	memoryOf,
+	peekMemory,
+	plainCopy,
+	rememberRecord,
+	triggerState,
+} from './record';
 import { readSettings } from './settings';
-import { deleteOthersAtUrl, deleteQuietly, lifecycleError, reachableWebhookUrl, recordedIds, replaceSubscription } from './subscription';
+import {
+	deleteOthersAtUrl,
+	deleteQuietly,
+	lifecycleError,
+	reachableWebhookUrl,
+	recordedIds,
+	replaceSubscription,
+} from './subscription';
 import { nodeLog } from '../shared/log';
 
 function webhookUrl(ctx: IHookFunctions): string {
 	const url = ctx.getNodeWebhookUrl('default');
 	if (!url) {
-		throw new NodeOperationError(ctx.getNode(), 'n8n did not provide a webhook URL for the Protime Trigger', {
-			description: 'Save the workflow and try again; if it persists, check the N8N_WEBHOOK_URL setting of n8n (WEBHOOK_URL on n8n 1.x).',
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'n8n did not provide a webhook URL for the Protime Trigger',
+			{
+				description:
+					'Save the workflow and try again; if it persists, check the N8N_WEBHOOK_URL setting of n8n (WEBHOOK_URL on n8n 1.x).',
+			},
+		);
 	}
 	return url;
 }
@@ -36,15 +55,32 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 	const record = state.subscription;
 	if (!record) return false;
 	try {
-		let decision = decide(record, (await getWebhook.call(this, record.id)) ?? 'gone', url, settings, Date.now());
-		if (decision.action === 'renew' && this.getActivationMode() === 'init' && leaveRenewalToClock(record, settings.checkIntervalMinutes * 60_000, Date.now())) {
-			nodeLog(this).info(`${decision.reason}; the next check renews it (n8n just started: Protime may still be resending what queued up for it)`);
+		let decision = decide(
+			record,
+			(await getWebhook.call(this, record.id)) ?? 'gone',
+			url,
+			settings,
+			Date.now(),
+		);
+		if (
+			decision.action === 'renew' &&
+			this.getActivationMode() === 'init' &&
+			leaveRenewalToClock(record, settings.checkIntervalMinutes * 60_000, Date.now())
+		) {
+			nodeLog(this).info(
+				`${decision.reason}; the next check renews it (n8n just started: Protime may still be resending what queued up for it)`,
+			);
 			decision = { action: 'adopt' };
 		}
 		if (decision.action === 'adopt') {
 			// This process's clock learns the destination from it (a main in queue mode serves no webhooks).
 			if (this.getMode() !== 'manual') rememberRecord(memoryFor(this), record);
-			await deleteOthersAtUrl.call(this, url, recordedIds(record), 'duplicate subscription for this trigger URL');
+			await deleteOthersAtUrl.call(
+				this,
+				url,
+				recordedIds(record),
+				'duplicate subscription for this trigger URL',
+			);
 			nodeLog(this).info(`kept subscription ${record.id}, valid until ${record.validUntil}`);
 			return true;
 		}
@@ -53,7 +89,11 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 			nodeLog(this).error(
 				`the subscription for ${settings.collectionName} lapsed (${decision.reason}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ResyncRequired item with its next request.`,
 			);
-			state.pendingResync = { reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: record.id };
+			state.pendingResync = {
+				reason: decision.reason,
+				detectedAt: new Date().toISOString(),
+				previousWebhookId: record.id,
+			};
 		}
 		return false;
 	} catch (error) {
@@ -79,8 +119,18 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 	}
 	delete state.removedAt;
 	try {
-		const reason = state.subscription ? `activation replaces subscription ${state.subscription.id}` : 'activation';
-		const done = await replaceSubscription.call(this, memory, state, url, settings, { action: 'replace', reason }, Date.now);
+		const reason = state.subscription
+			? `activation replaces subscription ${state.subscription.id}`
+			: 'activation';
+		const done = await replaceSubscription.call(
+			this,
+			memory,
+			state,
+			url,
+			settings,
+			{ action: 'replace', reason },
+			Date.now,
+		);
 		// A replaced subscription deleted before it expired (at most MAX_PREVIOUS stay): announced with the next request.
 		if (done?.gaps.length && this.getMode() !== 'manual') state.pendingResync = { ...done.gaps[0] };
 		return true;
@@ -96,14 +146,23 @@ export async function deleteSubscription(this: IHookFunctions): Promise<boolean>
 	const recorded = recordedIds(state.subscription);
 	const failures: string[] = [];
 	for (const id of recorded) {
-		const failure = await deleteQuietly.call(this, id, 'n8n removed the webhook: deactivation, or a save on n8n 1.x');
+		const failure = await deleteQuietly.call(
+			this,
+			id,
+			'n8n removed the webhook: deactivation, or a save on n8n 1.x',
+		);
 		if (failure) failures.push(failure);
 	}
 	// Also what a create() that never completed, or lost static data, may have left behind.
-	if (url) failures.push(...(await deleteOthersAtUrl.call(this, url, recorded, 'n8n removed the webhook')));
+	if (url)
+		failures.push(
+			...(await deleteOthersAtUrl.call(this, url, recorded, 'n8n removed the webhook')),
+		);
 	// Changes Batch Changes kept were acknowledged to Protime: they stay for the next activation.
 	const production = this.getMode() !== 'manual';
-	const kept = production ? (peekMemory(triggerIdentity(this))?.batch ?? loadBatch(state.batch && plainCopy(state.batch))) : undefined;
+	const kept = production
+		? (peekMemory(triggerIdentity(this))?.batch ?? loadBatch(state.batch && plainCopy(state.batch)))
+		: undefined;
 	for (const field of Object.keys(state)) delete state[field];
 	if (production) {
 		state.removedAt = new Date().toISOString();
@@ -111,9 +170,13 @@ export async function deleteSubscription(this: IHookFunctions): Promise<boolean>
 		forgetMemory(triggerIdentity(this));
 	}
 	if (failures.length) {
-		throw new NodeOperationError(this.getNode(), `Could not delete ${failures.length === 1 ? 'a Protime subscription' : 'Protime subscriptions'} of this trigger`, {
-			description: `${failures.join('; ')}. Protime keeps delivering to this workflow's URL (those deliveries are refused with 401) until the subscription expires; delete it with the Protime node (Webhook → Delete).`,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`Could not delete ${failures.length === 1 ? 'a Protime subscription' : 'Protime subscriptions'} of this trigger`,
+			{
+				description: `${failures.join('; ')}. Protime keeps delivering to this workflow's URL (those deliveries are refused with 401) until the subscription expires; delete it with the Protime node (Webhook → Delete).`,
+			},
+		);
 	}
 	return true;
 }

@@ -32,10 +32,17 @@ export interface ProtimeTriggerResync {
 }
 
 function subscriptionInfo(state: TriggerState): IDataObject {
-	return { webhookId: state.subscription?.id ?? null, validUntil: state.subscription?.validUntil ?? null };
+	return {
+		webhookId: state.subscription?.id ?? null,
+		validUntil: state.subscription?.validUntil ?? null,
+	};
 }
 
-export function changeItem(change: Change, settings: TriggerSettings, state: TriggerState): INodeExecutionData {
+export function changeItem(
+	change: Change,
+	settings: TriggerSettings,
+	state: TriggerState,
+): INodeExecutionData {
 	const data = settings.simplify
 		? simplifyRecord(settings.collectionName, change.data, settings) // settings carry language and timeZone
 		: change.data;
@@ -51,7 +58,11 @@ export function changeItem(change: Change, settings: TriggerSettings, state: Tri
 }
 
 /** Tells the workflow that changes may have been missed and how to recover (docs/protime-reference.md). */
-export function resyncItem(lapse: PendingResync, settings: TriggerSettings, state: TriggerState): INodeExecutionData {
+export function resyncItem(
+	lapse: PendingResync,
+	settings: TriggerSettings,
+	state: TriggerState,
+): INodeExecutionData {
 	return {
 		json: {
 			changeType: RESYNC_CHANGE_TYPE,
@@ -78,11 +89,22 @@ export function resyncItem(lapse: PendingResync, settings: TriggerSettings, stat
  * the execution, what `webhook()` wrote is never saved (docs/trigger-design.md, "Static data"), so the
  * gap would stay pending and be announced again by the next process.
  */
-export function takePendingResync(state: TriggerState, settings: TriggerSettings, memory?: { pendingResync?: PendingResync }): INodeExecutionData[] {
-	const pending = [state.pendingResync, memory?.pendingResync].filter((gap): gap is PendingResync => gap !== undefined);
+export function takePendingResync(
+	state: TriggerState,
+	settings: TriggerSettings,
+	memory?: { pendingResync?: PendingResync },
+): INodeExecutionData[] {
+	const pending = [state.pendingResync, memory?.pendingResync].filter(
+		(gap): gap is PendingResync => gap !== undefined,
+	);
 	if (memory) delete memory.pendingResync;
 	if (!pending.length) return [];
 	delete state.pendingResync;
-	if (pending.length === 2 && pending[0].detectedAt === pending[1].detectedAt && pending[0].reason === pending[1].reason) pending.pop();
+	if (
+		pending.length === 2 &&
+		pending[0].detectedAt === pending[1].detectedAt &&
+		pending[0].reason === pending[1].reason
+	)
+		pending.pop();
 	return pending.map((gap) => resyncItem(gap, settings, state));
 }

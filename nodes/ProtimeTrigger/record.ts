@@ -83,7 +83,11 @@ export function triggerState(staticData: IDataObject): TriggerState {
  * The one writer of the record: the new subscription with the replaced ones that stay (`previous`, decided
  * by the caller, see `overlapAfter` in decide.ts).
  */
-export function writeRecord(state: TriggerState, next: Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil' | 'previous'>, previous: PreviousSubscription[] = []): SubscriptionRecord {
+export function writeRecord(
+	state: TriggerState,
+	next: Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil' | 'previous'>,
+	previous: PreviousSubscription[] = [],
+): SubscriptionRecord {
 	const record: SubscriptionRecord = { ...next };
 	if (previous.length) record.previous = previous.map((p) => ({ ...p }));
 	state.subscription = record as SubscriptionRecord & IDataObject;
@@ -97,13 +101,18 @@ export function previousAccepted(previous: PreviousSubscription, now: number): b
 }
 
 /** The subscriptions a delivery may be signed by (id and key): the current one first, then the replaced ones still accepted. */
-export function acceptedSubscriptions(record: SubscriptionRecord | undefined, now: number): Array<{ id: string; key: string }> {
+export function acceptedSubscriptions(
+	record: SubscriptionRecord | undefined,
+	now: number,
+): Array<{ id: string; key: string }> {
 	if (!record?.key) return [];
 	const accepted = [{ id: record.id, key: record.key }];
 	for (const previous of record.previous ?? []) {
-		if (previous.key && previousAccepted(previous, now)) accepted.push({ id: previous.id, key: previous.key });
+		if (previous.key && previousAccepted(previous, now))
+			accepted.push({ id: previous.id, key: previous.key });
 	}
-	if (record.previousKey && (record.previousKeyUntil ?? 0) > now) accepted.push({ id: '', key: record.previousKey });
+	if (record.previousKey && (record.previousKeyUntil ?? 0) > now)
+		accepted.push({ id: '', key: record.previousKey });
 	return accepted;
 }
 
@@ -119,16 +128,28 @@ export function acceptedKeys(record: SubscriptionRecord | undefined, now: number
  * while the successor has delivered nothing): `lastOwnAt`, at most every 10 s. Written into the live record
  * and the request's copy; nothing outside the overlap.
  */
-export function noteDelivery(memory: Memory | undefined, state: TriggerState, id: string, lowest: string | undefined, now: number): void {
+export function noteDelivery(
+	memory: Memory | undefined,
+	state: TriggerState,
+	id: string,
+	lowest: string | undefined,
+	now: number,
+): void {
 	if (lowest === undefined) return;
 	let wrote = false;
 	for (const record of new Set([memory?.record, state.subscription])) {
 		if (!record?.previous?.length) continue;
-		const chain: Array<{ id: string; firstVersion?: string; lastOwnAt?: number }> = [record, ...record.previous];
+		const chain: Array<{ id: string; firstVersion?: string; lastOwnAt?: number }> = [
+			record,
+			...record.previous,
+		];
 		const index = chain.findIndex((s) => s.id === id);
 		if (index < 0) continue;
 		const signer = chain[index];
-		if (signer.firstVersion === undefined || compareChangeVersions(lowest, signer.firstVersion) < 0) {
+		if (
+			signer.firstVersion === undefined ||
+			compareChangeVersions(lowest, signer.firstVersion) < 0
+		) {
 			signer.firstVersion = lowest;
 			wrote = true;
 		}
@@ -200,7 +221,8 @@ export function rememberRecord(memory: Memory, record: SubscriptionRecord): Subs
 		memory.record = fresh;
 		return fresh;
 	}
-	for (const field of Object.keys(memory.record)) delete (memory.record as unknown as IDataObject)[field];
+	for (const field of Object.keys(memory.record))
+		delete (memory.record as unknown as IDataObject)[field];
 	Object.assign(memory.record, fresh);
 	return memory.record;
 }
@@ -210,16 +232,24 @@ export function rememberRecord(memory: Memory, record: SubscriptionRecord): Subs
  * when that is newer, or always when n8n will save the copy only later (after the execution): a renewal made
  * meanwhile is then saved instead of being undone. Returns the record the request works with.
  */
-export function takeOver(memory: Memory, state: TriggerState, savesLate: boolean): SubscriptionRecord | undefined {
+export function takeOver(
+	memory: Memory,
+	state: TriggerState,
+	savesLate: boolean,
+): SubscriptionRecord | undefined {
 	const mine = memory.record;
 	const theirs = state.subscription;
 	if (!mine || theirs === mine || (theirs && theirs.createdAt > mine.createdAt)) return theirs;
-	if (savesLate || !theirs || theirs.id !== mine.id || theirs.key !== mine.key) state.subscription = mine as SubscriptionRecord & IDataObject;
+	if (savesLate || !theirs || theirs.id !== mine.id || theirs.key !== mine.key)
+		state.subscription = mine as SubscriptionRecord & IDataObject;
 	return state.subscription;
 }
 
 /** Runs `renew` as the only renewal of this trigger in this process; a caller that had to wait gets undefined. */
-export async function singleFlight<T>(memory: Memory, renew: () => Promise<T>): Promise<T | undefined> {
+export async function singleFlight<T>(
+	memory: Memory,
+	renew: () => Promise<T>,
+): Promise<T | undefined> {
 	if (memory.renewing) {
 		await memory.renewing.catch(() => undefined);
 		return undefined;

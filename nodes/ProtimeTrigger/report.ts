@@ -22,7 +22,8 @@ export const ENGINE_V2_SETTING =
 	'Switch the workflow back to the default execution engine (v1) in its settings';
 
 const SSRF_ERROR_NAMES = new Set(['SsrfBlockedIpError', 'SsrfBlockedHostnameError']);
-const SSRF_MESSAGE = /blocked because (it resolves to a restricted IP address|the destination hostname is restricted)/i;
+const SSRF_MESSAGE =
+	/blocked because (it resolves to a restricted IP address|the destination hostname is restricted)/i;
 
 /** Whether `error` (or an error it wraps) is n8n's SSRF refusal (`@n8n/backend-network` SsrfBlocked*Error). */
 export function isSsrfRefusal(error: unknown): boolean {
@@ -54,10 +55,15 @@ export function saveAsFailedExecution(ctx: ITriggerFunctions, problem: Problem):
 	const save = (ctx as Partial<Pick<ITriggerFunctions, 'saveFailedExecution'>>).saveFailedExecution;
 	if (typeof save !== 'function') return false;
 	try {
-		save.call(ctx, new NodeOperationError(ctx.getNode(), problem.message, { description: problem.description }));
+		save.call(
+			ctx,
+			new NodeOperationError(ctx.getNode(), problem.message, { description: problem.description }),
+		);
 		return true;
 	} catch (error) {
-		nodeLog(ctx).warn(`could not record "${problem.message}" as a failed execution: ${(error as Error).message}`);
+		nodeLog(ctx).warn(
+			`could not record "${problem.message}" as a failed execution: ${(error as Error).message}`,
+		);
 		return false;
 	}
 }
@@ -90,7 +96,8 @@ export type CheckResult =
 	| { kind: 'unreachable'; failures: string[]; ssrf: boolean }
 	| { kind: 'answer'; url: string; statusCode: number; body: IDataObject };
 
-const NOT_RENEWED = 'The Protime subscription of this trigger is not renewed while this lasts, and lapses at its validUntil.';
+const NOT_RENEWED =
+	'The Protime subscription of this trigger is not renewed while this lasts, and lapses at its validUntil.';
 
 /** The problem a check result shows, or undefined when the check went well (or is still waiting for activation). */
 export function problemOf(result: CheckResult, collection: string): Problem | undefined {
@@ -103,9 +110,13 @@ export function problemOf(result: CheckResult, collection: string): Problem | un
 	if (result.kind === 'unreachable') {
 		const where = result.failures.join('; ') || 'no address known';
 		return result.ssrf
-			? { message: "n8n's SSRF protection blocks the Protime Trigger's subscription check", description: `${SSRF_SETTINGS}. ${NOT_RENEWED} (${where})` }
+			? {
+					message: "n8n's SSRF protection blocks the Protime Trigger's subscription check",
+					description: `${SSRF_SETTINGS}. ${NOT_RENEWED} (${where})`,
+				}
 			: {
-					message: "Protime Trigger cannot reach its workflow's own webhook for the subscription check",
+					message:
+						"Protime Trigger cannot reach its workflow's own webhook for the subscription check",
 					description: `${where}. ${NOT_RENEWED} Make sure the n8n host can reach the address in N8N_WEBHOOK_URL (WEBHOOK_URL on n8n 1.x) and its own base URL (N8N_EDITOR_BASE_URL), and that the workflow is active.`,
 				};
 	}
@@ -119,7 +130,10 @@ export function problemOf(result: CheckResult, collection: string): Problem | un
 	}
 	if (statusCode === 409 && body.code === UNRECORDED) return undefined; // nothing recorded yet: expected right after activation
 	if (isEngineV2Refusal(statusCode, body)) {
-		return { message: 'Execution engine v2 refuses the Protime Trigger', description: `${ENGINE_V2_SETTING}. ${NOT_RENEWED}` };
+		return {
+			message: 'Execution engine v2 refuses the Protime Trigger',
+			description: `${ENGINE_V2_SETTING}. ${NOT_RENEWED}`,
+		};
 	}
 	const detail = String(body.error ?? body.message ?? body.text ?? '');
 	return {
@@ -129,7 +143,12 @@ export function problemOf(result: CheckResult, collection: string): Problem | un
 }
 
 /** Reports what a check showed: lapses every time, failures once per streak. */
-export function reportCheck(ctx: ITriggerFunctions, reporter: ProblemReporter, result: CheckResult, collection: string): void {
+export function reportCheck(
+	ctx: ITriggerFunctions,
+	reporter: ProblemReporter,
+	result: CheckResult,
+	collection: string,
+): void {
 	const problem = problemOf(result, collection);
 	if (result.kind === 'answer' && result.statusCode >= 200 && result.statusCode < 300) {
 		reporter.resolved();

@@ -42,7 +42,14 @@ export interface TriggerSettings {
 }
 
 /** A whole number option within its bounds, else a message that says how to fix it. */
-function boundedWhole(node: INode, value: unknown, fallback: number, min: number, max: number, label: string): number {
+function boundedWhole(
+	node: INode,
+	value: unknown,
+	fallback: number,
+	min: number,
+	max: number,
+	label: string,
+): number {
 	const n = value === undefined || value === '' ? fallback : Number(value);
 	if (!Number.isInteger(n) || n < min || n > max) {
 		throw new NodeOperationError(node, `${label} must be a whole number from ${min} to ${max}`, {
@@ -54,8 +61,22 @@ function boundedWhole(node: INode, value: unknown, fallback: number, min: number
 
 function readBatch(node: INode, options: IDataObject): BatchSettings | undefined {
 	if (options.batchChanges !== true) return undefined;
-	const windowSeconds = boundedWhole(node, options.batchWindow, DEFAULT_BATCH_WINDOW, 1, MAX_BATCH_WINDOW, 'Batch Window (Seconds)');
-	const maxChanges = boundedWhole(node, options.batchMaxChanges, DEFAULT_BATCH_MAX_CHANGES, 1, MAX_BATCH_MAX_CHANGES, 'Max Changes per Execution');
+	const windowSeconds = boundedWhole(
+		node,
+		options.batchWindow,
+		DEFAULT_BATCH_WINDOW,
+		1,
+		MAX_BATCH_WINDOW,
+		'Batch Window (Seconds)',
+	);
+	const maxChanges = boundedWhole(
+		node,
+		options.batchMaxChanges,
+		DEFAULT_BATCH_MAX_CHANGES,
+		1,
+		MAX_BATCH_MAX_CHANGES,
+		'Max Changes per Execution',
+	);
 	return { windowMs: windowSeconds * 1000, maxChanges };
 }
 
@@ -64,19 +85,34 @@ function readBatch(node: INode, options: IDataObject): BatchSettings | undefined
  * The margin must be at least twice the interval, so that a subscription entering the margin is seen by at
  * least two checks before it expires (a second chance when one renewal is refused).
  */
-function readRenewalTiming(node: INode, options: IDataObject): { checkIntervalMinutes: number; renewalMarginMinutes: number } {
+function readRenewalTiming(
+	node: INode,
+	options: IDataObject,
+): { checkIntervalMinutes: number; renewalMarginMinutes: number } {
 	const interval = Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL);
 	const margin = Number(options.renewalMargin ?? DEFAULT_RENEWAL_MARGIN);
-	const checkIntervalMinutes = (CHECK_INTERVALS as readonly number[]).includes(interval) ? interval : DEFAULT_CHECK_INTERVAL;
-	const renewalMarginMinutes = Math.min(Math.max(Number.isFinite(margin) ? margin : DEFAULT_RENEWAL_MARGIN, 2), 10080);
+	const checkIntervalMinutes = (CHECK_INTERVALS as readonly number[]).includes(interval)
+		? interval
+		: DEFAULT_CHECK_INTERVAL;
+	const renewalMarginMinutes = Math.min(
+		Math.max(Number.isFinite(margin) ? margin : DEFAULT_RENEWAL_MARGIN, 2),
+		10080,
+	);
 	if (renewalMarginMinutes < 2 * checkIntervalMinutes) {
-		const every = checkIntervalMinutes === 1 ? 'every minute' : `every ${checkIntervalMinutes} minutes`;
+		const every =
+			checkIntervalMinutes === 1 ? 'every minute' : `every ${checkIntervalMinutes} minutes`;
 		const shorter = CHECK_INTERVALS.filter((m) => 2 * m <= renewalMarginMinutes).pop();
-		throw new NodeOperationError(node, 'Renew Before Expiry must be at least twice the Subscription Check interval', {
-			description:
-				`Subscription Check is ${every} and Renew Before Expiry is ${renewalMarginMinutes} minutes. Under Options, set Renew Before Expiry to ${2 * checkIntervalMinutes} minutes or more` +
-				(shorter ? `, or Subscription Check to every ${shorter === 1 ? 'minute' : `${shorter} minutes`} or more often.` : '.'),
-		});
+		throw new NodeOperationError(
+			node,
+			'Renew Before Expiry must be at least twice the Subscription Check interval',
+			{
+				description:
+					`Subscription Check is ${every} and Renew Before Expiry is ${renewalMarginMinutes} minutes. Under Options, set Renew Before Expiry to ${2 * checkIntervalMinutes} minutes or more` +
+					(shorter
+						? `, or Subscription Check to every ${shorter === 1 ? 'minute' : `${shorter} minutes`} or more often.`
+						: '.'),
+			},
+		);
 	}
 	return { checkIntervalMinutes, renewalMarginMinutes };
 }
@@ -94,18 +130,23 @@ export function readSettings(ctx: ParameterReader): TriggerSettings {
 			description: 'Choose one of the collections in the Collection list.',
 		});
 	}
-	const events = (ctx.getNodeParameter('events', ['insertOrUpdate', 'delete']) as EventFilter[]).filter(
-		(e) => e === 'insertOrUpdate' || e === 'delete',
-	);
+	const events = (
+		ctx.getNodeParameter('events', ['insertOrUpdate', 'delete']) as EventFilter[]
+	).filter((e) => e === 'insertOrUpdate' || e === 'delete');
 	if (events.length === 0) {
 		throw new NodeOperationError(node, 'No events selected', {
 			description: 'Select Insert or Update, Delete, or both under Events.',
 		});
 	}
 	const parsed = parseReferenceRows(ctx.getNodeParameter('externalReferences', {}));
-	if ('problem' in parsed) throw new NodeOperationError(node, parsed.problem.message, { description: parsed.problem.description });
+	if ('problem' in parsed)
+		throw new NodeOperationError(node, parsed.problem.message, {
+			description: parsed.problem.description,
+		});
 	const references = parsed.specs;
-	const problem = references.length ? validateExternalReferences(collectionName, references, { forWebhook: true }) : undefined;
+	const problem = references.length
+		? validateExternalReferences(collectionName, references, { forWebhook: true })
+		: undefined;
 	if (problem) throw new NodeOperationError(node, problem);
 
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;

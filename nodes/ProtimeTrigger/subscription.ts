@@ -3,24 +3,45 @@
  * deliveries alike, and the deletions around it. A new subscription is created and recorded before the old
  * one is deleted, so no change falls between the two.
  */
-import { NodeApiError, NodeOperationError, type IHookFunctions, type IWebhookFunctions, type JsonObject } from 'n8n-workflow';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IHookFunctions,
+	type IWebhookFunctions,
+	type JsonObject,
+} from 'n8n-workflow';
 
 import { isCustomEnvironment } from '../shared/environment';
 import type { ProtimeWebhook } from '../shared/types';
 import { createWebhook, deleteWebhook, listWebhooks } from '../shared/webhooksApi';
 import { overlapAfter, type Decision, type Retirement } from './decide';
 import { destinationProblem } from './destination';
-import { rememberRecord, singleFlight, takeOver, writeRecord, type Memory, type PendingResync, type SubscriptionRecord, type TriggerState } from './record';
+import {
+	rememberRecord,
+	singleFlight,
+	takeOver,
+	writeRecord,
+	type Memory,
+	type PendingResync,
+	type SubscriptionRecord,
+	type TriggerState,
+} from './record';
 import type { TriggerSettings } from './settings';
 import { nodeLog } from '../shared/log';
 
 export type SubscriptionContext = IHookFunctions | IWebhookFunctions;
 
 /** Deletes a Protime webhook; 404 counts as done. Failures are logged and returned, never thrown. */
-export async function deleteQuietly(this: SubscriptionContext, id: string, why: string): Promise<string | undefined> {
+export async function deleteQuietly(
+	this: SubscriptionContext,
+	id: string,
+	why: string,
+): Promise<string | undefined> {
 	try {
 		const outcome = await deleteWebhook.call(this, id);
-		nodeLog(this).info(`${outcome === 'notFound' ? 'subscription already gone' : 'deleted subscription'} ${id} (${why})`);
+		nodeLog(this).info(
+			`${outcome === 'notFound' ? 'subscription already gone' : 'deleted subscription'} ${id} (${why})`,
+		);
 		return undefined;
 	} catch (error) {
 		const message = `could not delete Protime subscription ${id} (${why}): ${(error as Error).message}`;
@@ -33,7 +54,12 @@ export async function deleteQuietly(this: SubscriptionContext, id: string, why: 
  * Deletes every enabled subscription that delivers to `url` except those in `keep` (the recorded one and the
  * replaced ones that may still deliver, `recordedIds`): the others' keys are not stored.
  */
-export async function deleteOthersAtUrl(this: SubscriptionContext, url: string, keep: readonly string[], why: string): Promise<string[]> {
+export async function deleteOthersAtUrl(
+	this: SubscriptionContext,
+	url: string,
+	keep: readonly string[],
+	why: string,
+): Promise<string[]> {
 	let all: ProtimeWebhook[];
 	try {
 		all = await listWebhooks.call(this, {});
@@ -44,7 +70,8 @@ export async function deleteOthersAtUrl(this: SubscriptionContext, url: string, 
 	}
 	const failures: string[] = [];
 	for (const hook of all) {
-		if (hook.destinationUrl !== url || keep.includes(hook.id) || hook.status === 'Disabled') continue;
+		if (hook.destinationUrl !== url || keep.includes(hook.id) || hook.status === 'Disabled')
+			continue;
 		const failure = await deleteQuietly.call(this, hook.id, why);
 		if (failure) failures.push(failure);
 	}
@@ -66,7 +93,10 @@ export function recordedIds(record: SubscriptionRecord | undefined): string[] {
 }
 
 /** Deletes the subscriptions a retirement removes; returns the failures (logged). */
-export async function deleteRetired(this: SubscriptionContext, remove: Retirement['remove']): Promise<string[]> {
+export async function deleteRetired(
+	this: SubscriptionContext,
+	remove: Retirement['remove'],
+): Promise<string[]> {
 	const problems: string[] = [];
 	for (const { id, why } of remove) {
 		const failure = await deleteQuietly.call(this, id, why);
@@ -107,24 +137,48 @@ export async function replaceSubscription(
 			externalReferences: settings.references.length ? settings.references : undefined,
 		});
 		if (!webhook?.id) {
-			throw new NodeOperationError(this.getNode(), 'Protime created a webhook but returned no ID for it', {
-				description: 'The subscription cannot be tracked or deleted later. Check the Protime webhooks with the Protime node (Webhook → Get Many).',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				'Protime created a webhook but returned no ID for it',
+				{
+					description:
+						'The subscription cannot be tracked or deleted later. Check the Protime webhooks with the Protime node (Webhook → Get Many).',
+				},
+			);
 		}
 		const overlap = overlapAfter(state.subscription, decision, url, settings.collectionName, now());
 		const written = writeRecord(
 			state,
-			{ id: webhook.id, key, validUntil: webhook.validUntil, destination: url, collection: settings.collectionName, references: settings.referencesText, createdAt: now() },
+			{
+				id: webhook.id,
+				key,
+				validUntil: webhook.validUntil,
+				destination: url,
+				collection: settings.collectionName,
+				references: settings.referencesText,
+				createdAt: now(),
+			},
 			overlap.previous,
 		);
 		const record = rememberRecord(memory, written);
 		state.subscription = record as SubscriptionRecord & TriggerState['subscription'];
-		nodeLog(this).info(`created subscription ${webhook.id} for ${settings.collectionName}, valid until ${webhook.validUntil} (${decision.action}: ${decision.reason})`);
+		nodeLog(this).info(
+			`created subscription ${webhook.id} for ${settings.collectionName}, valid until ${webhook.validUntil} (${decision.action}: ${decision.reason})`,
+		);
 		for (const previous of overlap.previous) {
-			nodeLog(this).info(`keeping the replaced subscription ${previous.id} until it expires at ${previous.validUntil} (Protime may still deliver what it holds for it)`);
+			nodeLog(this).info(
+				`keeping the replaced subscription ${previous.id} until it expires at ${previous.validUntil} (Protime may still deliver what it holds for it)`,
+			);
 		}
 		const problems = await deleteRetired.call(this, overlap.remove);
-		problems.push(...(await deleteOthersAtUrl.call(this, url, recordedIds(record), 'another subscription at this trigger URL, whose key is not stored')));
+		problems.push(
+			...(await deleteOthersAtUrl.call(
+				this,
+				url,
+				recordedIds(record),
+				'another subscription at this trigger URL, whose key is not stored',
+			)),
+		);
 		return { record, replacedId, problems, gaps: overlap.gaps };
 	});
 	if (outcome === undefined) takeOver(memory, state, true);
@@ -132,7 +186,13 @@ export async function replaceSubscription(
 }
 
 /** Wraps an unexpected lifecycle failure so n8n shows what happened and how to fix it. */
-export function lifecycleError(ctx: SubscriptionContext, what: string, error: unknown): NodeApiError | NodeOperationError {
+export function lifecycleError(
+	ctx: SubscriptionContext,
+	what: string,
+	error: unknown,
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeApiError(ctx.getNode(), (error ?? {}) as JsonObject, { message: `Protime Trigger could not ${what}` });
+	return new NodeApiError(ctx.getNode(), (error ?? {}) as JsonObject, {
+		message: `Protime Trigger could not ${what}`,
+	});
 }

@@ -3,10 +3,21 @@
  * one pass: verify, parse, select, build the items, answer, return. When the answer goes out decides what a
  * 2xx means to Protime (docs/trigger-design.md, "Acknowledgement").
  */
-import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 
 import { reply } from './answer';
-import { compareChangeVersions, loadVersionStore, parseDelivery, selectChanges, type Change } from '../shared/changes';
+import {
+	compareChangeVersions,
+	loadVersionStore,
+	parseDelivery,
+	selectChanges,
+	type Change,
+} from '../shared/changes';
 import { describeSignatureFailure, verifySignature } from '../shared/signature';
 import { hasRoomFor, keep, MAX_KEPT } from './batch';
 import { handleCheck, type CheckRequestData } from './check';
@@ -58,19 +69,48 @@ function deliveryBody(req: RawRequest): unknown {
  * Returns the gaps to announce: the lapse when it had to recover, and any replaced subscription it deleted
  * before it expired.
  */
-async function renewIfClockMissed(this: IWebhookFunctions, memory: Memory, state: TriggerState, settings: TriggerSettings): Promise<PendingResync[]> {
+async function renewIfClockMissed(
+	this: IWebhookFunctions,
+	memory: Memory,
+	state: TriggerState,
+	settings: TriggerSettings,
+): Promise<PendingResync[]> {
 	const record = state.subscription;
-	if (!record || !clockMissedRenewal(record, settings.renewalMarginMs, settings.checkIntervalMinutes * 60_000, Date.now())) return [];
+	if (
+		!record ||
+		!clockMissedRenewal(
+			record,
+			settings.renewalMarginMs,
+			settings.checkIntervalMinutes * 60_000,
+			Date.now(),
+		)
+	)
+		return [];
 	const decision = decide(record, 'unasked', record.destination, settings, Date.now());
 	if (decision.action === 'adopt') return [];
 	try {
-		const done = await replaceSubscription.call(this, memory, state, record.destination, settings, decision, Date.now);
+		const done = await replaceSubscription.call(
+			this,
+			memory,
+			state,
+			record.destination,
+			settings,
+			decision,
+			Date.now,
+		);
 		if (!done) return [];
 		const gaps = [...done.gaps];
-		if (decision.action === 'recover') gaps.unshift({ reason: decision.reason, detectedAt: new Date().toISOString(), previousWebhookId: done.replacedId });
+		if (decision.action === 'recover')
+			gaps.unshift({
+				reason: decision.reason,
+				detectedAt: new Date().toISOString(),
+				previousWebhookId: done.replacedId,
+			});
 		return gaps;
 	} catch (error) {
-		nodeLog(this).error(`renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`);
+		nodeLog(this).error(
+			`renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`,
+		);
 	}
 	return [];
 }
@@ -90,10 +130,17 @@ function sourceOf(signer: Signer | undefined, state: TriggerState): string | und
 }
 
 /** During the overlap: what the delivery tells about the subscriptions' queues (record.ts, noteDelivery). */
-function noteSigner(memory: Memory | undefined, state: TriggerState, signer: Signer | undefined, changes: readonly Change[]): void {
+function noteSigner(
+	memory: Memory | undefined,
+	state: TriggerState,
+	signer: Signer | undefined,
+	changes: readonly Change[],
+): void {
 	if (!signer?.id || !state.subscription?.previous?.length) return;
 	let lowest: string | undefined;
-	for (const change of changes) if (lowest === undefined || compareChangeVersions(change.data.changeVersion, lowest) < 0) lowest = change.data.changeVersion;
+	for (const change of changes)
+		if (lowest === undefined || compareChangeVersions(change.data.changeVersion, lowest) < 0)
+			lowest = change.data.changeVersion;
 	noteDelivery(memory, state, signer.id, lowest, Date.now());
 }
 
@@ -101,17 +148,31 @@ function noteSigner(memory: Memory | undefined, state: TriggerState, signer: Sig
  * Batch Changes: the wanted changes are kept in static data and the node returns its answer to n8n, which
  * saves static data and only then sends the 200. The clock's flush emits them (flush.ts).
  */
-async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[], state: TriggerState, memory: Memory, settings: TriggerSettings, signer: Signer | undefined): Promise<IWebhookResponseData> {
+async function keepForBatch(
+	this: IWebhookFunctions,
+	changes: readonly Change[],
+	state: TriggerState,
+	memory: Memory,
+	settings: TriggerSettings,
+	signer: Signer | undefined,
+): Promise<IWebhookResponseData> {
 	takeOver(memory, state, false);
 	const batch = takeOverBatch(memory, state);
 	if (!hasRoomFor(batch, changes.length)) {
-		nodeLog(this).warn(`${MAX_KEPT} changes are waiting for their executions; a delivery was refused (503) so that Protime sends it again later`);
-		return reply(this, 503, { error: 'Service Unavailable', message: `${MAX_KEPT} changes are waiting for their executions; send again later` });
+		nodeLog(this).warn(
+			`${MAX_KEPT} changes are waiting for their executions; a delivery was refused (503) so that Protime sends it again later`,
+		);
+		return reply(this, 503, {
+			error: 'Service Unavailable',
+			message: `${MAX_KEPT} changes are waiting for their executions; send again later`,
+		});
 	}
 	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// A kept change is safe once saved, so a resend of it is a duplicate.
-	const { wanted, dropped, recorded } = selectChanges(changes, settings.events, store, { source: sourceOf(signer, state) });
+	const { wanted, dropped, recorded } = selectChanges(changes, settings.events, store, {
+		source: sourceOf(signer, state),
+	});
 	noteSigner(memory, state, signer, changes);
 	if (store && recorded) {
 		memory.versions = store as unknown as IDataObject;
@@ -125,11 +186,17 @@ async function keepForBatch(this: IWebhookFunctions, changes: readonly Change[],
 }
 
 /** A Protime delivery. A test listen (`manual`) works on its own static data and never renews. */
-async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: TriggerState, memory: Memory | undefined): Promise<IWebhookResponseData> {
+async function handleDelivery(
+	this: IWebhookFunctions,
+	req: RawRequest,
+	state: TriggerState,
+	memory: Memory | undefined,
+): Promise<IWebhookResponseData> {
 	const now = Date.now();
 	// Verification reads the keys without writing: a request that does not verify changes nothing.
 	const signers = acceptedSubscriptions(state.subscription, now);
-	if (memory?.record && memory.record.id !== state.subscription?.id) signers.push(...acceptedSubscriptions(memory.record, now));
+	if (memory?.record && memory.record.id !== state.subscription?.id)
+		signers.push(...acceptedSubscriptions(memory.record, now));
 	const check = verifySignature(
 		req.rawBody,
 		req.headers,
@@ -146,18 +213,24 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 	}
 	const signer: Signer | undefined = signers[check.keyIndex];
 	const settings = readSettings(this);
-	if (settings.batch && memory) return await keepForBatch.call(this, parsed.changes, state, memory, settings, signer);
+	if (settings.batch && memory)
+		return await keepForBatch.call(this, parsed.changes, state, memory, settings, signer);
 	const afterExecution = settings.acknowledge === 'afterExecution' && memory !== undefined;
 	if (memory) {
 		takeOver(memory, state, afterExecution);
 		takeOverBatch(memory, state);
 	}
 
-	const stored = memory ? (memory.versions ?? (state.versions && plainCopy(state.versions))) : state.versions;
+	const stored = memory
+		? (memory.versions ?? (state.versions && plainCopy(state.versions)))
+		: state.versions;
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// An unacknowledged resend of the newest version is emitted again when 2xx means "executed" (its first
 	// execution may have failed); with acknowledgement on receipt it was taken, so it is dropped.
-	const { wanted, dropped, recorded } = selectChanges(parsed.changes, settings.events, store, { keepResends: afterExecution, source: memory ? sourceOf(signer, state) : undefined });
+	const { wanted, dropped, recorded } = selectChanges(parsed.changes, settings.events, store, {
+		keepResends: afterExecution,
+		source: memory ? sourceOf(signer, state) : undefined,
+	});
 	if (memory) noteSigner(memory, state, signer, parsed.changes);
 	if (store && recorded) {
 		// The filter is shared live within this process, so concurrent requests do not save over each other's.
@@ -167,7 +240,8 @@ async function handleDelivery(this: IWebhookFunctions, req: RawRequest, state: T
 
 	// Gaps are announced only where n8n saves this request before the execution (on receipt); answered after
 	// the execution, n8n never saves what webhook() wrote, so they are left to the next check.
-	const items: INodeExecutionData[] = memory && !afterExecution ? takePendingResync(state, settings, memory) : [];
+	const items: INodeExecutionData[] =
+		memory && !afterExecution ? takePendingResync(state, settings, memory) : [];
 	const gaps = memory ? await renewIfClockMissed.call(this, memory, state, settings) : [];
 	if (memory && afterExecution && gaps.length) memory.pendingResync ??= gaps[0];
 	else for (const gap of gaps) items.push(resyncItem(gap, settings, state));

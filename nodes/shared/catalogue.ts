@@ -78,7 +78,8 @@ const dateFilter = (): CollectionFilter => ({
 	kind: 'dateRange',
 	required: true,
 	maxRangeDays: ONE_YEAR_DAYS,
-	description: 'Records on or after the start date and on or before the end date (at most one year apart)',
+	description:
+		'Records on or after the start date and on or before the end date (at most one year apart)',
 });
 const personFilter = (): CollectionFilter => ({
 	name: 'person',
@@ -101,8 +102,16 @@ const scope = (c: CollectionName) => `connector-protimeapi-${c}.read`;
 const person = { id: 1001 };
 
 function define<C extends CollectionName>(
-	def: Omit<CollectionDefinition<C>, 'readScope' | 'timeOfDayFields' | 'durationFields' | 'webhookReferences'> &
-		Partial<Pick<CollectionDefinition<C>, 'readScope' | 'timeOfDayFields' | 'durationFields' | 'webhookReferences'>>,
+	def: Omit<
+		CollectionDefinition<C>,
+		'readScope' | 'timeOfDayFields' | 'durationFields' | 'webhookReferences'
+	> &
+		Partial<
+			Pick<
+				CollectionDefinition<C>,
+				'readScope' | 'timeOfDayFields' | 'durationFields' | 'webhookReferences'
+			>
+		>,
 ): CollectionDefinition<C> {
 	return {
 		readScope: scope(def.name),
@@ -155,7 +164,10 @@ export const COLLECTIONS: readonly CollectionDefinition[] = [
 		sample: {
 			changeVersion: CV,
 			id: 12,
-			name: { default: 'Annual leave', translations: { nl: 'Jaarlijks verlof', fr: 'Congé annuel' } },
+			name: {
+				default: 'Annual leave',
+				translations: { nl: 'Jaarlijks verlof', fr: 'Congé annuel' },
+			},
 			code: 'AL',
 			friendlyName: { default: 'Holiday', translations: { nl: 'Vakantie' } },
 			friendlyCode: { default: 'HOL', translations: {} },
@@ -225,7 +237,10 @@ export const COLLECTIONS: readonly CollectionDefinition[] = [
 		displayName: 'Assignments',
 		documented: false,
 		filters: [dateFilter(), personFilter()],
-		references: [people, { collection: 'activity-definitions', path: 'activityLevels[].activityDefinition' }],
+		references: [
+			people,
+			{ collection: 'activity-definitions', path: 'activityLevels[].activityDefinition' },
+		],
 		dateField: 'from',
 		timeOfDayFields: ['startTimeInMinutes', 'endTimeInMinutes'],
 		durationFields: ['breakDurationInMinutes'],
@@ -335,7 +350,11 @@ export const COLLECTIONS: readonly CollectionDefinition[] = [
 			{ collection: 'activity-definitions', path: 'activityLevels[].activityDefinition' },
 		],
 		dateField: 'date',
-		timeOfDayFields: ['timeOfDayInMinutes', 'originalTimeOfDayInMinutes', 'calculatedTimeOfDayInMinutes'],
+		timeOfDayFields: [
+			'timeOfDayInMinutes',
+			'originalTimeOfDayInMinutes',
+			'calculatedTimeOfDayInMinutes',
+		],
 		sample: {
 			changeVersion: CV,
 			id: 19250,
@@ -436,7 +455,10 @@ export const COLLECTIONS: readonly CollectionDefinition[] = [
 		sample: {
 			changeVersion: CV,
 			id: 766,
-			name: { default: 'Overtime 150%', translations: { nl: 'Overuren 150%', fr: 'Heures sup 150%' } },
+			name: {
+				default: 'Overtime 150%',
+				translations: { nl: 'Overuren 150%', fr: 'Heures sup 150%' },
+			},
 			code: 'OT150',
 			friendlyName: { default: 'Overtime', translations: { nl: 'Overuren' } },
 			friendlyCode: { default: 'OT', translations: {} },
@@ -547,13 +569,18 @@ export function getCollection(name: string): CollectionDefinition | undefined {
 }
 
 /** Referenced collections whose external references may be requested for `name`, each with its predefined names. */
-export function referenceOptions(name: CollectionName): Array<{ collection: string; predefined: readonly string[] }> {
+export function referenceOptions(
+	name: CollectionName,
+): Array<{ collection: string; predefined: readonly string[] }> {
 	const seen = new Set<string>();
 	const out: Array<{ collection: string; predefined: readonly string[] }> = [];
 	for (const ref of getCollection(name).references) {
 		if (seen.has(ref.collection)) continue;
 		seen.add(ref.collection);
-		out.push({ collection: ref.collection, predefined: PREDEFINED_REFERENCES[ref.collection] ?? [] });
+		out.push({
+			collection: ref.collection,
+			predefined: PREDEFINED_REFERENCES[ref.collection] ?? [],
+		});
 	}
 	return out;
 }

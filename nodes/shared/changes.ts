@@ -88,8 +88,12 @@ export function compareChangeVersions(a: string, b: string): number {
  */
 export function sortByChangeVersion(changes: readonly Change[]): readonly Change[] {
 	for (let i = 1; i < changes.length; i++) {
-		if (compareChangeVersions(changes[i - 1].data.changeVersion, changes[i].data.changeVersion) > 0) {
-			return [...changes].sort((x, y) => compareChangeVersions(x.data.changeVersion, y.data.changeVersion));
+		if (
+			compareChangeVersions(changes[i - 1].data.changeVersion, changes[i].data.changeVersion) > 0
+		) {
+			return [...changes].sort((x, y) =>
+				compareChangeVersions(x.data.changeVersion, y.data.changeVersion),
+			);
 		}
 	}
 	return changes;
@@ -105,9 +109,13 @@ export function isWantedChange(change: Change, events: readonly EventFilter[]): 
 }
 
 /** The changes the user asked for, in order; the input itself (read-only) when all of them are wanted. */
-export function wantedChanges(changes: readonly Change[], events: readonly EventFilter[]): readonly Change[] {
+export function wantedChanges(
+	changes: readonly Change[],
+	events: readonly EventFilter[],
+): readonly Change[] {
 	for (let i = 0; i < changes.length; i++) {
-		if (!isWantedChange(changes[i], events)) return changes.filter((c) => isWantedChange(c, events));
+		if (!isWantedChange(changes[i], events))
+			return changes.filter((c) => isWantedChange(c, events));
 	}
 	return changes;
 }
@@ -143,7 +151,13 @@ function isVersionMap(value: unknown): value is Record<string, string> {
 
 /** The store for `scope` (e.g. the collection), starting afresh when the scope changed or the shape is wrong. */
 export function loadVersionStore(raw: unknown, scope: string): VersionStore {
-	if (isObject(raw) && raw.scope === scope && isVersionMap(raw.recent) && isVersionMap(raw.older) && typeof raw.count === 'number') {
+	if (
+		isObject(raw) &&
+		raw.scope === scope &&
+		isVersionMap(raw.recent) &&
+		isVersionMap(raw.older) &&
+		typeof raw.count === 'number'
+	) {
 		return raw as unknown as VersionStore;
 	}
 	return emptyVersionStore(scope);
@@ -163,8 +177,18 @@ export function loadVersionStore(raw: unknown, scope: string): VersionStore {
 export function dropStaleChanges(
 	ordered: readonly Change[],
 	store: VersionStore,
-	{ keepResends = false, max = DEFAULT_VERSION_STORE_SIZE, source }: { keepResends?: boolean; max?: number; source?: string } = {},
-): { fresh: readonly Change[]; dropped: number; recorded: number; resent: number; crossed: number } {
+	{
+		keepResends = false,
+		max = DEFAULT_VERSION_STORE_SIZE,
+		source,
+	}: { keepResends?: boolean; max?: number; source?: string } = {},
+): {
+	fresh: readonly Change[];
+	dropped: number;
+	recorded: number;
+	resent: number;
+	crossed: number;
+} {
 	const generation = Math.max(1, Math.floor(max / 2));
 	// Usually nothing is dropped: the fresh list is then `ordered` itself, and a copy starts at the first drop.
 	let fresh: Change[] | undefined;
@@ -190,7 +214,8 @@ export function dropStaleChanges(
 			}
 		}
 		const order = previous === undefined ? 1 : compareChangeVersions(version, previous);
-		const copy = order === 0 && source !== undefined && seenFrom !== undefined && seenFrom !== source;
+		const copy =
+			order === 0 && source !== undefined && seenFrom !== undefined && seenFrom !== source;
 		if (copy) crossed++;
 		else if (order === 0) resent++;
 		if (order < 0 || (order === 0 && (copy || !keepResends))) {
@@ -226,8 +251,16 @@ export function selectChanges(
 	events: readonly EventFilter[],
 	store: VersionStore | undefined,
 	options: { keepResends?: boolean; source?: string } = {},
-): { wanted: readonly Change[]; dropped: number; recorded: number; resent: number; crossed: number } {
+): {
+	wanted: readonly Change[];
+	dropped: number;
+	recorded: number;
+	resent: number;
+	crossed: number;
+} {
 	const ordered = sortByChangeVersion(changes);
-	const { fresh, dropped, recorded, resent, crossed } = store ? dropStaleChanges(ordered, store, options) : { fresh: ordered, dropped: 0, recorded: 0, resent: 0, crossed: 0 };
+	const { fresh, dropped, recorded, resent, crossed } = store
+		? dropStaleChanges(ordered, store, options)
+		: { fresh: ordered, dropped: 0, recorded: 0, resent: 0, crossed: 0 };
 	return { wanted: wantedChanges(fresh, events), dropped, recorded, resent, crossed };
 }

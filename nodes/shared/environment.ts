@@ -13,10 +13,11 @@ export const API_PATH = '/connector/protimeapi/api/v1';
 
 export type ProtimeEnvironment = 'production' | 'sandbox' | 'custom';
 
-export const ENVIRONMENT_DOMAINS: Readonly<Record<Exclude<ProtimeEnvironment, 'custom'>, string>> = {
-	production: 'myprotime.eu',
-	sandbox: 'myprotimesandbox.eu',
-};
+export const ENVIRONMENT_DOMAINS: Readonly<Record<Exclude<ProtimeEnvironment, 'custom'>, string>> =
+	{
+		production: 'myprotime.eu',
+		sandbox: 'myprotimesandbox.eu',
+	};
 
 /** The credential fields these functions read (a subset of the `protimeApi` credential data). */
 export interface ProtimeEnvironmentFields {
@@ -72,7 +73,8 @@ const SPACE = /^\s$/u;
 const FORMAT = /^\p{Cf}$/u;
 
 function invisibleKind(code: number): string | undefined {
-	if (code === 0x0d || code === 0x0a || code === 0x2028 || code === 0x2029 || code === 0x85) return 'a line break';
+	if (code === 0x0d || code === 0x0a || code === 0x2028 || code === 0x2029 || code === 0x85)
+		return 'a line break';
 	if (code === 0x09) return 'a tab';
 	const ch = String.fromCodePoint(code);
 	if (SPACE.test(ch)) return 'a space character';
@@ -84,8 +86,10 @@ function invisibleKind(code: number): string | undefined {
 /** Error message for a custom base URL that is not a bare http(s) origin, or undefined when it is fine. */
 export function validateBaseUrl(value: unknown): string | undefined {
 	const raw = typeof value === 'string' ? value.trim() : '';
-	const example = 'for example https://protime.example.com or http://127.0.0.1:4010 for the simulator';
-	if (raw === '') return `The base URL is empty. Enter the origin that serves the Protime API, ${example}.`;
+	const example =
+		'for example https://protime.example.com or http://127.0.0.1:4010 for the simulator';
+	if (raw === '')
+		return `The base URL is empty. Enter the origin that serves the Protime API, ${example}.`;
 	if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
 		return `The base URL "${raw}" must start with http:// or https://. Enter an origin, ${example}.`;
 	}
@@ -144,7 +148,9 @@ export function apiOrigin(creds: ProtimeEnvironmentFields): string {
 /** The OAuth2 token endpoint of the tenant (docs/protime-reference.md §1.1). */
 export function tokenUrl(creds: ProtimeEnvironmentFields): string {
 	const tenant = encodeURIComponent((creds.tenant ?? '').trim().toLowerCase());
-	const origin = isCustomEnvironment(creds) ? customOrigin(creds) : `https://authentication.${domainOf(creds)}`;
+	const origin = isCustomEnvironment(creds)
+		? customOrigin(creds)
+		: `https://authentication.${domainOf(creds)}`;
 	return `${origin}/tenants/${tenant}/connect/token`;
 }
 

@@ -56,7 +56,8 @@ export function validateExternalReferences(
 			return `The custom reference name "${reference}" may only contain letters, digits, "_", "." and "-".`;
 		}
 		const id = `${collection},${reference}`;
-		if (seen.has(id)) return `The external reference (${id}) is listed twice. Remove the duplicate.`;
+		if (seen.has(id))
+			return `The external reference (${id}) is listed twice. Remove the duplicate.`;
 		seen.add(id);
 	}
 	return undefined;
@@ -64,5 +65,7 @@ export function validateExternalReferences(
 
 function exampleFor(collection: string): string {
 	const predefined = PREDEFINED_REFERENCES[collection];
-	return predefined?.length ? `${predefined[0]} or a custom name` : 'the name of a custom reference';
+	return predefined?.length
+		? `${predefined[0]} or a custom name`
+		: 'the name of a custom reference';
 }

@@ -102,7 +102,10 @@ function parseBoolean(value: unknown, label: string): Checked<boolean> {
 	if (typeof value === 'boolean') return ok(value);
 	const text = String(value).trim().toLowerCase();
 	if (text === 'true' || text === 'false') return ok(text === 'true');
-	return fail(`${label} must be true or false, not '${String(value)}'`, `Set ${label} to true or false.`);
+	return fail(
+		`${label} must be true or false, not '${String(value)}'`,
+		`Set ${label} to true or false.`,
+	);
 }
 
 /**
@@ -111,7 +114,9 @@ function parseBoolean(value: unknown, label: string): Checked<boolean> {
  * never part of Protime's grammar and are the usual way to smuggle extra parameters past a proxy or log.
  */
 export function validateRawFilter(raw: string): FilterProblem | undefined {
-	const forbidden = [...raw].find((c) => c === '&' || c === '#' || c.charCodeAt(0) < 0x20 || c === '\x7f');
+	const forbidden = [...raw].find(
+		(c) => c === '&' || c === '#' || c.charCodeAt(0) < 0x20 || c === '\x7f',
+	);
 	if (forbidden !== undefined) {
 		const shown =
 			forbidden === '\n' || forbidden === '\r'
@@ -206,10 +211,17 @@ interface Composed {
 	lists: Array<{ index: number; name: string; ids: number[] }>;
 }
 
-function compose(collectionName: string, values: FilterValues, rawFilter?: string): Checked<Composed> {
+function compose(
+	collectionName: string,
+	values: FilterValues,
+	rawFilter?: string,
+): Checked<Composed> {
 	const collection = getCollection(collectionName);
 	if (!collection) {
-		return fail(`'${collectionName}' is not a Protime collection`, 'Choose a collection from the list.');
+		return fail(
+			`'${collectionName}' is not a Protime collection`,
+			'Choose a collection from the list.',
+		);
 	}
 	const raw = (rawFilter ?? '').trim();
 	if (raw) {
@@ -294,7 +306,8 @@ export function buildListFilters(
 	const composed = compose(collectionName, values, rawFilter);
 	if (!composed.ok) return composed;
 	const { conditions, lists } = composed.value;
-	const budget = URI_LIMITS.maxUriLength - URI_LIMITS.continuationRoom - fixedLength - '&filter='.length;
+	const budget =
+		URI_LIMITS.maxUriLength - URI_LIMITS.continuationRoom - fixedLength - '&filter='.length;
 	const whole = conditions.join(' and ');
 	if (encodedLength(whole) <= budget) return ok([whole || undefined]);
 
@@ -304,10 +317,13 @@ export function buildListFilters(
 			`${why} Shorten the raw filter or the other filters, or split the work over several items and run this node once per item.`,
 		);
 	const longest = [...lists].sort((a, b) => b.ids.length - a.ids.length)[0];
-	if (!longest || longest.ids.length < 2) return tooLong('It has no ID list long enough to split over several requests.');
+	if (!longest || longest.ids.length < 2)
+		return tooLong('It has no ID list long enough to split over several requests.');
 
 	const withIds = (ids: number[]) =>
-		conditions.map((c, i) => (i === longest.index ? `${longest.name} in (${ids.join(',')})` : c)).join(' and ');
+		conditions
+			.map((c, i) => (i === longest.index ? `${longest.name} in (${ids.join(',')})` : c))
+			.join(' and ');
 	const base = encodedLength(withIds([]));
 	const slices: string[] = [];
 	let current: number[] = [];
@@ -328,7 +344,9 @@ export function buildListFilters(
 	}
 	if (current.length > 0) slices.push(withIds(current));
 	if (slices.length > URI_LIMITS.maxSlices) {
-		return tooLong(`The ${longest.ids.length} IDs of '${longest.name}' would need ${slices.length} requests (at most ${URI_LIMITS.maxSlices}).`);
+		return tooLong(
+			`The ${longest.ids.length} IDs of '${longest.name}' would need ${slices.length} requests (at most ${URI_LIMITS.maxSlices}).`,
+		);
 	}
 	return ok(slices);
 }

@@ -19,7 +19,10 @@ export interface NodeLog {
 }
 
 /** `Protime Trigger [workflow "Name" (id 12), node "Protime Trigger"]`, and the same as log metadata. */
-export function where(ctx: Pick<LoggingContext, 'getWorkflow' | 'getNode'>, label = 'Protime Trigger'): { prefix: string; meta: IDataObject } {
+export function where(
+	ctx: Pick<LoggingContext, 'getWorkflow' | 'getNode'>,
+	label = 'Protime Trigger',
+): { prefix: string; meta: IDataObject } {
 	const workflow = ctx.getWorkflow();
 	const id = String(workflow.id ?? 'unsaved');
 	const name = String(workflow.name ?? '');

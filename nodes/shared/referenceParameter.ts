@@ -3,7 +3,12 @@
  * Reference options come from the catalogue, and the parsing of those rows into `ExternalReferenceSpec`s.
  * The nodes differ only in which parameter names the collection (the loader's dependency) and in wording.
  */
-import type { IDataObject, IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IDisplayOptions,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 
 import { isCollectionName, referenceOptions } from './catalogue';
 import type { ExternalReferenceSpec } from './externalReferences';
@@ -34,7 +39,9 @@ export interface ExternalReferencesParameterOptions {
 }
 
 /** The `externalReferences` fixedCollection (`reference` rows of `reference` + `customName`). */
-export function externalReferencesParameter(options: ExternalReferencesParameterOptions): INodeProperties {
+export function externalReferencesParameter(
+	options: ExternalReferencesParameterOptions,
+): INodeProperties {
 	return {
 		displayName: 'External References',
 		name: 'externalReferences',
@@ -53,7 +60,10 @@ export function externalReferencesParameter(options: ExternalReferencesParameter
 						displayName: 'Reference Name or ID',
 						name: 'reference',
 						type: 'options',
-						typeOptions: { loadOptionsMethod: options.loadOptionsMethod, loadOptionsDependsOn: options.dependsOn },
+						typeOptions: {
+							loadOptionsMethod: options.loadOptionsMethod,
+							loadOptionsDependsOn: options.dependsOn,
+						},
 						default: '',
 						description:
 							'A predefined reference (starting with @), or a custom reference of a referenced collection. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
@@ -64,7 +74,8 @@ export function externalReferencesParameter(options: ExternalReferencesParameter
 						type: 'string',
 						default: '',
 						placeholder: 'e.g. HRMID',
-						description: 'The name of the custom reference, when a "custom reference" entry is chosen above',
+						description:
+							'The name of the custom reference, when a "custom reference" entry is chosen above',
 					},
 				],
 			},
@@ -81,14 +92,20 @@ export interface ReferenceProblem {
  * The specs of the External References parameter value (`{ reference: [{ reference, customName }] }`), or the
  * problem of the first incomplete row; each node turns the problem into its own error type.
  */
-export function parseReferenceRows(value: unknown): { specs: ExternalReferenceSpec[] } | { problem: ReferenceProblem } {
-	const rows = ((value as IDataObject | undefined)?.reference ?? []) as Array<{ reference?: unknown; customName?: unknown }>;
+export function parseReferenceRows(
+	value: unknown,
+): { specs: ExternalReferenceSpec[] } | { problem: ReferenceProblem } {
+	const rows = ((value as IDataObject | undefined)?.reference ?? []) as Array<{
+		reference?: unknown;
+		customName?: unknown;
+	}>;
 	const specs: ExternalReferenceSpec[] = [];
 	for (const [n, row] of (Array.isArray(rows) ? rows : []).entries()) {
 		const text = String(row?.reference ?? '');
 		const at = text.indexOf(REFERENCE_SEPARATOR);
 		const collection = (at >= 0 ? text.slice(0, at) : text).trim();
-		const reference = (at >= 0 ? text.slice(at + 1).trim() : '') || String(row?.customName ?? '').trim();
+		const reference =
+			(at >= 0 ? text.slice(at + 1).trim() : '') || String(row?.customName ?? '').trim();
 		if (!collection || !reference) {
 			return {
 				problem: {

@@ -51,7 +51,8 @@ export function decodeBase64Strict(value: string): Buffer | undefined {
 /** The 6-bit value of each standard base64 character code below 128, -1 for any other character. */
 const BASE64_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) {
-	BASE64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+	BASE64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] =
+		i;
 }
 
 /**
@@ -99,7 +100,8 @@ export function signedTimestamps(headers: HeaderMap, now = Date.now()): string[]
 		const value = Array.isArray(raw) ? raw[0] : raw;
 		if (typeof value !== 'string' || value.length > MAX_HEADER_LENGTH) continue;
 		if (/timestamp/i.test(name) && /^\d{9,13}$/.test(value.trim())) found.add(value.trim());
-		for (const match of value.matchAll(/(?:^|[,;\s])t=(\d{9,13})(?=$|[,;\s])/g)) found.add(match[1]);
+		for (const match of value.matchAll(/(?:^|[,;\s])t=(\d{9,13})(?=$|[,;\s])/g))
+			found.add(match[1]);
 	}
 	return [...found].filter((t) => {
 		const ms = t.length > 11 ? Number(t) : Number(t) * 1000;
@@ -125,7 +127,11 @@ const cachedKeyForms: (key: string) => readonly Buffer[] = boundedMemo(16, keyFo
 export const PRIMARY_SIGNATURE_HEADER = 'x-protime-signature';
 
 /** The 32-byte digests in one header value: whole, and split on commas, semicolons and spaces. */
-function digestsInValue(value: string, header: string, found: Array<{ header: string; digest: Buffer }>): void {
+function digestsInValue(
+	value: string,
+	header: string,
+	found: Array<{ header: string; digest: Buffer }>,
+): void {
 	if (value.length > MAX_HEADER_LENGTH) return;
 	const trimmed = value.trim();
 	const digest = trimmed ? decodeDigest(trimmed) : undefined;
@@ -162,7 +168,9 @@ export function verifySignature(
 	keys: ReadonlyArray<string | undefined>,
 ): SignatureResult {
 	try {
-		const usableKeys = keys.every(isUsableKey) ? (keys as readonly string[]) : keys.filter(isUsableKey);
+		const usableKeys = keys.every(isUsableKey)
+			? (keys as readonly string[])
+			: keys.filter(isUsableKey);
 		if (usableKeys.length === 0) return { valid: false, reason: 'noKey' };
 		if (!Buffer.isBuffer(rawBody)) return { valid: false, reason: 'noRawBody' };
 		// Fast path: the documented header over the plain body. Only a matching HMAC is accepted here; any
@@ -178,7 +186,8 @@ export function verifySignature(
 					const expected = hmacSha256(form, rawBody);
 					keyMacs.push(expected);
 					for (const candidate of primary) {
-						if (safeEqual(expected, candidate.digest)) return { valid: true, header: candidate.header, keyIndex };
+						if (safeEqual(expected, candidate.digest))
+							return { valid: true, header: candidate.header, keyIndex };
 					}
 				}
 				macs.push(keyMacs);
@@ -193,7 +202,10 @@ export function verifySignature(
 				// The HMAC of the plain body is computed once per key form (reused from the fast path).
 				const expectedPlain = macs[keyIndex]?.[f] ?? hmacSha256(forms[f], rawBody);
 				for (let b = 0; b <= stamps.length; b++) {
-					const expected = b === 0 ? expectedPlain : hmacSha256(forms[f], Buffer.concat([Buffer.from(`${stamps[b - 1]}.`), rawBody]));
+					const expected =
+						b === 0
+							? expectedPlain
+							: hmacSha256(forms[f], Buffer.concat([Buffer.from(`${stamps[b - 1]}.`), rawBody]));
 					for (const candidate of candidates) {
 						if (safeEqual(expected, candidate.digest)) {
 							return { valid: true, header: candidate.header, keyIndex };
@@ -213,7 +225,8 @@ function primaryCandidates(headers: HeaderMap): Array<{ header: string; digest: 
 	const found: Array<{ header: string; digest: Buffer }> = [];
 	const raw = headers[PRIMARY_SIGNATURE_HEADER];
 	const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-	for (const value of values) if (typeof value === 'string') digestsInValue(value, PRIMARY_SIGNATURE_HEADER, found);
+	for (const value of values)
+		if (typeof value === 'string') digestsInValue(value, PRIMARY_SIGNATURE_HEADER, found);
 	return found;
 }
 

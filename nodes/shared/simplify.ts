@@ -34,29 +34,39 @@ function isObject(value: unknown): value is IDataObject {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isTranslatedText(value: unknown): value is { default: string; translations?: IDataObject } {
+function isTranslatedText(
+	value: unknown,
+): value is { default: string; translations?: IDataObject } {
 	return isObject(value) && typeof value.default === 'string';
 }
 
-function isReference(value: unknown): value is { id: string | number; externalReferences?: IDataObject } {
-	if (!isObject(value) || !(typeof value.id === 'number' || typeof value.id === 'string')) return false;
+function isReference(
+	value: unknown,
+): value is { id: string | number; externalReferences?: IDataObject } {
+	if (!isObject(value) || !(typeof value.id === 'number' || typeof value.id === 'string'))
+		return false;
 	for (const k in value) if (k !== 'id' && k !== 'externalReferences') return false;
 	return true;
 }
 
-export function translate(value: { default: string; translations?: IDataObject }, language?: string): string {
+export function translate(
+	value: { default: string; translations?: IDataObject },
+	language?: string,
+): string {
 	const translated = language ? value.translations?.[language] : undefined;
 	return typeof translated === 'string' && translated !== '' ? translated : value.default;
 }
 
 /** `@employee-number` → `EmployeeNumber`, `HRMID` → `HRMID`, `customPersonCode` → `CustomPersonCode`. */
-export const referenceSuffix: (reference: string) => string = boundedMemo(256, (reference: string) =>
-	reference
-		.replace(/^@/, '')
-		.split(/[^A-Za-z0-9]+/)
-		.filter(Boolean)
-		.map((part) => part[0].toUpperCase() + part.slice(1))
-		.join(''),
+export const referenceSuffix: (reference: string) => string = boundedMemo(
+	256,
+	(reference: string) =>
+		reference
+			.replace(/^@/, '')
+			.split(/[^A-Za-z0-9]+/)
+			.filter(Boolean)
+			.map((part) => part[0].toUpperCase() + part.slice(1))
+			.join(''),
 );
 
 function singular(name: string): string {
@@ -78,11 +88,17 @@ export function decimalHours(minutes: number): number {
 /** `HH:MM` of a minutes-since-midnight value, wrapped into one day. */
 export function formatTimeOfDay(minutes: number): string {
 	const inDay = ((Math.round(minutes) % 1440) + 1440) % 1440;
-	return TIMES_OF_DAY[inDay] ?? `${String(Math.floor(inDay / 60)).padStart(2, '0')}:${String(inDay % 60).padStart(2, '0')}`;
+	return (
+		TIMES_OF_DAY[inDay] ??
+		`${String(Math.floor(inDay / 60)).padStart(2, '0')}:${String(inDay % 60).padStart(2, '0')}`
+	);
 }
 
 /** `0:00` … `23:59` as durations, built once (the common range of a duration). */
-const DURATIONS: readonly string[] = Array.from({ length: 1440 }, (_, m) => `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`);
+const DURATIONS: readonly string[] = Array.from(
+	{ length: 1440 },
+	(_, m) => `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`,
+);
 
 /** `00:00` … `23:59`, built once. */
 const TIMES_OF_DAY: readonly string[] = Array.from(
@@ -109,7 +125,9 @@ export function localDateTime(date: string, minutes: number): string | undefined
 	}
 	const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
 	if (!match) return undefined;
-	const utc = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) + Math.round(minutes) * 60_000;
+	const utc =
+		Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) +
+		Math.round(minutes) * 60_000;
 	// Outside the range of Date (e.g. an absurd minute count): no date-time rather than a RangeError.
 	if (!Number.isFinite(utc) || Math.abs(utc) > 8.64e15) return undefined;
 	return new Date(utc).toISOString().slice(0, 16);
@@ -150,7 +168,14 @@ function isPlainDate(date: string): boolean {
 	const day = digitsAt(date, 8, 2);
 	if (year < 100 || month < 1 || month > 12 || day < 1) return false;
 	const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-	const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+	const days =
+		month === 2
+			? leap
+				? 29
+				: 28
+			: month === 4 || month === 6 || month === 9 || month === 11
+				? 30
+				: 31;
 	return day <= days;
 }
 
@@ -162,7 +187,9 @@ export function zoneOffset(local: string, timeZone: string): string | undefined 
 		// Two passes find the instant whose wall time in the zone equals `local` (handles DST edges well enough).
 		let offset = 0;
 		for (let i = 0; i < 2; i++) {
-			const parts = Object.fromEntries(format.formatToParts(new Date(wallAsUtc - offset)).map((p) => [p.type, p.value]));
+			const parts = Object.fromEntries(
+				format.formatToParts(new Date(wallAsUtc - offset)).map((p) => [p.type, p.value]),
+			);
 			const shown = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute);
 			offset = shown - (wallAsUtc - offset);
 		}
@@ -202,11 +229,16 @@ function derivedName(name: string, suffix: string): string {
 /** `name + 'Id'`, the common reference field, in one lookup. */
 const idName = namesWithSuffix('Id');
 
-function flattenReference(out: IDataObject, name: string, ref: { id: string | number; externalReferences?: IDataObject }) {
+function flattenReference(
+	out: IDataObject,
+	name: string,
+	ref: { id: string | number; externalReferences?: IDataObject },
+) {
 	out[idName(name)] = ref.id;
 	const refs = ref.externalReferences;
 	if (refs === undefined || refs === null) return;
-	for (const reference of Object.keys(refs)) out[derivedName(name, referenceSuffix(reference))] = refs[reference];
+	for (const reference of Object.keys(refs))
+		out[derivedName(name, referenceSuffix(reference))] = refs[reference];
 }
 
 /** Simplifies nested values (array elements, sub-objects) without collection-specific minute handling. */
@@ -245,7 +277,11 @@ function simplifyFields(record: IDataObject, options: SimplifyOptions): IDataObj
 }
 
 /** The simplified form of one record of `collectionName` (see the module comment for the rules). */
-export function simplifyRecord(collectionName: string, record: IDataObject, options: SimplifyOptions = {}): IDataObject {
+export function simplifyRecord(
+	collectionName: string,
+	record: IDataObject,
+	options: SimplifyOptions = {},
+): IDataObject {
 	const out = simplifyFields(record, options);
 
 	// The record's own external references (e.g. a counter definition's `@counter-code`).
@@ -299,7 +335,11 @@ function collectionPlan(collectionName: string): CollectionPlan | undefined {
 					dateField: collection.dateField,
 					durations: collection.durationFields.map((field) => {
 						const base = baseName(field);
-						return { field, base, hoursName: base.endsWith('Hours') ? `${base}Decimal` : `${base}Hours` };
+						return {
+							field,
+							base,
+							hoursName: base.endsWith('Hours') ? `${base}Decimal` : `${base}Hours`,
+						};
 					}),
 					times: collection.timeOfDayFields.map((field) => {
 						const base = baseName(field);

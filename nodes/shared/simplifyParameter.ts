@@ -40,7 +40,10 @@ export function simplifyOptionFields(note?: string): INodeProperties[] {
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. Europe/Brussels',
-			description: sentences("Add this zone's UTC offset to the local date-times. Empty: local date-times without offset.", note),
+			description: sentences(
+				"Add this zone's UTC offset to the local date-times. Empty: local date-times without offset.",
+				note,
+			),
 		},
 		{
 			displayName: 'Translation Language',
@@ -49,15 +52,21 @@ export function simplifyOptionFields(note?: string): INodeProperties[] {
 			default: '',
 			placeholder: 'e.g. nl',
 			description: note
-				? sentences('The language code of translated names to use; the default text is used when a translation is missing.', note)
+				? sentences(
+						'The language code of translated names to use; the default text is used when a translation is missing.',
+						note,
+					)
 				: 'The language code of translated names to use; the default text is used when a translation is missing',
 		},
 	];
 }
 
 /** `language` and `timeZone` from an `options` collection value: trimmed, and undefined when empty or not text. */
-export function readSimplifyOptions(options: unknown): Pick<SimplifyOptions, 'language' | 'timeZone'> {
+export function readSimplifyOptions(
+	options: unknown,
+): Pick<SimplifyOptions, 'language' | 'timeZone'> {
 	const { language, timeZone } = (options ?? {}) as { language?: unknown; timeZone?: unknown };
-	const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+	const text = (value: unknown) =>
+		typeof value === 'string' && value.trim() ? value.trim() : undefined;
 	return { language: text(language), timeZone: text(timeZone) };
 }

@@ -89,7 +89,8 @@ function readFailure(error: unknown): Failure {
 	const cause = e.cause ?? {};
 	const response = cause.response ?? e.response;
 	const httpCode = Number(e.httpCode);
-	const status = response?.status ?? (Number.isInteger(httpCode) && httpCode >= 100 ? httpCode : undefined);
+	const status =
+		response?.status ?? (Number.isInteger(httpCode) && httpCode >= 100 ? httpCode : undefined);
 	const code = typeof cause.code === 'string' ? cause.code : undefined;
 	const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 	return {
@@ -105,11 +106,19 @@ function readFailure(error: unknown): Failure {
 function header(headers: Record<string, unknown>, name: string): string | undefined {
 	const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
 	const value = key === undefined ? undefined : headers[key];
-	return Array.isArray(value) ? String(value[0]) : value === undefined || value === null ? undefined : String(value);
+	return Array.isArray(value)
+		? String(value[0])
+		: value === undefined || value === null
+			? undefined
+			: String(value);
 }
 
 /** Milliseconds to wait before attempt `attempt + 1`: Retry-After (seconds or HTTP date) or exponential backoff. */
-export function retryDelayMs(retryAfter: string | undefined, attempt: number, now = Date.now()): number {
+export function retryDelayMs(
+	retryAfter: string | undefined,
+	attempt: number,
+	now = Date.now(),
+): number {
 	if (retryAfter !== undefined && retryAfter.trim() !== '') {
 		const value = retryAfter.trim();
 		if (/^\d+$/.test(value)) return Number(value) * 1000;
@@ -123,7 +132,8 @@ export function retryDelayMs(retryAfter: string | undefined, attempt: number, no
 export function scopeFor(method: string, path: string): string {
 	const rest = path.startsWith(API_PATH) ? path.slice(API_PATH.length) : path;
 	const segment = rest.replace(/^\/+/, '').split(/[/?]/)[0] ?? '';
-	const collection = segment === 'delta' ? (rest.replace(/^\/+/, '').split(/[/?]/)[1] ?? '') : segment;
+	const collection =
+		segment === 'delta' ? (rest.replace(/^\/+/, '').split(/[/?]/)[1] ?? '') : segment;
 	const write = method.toUpperCase() !== 'GET' && method.toUpperCase() !== 'HEAD';
 	if (collection === 'webhooks') return write ? WEBHOOK_WRITE_SCOPE : WEBHOOK_READ_SCOPE;
 	const known = getCollection(collection);
@@ -172,7 +182,12 @@ interface ErrorContext {
 	itemIndex?: number;
 }
 
-function apiError(ctx: ErrorContext, status: number | undefined, message: string, description: string): NodeApiError {
+function apiError(
+	ctx: ErrorContext,
+	status: number | undefined,
+	message: string,
+	description: string,
+): NodeApiError {
 	return new NodeApiError(ctx.node, { message, description } as JsonObject, {
 		message,
 		description,
@@ -208,9 +223,15 @@ const ERROR_RULES: ErrorRule[] = [
 	{
 		when: (s) => s === 400,
 		message: (x) => `Protime rejected the request as invalid${x.said}`,
-		description: (x) => `${x.call} answered 400.${x.reasonList} Check the node's parameters (filters, dates, destination URL, collection) against the hint above.`,
+		description: (x) =>
+			`${x.call} answered 400.${x.reasonList} Check the node's parameters (filters, dates, destination URL, collection) against the hint above.`,
 	},
-	{ when: (s, x) => s === 401 && /insufficient_scope/i.test(header(x.f.headers, 'www-authenticate') ?? ''), message: lacksScope, description: needsScope },
+	{
+		when: (s, x) =>
+			s === 401 && /insufficient_scope/i.test(header(x.f.headers, 'www-authenticate') ?? ''),
+		message: lacksScope,
+		description: needsScope,
+	},
 	{
 		when: (s, x) => s === 401 && x.ctx.pastedToken,
 		message: () => 'Protime rejected the pasted access token',
@@ -235,8 +256,16 @@ const ERROR_RULES: ErrorRule[] = [
 		description: () =>
 			'Protime refused the continuation token of the next page (409). Re-run the node to start the listing again; if it keeps happening, narrow the filter so fewer pages are needed.',
 	},
-	{ when: (s) => s === 409, message: (x) => `Protime reported a conflict${x.said}`, description: (x) => `${x.call} answered 409. Re-read the item and try again.` },
-	{ when: (s) => s === 410, message: (x) => `The Protime link has expired${x.said}`, description: () => 'Start again from a full listing.' },
+	{
+		when: (s) => s === 409,
+		message: (x) => `Protime reported a conflict${x.said}`,
+		description: (x) => `${x.call} answered 409. Re-read the item and try again.`,
+	},
+	{
+		when: (s) => s === 410,
+		message: (x) => `The Protime link has expired${x.said}`,
+		description: () => 'Start again from a full listing.',
+	},
 	{
 		when: (s) => s === 414,
 		message: () => 'The request URL is too long for Protime (414 URI Too Long)',
@@ -246,24 +275,32 @@ const ERROR_RULES: ErrorRule[] = [
 	{
 		when: (s) => s === 429,
 		message: (x) => `Protime is rate-limiting requests${x.said}`,
-		description: (x) => `${x.call} still answered 429 after ${x.ctx.attempts} attempt(s).${x.waitHint} Wait before running again, and spread out runs that call Protime.`,
+		description: (x) =>
+			`${x.call} still answered 429 after ${x.ctx.attempts} attempt(s).${x.waitHint} Wait before running again, and spread out runs that call Protime.`,
 	},
 	{
 		when: (s) => s === 503,
 		message: (x) => `Protime is temporarily unavailable${x.said}`,
-		description: (x) => `${x.call} still answered 503 after ${x.ctx.attempts} attempt(s), probably maintenance.${x.waitHint} Try again later.`,
+		description: (x) =>
+			`${x.call} still answered 503 after ${x.ctx.attempts} attempt(s), probably maintenance.${x.waitHint} Try again later.`,
 	},
 	{
 		when: (s) => s >= 500,
 		message: (x) => `Protime failed to process the request${x.said}`,
-		description: (x) => `${x.call} answered ${x.f.status}. This is an error on Protime's side: try again later, and contact Protime support with the time of the call if it persists.`,
+		description: (x) =>
+			`${x.call} answered ${x.f.status}. This is an error on Protime's side: try again later, and contact Protime support with the time of the call if it persists.`,
 	},
 ];
 
 /** A failure without an HTTP answer: a timeout, a network error, or the credential failing to get a token. */
 function transportError(ctx: ErrorContext, f: Failure, call: string): NodeApiError {
 	if (f.networkCode === 'ECONNABORTED' || f.networkCode === 'ETIMEDOUT') {
-		return apiError(ctx, undefined, `Protime did not answer within ${REQUEST_LIMITS.timeoutMs / 1000} seconds`, `${call} timed out. Try again later; for large listings, narrow the filter.`);
+		return apiError(
+			ctx,
+			undefined,
+			`Protime did not answer within ${REQUEST_LIMITS.timeoutMs / 1000} seconds`,
+			`${call} timed out. Try again later; for large listings, narrow the filter.`,
+		);
 	}
 	if (f.networkCode) {
 		// The code goes into the description only: n8n replaces a message that contains one.
@@ -294,11 +331,18 @@ function toNodeError(ctx: ErrorContext, f: Failure): NodeApiError {
 		reasonList: reasons.length ? ` Reasons: ${reasons.join('; ')}.` : '',
 		scope,
 		remedy: scopeRemedy(scope, ctx.typedScopes, ctx.clientId),
-		waitHint: retryAfter ? ` Protime asked to retry after ${retryAfter.slice(0, 40)}${/^\d+$/.test(retryAfter) ? ' s' : ''}.` : '',
+		waitHint: retryAfter
+			? ` Protime asked to retry after ${retryAfter.slice(0, 40)}${/^\d+$/.test(retryAfter) ? ' s' : ''}.`
+			: '',
 	};
 	const rule = ERROR_RULES.find((r) => r.when(s, facts));
 	if (rule) return apiError(ctx, s, rule.message(facts), rule.description(facts));
-	return apiError(ctx, s, `Protime answered ${s}${facts.said}`, `${call} failed.${facts.reasonList}`);
+	return apiError(
+		ctx,
+		s,
+		`Protime answered ${s}${facts.said}`,
+		`${call} failed.${facts.reasonList}`,
+	);
 }
 
 /** `true` for a Protime 404 (thrown by `protimeRequest`). */
@@ -315,7 +359,12 @@ function resolveApiUrl(node: INode, origin: string, path: string, itemIndex?: nu
 			description: `${why} Only server-relative paths under ${API_PATH} on ${origin} are followed, so the token is never sent to another host.`,
 			itemIndex,
 		});
-	if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || path.includes('\\')) {
+	if (
+		typeof path !== 'string' ||
+		!path.startsWith('/') ||
+		path.startsWith('//') ||
+		path.includes('\\')
+	) {
 		throw invalid(`"${String(path).slice(0, 200)}" is not a server-relative path.`);
 	}
 	const full =
@@ -323,7 +372,10 @@ function resolveApiUrl(node: INode, origin: string, path: string, itemIndex?: nu
 			? path
 			: `${API_PATH}${path}`;
 	const url = new URL(full, origin);
-	if (url.origin !== origin || !(url.pathname === API_PATH || url.pathname.startsWith(`${API_PATH}/`))) {
+	if (
+		url.origin !== origin ||
+		!(url.pathname === API_PATH || url.pathname.startsWith(`${API_PATH}/`))
+	) {
 		throw invalid(`"${path.slice(0, 200)}" leaves the Protime API.`);
 	}
 	return url.toString();
@@ -334,7 +386,10 @@ function resolveApiUrl(node: INode, origin: string, path: string, itemIndex?: nu
  * refused rather than compared, so a token can never be sent to a host the credential did not name.
  */
 function sameOriginPath(node: INode, link: string, itemIndex?: number): string {
-	if (/^[a-z][a-z0-9+.-]*:/i.test(link) || (!link.startsWith(`${API_PATH}/`) && !link.startsWith(`${API_PATH}?`))) {
+	if (
+		/^[a-z][a-z0-9+.-]*:/i.test(link) ||
+		(!link.startsWith(`${API_PATH}/`) && !link.startsWith(`${API_PATH}?`))
+	) {
 		throw new NodeApiError(node, { message: 'foreign nextLink' } as JsonObject, {
 			message: 'Refused to follow a Protime link',
 			description: `The next-page link "${link.slice(0, 200)}" is not a path under ${API_PATH}. Paging stopped so the access token is never sent elsewhere.`,
@@ -344,17 +399,31 @@ function sameOriginPath(node: INode, link: string, itemIndex?: number): string {
 	return link;
 }
 
-type CredentialContext = { origin: string; pastedToken: boolean; typedScopes: boolean; clientId: string };
+type CredentialContext = {
+	origin: string;
+	pastedToken: boolean;
+	typedScopes: boolean;
+	clientId: string;
+};
 
 /**
  * What the transport needs from the credential (the API origin, the token mode). n8n reads and decrypts the
  * credential from its database on every `getCredentials` call, so a paging loop reads it once.
  */
-async function credentialContext(fns: ProtimeFunctions, itemIndex?: number): Promise<CredentialContext> {
-	const creds = (await fns.getCredentials<ProtimeCredentialData & IDataObject>(CREDENTIAL_NAME, itemIndex)) ?? {};
+async function credentialContext(
+	fns: ProtimeFunctions,
+	itemIndex?: number,
+): Promise<CredentialContext> {
+	const creds =
+		(await fns.getCredentials<ProtimeCredentialData & IDataObject>(CREDENTIAL_NAME, itemIndex)) ??
+		{};
 	const problem = environmentProblem(creds);
 	if (problem) {
-		throw new NodeOperationError(fns.getNode(), `The Protime credential is not usable: ${problem}`, { itemIndex });
+		throw new NodeOperationError(
+			fns.getNode(),
+			`The Protime credential is not usable: ${problem}`,
+			{ itemIndex },
+		);
 	}
 	return {
 		origin: apiOrigin(creds),
@@ -377,7 +446,10 @@ async function send<T>(
 		method: req.method,
 		url,
 		qs: req.qs,
-		headers: { Accept: 'application/json', ...(req.body ? { 'Content-Type': 'application/json' } : {}) },
+		headers: {
+			Accept: 'application/json',
+			...(req.body ? { 'Content-Type': 'application/json' } : {}),
+		},
 		body: req.body,
 		json: true,
 		returnFullResponse: true,
@@ -385,7 +457,9 @@ async function send<T>(
 	};
 	for (let attempt = 1; ; attempt++) {
 		try {
-			const res = (await fns.helpers.httpRequestWithAuthentication.call(fns, CREDENTIAL_NAME, { ...options })) as {
+			const res = (await fns.helpers.httpRequestWithAuthentication.call(fns, CREDENTIAL_NAME, {
+				...options,
+			})) as {
 				statusCode: number;
 				headers: Record<string, string | string[] | undefined>;
 				body: unknown;
@@ -397,7 +471,11 @@ async function send<T>(
 			};
 		} catch (error) {
 			const failure = readFailure(error);
-			if (failure.status !== undefined && RETRYABLE.has(failure.status) && attempt < RETRY_POLICY.maxAttempts) {
+			if (
+				failure.status !== undefined &&
+				RETRYABLE.has(failure.status) &&
+				attempt < RETRY_POLICY.maxAttempts
+			) {
 				const wait = retryDelayMs(header(failure.headers, 'retry-after'), attempt);
 				if (wait <= RETRY_POLICY.maxRetryAfterMs) {
 					nodeLog(fns, 'Protime').debug(
@@ -435,7 +513,10 @@ export async function protimeRequestFull<T = IDataObject>(
  * One Protime call; returns the parsed body (undefined for an empty answer such as 204). Typed as
  * IDataObject because `protimeRequest.call(...)` cannot carry a type argument; cast for a specific shape.
  */
-export async function protimeRequest(this: ProtimeFunctions, req: ProtimeRequest): Promise<IDataObject> {
+export async function protimeRequest(
+	this: ProtimeFunctions,
+	req: ProtimeRequest,
+): Promise<IDataObject> {
 	return (await send<IDataObject>(this, req, false)).body;
 }
 

@@ -7,8 +7,18 @@ import type { IDataObject, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { getCollection } from './catalogue';
-import { formatExternalReferences, validateExternalReferences, type ExternalReferenceSpec } from './externalReferences';
-import { isNotFoundError, protimePages, protimeRequest, protimeRequestFull, type ProtimeFunctions } from './transport';
+import {
+	formatExternalReferences,
+	validateExternalReferences,
+	type ExternalReferenceSpec,
+} from './externalReferences';
+import {
+	isNotFoundError,
+	protimePages,
+	protimeRequest,
+	protimeRequestFull,
+	type ProtimeFunctions,
+} from './transport';
 import type { CollectionName, ProtimeWebhook, WebhookStatus } from './types';
 
 export interface CreateWebhookArgs {
@@ -44,7 +54,8 @@ export function findWebhookKey(body: unknown): string | undefined {
 	const candidates: Array<Record<string, unknown>> = [];
 	if (isObject(body)) {
 		candidates.push(body);
-		for (const n of NESTED) if (isObject(body[n])) candidates.push(body[n] as Record<string, unknown>);
+		for (const n of NESTED)
+			if (isObject(body[n])) candidates.push(body[n] as Record<string, unknown>);
 	}
 	for (const obj of candidates) {
 		for (const name of KEY_NAMES) {
@@ -91,11 +102,15 @@ function idFromLocation(location: string | string[] | undefined): string | undef
 function checkedId(fns: ProtimeFunctions, id: string, itemIndex?: number): string {
 	const value = String(id ?? '').trim();
 	if (value === '' || /[/?#\\\s]/.test(value)) {
-		throw new NodeOperationError(fns.getNode(), `"${value.slice(0, 100)}" is not a valid webhook ID`, {
-			description:
-				'Use the id of a Protime webhook, e.g. a7d853ea-89eb-4735-83d1-b891c6fde398 from the Create or Get Many output.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			fns.getNode(),
+			`"${value.slice(0, 100)}" is not a valid webhook ID`,
+			{
+				description:
+					'Use the id of a Protime webhook, e.g. a7d853ea-89eb-4735-83d1-b891c6fde398 from the Create or Get Many output.',
+				itemIndex,
+			},
+		);
 	}
 	return encodeURIComponent(value);
 }
@@ -146,7 +161,9 @@ export async function createWebhook(
 		validUntil: typeof pick('validUntil') === 'string' ? (pick('validUntil') as string) : '',
 		status: (typeof pick('status') === 'string' ? pick('status') : 'Enabled') as WebhookStatus,
 		destinationUrl:
-			typeof pick('destinationUrl') === 'string' ? (pick('destinationUrl') as string) : args.destinationUrl,
+			typeof pick('destinationUrl') === 'string'
+				? (pick('destinationUrl') as string)
+				: args.destinationUrl,
 		collectionName: (typeof pick('collectionName') === 'string'
 			? pick('collectionName')
 			: args.collectionName) as CollectionName,
@@ -163,7 +180,11 @@ export async function createWebhook(
 /** All webhooks, optionally filtered by status and collection (`GET /webhooks?filter=`). */
 export async function listWebhooks(
 	this: ProtimeFunctions,
-	opts: { status?: WebhookStatus | string; collectionName?: CollectionName | string; itemIndex?: number } = {},
+	opts: {
+		status?: WebhookStatus | string;
+		collectionName?: CollectionName | string;
+		itemIndex?: number;
+	} = {},
 ): Promise<ProtimeWebhook[]> {
 	const clauses: string[] = [];
 	if (opts.status) {
@@ -183,9 +204,13 @@ export async function listWebhooks(
 		}
 		clauses.push(`collection-name eq '${opts.collectionName}'`);
 	}
-	const qs: IDataObject | undefined = clauses.length ? { filter: clauses.join(' and ') } : undefined;
+	const qs: IDataObject | undefined = clauses.length
+		? { filter: clauses.join(' and ') }
+		: undefined;
 	const all: ProtimeWebhook[] = [];
-	for await (const page of protimePages.call(this, '/webhooks', qs, { itemIndex: opts.itemIndex })) {
+	for await (const page of protimePages.call(this, '/webhooks', qs, {
+		itemIndex: opts.itemIndex,
+	})) {
 		all.push(...(page as unknown as ProtimeWebhook[]));
 	}
 	return all;
@@ -199,7 +224,11 @@ export async function getWebhook(
 ): Promise<ProtimeWebhook | undefined> {
 	const path = `/webhooks/${checkedId(this, id, itemIndex)}`;
 	try {
-		return (await protimeRequest.call(this, { method: 'GET', path, itemIndex })) as unknown as ProtimeWebhook;
+		return (await protimeRequest.call(this, {
+			method: 'GET',
+			path,
+			itemIndex,
+		})) as unknown as ProtimeWebhook;
 	} catch (error) {
 		if (isNotFoundError(error)) return undefined;
 		throw new NodeApiError(this.getNode(), error as JsonObject);

@@ -39,27 +39,53 @@ const sample = () => {
 };
 
 async function protime() {
-	const bed = new ProtimeTestbed({ simulatorOrigin: values.origin, tenant: values.tenant, clientId: values['client-id'], clientSecret: values['client-secret'] });
+	const bed = new ProtimeTestbed({
+		simulatorOrigin: values.origin,
+		tenant: values.tenant,
+		clientId: values['client-id'],
+		clientSecret: values['client-secret'],
+	});
 	const ctx = bed.executeFunctions({
-		parameters: { resource: 'workInterruption', operation: 'getAll', returnAll: true, simplify: false, startDate: RANGE.start, endDate: RANGE.end },
+		parameters: {
+			resource: 'workInterruption',
+			operation: 'getAll',
+			returnAll: true,
+			simplify: false,
+			startDate: RANGE.start,
+			endDate: RANGE.end,
+		},
 	});
 	const [items] = await new Protime().execute.call(ctx);
 	return items;
 }
 
 async function baseline() {
-	const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: values['client-id'], client_secret: values['client-secret'], scope: DEFAULT_SCOPES.join(' ') });
-	const t = await axios.post(`${values.origin}/tenants/${values.tenant}/connect/token`, form.toString(), {
-		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-		proxy: false,
+	const form = new URLSearchParams({
+		grant_type: 'client_credentials',
+		client_id: values['client-id'],
+		client_secret: values['client-secret'],
+		scope: DEFAULT_SCOPES.join(' '),
 	});
-	const headers = { Authorization: `Bearer ${t.data.access_token}`, 'User-Agent': 'bench-baseline/1.0 (bench)', Accept: 'application/json' };
+	const t = await axios.post(
+		`${values.origin}/tenants/${values.tenant}/connect/token`,
+		form.toString(),
+		{
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			proxy: false,
+		},
+	);
+	const headers = {
+		Authorization: `Bearer ${t.data.access_token}`,
+		'User-Agent': 'bench-baseline/1.0 (bench)',
+		Accept: 'application/json',
+	};
 	const items = [];
 	let url = `${values.origin}/connector/protimeapi/api/v1/work-interruptions`;
 	let params = { filter: `date ge '${RANGE.start}' and date le '${RANGE.end}'` };
 	for (;;) {
 		const res = await axios.get(url, { headers, params, proxy: false });
-		for (const record of res.data.value ?? []) items.push({ json: record, pairedItem: PAIRED_ITEM });
+		for (const record of res.data.value ?? [])
+			items.push({ json: record, pairedItem: PAIRED_ITEM });
 		if (!res.data.nextLink) break;
 		url = new URL(res.data.nextLink, values.origin).toString();
 		params = undefined;
@@ -70,13 +96,23 @@ async function baseline() {
 const collect = () => globalThis.gc?.();
 collect();
 async function helpersLoop() {
-	const bed = new ProtimeTestbed({ simulatorOrigin: values.origin, tenant: values.tenant, clientId: values['client-id'], clientSecret: values['client-secret'] });
+	const bed = new ProtimeTestbed({
+		simulatorOrigin: values.origin,
+		tenant: values.tenant,
+		clientId: values['client-id'],
+		clientSecret: values['client-secret'],
+	});
 	const ctx = bed.executeFunctions({ parameters: {} });
 	const items = [];
 	let url = `${values.origin}/connector/protimeapi/api/v1/work-interruptions`;
 	let qs = { filter: `date ge '${RANGE.start}' and date le '${RANGE.end}'` };
 	for (;;) {
-		const body = await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'protimeApi', { method: 'GET', url, qs, json: true });
+		const body = await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'protimeApi', {
+			method: 'GET',
+			url,
+			qs,
+			json: true,
+		});
 		for (const record of body.value ?? []) items.push({ json: record, pairedItem: PAIRED_ITEM });
 		if (!body.nextLink) break;
 		url = new URL(body.nextLink, values.origin).toString();

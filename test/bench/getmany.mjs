@@ -10,10 +10,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 function runNode(script, args) {
 	// --expose-gc lets a candidate start from a collected heap (getmany-child.mjs); the simulator ignores it.
-	const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, script), ...args], {
-		stdio: ['ignore', 'pipe', 'inherit'],
-		env: { ...process.env, NODE_OPTIONS: '' },
-	});
+	const child = spawn(
+		process.execPath,
+		['--expose-gc', '--import', 'tsx', path.join(here, script), ...args],
+		{
+			stdio: ['ignore', 'pipe', 'inherit'],
+			env: { ...process.env, NODE_OPTIONS: '' },
+		},
+	);
 	let out = '';
 	child.stdout.on('data', (d) => {
 		out += d.toString();
@@ -23,7 +27,9 @@ function runNode(script, args) {
 			const nl = out.indexOf('\n');
 			if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)));
 		});
-		child.on('exit', (code) => reject(new Error(`${script} exited with ${code} before printing a result`)));
+		child.on('exit', (code) =>
+			reject(new Error(`${script} exited with ${code} before printing a result`)),
+		);
 	});
 	return { child, firstLine };
 }
@@ -34,7 +40,16 @@ export async function benchGetMany({ quick }) {
 	const sim = runNode('sim-server.mjs', ['--records', String(records)]);
 	try {
 		const info = await sim.firstLine;
-		const args = ['--origin', info.origin, '--tenant', info.tenant, '--client-id', info.clientId, '--client-secret', info.clientSecret];
+		const args = [
+			'--origin',
+			info.origin,
+			'--tenant',
+			info.tenant,
+			'--client-id',
+			info.clientId,
+			'--client-secret',
+			info.clientSecret,
+		];
 		const runs = { protime: [], axios: [], helpers: [] };
 		// One unmeasured run warms the simulator (JIT, filter caches) before the measured rounds.
 		await runNode('getmany-child.mjs', ['--candidate', 'axios', ...args]).firstLine;
@@ -44,7 +59,9 @@ export async function benchGetMany({ quick }) {
 				process.stderr.write(`[bench] get many: round ${r + 1}/${rounds} ${c} ...\n`);
 				const res = await runNode('getmany-child.mjs', ['--candidate', c, ...args]).firstLine;
 				if (res.records !== records || res.distinct !== records) {
-					throw new Error(`${c} returned ${res.records} records (${res.distinct} distinct), expected ${records}`);
+					throw new Error(
+						`${c} returned ${res.records} records (${res.distinct} distinct), expected ${records}`,
+					);
 				}
 				runs[c].push(res);
 			}

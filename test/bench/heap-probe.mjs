@@ -21,7 +21,10 @@ const self = fileURLToPath(import.meta.url);
 
 /** Starts the probe child (nodeBin must have a global WebSocket) attached to 127.0.0.1:port. */
 export function startHeapProbe({ nodeBin, port }) {
-	const child = spawn(nodeBin, [self, String(port)], { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+	const child = spawn(nodeBin, [self, String(port)], {
+		stdio: ['pipe', 'pipe', 'inherit'],
+		env: { PATH: process.env.PATH, HOME: process.env.HOME },
+	});
 	const pending = new Map();
 	let next = 1;
 	let exited;
@@ -72,7 +75,11 @@ async function probeMain(port) {
 	const ws = new WebSocket(target.webSocketDebuggerUrl);
 	await new Promise((resolve, reject) => {
 		ws.addEventListener('open', resolve, { once: true });
-		ws.addEventListener('error', () => reject(new Error(`cannot connect to ${target.webSocketDebuggerUrl}`)), { once: true });
+		ws.addEventListener(
+			'error',
+			() => reject(new Error(`cannot connect to ${target.webSocketDebuggerUrl}`)),
+			{ once: true },
+		);
 	});
 	const waiting = new Map();
 	let nextId = 1;
@@ -118,7 +125,14 @@ async function probeMain(port) {
 		},
 		async start({ intervalMs = 10 }) {
 			if (sampling) throw new Error('already sampling');
-			const s = { stop: false, peakUsedSize: 0, peakTotalSize: 0, peakUsedPlusBackingStorage: 0, samples: 0, t0: performance.now() };
+			const s = {
+				stop: false,
+				peakUsedSize: 0,
+				peakTotalSize: 0,
+				peakUsedPlusBackingStorage: 0,
+				samples: 0,
+				t0: performance.now(),
+			};
 			s.done = sampleLoop(s, intervalMs);
 			sampling = s;
 			return {};
@@ -130,7 +144,13 @@ async function probeMain(port) {
 			s.stop = true;
 			await s.done;
 			const ms = performance.now() - s.t0;
-			return { peakUsedSize: s.peakUsedSize, peakTotalSize: s.peakTotalSize, peakUsedPlusBackingStorage: s.peakUsedPlusBackingStorage, samples: s.samples, ms };
+			return {
+				peakUsedSize: s.peakUsedSize,
+				peakTotalSize: s.peakTotalSize,
+				peakUsedPlusBackingStorage: s.peakUsedPlusBackingStorage,
+				samples: s.samples,
+				ms,
+			};
 		},
 		async snapshot({ file }) {
 			const out = fs.openSync(file, 'w');
@@ -152,7 +172,11 @@ async function probeMain(port) {
 		async profileStart() {
 			await send('HeapProfiler.enable');
 			// every allocation sampled about once per 32 KiB, also those already collected again by GC (the garbage)
-			await send('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+			await send('HeapProfiler.startSampling', {
+				samplingInterval: 32768,
+				includeObjectsCollectedByMajorGC: true,
+				includeObjectsCollectedByMinorGC: true,
+			});
 			return {};
 		},
 		async profileStop({ file }) {
@@ -181,7 +205,9 @@ async function probeMain(port) {
 
 if (process.argv[1] === self) {
 	if (typeof WebSocket !== 'function') {
-		process.stderr.write(`heap-probe: this Node (${process.version}) has no global WebSocket; run it under Node ≥ 22\n`);
+		process.stderr.write(
+			`heap-probe: this Node (${process.version}) has no global WebSocket; run it under Node ≥ 22\n`,
+		);
 		process.exit(2);
 	}
 	probeMain(Number(process.argv[2])).catch((error) => {

@@ -4,7 +4,13 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node.ts';
 import { changeItem } from '../../nodes/ProtimeTrigger/items.ts';
 import { acceptedKeys } from '../../nodes/ProtimeTrigger/record.ts';
-import { dropStaleChanges, loadVersionStore, parseDelivery, sortByChangeVersion, wantedChanges } from '../../nodes/shared/changes.ts';
+import {
+	dropStaleChanges,
+	loadVersionStore,
+	parseDelivery,
+	sortByChangeVersion,
+	wantedChanges,
+} from '../../nodes/shared/changes.ts';
 import { verifySignature } from '../../nodes/shared/signature.ts';
 import { protimeRequest } from '../../nodes/shared/transport.ts';
 import { ProtimeSimulator } from '../simulator/index.ts';
@@ -29,7 +35,15 @@ const cv = () => (version++).toString(16).toUpperCase().padStart(20, '0');
 function change(id) {
 	return {
 		changeType: 'InsertOrUpdate',
-		data: { changeVersion: cv(), id, person: { id: 1001 + (id % 250) }, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645 },
+		data: {
+			changeVersion: cv(),
+			id,
+			person: { id: 1001 + (id % 250) },
+			date: '2026-03-02',
+			durationInMinutes: 45,
+			startTimeInMinutes: 600,
+			endTimeInMinutes: 645,
+		},
 	};
 }
 
@@ -38,9 +52,17 @@ function deliveries(count, size, key, idSpace) {
 	let next = 1;
 	const out = [];
 	for (let d = 0; d < count; d++) {
-		const changes = Array.from({ length: size }, () => change(idSpace ? 1 + Math.floor(Math.random() * idSpace) : next++));
+		const changes = Array.from({ length: size }, () =>
+			change(idSpace ? 1 + Math.floor(Math.random() * idSpace) : next++),
+		);
 		const raw = Buffer.from(JSON.stringify(size === 1 ? changes[0] : changes));
-		out.push({ raw, headers: { 'content-type': 'application/json', 'x-protime-signature': createHmac('sha256', key).update(raw).digest('base64') } });
+		out.push({
+			raw,
+			headers: {
+				'content-type': 'application/json',
+				'x-protime-signature': createHmac('sha256', key).update(raw).digest('base64'),
+			},
+		});
 	}
 	return out;
 }
@@ -49,7 +71,8 @@ function deliveries(count, size, key, idSpace) {
 function floor(d, key) {
 	const expected = createHmac('sha256', key).update(d.raw).digest();
 	const given = Buffer.from(d.headers['x-protime-signature'], 'base64');
-	if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('floor: bad signature');
+	if (given.length !== expected.length || !timingSafeEqual(given, expected))
+		throw new Error('floor: bad signature');
 	return JSON.parse(d.raw.toString('utf8'));
 }
 
@@ -69,14 +92,24 @@ function ours(d, state, settings = SETTINGS) {
 	const { fresh } = dropStaleChanges(ordered, store);
 	state.versions = store;
 	const items = [];
-	for (const change of wantedChanges(fresh, settings.events)) items.push(changeItem(change, settings, state));
+	for (const change of wantedChanges(fresh, settings.events))
+		items.push(changeItem(change, settings, state));
 	return items;
 }
 
 const trigger = new ProtimeTrigger();
-const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-bench' };
+const NODE = {
+	name: 'Protime Trigger',
+	type: 'n8n-nodes-protime.protimeTrigger',
+	webhookId: 'wh-bench',
+};
 // Acknowledgement on receipt: the node's own work per delivery, without the (simulated) execution wait.
-const PARAMS = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: { acknowledge: 'onReceipt' } };
+const PARAMS = {
+	collectionName: 'work-interruptions',
+	events: ['insertOrUpdate', 'delete'],
+	externalReferences: {},
+	options: { acknowledge: 'onReceipt' },
+};
 
 function bedWithKey(key) {
 	const bed = new ProtimeTestbed({ node: NODE });
@@ -110,13 +143,25 @@ async function throughWebhook(bed, d) {
  * One row: `rounds` rounds, each timing `perRound` deliveries of the floor and of the candidate (order
  * alternating), after `warmup` rounds. Returns medians of the per-round throughputs and ratios.
  */
-async function compare({ label, size, perRound, rounds, warmup, idSpace, candidate, simplify = true }) {
+async function compare({
+	label,
+	size,
+	perRound,
+	rounds,
+	warmup,
+	idSpace,
+	candidate,
+	simplify = true,
+}) {
 	const settings = { ...SETTINGS, simplify };
 	const key = randomBytes(32).toString('base64');
 	const state = { subscription: { key, id: 'wh-bench' } };
 	const bed = bedWithKey(key);
 	const total = rounds + warmup;
-	const sets = Array.from({ length: total }, () => ({ floor: deliveries(perRound, size, key, idSpace), ours: deliveries(perRound, size, key, idSpace) }));
+	const sets = Array.from({ length: total }, () => ({
+		floor: deliveries(perRound, size, key, idSpace),
+		ours: deliveries(perRound, size, key, idSpace),
+	}));
 	const floorRates = [];
 	const oursRates = [];
 	const ratios = [];
@@ -147,7 +192,18 @@ async function compare({ label, size, perRound, rounds, warmup, idSpace, candida
 		oursRates.push(o);
 		ratios.push(o / f);
 	}
-	return { label, size, perRound, rounds, floor: median(floorRates), ours: median(oursRates), ratio: median(ratios), candidate, simplify, target: candidate === 'functions' && simplify && idSpace !== 0 };
+	return {
+		label,
+		size,
+		perRound,
+		rounds,
+		floor: median(floorRates),
+		ours: median(oursRates),
+		ratio: median(ratios),
+		candidate,
+		simplify,
+		target: candidate === 'functions' && simplify && idSpace !== 0,
+	};
 }
 
 export async function benchWebhook({ quick }) {
@@ -155,17 +211,82 @@ export async function benchWebhook({ quick }) {
 	const warmup = quick ? 2 : 3;
 	const rows = [];
 	// Warm up both code paths once (JIT) before any row is measured.
-	await compare({ label: 'warm-up', size: 10, perRound: 300, rounds: 1, warmup: 2, idSpace: 2000, candidate: 'functions' });
+	await compare({
+		label: 'warm-up',
+		size: 10,
+		perRound: 300,
+		rounds: 1,
+		warmup: 2,
+		idSpace: 2000,
+		candidate: 'functions',
+	});
 	const plan = [
-		{ label: '1 change', size: 1, perRound: quick ? 500 : 2000, idSpace: 2000, candidate: 'functions' },
-		{ label: '100 changes', size: 100, perRound: quick ? 30 : 100, idSpace: 2000, candidate: 'functions' },
-		{ label: '10,000 changes', size: 10_000, perRound: quick ? 1 : 2, idSpace: 2000, candidate: 'functions' },
-		{ label: '1 change, simplify off', size: 1, perRound: quick ? 500 : 2000, idSpace: 2000, candidate: 'functions', simplify: false },
-		{ label: '100 changes, simplify off', size: 100, perRound: quick ? 30 : 100, idSpace: 2000, candidate: 'functions', simplify: false },
-		{ label: '10,000 changes, simplify off', size: 10_000, perRound: quick ? 1 : 2, idSpace: 2000, candidate: 'functions', simplify: false },
-		{ label: '1 change, filter full (new id every change)', size: 1, perRound: quick ? 300 : 1000, idSpace: 0, candidate: 'functions' },
-		{ label: '1 change, whole webhook() via test bed', size: 1, perRound: quick ? 200 : 1000, idSpace: 2000, candidate: 'webhook' },
-		{ label: '100 changes, whole webhook() via test bed', size: 100, perRound: quick ? 20 : 60, idSpace: 2000, candidate: 'webhook' },
+		{
+			label: '1 change',
+			size: 1,
+			perRound: quick ? 500 : 2000,
+			idSpace: 2000,
+			candidate: 'functions',
+		},
+		{
+			label: '100 changes',
+			size: 100,
+			perRound: quick ? 30 : 100,
+			idSpace: 2000,
+			candidate: 'functions',
+		},
+		{
+			label: '10,000 changes',
+			size: 10_000,
+			perRound: quick ? 1 : 2,
+			idSpace: 2000,
+			candidate: 'functions',
+		},
+		{
+			label: '1 change, simplify off',
+			size: 1,
+			perRound: quick ? 500 : 2000,
+			idSpace: 2000,
+			candidate: 'functions',
+			simplify: false,
+		},
+		{
+			label: '100 changes, simplify off',
+			size: 100,
+			perRound: quick ? 30 : 100,
+			idSpace: 2000,
+			candidate: 'functions',
+			simplify: false,
+		},
+		{
+			label: '10,000 changes, simplify off',
+			size: 10_000,
+			perRound: quick ? 1 : 2,
+			idSpace: 2000,
+			candidate: 'functions',
+			simplify: false,
+		},
+		{
+			label: '1 change, filter full (new id every change)',
+			size: 1,
+			perRound: quick ? 300 : 1000,
+			idSpace: 0,
+			candidate: 'functions',
+		},
+		{
+			label: '1 change, whole webhook() via test bed',
+			size: 1,
+			perRound: quick ? 200 : 1000,
+			idSpace: 2000,
+			candidate: 'webhook',
+		},
+		{
+			label: '100 changes, whole webhook() via test bed',
+			size: 100,
+			perRound: quick ? 20 : 60,
+			idSpace: 2000,
+			candidate: 'webhook',
+		},
 	];
 	for (const p of plan) {
 		process.stderr.write(`[bench] webhook handling: ${p.label} ...\n`);
@@ -180,14 +301,25 @@ export async function benchTokens({ quick }) {
 	const sim = await ProtimeSimulator.start();
 	try {
 		sim.seed('absence-definitions', [{ id: 1 }, { id: 2 }]);
-		const bed = new ProtimeTestbed({ simulatorOrigin: sim.origin, tenant: sim.tenant, clientId: sim.defaultClient.clientId, clientSecret: sim.defaultClient.clientSecret });
+		const bed = new ProtimeTestbed({
+			simulatorOrigin: sim.origin,
+			tenant: sim.tenant,
+			clientId: sim.defaultClient.clientId,
+			clientSecret: sim.defaultClient.clientSecret,
+		});
 		sim.resetStats();
 		for (let i = 0; i < calls; i++) {
 			const ctx = bed.executeFunctions({ parameters: {} });
 			await protimeRequest.call(ctx, { method: 'GET', path: '/absence-definitions' });
 		}
 		const { tokenRequests, apiRequests } = sim.stats;
-		return { calls, tokenRequests, apiRequests, perThousand: (tokenRequests / apiRequests) * 1000, lifetimeSeconds: sim.assumptions.tokenLifetimeSeconds };
+		return {
+			calls,
+			tokenRequests,
+			apiRequests,
+			perThousand: (tokenRequests / apiRequests) * 1000,
+			lifetimeSeconds: sim.assumptions.tokenLifetimeSeconds,
+		};
 	} finally {
 		await sim.stop();
 	}

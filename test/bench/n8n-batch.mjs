@@ -24,13 +24,36 @@ function payload(key) {
 	const id = nextId++;
 	const body = JSON.stringify({
 		changeType: 'InsertOrUpdate',
-		data: { changeVersion: (version++).toString(16).toUpperCase().padStart(20, '0'), id, person: { id: 1001 + (id % 250) }, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645 },
+		data: {
+			changeVersion: (version++).toString(16).toUpperCase().padStart(20, '0'),
+			id,
+			person: { id: 1001 + (id % 250) },
+			date: '2026-03-02',
+			durationInMinutes: 45,
+			startTimeInMinutes: 600,
+			endTimeInMinutes: 645,
+		},
 	});
-	return { body, headers: { 'content-type': 'application/json', 'x-protime-signature': createHmac('sha256', key).update(body).digest('base64') } };
+	return {
+		body,
+		headers: {
+			'content-type': 'application/json',
+			'x-protime-signature': createHmac('sha256', key).update(body).digest('base64'),
+		},
+	};
 }
 
-const noOp = () => ({ id: randomUUID(), name: 'After the trigger', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [260, 0], parameters: {} });
-const chain = (first, second) => ({ [first.name]: { main: [[{ node: second.name, type: 'main', index: 0 }]] } });
+const noOp = () => ({
+	id: randomUUID(),
+	name: 'After the trigger',
+	type: 'n8n-nodes-base.noOp',
+	typeVersion: 1,
+	position: [260, 0],
+	parameters: {},
+});
+const chain = (first, second) => ({
+	[first.name]: { main: [[{ node: second.name, type: 'main', index: 0 }]] },
+});
 
 /** Sends `bodies` with `concurrency` senders; records when each change was sent (epoch ms, by changeVersion). */
 async function send(url, bodies, concurrency, sentAt) {
@@ -42,7 +65,8 @@ async function send(url, bodies, concurrency, sentAt) {
 			sentAt.set(JSON.parse(p.body).data.changeVersion, Date.now());
 			const res = await fetch(url, { method: 'POST', body: p.body, headers: p.headers });
 			const text = await res.text();
-			if (res.status < 200 || res.status >= 300) failures.push(`${res.status}: ${text.slice(0, 120)}`);
+			if (res.status < 200 || res.status >= 300)
+				failures.push(`${res.status}: ${text.slice(0, 120)}`);
 		}
 	};
 	await Promise.all(Array.from({ length: concurrency }, worker));
@@ -72,27 +96,74 @@ async function executedChanges(client, c, seen) {
 
 export async function benchN8nBatch({ quick, benchDir, packed, env = {} }) {
 	const changes = quick ? 300 : 1000;
-	const { head, sim, n8n, client } = await benchInstance({ benchDir, packed, label: 'n8n-batch', env });
-	const credential = await client.createCredential('Protime (bench batch)', 'protimeApi', sim.credentialData());
+	const { head, sim, n8n, client } = await benchInstance({
+		benchDir,
+		packed,
+		label: 'n8n-batch',
+		env,
+	});
+	const credential = await client.createCredential(
+		'Protime (bench batch)',
+		'protimeApi',
+		sim.credentialData(),
+	);
 
 	const protime = async (label, options) => {
-		const trigger = protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options });
+		const trigger = protimeTriggerNode({
+			collectionName: 'work-interruptions',
+			credential,
+			events: ['insertOrUpdate', 'delete'],
+			options,
+		});
 		const after = noOp();
-		const wf = await client.createWorkflow({ name: `bench: Protime Trigger, ${label}`, nodes: [trigger, after], connections: chain(trigger, after) });
+		const wf = await client.createWorkflow({
+			name: `bench: Protime Trigger, ${label}`,
+			nodes: [trigger, after],
+			connections: chain(trigger, after),
+		});
 		await client.activate(wf.id);
 		const url = `${n8n.baseUrl}/webhook/${trigger.webhookId}/webhook`;
 		const live = await sim.liveWebhooks(url);
-		if (live.length !== 1) throw new Error(`expected one live subscription for ${url}, found ${live.length}`);
-		return { url, key: live[0].key, workflowId: wf.id, nodeName: trigger.name, versionOf: (json) => json.changeVersion };
+		if (live.length !== 1)
+			throw new Error(`expected one live subscription for ${url}, found ${live.length}`);
+		return {
+			url,
+			key: live[0].key,
+			workflowId: wf.id,
+			nodeName: trigger.name,
+			versionOf: (json) => json.changeVersion,
+		};
 	};
-	const batched = await protime(`Batch Changes (${WINDOW_SECONDS} s, ${MAX_CHANGES})`, { batchChanges: true, batchWindow: WINDOW_SECONDS, batchMaxChanges: MAX_CHANGES });
+	const batched = await protime(`Batch Changes (${WINDOW_SECONDS} s, ${MAX_CHANGES})`, {
+		batchChanges: true,
+		batchWindow: WINDOW_SECONDS,
+		batchMaxChanges: MAX_CHANGES,
+	});
 	const single = await protime('one execution per change', {});
 	const hookPath = `bench-batch-${randomUUID().slice(0, 8)}`;
-	const start = { id: randomUUID(), name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: randomUUID(), parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} } };
+	const start = {
+		id: randomUUID(),
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		webhookId: randomUUID(),
+		parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
+	};
 	const after = noOp();
-	const wf = await client.createWorkflow({ name: 'bench: Webhook node (batch reference)', nodes: [start, after], connections: chain(start, after) });
+	const wf = await client.createWorkflow({
+		name: 'bench: Webhook node (batch reference)',
+		nodes: [start, after],
+		connections: chain(start, after),
+	});
 	await client.activate(wf.id);
-	const webhook = { url: `${n8n.baseUrl}/webhook/${hookPath}`, key: single.key, workflowId: wf.id, nodeName: start.name, versionOf: (json) => json.body?.data?.changeVersion };
+	const webhook = {
+		url: `${n8n.baseUrl}/webhook/${hookPath}`,
+		key: single.key,
+		workflowId: wf.id,
+		nodeName: start.name,
+		versionOf: (json) => json.body?.data?.changeVersion,
+	};
 	const candidates = { batched, single, webhook };
 
 	const seen = Object.fromEntries(Object.keys(candidates).map((n) => [n, new Set()]));
@@ -120,7 +191,10 @@ export async function benchN8nBatch({ quick, benchDir, packed, env = {} }) {
 				}
 			}
 		}
-		if (!finishedAt || started.size < expected) throw new Error(`${name}: only ${started.size} of ${expected} changes reached a finished execution`);
+		if (!finishedAt || started.size < expected)
+			throw new Error(
+				`${name}: only ${started.size} of ${expected} changes reached a finished execution`,
+			);
 		c.finishedBefore = await finishedExecutions(client, c.workflowId);
 		return { seconds: (finishedAt - t0) / 1000, started };
 	};
@@ -129,7 +203,12 @@ export async function benchN8nBatch({ quick, benchDir, packed, env = {} }) {
 	for (const name of Object.keys(candidates)) {
 		const sentAt = new Map();
 		const t0 = performance.now();
-		await send(candidates[name].url, Array.from({ length: 20 }, () => payload(candidates[name].key)), 4, sentAt);
+		await send(
+			candidates[name].url,
+			Array.from({ length: 20 }, () => payload(candidates[name].key)),
+			4,
+			sentAt,
+		);
 		await settle(name, 20, sentAt, t0);
 	}
 	const result = {};
@@ -140,7 +219,12 @@ export async function benchN8nBatch({ quick, benchDir, packed, env = {} }) {
 			const executionsBefore = seen[name].size;
 			const sentAt = new Map();
 			const t0 = performance.now();
-			const failures = await send(c.url, Array.from({ length: changes }, () => payload(c.key)), concurrency, sentAt);
+			const failures = await send(
+				c.url,
+				Array.from({ length: changes }, () => payload(c.key)),
+				concurrency,
+				sentAt,
+			);
 			const { seconds, started } = await settle(name, changes, sentAt, t0);
 			const delays = [...started].map(([v, at]) => at - sentAt.get(v));
 			result[concurrency][name] = {
@@ -150,8 +234,17 @@ export async function benchN8nBatch({ quick, benchDir, packed, env = {} }) {
 				p99: percentile(delays, 99),
 				failures,
 			};
-			log(`bench: batch, ${concurrency} in flight, ${name}: ${JSON.stringify({ ...result[concurrency][name], failures: failures.length })}`);
+			log(
+				`bench: batch, ${concurrency} in flight, ${name}: ${JSON.stringify({ ...result[concurrency][name], failures: failures.length })}`,
+			);
 		}
 	}
-	return { head, changes, result, windowSeconds: WINDOW_SECONDS, maxChanges: MAX_CHANGES, n8nVersion: '2.41.1' };
+	return {
+		head,
+		changes,
+		result,
+		windowSeconds: WINDOW_SECONDS,
+		maxChanges: MAX_CHANGES,
+		n8nVersion: '2.41.1',
+	};
 }

@@ -28,10 +28,14 @@ import { fieldMedians } from './stats.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function startSimServer(records) {
-	const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'sim-server.mjs'), '--records', String(records)], {
-		stdio: ['ignore', 'pipe', 'inherit'],
-		env: { ...process.env, NODE_OPTIONS: '' },
-	});
+	const child = spawn(
+		process.execPath,
+		['--import', 'tsx', path.join(here, 'sim-server.mjs'), '--records', String(records)],
+		{
+			stdio: ['ignore', 'pipe', 'inherit'],
+			env: { ...process.env, NODE_OPTIONS: '' },
+		},
+	);
 	let out = '';
 	const info = new Promise((resolve, reject) => {
 		child.stdout.on('data', (d) => {
@@ -53,23 +57,54 @@ function rssOf(pid) {
 	}
 }
 
-const node = (name, type, typeVersion, position, parameters, extra = {}) => ({ id: randomUUID(), name, type, typeVersion, position, parameters, ...extra });
+const node = (name, type, typeVersion, position, parameters, extra = {}) => ({
+	id: randomUUID(),
+	name,
+	type,
+	typeVersion,
+	position,
+	parameters,
+	...extra,
+});
 
 /** Connections that run `nodes` one after the other, in the order given. */
 function chain(nodes) {
-	return Object.fromEntries(nodes.slice(0, -1).map((from, i) => [from.name, { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] }]));
+	return Object.fromEntries(
+		nodes
+			.slice(0, -1)
+			.map((from, i) => [
+				from.name,
+				{ main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] },
+			]),
+	);
 }
 
 /** A workflow whose nodes run one after the other. */
 const linearWorkflow = (name, nodes) => ({ name, nodes, connections: chain(nodes) });
 
 function webhookStart(hookPath) {
-	return node('Start', 'n8n-nodes-base.webhook', 2, [0, 0], { httpMethod: 'POST', path: hookPath, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} }, { webhookId: randomUUID() });
+	return node(
+		'Start',
+		'n8n-nodes-base.webhook',
+		2,
+		[0, 0],
+		{
+			httpMethod: 'POST',
+			path: hookPath,
+			responseMode: 'lastNode',
+			responseData: 'firstEntryJson',
+			options: {},
+		},
+		{ webhookId: randomUUID() },
+	);
 }
 
 /** Counts the items that reached it (the answer of the workflow), the same last step for both candidates. */
 function counter(position) {
-	return node('Count', 'n8n-nodes-base.summarize', 1.1, position, { fieldsToSummarize: { values: [{ aggregation: 'count', field: 'id' }] }, options: {} });
+	return node('Count', 'n8n-nodes-base.summarize', 1.1, position, {
+		fieldsToSummarize: { values: [{ aggregation: 'count', field: 'id' }] },
+		options: {},
+	});
 }
 
 const RANGE = { start: '2026-01-01', end: '2026-12-31' };
@@ -91,7 +126,11 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		// open the same port; the probe also checks the pid it is attached to.
 		const inspectPort = await freePort();
 		// BENCH_N8N_NODE_OPTIONS adds options for n8n's process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
-		const nodeOptions = [n8nEnv(install, { userFolder, port: 0, brokerPort: 0 }).NODE_OPTIONS, `--inspect=127.0.0.1:${inspectPort}`, process.env.BENCH_N8N_NODE_OPTIONS]
+		const nodeOptions = [
+			n8nEnv(install, { userFolder, port: 0, brokerPort: 0 }).NODE_OPTIONS,
+			`--inspect=127.0.0.1:${inspectPort}`,
+			process.env.BENCH_N8N_NODE_OPTIONS,
+		]
 			.filter(Boolean)
 			.join(' ');
 		const n8n = await startN8n(install, {
@@ -99,12 +138,20 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 			userFolder,
 			filesDir: path.join(runDir, 'files'),
 			name: 'n8n-bench-getmany',
-			extra: { N8N_LOG_LEVEL: 'warn', EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'none', N8N_PAYLOAD_SIZE_MAX: '256', NODE_OPTIONS: nodeOptions },
+			extra: {
+				N8N_LOG_LEVEL: 'warn',
+				EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'none',
+				N8N_PAYLOAD_SIZE_MAX: '256',
+				NODE_OPTIONS: nodeOptions,
+			},
 		});
 		const pid = n8n.proc.pid;
 		probe = startHeapProbe({ nodeBin: install.nodeBin, port: inspectPort });
 		const probed = await probe.pidOfTarget();
-		if (probed !== pid) throw new Error(`inspector on port ${inspectPort} belongs to pid ${probed}, not n8n (${pid})`);
+		if (probed !== pid)
+			throw new Error(
+				`inspector on port ${inspectPort} belongs to pid ${probed}, not n8n (${pid})`,
+			);
 		const client = new N8nClient(n8n.baseUrl, install);
 		await client.setupOwner();
 		const credential = await client.createCredential('Protime (bench)', CREDENTIAL_TYPE, {
@@ -122,7 +169,12 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		const tokenRes = await fetch(`${info.origin}/tenants/${info.tenant}/connect/token`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ grant_type: 'client_credentials', client_id: info.clientId, client_secret: info.clientSecret, scope: DEFAULT_SCOPES.join(' ') }),
+			body: new URLSearchParams({
+				grant_type: 'client_credentials',
+				client_id: info.clientId,
+				client_secret: info.clientSecret,
+				scope: DEFAULT_SCOPES.join(' '),
+			}),
 		});
 		const token = (await tokenRes.json()).access_token;
 
@@ -130,9 +182,23 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		const wfProtime = await client.createWorkflow(
 			linearWorkflow('bench: Protime Get Many', [
 				webhookStart(protimePath),
-				node('Get Many', ACTION_TYPE, 1, [260, 0], { resource: 'workInterruption', operation: 'getAll', returnAll: true, simplify: false, startDate: RANGE.start, endDate: RANGE.end }, {
-					credentials: { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
-				}),
+				node(
+					'Get Many',
+					ACTION_TYPE,
+					1,
+					[260, 0],
+					{
+						resource: 'workInterruption',
+						operation: 'getAll',
+						returnAll: true,
+						simplify: false,
+						startDate: RANGE.start,
+						endDate: RANGE.end,
+					},
+					{
+						credentials: { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
+					},
+				),
 				counter([520, 0]),
 			]),
 		);
@@ -147,7 +213,12 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 					method: 'GET',
 					url: `${info.origin}/connector/protimeapi/api/v1/work-interruptions?filter=${filter}`,
 					sendHeaders: true,
-					headerParameters: { parameters: [{ name: 'Authorization', value: `Bearer ${token}` }, { name: 'User-Agent', value: 'bench-http-request/1.0 (bench)' }] },
+					headerParameters: {
+						parameters: [
+							{ name: 'Authorization', value: `Bearer ${token}` },
+							{ name: 'User-Agent', value: 'bench-http-request/1.0 (bench)' },
+						],
+					},
 					options: {
 						pagination: {
 							pagination: {
@@ -159,7 +230,11 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 						},
 					},
 				}),
-				node('Split Out', 'n8n-nodes-base.splitOut', 1, [520, 0], { fieldToSplitOut: 'value', include: 'noOtherFields', options: {} }),
+				node('Split Out', 'n8n-nodes-base.splitOut', 1, [520, 0], {
+					fieldToSplitOut: 'value',
+					include: 'noOtherFields',
+					options: {},
+				}),
 				counter([780, 0]),
 			]),
 		);
@@ -177,16 +252,23 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 				webhookStart(flushPath),
 				node('Set', 'n8n-nodes-base.set', 3.4, [260, 0], {
 					mode: 'manual',
-					assignments: { assignments: [{ id: randomUUID(), name: 'ok', value: '={{ 1 + 1 }}', type: 'number' }] },
+					assignments: {
+						assignments: [{ id: randomUUID(), name: 'ok', value: '={{ 1 + 1 }}', type: 'number' }],
+					},
 					options: {},
 				}),
 			]),
 		);
 		await client.activate(wfFlush.id);
 		const flush = async () => {
-			const res = await fetch(`${n8n.baseUrl}/webhook/${flushPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+			const res = await fetch(`${n8n.baseUrl}/webhook/${flushPath}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: '{}',
+			});
 			const text = await res.text();
-			if (res.status !== 200 || JSON.parse(text).ok !== 2) throw new Error(`flush workflow answered ${res.status}: ${text.slice(0, 300)}`);
+			if (res.status !== 200 || JSON.parse(text).ok !== 2)
+				throw new Error(`flush workflow answered ${res.status}: ${text.slice(0, 300)}`);
 		};
 
 		const profileDir = process.env.BENCH_HEAP_PROFILE;
@@ -206,20 +288,30 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 			}, 25);
 			await probe.start(10);
 			const t = performance.now();
-			const res = await fetch(`${n8n.baseUrl}/webhook/${hookPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+			const res = await fetch(`${n8n.baseUrl}/webhook/${hookPath}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: '{}',
+			});
 			const text = await res.text();
 			const ms = performance.now() - t;
 			const heap = await probe.stop();
 			clearInterval(timer);
 			rssPeak = Math.max(rssPeak, rssOf(pid));
-			if (label && profileDir) await probe.profileStop(path.join(profileDir, `${label}.heapprofile`));
-			if (res.status !== 200) throw new Error(`workflow ${hookPath} answered ${res.status}: ${text.slice(0, 300)}`);
+			if (label && profileDir)
+				await probe.profileStop(path.join(profileDir, `${label}.heapprofile`));
+			if (res.status !== 200)
+				throw new Error(`workflow ${hookPath} answered ${res.status}: ${text.slice(0, 300)}`);
 			const count = Number(JSON.parse(text).count_id);
-			if (count !== records) throw new Error(`workflow ${hookPath} produced ${count} items, expected ${records}: ${text.slice(0, 300)}`);
+			if (count !== records)
+				throw new Error(
+					`workflow ${hookPath} produced ${count} items, expected ${records}: ${text.slice(0, 300)}`,
+				);
 			// the webhook answers from the last node; give n8n a moment to finish the execution's bookkeeping
 			await sleep(500);
 			const after = await probe.gc();
-			if (label && snapshotDir) await probe.snapshot(path.join(snapshotDir, `${label}.heapsnapshot`));
+			if (label && snapshotDir)
+				await probe.snapshot(path.join(snapshotDir, `${label}.heapsnapshot`));
 			return {
 				ms,
 				recordsPerSecond: (records / ms) * 1000,
@@ -237,7 +329,10 @@ export async function benchN8nGetMany({ quick, benchDir, tarball }) {
 		for (let r = 0; r < rounds; r++) {
 			const order = r % 2 === 0 ? ['protime', 'http'] : ['http', 'protime'];
 			for (const which of order) {
-				const res = await runOnce(which === 'protime' ? protimePath : httpPath, `${which}-round${r + 1}`);
+				const res = await runOnce(
+					which === 'protime' ? protimePath : httpPath,
+					`${which}-round${r + 1}`,
+				);
 				runs[which].push(res);
 				const mb = (b) => (b / 1048576).toFixed(1);
 				log(

@@ -23,18 +23,29 @@ export function packFromHead(benchDir) {
 	const tree = path.join(benchDir, 'tree');
 	fs.rmSync(tree, { recursive: true, force: true });
 	fs.mkdirSync(tree, { recursive: true });
-	const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+	const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+		cwd: repoRoot,
+		encoding: 'utf8',
+	}).trim();
 	execFileSync('sh', ['-c', `git -C "${repoRoot}" archive HEAD | tar -x -C "${tree}"`]);
 	fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(tree, 'node_modules'));
 	const bin = (name) => path.join(repoRoot, 'node_modules', '.bin', name);
-	execFileSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
+	execFileSync(bin('tsc'), ['-p', 'tsconfig.json'], {
+		cwd: tree,
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	execFileSync(bin('gulp'), ['build:icons'], { cwd: tree, stdio: ['ignore', 'pipe', 'inherit'] });
 	const packDir = path.join(benchDir, 'pack');
 	fs.mkdirSync(packDir, { recursive: true });
 	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], {
 		cwd: tree,
 		encoding: 'utf8',
-		env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' },
+		env: {
+			...process.env,
+			npm_config_fund: 'false',
+			npm_config_audit: 'false',
+			npm_config_update_notifier: 'false',
+		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	const info = JSON.parse(out)[0];
@@ -49,9 +60,23 @@ export function payload(key) {
 	const id = 1 + Math.floor(Math.random() * 2000);
 	const body = JSON.stringify({
 		changeType: 'InsertOrUpdate',
-		data: { changeVersion: cv(), id, person: { id: 1001 + (id % 250) }, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645 },
+		data: {
+			changeVersion: cv(),
+			id,
+			person: { id: 1001 + (id % 250) },
+			date: '2026-03-02',
+			durationInMinutes: 45,
+			startTimeInMinutes: 600,
+			endTimeInMinutes: 645,
+		},
 	});
-	return { body, headers: { 'content-type': 'application/json', 'x-protime-signature': createHmac('sha256', key).update(body).digest('base64') } };
+	return {
+		body,
+		headers: {
+			'content-type': 'application/json',
+			'x-protime-signature': createHmac('sha256', key).update(body).digest('base64'),
+		},
+	};
 }
 
 /** Posts `bodies` to `url` with `concurrency` workers; returns latencies (ms), elapsed ms and failures. */
@@ -78,7 +103,9 @@ export async function load(url, bodies, concurrency, check) {
 
 /** Finished executions of a workflow (n8n's list API returns the total as `count`). */
 export async function finishedExecutions(client, workflowId) {
-	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['success', 'error', 'crashed'] }));
+	const filter = encodeURIComponent(
+		JSON.stringify({ workflowId, status: ['success', 'error', 'crashed'] }),
+	);
 	const r = await client.get(`/rest/executions?filter=${filter}&limit=1`);
 	return Number(r.count ?? 0);
 }
@@ -89,7 +116,8 @@ export async function drained(client, workflowId, target, timeoutMs = 300_000) {
 	for (;;) {
 		const n = await finishedExecutions(client, workflowId);
 		if (n >= target) return performance.now();
-		if (Date.now() > deadline) throw new Error(`only ${n} of ${target} executions of workflow ${workflowId} finished`);
+		if (Date.now() > deadline)
+			throw new Error(`only ${n} of ${target} executions of workflow ${workflowId} finished`);
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
 }
@@ -120,16 +148,29 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 	const perRound = quick ? 100 : 150;
 	const concurrency = 4;
 	const { head, sim, n8n, client } = await benchInstance({ benchDir, packed, label: 'n8n', env });
-	const credential = await client.createCredential('Protime (bench)', 'protimeApi', sim.credentialData());
+	const credential = await client.createCredential(
+		'Protime (bench)',
+		'protimeApi',
+		sim.credentialData(),
+	);
 
 	/** An active one-node workflow with a Protime Trigger; its URL, the key Protime signs with, its id. */
 	const activeTrigger = async (name, typeVersion, options) => {
-		const trigger = { ...protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options }), typeVersion };
+		const trigger = {
+			...protimeTriggerNode({
+				collectionName: 'work-interruptions',
+				credential,
+				events: ['insertOrUpdate', 'delete'],
+				options,
+			}),
+			typeVersion,
+		};
 		const workflow = await client.createWorkflow({ name, nodes: [trigger], connections: {} });
 		await client.activate(workflow.id);
 		const url = `${n8n.baseUrl}/webhook/${trigger.webhookId}/webhook`;
 		const live = await sim.liveWebhooks(url);
-		if (live.length !== 1) throw new Error(`expected one live subscription for ${url}, found ${live.length}`);
+		if (live.length !== 1)
+			throw new Error(`expected one live subscription for ${url}, found ${live.length}`);
 		return { url, key: live[0].key, workflowId: workflow.id };
 	};
 	// The trigger at the node's current version (2; new nodes get it); the same with the stale/duplicate filter
@@ -138,7 +179,10 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 	// request to a version-1 webhook node.
 	// Answered on receipt, like the Webhook node it is compared with; the acknowledgement rows compare the modes.
 	const protime = await activeTrigger('bench: Protime Trigger', 2, { acknowledge: 'onReceipt' });
-	const protimeNoFilter = await activeTrigger('bench: Protime Trigger, Drop Stale off', 2, { dropStale: false, acknowledge: 'onReceipt' });
+	const protimeNoFilter = await activeTrigger('bench: Protime Trigger, Drop Stale off', 2, {
+		dropStale: false,
+		acknowledge: 'onReceipt',
+	});
 
 	// Built-in Webhook node workflow, same instance.
 	const hookPath = `bench-${randomUUID().slice(0, 8)}`;
@@ -151,7 +195,11 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		webhookId: randomUUID(),
 		parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived', options: {} },
 	};
-	const wfB = await client.createWorkflow({ name: 'bench: built-in Webhook', nodes: [webhookNode], connections: {} });
+	const wfB = await client.createWorkflow({
+		name: 'bench: built-in Webhook',
+		nodes: [webhookNode],
+		connections: {},
+	});
 	await client.activate(wfB.id);
 	const builtinUrl = `${n8n.baseUrl}/webhook/${hookPath}`;
 
@@ -171,7 +219,11 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 			options: { responseHeaders: { entries: [{ name: 'x-bench', value: "={{ 'control' }}" }] } },
 		},
 	};
-	const wfE = await client.createWorkflow({ name: 'bench: built-in Webhook with an expression', nodes: [exprNode], connections: {} });
+	const wfE = await client.createWorkflow({
+		name: 'bench: built-in Webhook with an expression',
+		nodes: [exprNode],
+		connections: {},
+	});
 	await client.activate(wfE.id);
 	const builtinExprUrl = `${n8n.baseUrl}/webhook/${exprPath}`;
 
@@ -180,21 +232,36 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 		const body = JSON.parse(text);
 		return body.emitted === 1 ? undefined : `Protime Trigger did not emit: ${text.slice(0, 200)}`;
 	};
-	const checkBuiltin = (status, text) => (status === 200 ? undefined : `Webhook node answered ${status}: ${text.slice(0, 200)}`);
+	const checkBuiltin = (status, text) =>
+		status === 200 ? undefined : `Webhook node answered ${status}: ${text.slice(0, 200)}`;
 	const checkBuiltinExpr = (status, text, headers) => {
-		if (status !== 200) return `Webhook node (expression) answered ${status}: ${text.slice(0, 200)}`;
-		return headers.get('x-bench') === 'control' ? undefined : 'Webhook node (expression) did not evaluate its expression';
+		if (status !== 200)
+			return `Webhook node (expression) answered ${status}: ${text.slice(0, 200)}`;
+		return headers.get('x-bench') === 'control'
+			? undefined
+			: 'Webhook node (expression) did not evaluate its expression';
 	};
 
 	const candidates = {
 		protime: { ...protime, check: checkProtime },
 		builtin: { url: builtinUrl, key: protime.key, check: checkBuiltin, workflowId: wfB.id },
-		builtinExpr: { url: builtinExprUrl, key: protime.key, check: checkBuiltinExpr, workflowId: wfE.id },
+		builtinExpr: {
+			url: builtinExprUrl,
+			key: protime.key,
+			check: checkBuiltinExpr,
+			workflowId: wfE.id,
+		},
 		protimeNoFilter: { ...protimeNoFilter, check: checkProtime },
 	};
 	const names = Object.keys(candidates);
 	// Warm-up, then interleaved rounds (the order rotates each round).
-	for (const c of Object.values(candidates)) await load(c.url, Array.from({ length: 40 }, () => payload(c.key)), concurrency, c.check);
+	for (const c of Object.values(candidates))
+		await load(
+			c.url,
+			Array.from({ length: 40 }, () => payload(c.key)),
+			concurrency,
+			c.check,
+		);
 	const result = {};
 	const done = {};
 	for (const name of names) {
@@ -222,7 +289,9 @@ export async function benchN8n({ quick, benchDir, packed, env = {} }) {
 			result[which].answered.push((perRound / out.elapsedMs) * 1000);
 			result[which].latencies.push(...out.latencies);
 			result[which].failures.push(...out.failures);
-			log(`bench: n8n round ${r + 1}/${rounds} ${which}: ${rate[which].toFixed(1)} deliveries/s finished`);
+			log(
+				`bench: n8n round ${r + 1}/${rounds} ${which}: ${rate[which].toFixed(1)} deliveries/s finished`,
+			);
 		}
 		ratios.push(rate.protime / rate.builtin);
 		ratiosVsExpr.push(rate.protime / rate.builtinExpr);

@@ -30,32 +30,47 @@ const n8nEnv = Object.fromEntries(
 		.filter(Boolean)
 		.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
-const n8nEnvText = Object.keys(n8nEnv).length ? ` with ${Object.entries(n8nEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
-const only = values.only ? values.only.split(',').map((s) => s.trim()) : ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany', 'n8n-ack', 'n8n-batch'];
+const n8nEnvText = Object.keys(n8nEnv).length
+	? ` with ${Object.entries(n8nEnv)
+			.map(([k, v]) => `${k}=${v}`)
+			.join(' ')}`
+	: '';
+const only = values.only
+	? values.only.split(',').map((s) => s.trim())
+	: ['webhook', 'getmany', 'tokens', 'n8n', 'n8n-getmany', 'n8n-ack', 'n8n-batch'];
 const want = (s) => only.includes(s) && !(s.startsWith('n8n') && values['skip-n8n']);
 const benchDir = path.join(repoRoot, '.bench');
 fs.mkdirSync(benchDir, { recursive: true });
 // Run directories of earlier real-n8n runs (n8n user folders, logs) are kept only until the next run.
 for (const entry of fs.readdirSync(benchDir)) {
-	if (entry.startsWith('n8n-')) fs.rmSync(path.join(benchDir, entry), { recursive: true, force: true });
+	if (entry.startsWith('n8n-'))
+		fs.rmSync(path.join(benchDir, entry), { recursive: true, force: true });
 }
 
-const KEEP_MARKER = '<!-- Everything below this line is kept when `npm run bench` rewrites the file. -->';
+const KEEP_MARKER =
+	'<!-- Everything below this line is kept when `npm run bench` rewrites the file. -->';
 const rows = []; // [measure, baseline, candidate, ratio, target, verdict]
 const notes = [];
 const pass = (ok) => (ok ? 'PASS' : 'FAIL');
 /** A row for information only: no target, no verdict. */
-const info = (measure, baseline, candidate, shownRatio) => rows.push([measure, baseline, candidate, shownRatio, 'info', '—']);
+const info = (measure, baseline, candidate, shownRatio) =>
+	rows.push([measure, baseline, candidate, shownRatio, 'info', '—']);
 const ratio = (r) => fmt(r, r < 0.1 ? 3 : 2);
 
 function machine() {
 	let commit = '';
 	try {
-		commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+		commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+			cwd: repoRoot,
+			encoding: 'utf8',
+		}).trim();
 	} catch {
 		commit = 'unknown';
 	}
-	const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+	const load = os
+		.loadavg()
+		.map((l) => l.toFixed(2))
+		.join(' ');
 	return {
 		date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
 		nproc: os.availableParallelism?.() ?? os.cpus().length,
@@ -87,12 +102,12 @@ async function main() {
 	if (want('webhook')) {
 		notes.push(
 			'Webhook handling: "ours" is the trigger\'s exported functions in the order webhookHandler.ts calls them ' +
-				'(verifySignature with the stored key, JSON.parse as n8n\'s body parser does, parseDelivery, sortByChangeVersion, ' +
+				"(verifySignature with the stored key, JSON.parse as n8n's body parser does, parseDelivery, sortByChangeVersion, " +
 				'loadVersionStore + dropStaleChanges, wantedChanges, changeItem with simplification on, as by default); ' +
 				'"floor" is createHmac + timingSafeEqual + JSON.parse. Change ids come from 2,000 records unless noted. ' +
 				'The "whole webhook() via test bed" rows run the node\'s real webhook() through test/support/context.ts, whose ' +
-				'per-request copy of static data, wrapped in n8n\'s observable like n8n does on every request and serialised back ' +
-				'when written (standing in for n8n\'s database), dominates; they are not a measure ' +
+				"per-request copy of static data, wrapped in n8n's observable like n8n does on every request and serialised back " +
+				"when written (standing in for n8n's database), dominates; they are not a measure " +
 				'of n8n (see the real-n8n rows).',
 		);
 	}
@@ -275,11 +290,17 @@ async function main() {
 				info(
 					`Real n8n: answer latency p50 / p99 (ms), ${sender}, Protime Trigger onReceipt / afterExecution`,
 					`onReceipt ${fmt(r.onReceipt.p50, 1)} / ${fmt(r.onReceipt.p99, 1)}`,
-					after ? `afterExecution ${fmt(after.p50, 1)} / ${fmt(after.p99, 1)}` : 'afterExecution: not in this build',
+					after
+						? `afterExecution ${fmt(after.p50, 1)} / ${fmt(after.p99, 1)}`
+						: 'afterExecution: not in this build',
 					'—',
 				);
 			}
-			const failures = Object.entries(a.result).flatMap(([c, r]) => Object.entries(r).filter(([, x]) => x.failures.length).map(([n, x]) => `${n} at ${c} in flight: ${x.failures.length} (${x.failures[0]})`));
+			const failures = Object.entries(a.result).flatMap(([c, r]) =>
+				Object.entries(r)
+					.filter(([, x]) => x.failures.length)
+					.map(([n, x]) => `${n} at ${c} in flight: ${x.failures.length} (${x.failures[0]})`),
+			);
 			notes.push(
 				`Acknowledge (issue 14): package from commit ${a.head}; each workflow is its trigger → No Operation, all in one n8n instance; ` +
 					`${a.rounds} rounds of ${a.perRound} signed single changes per endpoint and sender (order rotating); a round ends when all its executions ` +
@@ -335,7 +356,11 @@ async function main() {
 					pass(r.batched.p99 <= windowMs + 1000),
 				]);
 			}
-			const failures = Object.entries(b.result).flatMap(([c, r]) => Object.entries(r).filter(([, x]) => x.failures.length).map(([n, x]) => `${n} at ${c} in flight: ${x.failures.length} (${x.failures[0]})`));
+			const failures = Object.entries(b.result).flatMap(([c, r]) =>
+				Object.entries(r)
+					.filter(([, x]) => x.failures.length)
+					.map(([n, x]) => `${n} at ${c} in flight: ${x.failures.length} (${x.failures[0]})`),
+			);
 			notes.push(
 				`Batch Changes (issue 16): package from commit ${b.head}; each workflow is its trigger → No Operation, all in one n8n instance. ` +
 					`Per sender a burst of ${fmt(b.changes)} signed single-change deliveries to each endpoint in turn: "one at a time" sends the next after the answer ` +

@@ -8,7 +8,9 @@ export function median(values) {
 
 /** `{ name: median over runs of measure(run) }` for each named measure. */
 export function medians(runs, measures) {
-	return Object.fromEntries(Object.entries(measures).map(([name, measure]) => [name, median(runs.map(measure))]));
+	return Object.fromEntries(
+		Object.entries(measures).map(([name, measure]) => [name, median(runs.map(measure))]),
+	);
 }
 
 /** {@link medians} of fields the runs hold as they are. */
@@ -26,7 +28,10 @@ export function percentile(values, p) {
 
 export function fmt(n, digits = 0) {
 	if (!Number.isFinite(n)) return String(n);
-	return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+	return n.toLocaleString('en-US', {
+		minimumFractionDigits: digits,
+		maximumFractionDigits: digits,
+	});
 }
 
 export const MB = 1024 * 1024;
@@ -36,5 +41,9 @@ export function table(headers, rows) {
 	const all = [headers, ...rows].map((r) => r.map((c) => String(c)));
 	const widths = headers.map((_, i) => Math.max(...all.map((r) => r[i].length)));
 	const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-	return [line(all[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...all.slice(1).map(line)].join('\n');
+	return [
+		line(all[0]),
+		`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+		...all.slice(1).map(line),
+	].join('\n');
 }

@@ -23,16 +23,34 @@ const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), 'run.mjs'
 function runSeed(seed) {
 	return new Promise((resolve) => {
 		const t0 = Date.now();
-		const child = spawn(process.execPath, [runner], { env: { ...process.env, E2E_ONLY: only, E2E_SEED: String(seed) }, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, [runner], {
+			env: { ...process.env, E2E_ONLY: only, E2E_SEED: String(seed) },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		let out = '';
 		child.stdout.on('data', (d) => (out += d));
 		child.stderr.on('data', (d) => (out += d));
 		child.on('close', (code) => {
 			const summary = out.match(/e2e: (\d+) passed, (\d+) failed/);
-			const mismatches = [...out.matchAll(/MISMATCHES (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+			const mismatches = [...out.matchAll(/MISMATCHES (\d+)/g)].reduce(
+				(n, m) => n + Number(m[1]),
+				0,
+			);
 			const doubles = [...out.matchAll(/DOUBLED (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-			const lost = [...out.matchAll(/LOST (\d+) \(silent (\d+)/g)].reduce((n, m) => n + Number(m[2]), 0);
-			resolve({ seed, code, passed: summary?.[1] ?? '?', failed: summary?.[2] ?? '?', mismatches, doubles, silent: lost, seconds: Math.round((Date.now() - t0) / 1000) });
+			const lost = [...out.matchAll(/LOST (\d+) \(silent (\d+)/g)].reduce(
+				(n, m) => n + Number(m[2]),
+				0,
+			);
+			resolve({
+				seed,
+				code,
+				passed: summary?.[1] ?? '?',
+				failed: summary?.[2] ?? '?',
+				mismatches,
+				doubles,
+				silent: lost,
+				seconds: Math.round((Date.now() - t0) / 1000),
+			});
 		});
 	});
 }
@@ -41,7 +59,9 @@ let failures = 0;
 for (const seed of seeds) {
 	const r = await runSeed(seed);
 	if (r.code !== 0) failures++;
-	process.stdout.write(`seed ${r.seed}: ${r.code === 0 ? 'PASS' : 'FAIL'} (checks ${r.passed} passed, ${r.failed} failed; mismatches ${r.mismatches}; silent losses ${r.silent}; doubles ${r.doubles}; ${r.seconds} s)\n`);
+	process.stdout.write(
+		`seed ${r.seed}: ${r.code === 0 ? 'PASS' : 'FAIL'} (checks ${r.passed} passed, ${r.failed} failed; mismatches ${r.mismatches}; silent losses ${r.silent}; doubles ${r.doubles}; ${r.seconds} s)\n`,
+	);
 }
 process.stdout.write(`chaos: ${seeds.length - failures} of ${seeds.length} seeds passed\n`);
 process.exitCode = failures ? 1 : 0;

@@ -14,7 +14,13 @@ import { CREDENTIAL_TYPE } from './lib/package.mjs';
 import { freePort, log, sleep, stopAll, waitFor } from './lib/procs.mjs';
 import { startSimulator } from './lib/simulator.mjs';
 import { makeRunDir, startInstance } from './lib/stack.mjs';
-import { dataTableColumns, hoursCsvWorkflow, syncTableWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './lib/workflows.mjs';
+import {
+	dataTableColumns,
+	hoursCsvWorkflow,
+	syncTableWorkflow,
+	webhookCrudWorkflow,
+	workInterruptionsCsvWorkflow,
+} from './lib/workflows.mjs';
 
 function portFree(port) {
 	return new Promise((resolve) => {
@@ -41,12 +47,19 @@ async function main() {
 	const n8nPort = await pickPort(Number(process.env.DEMO_N8N_PORT || 5678));
 	const inst = await startInstance({ runDir, install, name: 'n8n-demo', port: n8nPort });
 	const { client } = inst;
-	const credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
+	const credential = await client.createCredential(
+		'Protime (simulator)',
+		CREDENTIAL_TYPE,
+		sim.credentialData(),
+	);
 	const today = new Date().toISOString().slice(0, 10);
 	const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
 
 	// the recommended sync pattern into an n8n Data Table: the initial sync fills it, the trigger keeps it equal
-	const table = await client.createDataTable('Protime work interruptions', dataTableColumns('work-interruptions'));
+	const table = await client.createDataTable(
+		'Protime work interruptions',
+		dataTableColumns('work-interruptions'),
+	);
 	const syncWf = syncTableWorkflow({
 		collection: 'work-interruptions',
 		credential,
@@ -59,10 +72,21 @@ async function main() {
 	const tableSync = await client.createWorkflow(syncWf);
 	await client.activate(tableSync.id);
 	await client.runManually(tableSync.id);
-	const hours = await client.createWorkflow(hoursCsvWorkflow({ credential, filesDir: inst.filesDir }));
+	const hours = await client.createWorkflow(
+		hoursCsvWorkflow({ credential, filesDir: inst.filesDir }),
+	);
 	await client.activate(hours.id);
-	const sync = await client.createWorkflow(workInterruptionsCsvWorkflow({ credential, filesDir: inst.filesDir, startDate: monthAgo, endDate: today }));
-	const crud = await client.createWorkflow(webhookCrudWorkflow({ credential, destinationUrl: 'http://127.0.0.1:9/my-own-receiver' }));
+	const sync = await client.createWorkflow(
+		workInterruptionsCsvWorkflow({
+			credential,
+			filesDir: inst.filesDir,
+			startDate: monthAgo,
+			endDate: today,
+		}),
+	);
+	const crud = await client.createWorkflow(
+		webhookCrudWorkflow({ credential, destinationUrl: 'http://127.0.0.1:9/my-own-receiver' }),
+	);
 
 	const editor = inst.baseUrl;
 	process.stdout.write(`
@@ -95,11 +119,17 @@ async function main() {
 `);
 	// show that events flow: wait for the first executions and CSV files
 	try {
-		const execs = await waitFor('the first executions of the hours workflow', async () => {
-			const list = await client.executions(hours.id);
-			return list.length >= 1 ? list : false;
-		}, { timeoutMs: 120_000, intervalMs: 1000 });
-		log(`events are flowing: ${execs.length} execution(s) so far, latest #${execs[0].id} (${execs[0].status})`);
+		const execs = await waitFor(
+			'the first executions of the hours workflow',
+			async () => {
+				const list = await client.executions(hours.id);
+				return list.length >= 1 ? list : false;
+			},
+			{ timeoutMs: 120_000, intervalMs: 1000 },
+		);
+		log(
+			`events are flowing: ${execs.length} execution(s) so far, latest #${execs[0].id} (${execs[0].status})`,
+		);
 	} catch (err) {
 		log(`no execution yet: ${err.message} (see ${inst.n8n.logFile})`);
 	}
@@ -110,13 +140,19 @@ async function main() {
 		const rows = await client.dataTableRows(table).catch(() => undefined);
 		const inProtime = (await sim.records('work-interruptions').catch(() => undefined))?.length;
 		if (rows && rows.length !== lastRows) {
-			log(`Data Table "Protime work interruptions": ${rows.length} rows (Protime has ${inProtime})`);
+			log(
+				`Data Table "Protime work interruptions": ${rows.length} rows (Protime has ${inProtime})`,
+			);
 			lastRows = rows.length;
 		}
 		const list = await client.executions(hours.id).catch(() => []);
-		const files = fs.existsSync(inst.filesDir) ? fs.readdirSync(inst.filesDir).filter((f) => f.endsWith('.csv')) : [];
+		const files = fs.existsSync(inst.filesDir)
+			? fs.readdirSync(inst.filesDir).filter((f) => f.endsWith('.csv'))
+			: [];
 		if (list.length !== last) {
-			log(`${list.length} executions, ${files.length} CSV files in ${inst.filesDir}${files.length ? ` (latest ${path.join(inst.filesDir, files.sort().at(-1))})` : ''}`);
+			log(
+				`${list.length} executions, ${files.length} CSV files in ${inst.filesDir}${files.length ? ` (latest ${path.join(inst.filesDir, files.sort().at(-1))})` : ''}`,
+			);
 			last = list.length;
 		}
 	}

@@ -5,7 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lib/package.mjs';
-import { asExample, hoursCsvWorkflow, stickyNote, syncNotes, syncTableWorkflow, webhookCrudWorkflow, workInterruptionsCsvWorkflow } from './lib/workflows.mjs';
+import {
+	asExample,
+	hoursCsvWorkflow,
+	stickyNote,
+	syncNotes,
+	syncTableWorkflow,
+	webhookCrudWorkflow,
+	workInterruptionsCsvWorkflow,
+} from './lib/workflows.mjs';
 
 // Files go where n8n 2.x allows the Read/Write Files node to write by default (N8N_RESTRICT_FILE_ACCESS_TO=~/.n8n-files);
 // /home/node is the home of n8n's Docker image. Change the path to your instance's allowed folder.
@@ -28,7 +36,12 @@ function stable(wf) {
 
 /** The workflow with its setup steps as sticky notes. */
 const withNotes = (wf, notes) => ({ ...wf, nodes: [...wf.nodes, ...notes] });
-const setup = (lines, { height = 300 } = {}) => stickyNote('Setup', [-40, -380], ['## Setup', ...lines].join('\n'), { width: 560, height, color: 4 });
+const setup = (lines, { height = 300 } = {}) =>
+	stickyNote('Setup', [-40, -380], ['## Setup', ...lines].join('\n'), {
+		width: 560,
+		height,
+		color: 4,
+	});
 const FILES_STEP = `The file goes to \`${FILES}\`, the folder n8n 2.x lets the Read/Write Files node write to by default (\`N8N_RESTRICT_FILE_ACCESS_TO\`). Change the path in **Write CSV file** to your instance's allowed folder.`;
 
 const examples = {
@@ -57,26 +70,40 @@ const examples = {
 	),
 	// the recommended sync pattern: a Data Table named "Protime work interruptions" (demo), or a PostgreSQL table
 	...Object.fromEntries(
-		['dataTable', 'postgres'].map((target) => [
-			`protime-sync-work-interruptions-${target === 'dataTable' ? 'data-table' : 'postgres'}.json`,
-			syncTableWorkflow({
-				collection: 'work-interruptions',
-				target,
-				dataTable: { mode: 'name', value: 'Protime work interruptions' },
-				startDate: "={{ $today.minus({ days: 30 }).toFormat('yyyy-LL-dd') }}",
-				endDate: "={{ $today.plus({ days: 1 }).toFormat('yyyy-LL-dd') }}",
-			}),
-		]).map(([file, wf]) => [file, withNotes(wf, syncNotes('work-interruptions', file.includes('postgres') ? 'postgres' : 'dataTable'))]),
+		['dataTable', 'postgres']
+			.map((target) => [
+				`protime-sync-work-interruptions-${target === 'dataTable' ? 'data-table' : 'postgres'}.json`,
+				syncTableWorkflow({
+					collection: 'work-interruptions',
+					target,
+					dataTable: { mode: 'name', value: 'Protime work interruptions' },
+					startDate: "={{ $today.minus({ days: 30 }).toFormat('yyyy-LL-dd') }}",
+					endDate: "={{ $today.plus({ days: 1 }).toFormat('yyyy-LL-dd') }}",
+				}),
+			])
+			.map(([file, wf]) => [
+				file,
+				withNotes(
+					wf,
+					syncNotes('work-interruptions', file.includes('postgres') ? 'postgres' : 'dataTable'),
+				),
+			]),
 	),
-	'protime-webhook-subscriptions.json': withNotes(webhookCrudWorkflow({ destinationUrl: 'https://example.com/my-protime-receiver' }), [
-		setup([
-			'Shows the Webhook operations of the Protime node. You do not need them for the Protime Trigger: it keeps its own subscription.',
-			'1. Pick your **Protime API** credential in the three Protime nodes.',
-			'2. Set **Destination URL** in **Create webhook** to an HTTPS address of yours that receives Protime deliveries.',
-			'3. Click **Execute workflow**: it creates a subscription, lists the subscriptions, and deletes the one it created.',
-			'*Include Key in Output* (on by default) puts the new subscription\'s private key in the execution data: turn it off, or delete that execution, if you do not need the key.',
-		], { height: 340 }),
-	]),
+	'protime-webhook-subscriptions.json': withNotes(
+		webhookCrudWorkflow({ destinationUrl: 'https://example.com/my-protime-receiver' }),
+		[
+			setup(
+				[
+					'Shows the Webhook operations of the Protime node. You do not need them for the Protime Trigger: it keeps its own subscription.',
+					'1. Pick your **Protime API** credential in the three Protime nodes.',
+					'2. Set **Destination URL** in **Create webhook** to an HTTPS address of yours that receives Protime deliveries.',
+					'3. Click **Execute workflow**: it creates a subscription, lists the subscriptions, and deletes the one it created.',
+					"*Include Key in Output* (on by default) puts the new subscription's private key in the execution data: turn it off, or delete that execution, if you do not need the key.",
+				],
+				{ height: 340 },
+			),
+		],
+	),
 };
 
 const dir = path.join(repoRoot, 'examples');

@@ -32,8 +32,17 @@ import { tool } from './lib/tool.mjs';
 const CORE = ['smoke', 'trigger', 'renewal'];
 const version = selectedVersion();
 const oneVersion = process.argv.includes('--n8n') || Boolean(process.env.E2E_N8N_VERSION);
-const subsets = (list) => list.split(',').map((s) => s.trim()).flatMap((s) => (s === 'core' ? CORE : [s]));
-const only = subsets(process.env.E2E_ONLY || (version === N8N_VERSION ? 'smoke,trigger,action,renewal,queue,versions,scopes,tool,reporting,registry,browser,durability,convergence' : 'core'));
+const subsets = (list) =>
+	list
+		.split(',')
+		.map((s) => s.trim())
+		.flatMap((s) => (s === 'core' ? CORE : [s]));
+const only = subsets(
+	process.env.E2E_ONLY ||
+		(version === N8N_VERSION
+			? 'smoke,trigger,action,renewal,queue,versions,scopes,tool,reporting,registry,browser,durability,convergence'
+			: 'core'),
+);
 const want = (s) => only.includes(s);
 const coreWant = (s) => CORE.includes(s);
 
@@ -46,7 +55,8 @@ async function main() {
 	try {
 		const install = await ensureInstalled(version);
 		// the other versions' core runs from the start, each in its own instance and run directory
-		const others = !oneVersion && want('versions') ? pinnedVersions().filter((v) => v !== version) : [];
+		const others =
+			!oneVersion && want('versions') ? pinnedVersions().filter((v) => v !== version) : [];
 		const parallel = others.map((v) => otherVersion(v, { checks, runDir }));
 		// queue mode runs while the regular instance waits for the renewal periods
 		const queue = want('queue') ? () => scenarios.queue({ checks, runDir, install }) : undefined;

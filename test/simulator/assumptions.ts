@@ -316,7 +316,9 @@ export function defaultAssumptions(): SimulatorAssumptions {
 /** Applies a partial override; `signature` is merged field by field. */
 export function mergeAssumptions(
 	base: SimulatorAssumptions,
-	patch: Partial<Omit<SimulatorAssumptions, 'signature'>> & { signature?: Partial<SignatureAssumptions> } = {},
+	patch: Partial<Omit<SimulatorAssumptions, 'signature'>> & {
+		signature?: Partial<SignatureAssumptions>;
+	} = {},
 ): SimulatorAssumptions {
 	const { signature, ...rest } = patch;
 	Object.assign(base, rest);

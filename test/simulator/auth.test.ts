@@ -8,7 +8,13 @@ import { apiClient, requestToken, startSim, UA } from './testkit';
 let sim: ProtimeSimulator;
 beforeEach(async () => {
 	sim = await startSim({
-		clients: [{ clientId: 'narrow', clientSecret: 'narrow-secret', scopes: [WEBHOOK_READ_SCOPE, 'connector-protimeapi-clockings.read'] }],
+		clients: [
+			{
+				clientId: 'narrow',
+				clientSecret: 'narrow-secret',
+				scopes: [WEBHOOK_READ_SCOPE, 'connector-protimeapi-clockings.read'],
+			},
+		],
 	});
 });
 afterEach(async () => await sim.stop());
@@ -33,8 +39,12 @@ describe('token endpoint', () => {
 
 	it('token: a wrong secret or unknown client is 400 invalid_client', async () => {
 		expect((await requestToken(sim, { client_secret: 'wrong' })).status).toBe(400);
-		expect((await requestToken(sim, { client_secret: 'wrong' })).data).toEqual({ error: 'invalid_client' });
-		expect((await requestToken(sim, { client_id: 'nobody' })).data).toEqual({ error: 'invalid_client' });
+		expect((await requestToken(sim, { client_secret: 'wrong' })).data).toEqual({
+			error: 'invalid_client',
+		});
+		expect((await requestToken(sim, { client_id: 'nobody' })).data).toEqual({
+			error: 'invalid_client',
+		});
 	});
 
 	it('token: a grant type other than client_credentials is 400 unsupported_grant_type', async () => {
@@ -44,14 +54,24 @@ describe('token endpoint', () => {
 	});
 
 	it('token: a missing grant_type or a JSON body is 400 invalid_request', async () => {
-		expect((await requestToken(sim, { grant_type: undefined })).data).toEqual({ error: 'invalid_request' });
-		const json = await axios.post(sim.tokenUrl, { grant_type: 'client_credentials' }, { validateStatus: () => true, proxy: false });
+		expect((await requestToken(sim, { grant_type: undefined })).data).toEqual({
+			error: 'invalid_request',
+		});
+		const json = await axios.post(
+			sim.tokenUrl,
+			{ grant_type: 'client_credentials' },
+			{ validateStatus: () => true, proxy: false },
+		);
 		expect(json.status).toBe(400);
 		expect(json.data).toEqual({ error: 'invalid_request' });
 	});
 
 	it('token: a scope the client is not allowed is 400 invalid_scope (or dropped, configurable)', async () => {
-		const asked = { client_id: 'narrow', client_secret: 'narrow-secret', scope: `${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE}` };
+		const asked = {
+			client_id: 'narrow',
+			client_secret: 'narrow-secret',
+			scope: `${WEBHOOK_READ_SCOPE} ${WEBHOOK_WRITE_SCOPE}`,
+		};
 		const rejected = await requestToken(sim, asked);
 		expect(rejected.status).toBe(400);
 		expect(rejected.data).toEqual({ error: 'invalid_scope' });
@@ -77,9 +97,14 @@ describe('token endpoint', () => {
 	});
 
 	it('token: HTTP Basic client authentication is accepted like IdentityServer does', async () => {
-		const basic = Buffer.from(`${sim.defaultClient.clientId}:${sim.defaultClient.clientSecret}`).toString('base64');
+		const basic = Buffer.from(
+			`${sim.defaultClient.clientId}:${sim.defaultClient.clientSecret}`,
+		).toString('base64');
 		const res = await axios.post(sim.tokenUrl, 'grant_type=client_credentials', {
-			headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+			headers: {
+				Authorization: `Basic ${basic}`,
+				'Content-Type': 'application/x-www-form-urlencoded',
+			},
 			validateStatus: () => true,
 			proxy: false,
 		});
@@ -102,11 +127,17 @@ describe('API authentication and headers', () => {
 		const api = await apiClient(sim);
 		const res = await api.get('/webhooks', { headers: { 'User-Agent': '' } });
 		expect(res.status).toBe(400);
-		expect(res.data).toEqual({ error: { code: 'BadRequest', message: 'User-Agent header is required' } });
+		expect(res.data).toEqual({
+			error: { code: 'BadRequest', message: 'User-Agent header is required' },
+		});
 	});
 
 	it('api: no Bearer token is 401', async () => {
-		const res = await axios.get(`${sim.apiBase}/webhooks`, { headers: { 'User-Agent': UA }, validateStatus: () => true, proxy: false });
+		const res = await axios.get(`${sim.apiBase}/webhooks`, {
+			headers: { 'User-Agent': UA },
+			validateStatus: () => true,
+			proxy: false,
+		});
 		expect(res.status).toBe(401);
 		expect(res.data.error.code).toBe('Unauthorized');
 	});
@@ -123,11 +154,21 @@ describe('API authentication and headers', () => {
 
 	it('api: a valid token without the scope is 403 with the standard body (401 configurable)', async () => {
 		const api = await apiClient(sim, [WEBHOOK_READ_SCOPE]);
-		const res = await api.post('/webhooks', { destinationUrl: 'https://example.com/x', collectionName: 'clockings' });
+		const res = await api.post('/webhooks', {
+			destinationUrl: 'https://example.com/x',
+			collectionName: 'clockings',
+		});
 		expect(res.status).toBe(403);
 		expect(res.data).toEqual({ error: { code: 'Forbidden', message: expect.any(String) } });
 		sim.assumptions.missingScopeStatus = 401;
-		expect((await api.post('/webhooks', { destinationUrl: 'https://example.com/x', collectionName: 'clockings' })).status).toBe(401);
+		expect(
+			(
+				await api.post('/webhooks', {
+					destinationUrl: 'https://example.com/x',
+					collectionName: 'clockings',
+				})
+			).status,
+		).toBe(401);
 	});
 
 	it('api: a collection GET needs the collection read scope', async () => {

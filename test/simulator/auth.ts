@@ -56,7 +56,8 @@ export class TokenService {
 
 	verify(token: string): TokenGrant | undefined {
 		const grant = this.tokens.get(token);
-		if (!grant || grant.expiresAt <= this.ctx.clock.now() || grant.tenant !== this.ctx.tenant) return undefined;
+		if (!grant || grant.expiresAt <= this.ctx.clock.now() || grant.tenant !== this.ctx.tenant)
+			return undefined;
 		return grant;
 	}
 
@@ -71,7 +72,11 @@ export class TokenService {
 			return;
 		}
 		const fail = (error: string) => res.status(a.tokenErrorStatus).json({ error });
-		if (!req.is('application/x-www-form-urlencoded') || typeof req.body !== 'object' || req.body === null) {
+		if (
+			!req.is('application/x-www-form-urlencoded') ||
+			typeof req.body !== 'object' ||
+			req.body === null
+		) {
 			return void fail('invalid_request');
 		}
 		const form = req.body as Record<string, unknown>;
@@ -95,11 +100,13 @@ export class TokenService {
 		if (!client || client.clientSecret !== clientSecret) return void fail('invalid_client');
 
 		// No `scope` field: IdentityServer grants every scope the client is allowed.
-		const requested = typeof form.scope === 'string' && form.scope.trim() !== ''
-			? form.scope.trim().split(/\s+/)
-			: [...client.scopes];
+		const requested =
+			typeof form.scope === 'string' && form.scope.trim() !== ''
+				? form.scope.trim().split(/\s+/)
+				: [...client.scopes];
 		const allowed = requested.filter((s) => client.scopes.includes(s));
-		if (allowed.length !== requested.length && a.disallowedScope === 'reject') return void fail('invalid_scope');
+		if (allowed.length !== requested.length && a.disallowedScope === 'reject')
+			return void fail('invalid_scope');
 		if (allowed.length === 0) return void fail('invalid_scope');
 
 		const scopes = [...new Set(allowed)];
@@ -117,8 +124,17 @@ export class TokenService {
 			}),
 		);
 		const token = `${header}.${payload}.${b64url(randomBytes(32))}`;
-		this.tokens.set(token, { tenant: this.ctx.tenant, clientId: client.clientId, scopes, expiresAt: now + expiresIn * 1000 });
-		const body: Record<string, unknown> = { access_token: token, expires_in: expiresIn, token_type: 'Bearer' };
+		this.tokens.set(token, {
+			tenant: this.ctx.tenant,
+			clientId: client.clientId,
+			scopes,
+			expiresAt: now + expiresIn * 1000,
+		});
+		const body: Record<string, unknown> = {
+			access_token: token,
+			expires_in: expiresIn,
+			token_type: 'Bearer',
+		};
 		if (a.tokenResponseIncludesScope) body.scope = scopes.join(' ');
 		res.status(200).json(body);
 	};
@@ -132,7 +148,10 @@ export class TokenService {
 		}
 		const grant = this.verify(match[1]);
 		if (!grant) {
-			res.set('WWW-Authenticate', 'Bearer error="invalid_token", error_description="The access token is expired or invalid"');
+			res.set(
+				'WWW-Authenticate',
+				'Bearer error="invalid_token", error_description="The access token is expired or invalid"',
+			);
 			return sendError(res, 401, 'The access token is expired or invalid');
 		}
 		res.locals.grant = grant;

@@ -73,11 +73,15 @@ if (values.assumptions) {
 	}
 }
 assumptions.allowHttpDestinations = !values['https-only'];
-if (number('validity-seconds') !== undefined) assumptions.webhookValiditySeconds = number('validity-seconds');
-if (number('token-seconds') !== undefined) assumptions.tokenLifetimeSeconds = number('token-seconds');
+if (number('validity-seconds') !== undefined)
+	assumptions.webhookValiditySeconds = number('validity-seconds');
+if (number('token-seconds') !== undefined)
+	assumptions.tokenLifetimeSeconds = number('token-seconds');
 if (number('page-size') !== undefined) assumptions.pageSize = number('page-size');
-if (number('delivery-timeout-ms') !== undefined) assumptions.deliveryTimeoutMs = number('delivery-timeout-ms');
-if (values['retry-ms'] !== undefined) assumptions.retryScheduleMs = values['retry-ms'].split(',').filter(Boolean).map(Number);
+if (number('delivery-timeout-ms') !== undefined)
+	assumptions.deliveryTimeoutMs = number('delivery-timeout-ms');
+if (values['retry-ms'] !== undefined)
+	assumptions.retryScheduleMs = values['retry-ms'].split(',').filter(Boolean).map(Number);
 
 const clients = [];
 if (values['client-id'] || values['client-secret']) {
@@ -89,7 +93,13 @@ if (values['client-id'] || values['client-secret']) {
 	});
 }
 
-const sim = await ProtimeSimulator.start({ port: number('port'), host: values.host, tenant: values.tenant, clients, assumptions });
+const sim = await ProtimeSimulator.start({
+	port: number('port'),
+	host: values.host,
+	tenant: values.tenant,
+	clients,
+	assumptions,
+});
 const client = clients[0] ?? sim.defaultClient;
 if (values.demo) {
 	seedDemoTenant(sim);

@@ -22,7 +22,10 @@ const daysAgo = (n: number) => isoDate(sim.now() - n * DAY);
 const week = () => `date ge '${daysAgo(7)}' and date le '${today()}'`;
 
 /** Follows nextLink until it is absent; returns all pages. */
-async function allPages(path: string, params: Record<string, string>): Promise<Array<{ value: unknown[]; nextLink?: string }>> {
+async function allPages(
+	path: string,
+	params: Record<string, string>,
+): Promise<Array<{ value: unknown[]; nextLink?: string }>> {
 	const pages = [];
 	let res = await api.get(path, { params });
 	expect(res.status).toBe(200);
@@ -38,42 +41,61 @@ async function allPages(path: string, params: Record<string, string>): Promise<A
 }
 
 describe('collections', () => {
-	it.each(COLLECTIONS.map((c) => [c.name, c]))('list: %s answers {value} with its required filters', async (name, def) => {
-		const required = def.filters.filter((f) => f.required).map((f) => f.name);
-		const params = required.includes('date') ? { filter: week() } : {};
-		const res = await api.get(`/${name}`, { params });
-		expect(res.status).toBe(200);
-		expect(res.data.value.length).toBeGreaterThan(0);
-		for (const record of res.data.value) {
-			expect(record.changeVersion).toMatch(/^[0-9A-F]{20}$/);
-			for (const key of Object.keys(def.sample)) expect(record).toHaveProperty(key);
-		}
-	});
+	it.each(COLLECTIONS.map((c) => [c.name, c]))(
+		'list: %s answers {value} with its required filters',
+		async (name, def) => {
+			const required = def.filters.filter((f) => f.required).map((f) => f.name);
+			const params = required.includes('date') ? { filter: week() } : {};
+			const res = await api.get(`/${name}`, { params });
+			expect(res.status).toBe(200);
+			expect(res.data.value.length).toBeGreaterThan(0);
+			for (const record of res.data.value) {
+				expect(record.changeVersion).toMatch(/^[0-9A-F]{20}$/);
+				for (const key of Object.keys(def.sample)) expect(record).toHaveProperty(key);
+			}
+		},
+	);
 
 	it('filter: a missing required filter → 400 with reasons', async () => {
 		const res = await api.get('/work-interruptions');
 		expect(res.status).toBe(400);
-		expect(res.data.error).toEqual({ code: 'BadRequest', message: 'The request was invalid', reasons: [expect.stringContaining("'date' is required")] });
+		expect(res.data.error).toEqual({
+			code: 'BadRequest',
+			message: 'The request was invalid',
+			reasons: [expect.stringContaining("'date' is required")],
+		});
 	});
 
 	it('filter: date range over one year → 400 with reasons', async () => {
-		const res = await api.get('/work-interruptions', { params: { filter: "date ge '2024-01-01' and date le '2025-06-01'" } });
+		const res = await api.get('/work-interruptions', {
+			params: { filter: "date ge '2024-01-01' and date le '2025-06-01'" },
+		});
 		expect(res.status).toBe(400);
 		expect(res.data.error.reasons).toEqual(['The provided date range is invalid']);
-		const inverted = await api.get('/work-interruptions', { params: { filter: `date ge '${today()}' and date le '${daysAgo(3)}'` } });
+		const inverted = await api.get('/work-interruptions', {
+			params: { filter: `date ge '${today()}' and date le '${daysAgo(3)}'` },
+		});
 		expect(inverted.data.error.reasons).toEqual(['The provided date range is invalid']);
 	});
 
-	it('filter: a date start alone is measured to today (the tutorial\'s date ge …)', async () => {
-		expect((await api.get('/clockings', { params: { filter: `date ge '${daysAgo(30)}'` } })).status).toBe(200);
-		expect((await api.get('/clockings', { params: { filter: `date ge '${daysAgo(400)}'` } })).status).toBe(400);
+	it("filter: a date start alone is measured to today (the tutorial's date ge …)", async () => {
+		expect(
+			(await api.get('/clockings', { params: { filter: `date ge '${daysAgo(30)}'` } })).status,
+		).toBe(200);
+		expect(
+			(await api.get('/clockings', { params: { filter: `date ge '${daysAgo(400)}'` } })).status,
+		).toBe(400);
 	});
 
 	it('filter: unknown filter field → 400', async () => {
-		const res = await api.get('/work-interruptions', { params: { filter: `${week()} and colour eq 'red'` } });
+		const res = await api.get('/work-interruptions', {
+			params: { filter: `${week()} and colour eq 'red'` },
+		});
 		expect(res.status).toBe(400);
 		expect(res.data.error.reasons[0]).toMatch(/Unknown filter field 'colour'/);
-		expect((await api.get('/break-definitions', { params: { filter: 'enabled eq true' } })).status).toBe(400);
+		expect(
+			(await api.get('/break-definitions', { params: { filter: 'enabled eq true' } })).status,
+		).toBe(400);
 	});
 
 	it('filter: malformed syntax → 400 with the position', async () => {
@@ -83,23 +105,34 @@ describe('collections', () => {
 	});
 
 	it('filter: or only on multi-valued fields (person), not on date', async () => {
-		const ok = await api.get('/work-interruptions', { params: { filter: `${week()} and (person eq 1001 or person eq 1002)` } });
+		const ok = await api.get('/work-interruptions', {
+			params: { filter: `${week()} and (person eq 1001 or person eq 1002)` },
+		});
 		expect(ok.status).toBe(200);
-		const bad = await api.get('/work-interruptions', { params: { filter: `date eq '${today()}' or date eq '${daysAgo(1)}'` } });
+		const bad = await api.get('/work-interruptions', {
+			params: { filter: `date eq '${today()}' or date eq '${daysAgo(1)}'` },
+		});
 		expect(bad.status).toBe(400);
 	});
 
 	it('filter: values must fit the field (dates quoted, ids bare, bools, options)', async () => {
 		for (const filter of [
-			"date ge 2026-01-01",
+			'date ge 2026-01-01',
 			`${week()} and person in ('1001')`,
 			`${week()} and person ge 3`,
 		]) {
 			expect((await api.get('/work-interruptions', { params: { filter } })).status).toBe(400);
 		}
-		expect((await api.get('/counter-definitions', { params: { filter: "enabled eq 'yes'" } })).status).toBe(400);
-		expect((await api.get('/counters', { params: { filter: `${week()} and status eq 'Sleeping'` } })).status).toBe(400);
-		expect((await api.get('/counters', { params: { filter: `${week()} and status eq 'Auto'` } })).status).toBe(200);
+		expect(
+			(await api.get('/counter-definitions', { params: { filter: "enabled eq 'yes'" } })).status,
+		).toBe(400);
+		expect(
+			(await api.get('/counters', { params: { filter: `${week()} and status eq 'Sleeping'` } }))
+				.status,
+		).toBe(400);
+		expect(
+			(await api.get('/counters', { params: { filter: `${week()} and status eq 'Auto'` } })).status,
+		).toBe(200);
 	});
 
 	it('filter: person in (…) and date range select the matching records', async () => {
@@ -108,8 +141,14 @@ describe('collections', () => {
 			{ id: 2, person: { id: 1002 }, date: daysAgo(1) },
 			{ id: 3, person: { id: 1001 }, date: daysAgo(20) },
 		]);
-		const pages = await allPages('/work-interruptions', { filter: `date ge '${daysAgo(2)}' and date le '${today()}' and person in (1001)` });
-		const records = pages.flatMap((p) => p.value) as Array<{ id: number; person: { id: number }; date: string }>;
+		const pages = await allPages('/work-interruptions', {
+			filter: `date ge '${daysAgo(2)}' and date le '${today()}' and person in (1001)`,
+		});
+		const records = pages.flatMap((p) => p.value) as Array<{
+			id: number;
+			person: { id: number };
+			date: string;
+		}>;
 		expect(records.map((r) => r.id)).toContain(1);
 		expect(records.map((r) => r.id)).not.toContain(2);
 		expect(records.map((r) => r.id)).not.toContain(3);
@@ -118,10 +157,18 @@ describe('collections', () => {
 
 	it('filter: counter-definitions take counter-group in (…) and enabled eq true|false', async () => {
 		sim.update('counter-definitions', 767, { isEnabled: false });
-		const disabled = await api.get('/counter-definitions', { params: { filter: 'enabled eq false' } });
+		const disabled = await api.get('/counter-definitions', {
+			params: { filter: 'enabled eq false' },
+		});
 		expect(disabled.data.value.map((c: { id: number }) => c.id)).toEqual([767]);
-		const group = await api.get('/counter-definitions', { params: { filter: 'counter-group in (4,5)' } });
-		expect(group.data.value.every((c: { counterGroup: { id: number } }) => [4, 5].includes(c.counterGroup.id))).toBe(true);
+		const group = await api.get('/counter-definitions', {
+			params: { filter: 'counter-group in (4,5)' },
+		});
+		expect(
+			group.data.value.every((c: { counterGroup: { id: number } }) =>
+				[4, 5].includes(c.counterGroup.id),
+			),
+		).toBe(true);
 	});
 
 	it('list: nextLink until absent; empty page is not the end', async () => {
@@ -135,7 +182,9 @@ describe('collections', () => {
 	});
 
 	it('list: nextLink is server-relative, keeps filter and references, and carries a continuationToken', async () => {
-		const res = await api.get('/work-interruptions', { params: { filter: week(), externalReferences: '(people,@employee-number)' } });
+		const res = await api.get('/work-interruptions', {
+			params: { filter: week(), externalReferences: '(people,@employee-number)' },
+		});
 		const link = new URL(res.data.nextLink, sim.origin);
 		expect(link.pathname).toBe('/connector/protimeapi/api/v1/work-interruptions');
 		expect(link.searchParams.get('filter')).toBe(week());
@@ -154,7 +203,9 @@ describe('collections', () => {
 	it('list: an unknown or expired continuation token → 409', async () => {
 		const first = await api.get('/work-interruptions', { params: { filter: week() } });
 		const unknown = Buffer.from('{"nope":true}').toString('base64url');
-		const bogus = await api.get('/work-interruptions', { params: { filter: week(), continuationToken: unknown } });
+		const bogus = await api.get('/work-interruptions', {
+			params: { filter: week(), continuationToken: unknown },
+		});
 		expect(bogus.status).toBe(409);
 		expect(bogus.data.error.code).toBe('Conflict');
 		sim.advanceClock(sim.assumptions.continuationTokenTtlSeconds);
@@ -173,11 +224,18 @@ describe('collections', () => {
 	});
 
 	it('list: externalReferences are applied to each record (§4.1)', async () => {
-		const res = await api.get('/work-interruptions', { params: { filter: week(), externalReferences: '(people,@employee-number)(people,HRMID)' } });
+		const res = await api.get('/work-interruptions', {
+			params: { filter: week(), externalReferences: '(people,@employee-number)(people,HRMID)' },
+		});
 		for (const wi of res.data.value) {
-			expect(wi.person.externalReferences).toEqual({ '@employee-number': expect.stringMatching(/^E-/), HRMID: expect.stringMatching(/^HRM-/) });
+			expect(wi.person.externalReferences).toEqual({
+				'@employee-number': expect.stringMatching(/^E-/),
+				HRMID: expect.stringMatching(/^HRM-/),
+			});
 		}
-		const bad = await api.get('/work-interruptions', { params: { filter: week(), externalReferences: '(terminals,@external-code)' } });
+		const bad = await api.get('/work-interruptions', {
+			params: { filter: week(), externalReferences: '(terminals,@external-code)' },
+		});
 		expect(bad.status).toBe(400);
 	});
 
@@ -186,16 +244,28 @@ describe('collections', () => {
 		expect((await api.get(`/work-interruptions/${wi.id}`)).data).toEqual(wi);
 		const missing = await api.get('/work-interruptions/999999');
 		expect(missing.status).toBe(404);
-		expect(missing.data).toEqual({ error: { code: 'NotFound', message: 'Work interruption with the given ID does not exist' } });
+		expect(missing.data).toEqual({
+			error: { code: 'NotFound', message: 'Work interruption with the given ID does not exist' },
+		});
 	});
 
-	it('get: by external reference, resolved through the collection\'s own reference named in ?externalReferences', async () => {
-		const res = await api.get('/counter-definitions/OT150', { params: { externalReferences: '(counter-definitions,@counter-code)' } });
+	it("get: by external reference, resolved through the collection's own reference named in ?externalReferences", async () => {
+		const res = await api.get('/counter-definitions/OT150', {
+			params: { externalReferences: '(counter-definitions,@counter-code)' },
+		});
 		expect(res.status).toBe(200);
-		expect(res.data).toMatchObject({ id: 766, code: 'OT150', externalReferences: { '@counter-code': 'OT150' } });
-		const custom = await api.get('/counter-definitions/PAY-OT200', { params: { externalReferences: '(counter-definitions,customCounterCode)' } });
+		expect(res.data).toMatchObject({
+			id: 766,
+			code: 'OT150',
+			externalReferences: { '@counter-code': 'OT150' },
+		});
+		const custom = await api.get('/counter-definitions/PAY-OT200', {
+			params: { externalReferences: '(counter-definitions,customCounterCode)' },
+		});
 		expect(custom.data.id).toBe(767);
-		const person = await api.get('/people/E-4821', { params: { externalReferences: '(people,@employee-number)' } });
+		const person = await api.get('/people/E-4821', {
+			params: { externalReferences: '(people,@employee-number)' },
+		});
 		expect(person.data.id).toBe(1001);
 	});
 

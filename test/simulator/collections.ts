@@ -6,7 +6,12 @@
 import { randomBytes } from 'crypto';
 import { Router, type Request, type Response } from 'express';
 
-import { getCollection, isCollectionName, PREDEFINED_REFERENCES, type ModelCollection as CollectionDefinition } from './model';
+import {
+	getCollection,
+	isCollectionName,
+	PREDEFINED_REFERENCES,
+	type ModelCollection as CollectionDefinition,
+} from './model';
 import { checkScope } from './auth';
 import { compileCollectionFilter } from './collectionFilters';
 import { API_PATH, type SimContext } from './context';
@@ -81,9 +86,16 @@ export function collectionOf(req: Request, res: Response): CollectionDefinition 
 	return undefined;
 }
 
-function referencesOf(def: CollectionDefinition, req: Request, res: Response): ReferenceSpec[] | undefined {
+function referencesOf(
+	def: CollectionDefinition,
+	req: Request,
+	res: Response,
+): ReferenceSpec[] | undefined {
 	const parsed = parseExternalReferences(req.query.externalReferences);
-	const reasons = 'reasons' in parsed ? parsed.reasons : validateExternalReferences(def.name, parsed.specs, false);
+	const reasons =
+		'reasons' in parsed
+			? parsed.reasons
+			: validateExternalReferences(def.name, parsed.specs, false);
 	if (reasons.length > 0 || 'reasons' in parsed) {
 		sendBadRequest(res, reasons);
 		return undefined;
@@ -102,7 +114,12 @@ export interface ListQuery {
 }
 
 /** Validates a list request's query; undefined after answering 400. */
-export function parseListQuery(ctx: SimContext, def: CollectionDefinition, req: Request, res: Response): ListQuery | undefined {
+export function parseListQuery(
+	ctx: SimContext,
+	def: CollectionDefinition,
+	req: Request,
+	res: Response,
+): ListQuery | undefined {
 	const reasons: string[] = [];
 	const filter = single(req.query.filter, 'filter', reasons);
 	const refsRaw = single(req.query.externalReferences, 'externalReferences', reasons);
@@ -116,7 +133,12 @@ export function parseListQuery(ctx: SimContext, def: CollectionDefinition, req: 
 }
 
 /** One list page and the continuation token of the next, if any; undefined after answering 409 (unknown token). */
-export function listPage(ctx: SimContext, pager: Pager, q: ListQuery, res: Response): { value: SimRecord[]; next?: string } | undefined {
+export function listPage(
+	ctx: SimContext,
+	pager: Pager,
+	q: ListQuery,
+	res: Response,
+): { value: SimRecord[]; next?: string } | undefined {
 	const { def, filter, refsRaw, continuationToken: token, specs } = q;
 	const store = ctx.store;
 	const fingerprint = JSON.stringify([filter ?? '', refsRaw ?? '']);
@@ -124,7 +146,11 @@ export function listPage(ctx: SimContext, pager: Pager, q: ListQuery, res: Respo
 	if (token !== undefined) {
 		const found = pager.find(token);
 		if (!found || found.collection !== def.name || found.fingerprint !== fingerprint) {
-			return void sendError(res, 409, 'The continuation token is invalid or has expired; start again from the first page');
+			return void sendError(
+				res,
+				409,
+				'The continuation token is invalid or has expired; start again from the first page',
+			);
 		}
 		cursor = found;
 	} else {
@@ -148,7 +174,8 @@ export function listPage(ctx: SimContext, pager: Pager, q: ListQuery, res: Respo
 			.map((id) => store.get(def.name, id))
 			.filter((r): r is SimRecord => r !== undefined)
 			.map((r) => applyExternalReferences(store, def.name, r, specs));
-		if (end < cursor.ids.length) next = { ...cursor, offset: end, emptyPagesLeft: a.emptyPagesBetween };
+		if (end < cursor.ids.length)
+			next = { ...cursor, offset: end, emptyPagesLeft: a.emptyPagesBetween };
 	}
 	return next ? { value, next: pager.issue(next) } : { value };
 }
@@ -164,7 +191,14 @@ export function collectionRoutes(ctx: SimContext, pager: Pager): Router {
 		const page = q && listPage(ctx, pager, q, res);
 		if (!q || !page) return;
 		const body: { value: SimRecord[]; nextLink?: string } = { value: page.value };
-		if (page.next) body.nextLink = nextLink(def.name, q.filter, q.refsRaw, page.next, ctx.assumptions.nextLinkEncoding);
+		if (page.next)
+			body.nextLink = nextLink(
+				def.name,
+				q.filter,
+				q.refsRaw,
+				page.next,
+				ctx.assumptions.nextLinkEncoding,
+			);
 		res.json(body);
 	});
 
@@ -183,20 +217,29 @@ export function collectionRoutes(ctx: SimContext, pager: Pager): Router {
 }
 
 /** Resolves `/counter-definitions/OT150` through the collection's own reference (see `getByReference`). */
-function findByReference(ctx: SimContext, def: CollectionDefinition, value: string, specs: ReferenceSpec[]): SimRecord | undefined {
+function findByReference(
+	ctx: SimContext,
+	def: CollectionDefinition,
+	value: string,
+	specs: ReferenceSpec[],
+): SimRecord | undefined {
 	const references = specs.filter((s) => s.collection === def.name).map((s) => s.reference);
 	if (references.length === 0 && ctx.assumptions.getByReference === 'queryOrPredefined') {
 		references.push(...(PREDEFINED_REFERENCES[def.name] ?? []));
 	}
 	for (const reference of references) {
-		const match = ctx.store.list(def.name).find((r) => referenceValue(ctx.store, def.name, r.id, reference) === value);
+		const match = ctx.store
+			.list(def.name)
+			.find((r) => referenceValue(ctx.store, def.name, r.id, reference) === value);
 		if (match) return match;
 	}
 	return undefined;
 }
 
 function compareIds(a: number | string, b: number | string): number {
-	return typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
+	return typeof a === 'number' && typeof b === 'number'
+		? a - b
+		: String(a).localeCompare(String(b));
 }
 
 /** A list's next-page link; `extra` (e.g. a delta's `deltaToken=…`) is appended as given. */

@@ -50,7 +50,13 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 
 	router.get('/health', (_req, res) => {
 		const s = sim();
-		res.json({ origin: s.origin, tenant: s.tenant, tokenUrl: s.tokenUrl, apiBase: s.apiBase, defaultClient: s.defaultClient });
+		res.json({
+			origin: s.origin,
+			tenant: s.tenant,
+			tokenUrl: s.tokenUrl,
+			apiBase: s.apiBase,
+			defaultClient: s.defaultClient,
+		});
 	});
 
 	router.get('/assumptions', (_req, res) => res.json(sim().assumptions));
@@ -68,24 +74,36 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 	router.post('/clients', (req, res) =>
 		run(res, () => {
 			const { clientId, clientSecret, scopes } = body(req);
-			if (typeof clientId !== 'string' || typeof clientSecret !== 'string' || !Array.isArray(scopes)) {
+			if (
+				typeof clientId !== 'string' ||
+				typeof clientSecret !== 'string' ||
+				!Array.isArray(scopes)
+			) {
 				throw new Error('Expected {clientId, clientSecret, scopes: string[]}');
 			}
 			sim().addClient({ clientId, clientSecret, scopes: scopes.map(String) });
 		}),
 	);
 
-	router.post('/clock/advance', (req, res) => run(res, () => sim().advanceClock(Number(body(req).seconds ?? 0))));
+	router.post('/clock/advance', (req, res) =>
+		run(res, () => sim().advanceClock(Number(body(req).seconds ?? 0))),
+	);
 
 	// ---- records ----
 	router.get('/records/:collection', (req, res) => {
-		if (collection(res, req.params.collection)) res.json({ value: sim().records(req.params.collection) });
+		if (collection(res, req.params.collection))
+			res.json({ value: sim().records(req.params.collection) });
 	});
 	router.post('/records/:collection/seed', (req, res) => {
 		const records = body(req).records ?? req.body;
 		if (!collection(res, req.params.collection)) return;
 		const name = req.params.collection;
-		run(res, () => ({ value: sim().seed(name, (Array.isArray(records) ? records : []) as Array<Record<string, unknown>>) }));
+		run(res, () => ({
+			value: sim().seed(
+				name,
+				(Array.isArray(records) ? records : []) as Array<Record<string, unknown>>,
+			),
+		}));
 	});
 	router.post('/records/:collection', (req, res) => {
 		if (!collection(res, req.params.collection)) return;
@@ -103,17 +121,28 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 		else fail(res, 404, 'No such record');
 	});
 	router.post('/external-references/:collection/:id', (req, res) =>
-		run(res, () => sim().setExternalReferences(req.params.collection, idOf(req.params.id), body(req) as Record<string, string>)),
+		run(res, () =>
+			sim().setExternalReferences(
+				req.params.collection,
+				idOf(req.params.id),
+				body(req) as Record<string, string>,
+			),
+		),
 	);
 
 	// ---- webhooks and deliveries ----
 	router.get('/webhooks', (_req, res) => res.json({ value: sim().webhooks() }));
-	router.post('/webhooks/:id/expire', (req, res) => run(res, () => sim().expireWebhook(req.params.id)));
-	router.post('/webhooks/:id/disable', (req, res) => run(res, () => sim().disableWebhook(req.params.id)));
+	router.post('/webhooks/:id/expire', (req, res) =>
+		run(res, () => sim().expireWebhook(req.params.id)),
+	);
+	router.post('/webhooks/:id/disable', (req, res) =>
+		run(res, () => sim().disableWebhook(req.params.id)),
+	);
 	router.post('/webhooks/:id/redeliver', (req, res) =>
 		run(res, () => {
 			const { kind, count } = body(req);
-			if (kind !== 'duplicate' && kind !== 'older') throw new Error("Expected {kind: 'duplicate' | 'older', count}");
+			if (kind !== 'duplicate' && kind !== 'older')
+				throw new Error("Expected {kind: 'duplicate' | 'older', count}");
 			return { value: sim().redeliver(req.params.id, { kind, count: Number(count ?? 1) }) };
 		}),
 	);
@@ -153,17 +182,23 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 	// ---- delta ----
 	router.get('/deltas', (_req, res) => res.json({ value: sim().deltas() }));
 	router.post('/deltas/expire', (req, res) =>
-		run(res, () => sim().expireDeltas(typeof body(req).deltaId === 'number' ? (body(req).deltaId as number) : undefined)),
+		run(res, () =>
+			sim().expireDeltas(
+				typeof body(req).deltaId === 'number' ? (body(req).deltaId as number) : undefined,
+			),
+		),
 	);
 
 	// ---- faults ----
 	router.post('/faults', (req, res) =>
 		run(res, () => {
 			const b = body(req);
-			if (typeof b.status !== 'number') throw new Error('Expected {status, retryAfterSeconds?, times?, path?, target?}');
+			if (typeof b.status !== 'number')
+				throw new Error('Expected {status, retryAfterSeconds?, times?, path?, target?}');
 			const spec: FaultSpec = {
 				status: b.status,
-				retryAfterSeconds: typeof b.retryAfterSeconds === 'number' ? b.retryAfterSeconds : undefined,
+				retryAfterSeconds:
+					typeof b.retryAfterSeconds === 'number' ? b.retryAfterSeconds : undefined,
 				times: times(b.times),
 				path: pathMatcher(b.path),
 				target: b.target as FaultSpec['target'],
@@ -175,14 +210,23 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 		run(res, () => {
 			const b = body(req);
 			if (typeof b.ms !== 'number') throw new Error('Expected {ms, times?, path?, target?}');
-			const spec: DelaySpec = { ms: b.ms, times: times(b.times), path: pathMatcher(b.path), target: b.target as DelaySpec['target'] };
+			const spec: DelaySpec = {
+				ms: b.ms,
+				times: times(b.times),
+				path: pathMatcher(b.path),
+				target: b.target as DelaySpec['target'],
+			};
 			sim().injectDelay(spec);
 		}),
 	);
 	router.delete('/faults', (_req, res) => run(res, () => sim().clearFaults()));
 	router.post('/tokens/expire', (_req, res) => run(res, () => sim().expireAllTokens()));
-	router.post('/continuation-tokens/expire', (_req, res) => run(res, () => sim().expireContinuationTokens()));
-	router.post('/unreachable', (req, res) => run(res, () => sim().setUnreachable(body(req).unreachable !== false)));
+	router.post('/continuation-tokens/expire', (_req, res) =>
+		run(res, () => sim().expireContinuationTokens()),
+	);
+	router.post('/unreachable', (req, res) =>
+		run(res, () => sim().setUnreachable(body(req).unreachable !== false)),
+	);
 
 	// ---- stats ----
 	router.get('/stats', (_req, res) => res.json(sim().stats));

@@ -12,14 +12,19 @@ beforeEach(async () => {
 	sim = await startSim();
 	api = await apiClient(sim);
 	receiver = await startReceiver();
-	sim.seed('people', [{ id: 1001, externalReferences: { '@employee-number': 'E-4821', '@badge-number': '6767676' } }]);
+	sim.seed('people', [
+		{ id: 1001, externalReferences: { '@employee-number': 'E-4821', '@badge-number': '6767676' } },
+	]);
 });
 afterEach(async () => {
 	await sim.stop();
 	await receiver.stop();
 });
 
-async function subscribe(collectionName = 'work-interruptions', query = ''): Promise<{ id: string; key: string }> {
+async function subscribe(
+	collectionName = 'work-interruptions',
+	query = '',
+): Promise<{ id: string; key: string }> {
 	const res = await api.post(`/webhooks${query}`, { destinationUrl: receiver.url, collectionName });
 	expect(res.status).toBe(201);
 	return { id: res.data.id, key: res.data.key };
@@ -82,7 +87,9 @@ describe('delivery', () => {
 		for (let i = 0; i < 3; i++) sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(2);
 		const bodies = receiver.received.map((r) => JSON.parse(r.body.toString('utf8')));
-		expect(bodies[0]).toEqual({ value: [expect.objectContaining({ changeType: 'InsertOrUpdate' })] });
+		expect(bodies[0]).toEqual({
+			value: [expect.objectContaining({ changeType: 'InsertOrUpdate' })],
+		});
 		expect(bodies.at(-1).value.length).toBeGreaterThanOrEqual(1);
 		const delivered = bodies.slice(1).flatMap((b) => b.value);
 		expect(delivered).toHaveLength(3);
@@ -106,19 +113,31 @@ describe('delivery', () => {
 	});
 
 	it('delivery: external references sit in the referenced sub-object, keyed by reference name', async () => {
-		await subscribe('work-interruptions', '?externalReferences=(people,@employee-number)(people,@badge-number)');
+		await subscribe(
+			'work-interruptions',
+			'?externalReferences=(people,@employee-number)(people,@badge-number)',
+		);
 		sim.insert('work-interruptions', { person: { id: 1001 } });
 		await sim.waitForDeliveries(1);
-		expect(json(0).data.person).toEqual({ id: 1001, externalReferences: { '@employee-number': 'E-4821', '@badge-number': '6767676' } });
+		expect(json(0).data.person).toEqual({
+			id: 1001,
+			externalReferences: { '@employee-number': 'E-4821', '@badge-number': '6767676' },
+		});
 	});
 
 	it("delivery: the record's own reference sits at its top level", async () => {
-		await subscribe('counter-definitions', '?externalReferences=(counter-definitions,@counter-code)(counter-groups,counterCode)');
+		await subscribe(
+			'counter-definitions',
+			'?externalReferences=(counter-definitions,@counter-code)(counter-groups,counterCode)',
+		);
 		sim.setExternalReferences('counter-groups', 3, { counterCode: 'GRP-OT' });
 		sim.insert('counter-definitions', { code: 'OT175', counterGroup: { id: 3 } });
 		await sim.waitForDeliveries(1);
 		expect(json(0).data.externalReferences).toEqual({ '@counter-code': 'OT175' });
-		expect(json(0).data.counterGroup).toEqual({ id: 3, externalReferences: { counterCode: 'GRP-OT' } });
+		expect(json(0).data.counterGroup).toEqual({
+			id: 3,
+			externalReferences: { counterCode: 'GRP-OT' },
+		});
 	});
 
 	it('delivery: only subscribed collections are delivered, to every Enabled webhook', async () => {
@@ -128,7 +147,9 @@ describe('delivery', () => {
 		sim.insert('work-interruptions', {});
 		sim.insert('counter-definitions', {});
 		await sim.waitForDeliveries(2);
-		expect(receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.id)).toHaveLength(2);
+		expect(receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.id)).toHaveLength(
+			2,
+		);
 		expect(sim.pendingDeliveries()).toBe(0);
 	});
 
@@ -137,7 +158,9 @@ describe('delivery', () => {
 		receiver.statuses.push(503, 503);
 		const versions = [0, 1, 2, 3].map(() => sim.insert('work-interruptions', {}).changeVersion);
 		await sim.waitForDeliveries(4);
-		const delivered = receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.changeVersion);
+		const delivered = receiver.received.map(
+			(r) => JSON.parse(r.body.toString('utf8')).data.changeVersion,
+		);
 		expect(delivered).toEqual([versions[0], versions[0], versions[0], ...versions.slice(1)]);
 	});
 
@@ -201,7 +224,10 @@ describe('delivery', () => {
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(3, { webhookId: id, includeFailed: true });
 		await waitFor(() => sim.webhooks()[0].status === 'Disabled');
-		expect(sim.webhooks()[0]).toMatchObject({ status: 'Disabled', disabledReason: 'retriesExhausted' });
+		expect(sim.webhooks()[0]).toMatchObject({
+			status: 'Disabled',
+			disabledReason: 'retriesExhausted',
+		});
 		expect((await api.get(`/webhooks/${id}`)).data.status).toBe('Disabled');
 		sim.insert('work-interruptions', {});
 		await waitFor(() => sim.pendingDeliveries() === 0);
@@ -228,7 +254,9 @@ describe('delivery', () => {
 		const after = sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1);
 		await waitFor(() => sim.pendingDeliveries() === 0);
-		expect(receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.id)).toEqual([after.id]);
+		expect(receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.id)).toEqual([
+			after.id,
+		]);
 	});
 
 	it('delivery: a deleted webhook stops receiving events', async () => {
@@ -248,7 +276,13 @@ describe('delivery', () => {
 			await waitFor(() => receiver.received.length === 1);
 			await stop(id);
 			await waitFor(() => sim.pendingDeliveries() === 0);
-			return { id, versions, delivered: receiver.received.map((r) => JSON.parse(r.body.toString('utf8')).data.changeVersion) };
+			return {
+				id,
+				versions,
+				delivered: receiver.received.map(
+					(r) => JSON.parse(r.body.toString('utf8')).data.changeVersion,
+				),
+			};
 		}
 		const stops: Array<[string, (id: string) => Promise<void> | void]> = [
 			['deleted', async (id) => void (await api.delete(`/webhooks/${id}`))],
@@ -256,23 +290,34 @@ describe('delivery', () => {
 			['expired', (id) => void sim.expireWebhook(id)],
 		];
 
-		it.each(stops)('dropped (default): a %s webhook delivers nothing more of its queue, and the drop is listed', async (_name, stop) => {
-			expect(sim.assumptions.queueOnStop).toBe('dropped');
-			const { id, versions, delivered } = await stopWithQueue(stop);
-			expect(delivered).toEqual([versions[0]]);
-			expect(sim.droppedChanges().filter((d) => d.webhookId === id).map((d) => d.changeVersion)).toEqual(versions.slice(1));
-		});
+		it.each(stops)(
+			'dropped (default): a %s webhook delivers nothing more of its queue, and the drop is listed',
+			async (_name, stop) => {
+				expect(sim.assumptions.queueOnStop).toBe('dropped');
+				const { id, versions, delivered } = await stopWithQueue(stop);
+				expect(delivered).toEqual([versions[0]]);
+				expect(
+					sim
+						.droppedChanges()
+						.filter((d) => d.webhookId === id)
+						.map((d) => d.changeVersion),
+				).toEqual(versions.slice(1));
+			},
+		);
 
-		it.each(stops)('drained: a %s webhook still delivers its whole queue, one at a time with retries, and no new change', async (_name, stop) => {
-			sim.assumptions.queueOnStop = 'drained';
-			receiver.statuses.push(200, 503); // the second change is retried once
-			const { id, versions, delivered } = await stopWithQueue(stop);
-			expect(delivered).toEqual([versions[0], versions[1], versions[1], versions[2]]);
-			expect(sim.droppedChanges().filter((d) => d.webhookId === id)).toEqual([]);
-			sim.insert('work-interruptions', {});
-			await waitFor(() => sim.pendingDeliveries() === 0);
-			expect(receiver.received).toHaveLength(4);
-		});
+		it.each(stops)(
+			'drained: a %s webhook still delivers its whole queue, one at a time with retries, and no new change',
+			async (_name, stop) => {
+				sim.assumptions.queueOnStop = 'drained';
+				receiver.statuses.push(200, 503); // the second change is retried once
+				const { id, versions, delivered } = await stopWithQueue(stop);
+				expect(delivered).toEqual([versions[0], versions[1], versions[1], versions[2]]);
+				expect(sim.droppedChanges().filter((d) => d.webhookId === id)).toEqual([]);
+				sim.insert('work-interruptions', {});
+				await waitFor(() => sim.pendingDeliveries() === 0);
+				expect(receiver.received).toHaveLength(4);
+			},
+		);
 
 		it('drained: a webhook disabled because its retries ran out still drops its queue', async () => {
 			sim.assumptions.queueOnStop = 'drained';

@@ -44,8 +44,14 @@ export interface DeliveryAttempt {
  * `prefix + encode(HMAC(key, body))` with the configured hash, encoding and key handling; with a timestamp
  * (only when `timestampHeader` is configured) the signed bytes are `<timestamp>.<body>`.
  */
-export function signBody(key: string, body: Buffer | string, sig: SignatureAssumptions, timestamp?: string): string {
-	const keyBytes = sig.keyEncoding === 'base64' ? Buffer.from(key, 'base64') : Buffer.from(key, 'utf8');
+export function signBody(
+	key: string,
+	body: Buffer | string,
+	sig: SignatureAssumptions,
+	timestamp?: string,
+): string {
+	const keyBytes =
+		sig.keyEncoding === 'base64' ? Buffer.from(key, 'base64') : Buffer.from(key, 'utf8');
 	const hmac = createHmac(sig.algorithm, keyBytes);
 	if (timestamp !== undefined) hmac.update(`${timestamp}.`);
 	return sig.prefix + hmac.update(body).digest(sig.encoding);
@@ -86,7 +92,8 @@ export class Deliverer {
 		let queue = this.queues.get(webhook.id);
 		if (!queue) this.queues.set(webhook.id, (queue = []));
 		queue.push({ eventId, item });
-		if ((this.running.get(webhook.id) ?? 0) < Math.max(1, this.ctx.assumptions.deliveryConcurrency)) void this.run(webhook);
+		if ((this.running.get(webhook.id) ?? 0) < Math.max(1, this.ctx.assumptions.deliveryConcurrency))
+			void this.run(webhook);
 		return eventId;
 	}
 
@@ -128,7 +135,8 @@ export class Deliverer {
 				const batch = queue.splice(0, a.envelope === 'single' ? 1 : Math.max(1, a.maxBatchSize));
 				this.sending += batch.length;
 				try {
-					if (!(await this.deliverWithRetries(webhook, batch))) this.drop(webhook, [...batch, ...queue.splice(0)]);
+					if (!(await this.deliverWithRetries(webhook, batch)))
+						this.drop(webhook, [...batch, ...queue.splice(0)]);
 				} finally {
 					this.sending -= batch.length;
 				}
@@ -147,7 +155,10 @@ export class Deliverer {
 	 */
 	private stillSends(webhook: SimWebhook): boolean {
 		if (this.registry.isDelivering(webhook)) return true;
-		return this.ctx.assumptions.queueOnStop === 'drained' && webhook.disabledReason !== 'retriesExhausted';
+		return (
+			this.ctx.assumptions.queueOnStop === 'drained' &&
+			webhook.disabledReason !== 'retriesExhausted'
+		);
 	}
 
 	private drop(webhook: SimWebhook, queue: QueuedEvent[]): void {
@@ -169,7 +180,8 @@ export class Deliverer {
 	private async deliverWithRetries(webhook: SimWebhook, batch: QueuedEvent[]): Promise<boolean> {
 		const a = this.ctx.assumptions;
 		const items = batch.map((e) => e.item);
-		const json = a.envelope === 'single' ? items[0] : a.envelope === 'array' ? items : { value: items };
+		const json =
+			a.envelope === 'single' ? items[0] : a.envelope === 'array' ? items : { value: items };
 		const body = Buffer.from(JSON.stringify(json), 'utf8');
 		for (let attempt = 1; ; attempt++) {
 			if (!this.stillSends(webhook)) return false;
@@ -184,7 +196,12 @@ export class Deliverer {
 		}
 	}
 
-	private async post(webhook: SimWebhook, batch: QueuedEvent[], body: Buffer, attempt: number): Promise<boolean> {
+	private async post(
+		webhook: SimWebhook,
+		batch: QueuedEvent[],
+		body: Buffer,
+		attempt: number,
+	): Promise<boolean> {
 		const a = this.ctx.assumptions;
 		const started = this.ctx.clock.now();
 		const timestamp = a.signature.timestampHeader ? String(Math.floor(started / 1000)) : undefined;
@@ -211,12 +228,16 @@ export class Deliverer {
 			});
 			statusCode = res.status;
 		} catch (e) {
-			error = (e as { code?: string; message?: string }).code ?? (e as Error).message ?? 'request failed';
+			error =
+				(e as { code?: string; message?: string }).code ?? (e as Error).message ?? 'request failed';
 		}
 		const success = statusCode >= 200 && statusCode < 300;
 		this.attempts.push({
 			webhookId: webhook.id,
-			events: batch.map((e) => ({ eventId: e.eventId, changeVersion: String(e.item.data.changeVersion) })),
+			events: batch.map((e) => ({
+				eventId: e.eventId,
+				changeVersion: String(e.item.data.changeVersion),
+			})),
 			attempt,
 			attemptedAt: new Date(started).toISOString(),
 			attemptedAtMs: started,

@@ -23,7 +23,9 @@ let origin: AxiosInstance;
 
 async function setUp(assumptions: AssumptionsPatch = {}): Promise<void> {
 	// Tokens outlive the clock jumps below (72 h), so a jump tests the delta, not the access token.
-	sim = await startSim({ assumptions: { pageSize: 3, tokenLifetimeSeconds: 30 * 24 * HOUR_S, ...assumptions } });
+	sim = await startSim({
+		assumptions: { pageSize: 3, tokenLifetimeSeconds: 30 * 24 * HOUR_S, ...assumptions },
+	});
 	api = await apiClient(sim);
 	origin = originClient(api, sim);
 }
@@ -34,32 +36,59 @@ const window = () => `date ge '${daysAgo(30)}'`;
 
 /** Seeds `n` work interruptions dated within the window. */
 function seedWindow(n: number) {
-	return sim.seed(WI, Array.from({ length: n }, (_, i) => ({ date: daysAgo(i % 5) })));
+	return sim.seed(
+		WI,
+		Array.from({ length: n }, (_, i) => ({ date: daysAgo(i % 5) })),
+	);
 }
 
 /** Walks a `?delta` snapshot from its first page to its deltaLink. */
-async function snapshot(client: AxiosInstance = api, params: Record<string, string> = { filter: window() }, collection = WI) {
-	const pages: Array<{ value: Array<{ id: number; changeVersion: string }>; nextLink?: string; deltaLink?: string }> = [];
+async function snapshot(
+	client: AxiosInstance = api,
+	params: Record<string, string> = { filter: window() },
+	collection = WI,
+) {
+	const pages: Array<{
+		value: Array<{ id: number; changeVersion: string }>;
+		nextLink?: string;
+		deltaLink?: string;
+	}> = [];
 	let res: AxiosResponse = await client.get(`/${collection}`, { params: { ...params, delta: '' } });
 	for (;;) {
 		expect(res.status).toBe(200);
 		pages.push(res.data);
 		if (!res.data.nextLink) break;
-		res = await origin.get(res.data.nextLink, { headers: { Authorization: client.defaults.headers.Authorization as string } });
+		res = await origin.get(res.data.nextLink, {
+			headers: { Authorization: client.defaults.headers.Authorization as string },
+		});
 	}
 	const last = pages[pages.length - 1];
-	return { pages, deltaLink: last.deltaLink as string, ids: pages.flatMap((p) => p.value.map((r) => r.id)) };
+	return {
+		pages,
+		deltaLink: last.deltaLink as string,
+		ids: pages.flatMap((p) => p.value.map((r) => r.id)),
+	};
 }
 
-async function read(link: string, client: AxiosInstance = api): Promise<AxiosResponse<{ value: DeltaItem[]; deltaLink: string }>> {
-	return await origin.get(link, { headers: { Authorization: client.defaults.headers.Authorization as string } });
+async function read(
+	link: string,
+	client: AxiosInstance = api,
+): Promise<AxiosResponse<{ value: DeltaItem[]; deltaLink: string }>> {
+	return await origin.get(link, {
+		headers: { Authorization: client.defaults.headers.Authorization as string },
+	});
 }
 
 /** Reads a delta link and expects 200; returns the items and the next link. */
-async function changes(link: string, client: AxiosInstance = api): Promise<{ items: DeltaItem[]; next: string }> {
+async function changes(
+	link: string,
+	client: AxiosInstance = api,
+): Promise<{ items: DeltaItem[]; next: string }> {
 	const res = await read(link, client);
 	expect(res.status).toBe(200);
-	expect(res.data.deltaLink).toMatch(new RegExp(`^/connector/protimeapi/api/v1/delta/[a-z-]+\\?deltaToken=`));
+	expect(res.data.deltaLink).toMatch(
+		new RegExp(`^/connector/protimeapi/api/v1/delta/[a-z-]+\\?deltaToken=`),
+	);
 	return { items: res.data.value, next: res.data.deltaLink };
 }
 
@@ -72,16 +101,30 @@ describe('delta: the snapshot (GET /{collection}?delta)', () => {
 		const { pages, deltaLink, ids } = await snapshot();
 		expect(pages.length).toBe(3);
 		for (const page of pages.slice(0, -1)) {
-			expect(page.nextLink).toMatch(/^\/connector\/protimeapi\/api\/v1\/work-interruptions\?filter=.*&continuationToken=[^&]+&deltaToken=[^&]+$/);
+			expect(page.nextLink).toMatch(
+				/^\/connector\/protimeapi\/api\/v1\/work-interruptions\?filter=.*&continuationToken=[^&]+&deltaToken=[^&]+$/,
+			);
 			expect(page.deltaLink).toBeUndefined();
 		}
 		expect(pages[2].nextLink).toBeUndefined();
-		expect(deltaLink).toMatch(/^\/connector\/protimeapi\/api\/v1\/delta\/work-interruptions\?deltaToken=[^&]+$/);
+		expect(deltaLink).toMatch(
+			/^\/connector\/protimeapi\/api\/v1\/delta\/work-interruptions\?deltaToken=[^&]+$/,
+		);
 		expect(ids.sort()).toEqual(seeded.map((r) => r.id).sort());
 		// The token is the documented Base64 JSON {DeltaId, StartingCursor, TimeStamp}.
 		const token = decodeURIComponent(deltaLink.split('deltaToken=')[1]);
-		expect(decodeDeltaToken(token)).toEqual({ DeltaId: expect.any(Number), StartingCursor: expect.any(Number), TimeStamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) });
-		expect(sim.deltas()).toEqual([expect.objectContaining({ collection: WI, status: 'active', clientId: sim.defaultClient.clientId })]);
+		expect(decodeDeltaToken(token)).toEqual({
+			DeltaId: expect.any(Number),
+			StartingCursor: expect.any(Number),
+			TimeStamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+		});
+		expect(sim.deltas()).toEqual([
+			expect.objectContaining({
+				collection: WI,
+				status: 'active',
+				clientId: sim.defaultClient.clientId,
+			}),
+		]);
 	});
 
 	it('an empty collection answers one page with a deltaLink', async () => {
@@ -94,21 +137,33 @@ describe('delta: the snapshot (GET /{collection}?delta)', () => {
 	it('applies the list rules (required date filter → 400) and, documented for work interruptions, no person and no start before 1 January of last year', async () => {
 		await setUp();
 		expect((await api.get(`/${WI}`, { params: { delta: '' } })).status).toBe(400);
-		const person = await api.get(`/${WI}`, { params: { filter: `${window()} and person in (1001)`, delta: '' } });
+		const person = await api.get(`/${WI}`, {
+			params: { filter: `${window()} and person in (1001)`, delta: '' },
+		});
 		expect(person.status).toBe(400);
-		expect(person.data.error).toEqual({ code: 'BadRequest', message: 'The request was invalid', reasons: ["The filter 'person' cannot be used with delta"] });
+		expect(person.data.error).toEqual({
+			code: 'BadRequest',
+			message: 'The request was invalid',
+			reasons: ["The filter 'person' cannot be used with delta"],
+		});
 		const year = new Date(sim.now()).getUTCFullYear();
-		const old = await api.get(`/${WI}`, { params: { filter: `date ge '${year - 2}-12-31' and date le '${year - 1}-06-01'`, delta: '' } });
+		const old = await api.get(`/${WI}`, {
+			params: { filter: `date ge '${year - 2}-12-31' and date le '${year - 1}-06-01'`, delta: '' },
+		});
 		expect(old.status).toBe(400);
 		expect(old.data.error.reasons[0]).toMatch(/on or after \d{4}-01-01/);
 		// The same filter without delta is a valid list.
-		expect((await api.get(`/${WI}`, { params: { filter: `${window()} and person in (1001)` } })).status).toBe(200);
+		expect(
+			(await api.get(`/${WI}`, { params: { filter: `${window()} and person in (1001)` } })).status,
+		).toBe(200);
 	});
 
 	it('deltaFilterRules: dated applies them to other dated collections, documented only to work interruptions, none to neither', async () => {
 		await setUp();
-		const clockings = () => api.get('/clockings', { params: { filter: `${window()} and person in (1001)`, delta: '' } });
-		const wi = () => api.get(`/${WI}`, { params: { filter: `${window()} and person in (1001)`, delta: '' } });
+		const clockings = () =>
+			api.get('/clockings', { params: { filter: `${window()} and person in (1001)`, delta: '' } });
+		const wi = () =>
+			api.get(`/${WI}`, { params: { filter: `${window()} and person in (1001)`, delta: '' } });
 		expect([(await clockings()).status, (await wi()).status]).toEqual([400, 400]);
 		sim.assumptions.deltaFilterRules = 'documented';
 		expect([(await clockings()).status, (await wi()).status]).toEqual([200, 400]);
@@ -134,11 +189,18 @@ describe('delta: reading changes (GET /delta/{collection}?deltaToken=…)', () =
 		sim.update(WI, a.id, { durationInMinutes: 7 });
 		sim.remove(WI, b.id);
 		const first = await changes(deltaLink);
-		expect(summary(first.items)).toEqual([`InsertOrUpdate:${inserted.id}`, `InsertOrUpdate:${a.id}`, `Delete:${b.id}`]);
+		expect(summary(first.items)).toEqual([
+			`InsertOrUpdate:${inserted.id}`,
+			`InsertOrUpdate:${a.id}`,
+			`Delete:${b.id}`,
+		]);
 		const versions = first.items.map((i) => String(i.data.changeVersion));
 		expect([...versions].sort()).toEqual(versions);
 		expect(first.items[1].data).toEqual({ ...sim.records(WI).find((r) => r.id === a.id) });
-		expect(first.items[2].data).toEqual({ changeVersion: expect.stringMatching(/^[0-9A-F]{20}$/), id: b.id });
+		expect(first.items[2].data).toEqual({
+			changeVersion: expect.stringMatching(/^[0-9A-F]{20}$/),
+			id: b.id,
+		});
 		const second = await changes(first.next);
 		expect(second.items).toEqual([]);
 		expect(second.next).not.toBe(first.next);
@@ -150,24 +212,37 @@ describe('delta: reading changes (GET /delta/{collection}?deltaToken=…)', () =
 		await setUp();
 		sim.seed('people', [{ id: 1001 }]);
 		sim.setExternalReferences('people', 1001, { '@employee-number': 'E-1001' });
-		const { deltaLink } = await snapshot(api, { filter: window(), externalReferences: '(people,@employee-number)' });
+		const { deltaLink } = await snapshot(api, {
+			filter: window(),
+			externalReferences: '(people,@employee-number)',
+		});
 		const inside = sim.insert(WI, { date: daysAgo(2), person: { id: 1001 } });
 		sim.insert(WI, { date: daysAgo(90), person: { id: 1001 } });
 		const { items } = await changes(deltaLink);
 		expect(summary(items)).toEqual([`InsertOrUpdate:${inside.id}`]);
-		expect(items[0].data.person).toEqual({ id: 1001, externalReferences: { '@employee-number': 'E-1001' } });
+		expect(items[0].data.person).toEqual({
+			id: 1001,
+			externalReferences: { '@employee-number': 'E-1001' },
+		});
 	});
 
 	it('checks the bearer token and the collection read scope like every read (401, 403), and honours injected 429s', async () => {
 		await setUp();
 		const { deltaLink } = await snapshot();
-		const bare = axios.create({ baseURL: sim.origin, headers: { 'User-Agent': UA }, validateStatus: () => true, proxy: false });
+		const bare = axios.create({
+			baseURL: sim.origin,
+			headers: { 'User-Agent': UA },
+			validateStatus: () => true,
+			proxy: false,
+		});
 		expect((await bare.get(deltaLink)).status).toBe(401);
 		const other = await apiClient(sim, ['connector-protimeapi-clockings.read']);
 		const forbidden = await read(deltaLink, other);
 		expect(forbidden.status).toBe(403);
 		expect(forbidden.data).toEqual({ error: { code: 'Forbidden', message: expect.any(String) } });
-		expect((await other.get(`/${WI}`, { params: { filter: window(), delta: '' } })).status).toBe(403);
+		expect((await other.get(`/${WI}`, { params: { filter: window(), delta: '' } })).status).toBe(
+			403,
+		);
 		const reader = await apiClient(sim, [WI_READ]);
 		expect((await read(deltaLink, reader)).status).toBe(200);
 		sim.injectFault({ status: 429, retryAfterSeconds: 7, path: '/delta/' });
@@ -181,14 +256,20 @@ describe('delta: reading changes (GET /delta/{collection}?deltaToken=…)', () =
 		await setUp();
 		const { deltaLink } = await snapshot();
 		expect((await api.get(`/delta/${WI}`)).status).toBe(400);
-		expect((await api.get(`/delta/${WI}`, { params: { deltaToken: 'not-a-token' } })).status).toBe(400);
+		expect((await api.get(`/delta/${WI}`, { params: { deltaToken: 'not-a-token' } })).status).toBe(
+			400,
+		);
 		const token = decodeURIComponent(deltaLink.split('deltaToken=')[1]);
 		expect((await api.get('/delta/clockings', { params: { deltaToken: token } })).status).toBe(400);
-		const unknown = Buffer.from(JSON.stringify({ DeltaId: 1, StartingCursor: 0, TimeStamp: '2025-01-10T13:31:14.1669768Z' })).toString('base64');
+		const unknown = Buffer.from(
+			JSON.stringify({ DeltaId: 1, StartingCursor: 0, TimeStamp: '2025-01-10T13:31:14.1669768Z' }),
+		).toString('base64');
 		const gone = await api.get(`/delta/${WI}`, { params: { deltaToken: unknown } });
 		expect(gone.status).toBe(410);
 		expect(gone.data).toEqual({ error: { code: 'Gone', message: expect.any(String) } });
-		expect((await api.get('/delta/no-such-collection', { params: { deltaToken: token } })).status).toBe(404);
+		expect(
+			(await api.get('/delta/no-such-collection', { params: { deltaToken: token } })).status,
+		).toBe(404);
 	});
 
 	it('takes a raw deltaLink too (nextLinkEncoding raw: the token unencoded, as in the docs)', async () => {
@@ -211,7 +292,9 @@ describe('delta: expiry (72 h after the last request → 410 Gone)', () => {
 		sim.advanceClock(72 * HOUR_S);
 		const res = await read(again.next);
 		expect(res.status).toBe(410);
-		expect(res.data).toEqual({ error: { code: 'Gone', message: expect.stringContaining('start a new delta') } });
+		expect(res.data).toEqual({
+			error: { code: 'Gone', message: expect.stringContaining('start a new delta') },
+		});
 		expect(sim.deltas()[0].status).toBe('expired');
 		// A new snapshot starts a new delta.
 		expect((await snapshot()).deltaLink).toContain('deltaToken=');
@@ -231,8 +314,15 @@ describe('delta: expiry (72 h after the last request → 410 Gone)', () => {
 		sim.advanceClock(61);
 		expect((await read(deltaLink)).status).toBe(410);
 		const fresh = await snapshot();
-		const control = axios.create({ baseURL: `${sim.origin}/_sim`, validateStatus: () => true, proxy: false });
-		const listed = (await control.get('/deltas')).data.value as Array<{ deltaId: number; status: string }>;
+		const control = axios.create({
+			baseURL: `${sim.origin}/_sim`,
+			validateStatus: () => true,
+			proxy: false,
+		});
+		const listed = (await control.get('/deltas')).data.value as Array<{
+			deltaId: number;
+			status: string;
+		}>;
 		expect(listed.map((d) => d.status)).toEqual(['expired', 'active']);
 		expect((await control.post('/deltas/expire', { deltaId: listed[1].deltaId })).status).toBe(204);
 		expect((await read(fresh.deltaLink)).status).toBe(410);
@@ -257,7 +347,9 @@ describe('delta: one delta per collection (409 concurrency conflict)', () => {
 		const second = await snapshot();
 		const res = await read(first.deltaLink);
 		expect(res.status).toBe(409);
-		expect(res.data).toEqual({ error: { code: 'Conflict', message: expect.stringContaining('only one delta') } });
+		expect(res.data).toEqual({
+			error: { code: 'Conflict', message: expect.stringContaining('only one delta') },
+		});
 		expect((await read(second.deltaLink)).status).toBe(200);
 		expect(sim.deltas().map((d) => d.status)).toEqual(['superseded', 'active']);
 		// Another collection is another delta.
@@ -284,11 +376,24 @@ describe('delta: one delta per collection (409 concurrency conflict)', () => {
 		await setUp();
 		sim.addClient({ clientId: 'second', clientSecret: 's', scopes: [WI_READ] });
 		const otherClient = async () => {
-			const token = await axios.post(sim.tokenUrl, new URLSearchParams({ grant_type: 'client_credentials', client_id: 'second', client_secret: 's' }).toString(), {
-				headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+			const token = await axios.post(
+				sim.tokenUrl,
+				new URLSearchParams({
+					grant_type: 'client_credentials',
+					client_id: 'second',
+					client_secret: 's',
+				}).toString(),
+				{
+					headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+					proxy: false,
+				},
+			);
+			return axios.create({
+				baseURL: sim.apiBase,
+				headers: { Authorization: `Bearer ${token.data.access_token}`, 'User-Agent': UA },
+				validateStatus: () => true,
 				proxy: false,
 			});
-			return axios.create({ baseURL: sim.apiBase, headers: { Authorization: `Bearer ${token.data.access_token}`, 'User-Agent': UA }, validateStatus: () => true, proxy: false });
 		};
 		const other = await otherClient();
 		const mine = await snapshot();
@@ -302,7 +407,7 @@ describe('delta: one delta per collection (409 concurrency conflict)', () => {
 		expect((await read(mineAgain.deltaLink)).status).toBe(409);
 	});
 
-	it("deltaStartWhileActive reject: a second start answers 409 until the active delta expires", async () => {
+	it('deltaStartWhileActive reject: a second start answers 409 until the active delta expires', async () => {
 		await setUp({ deltaStartWhileActive: 'reject' });
 		const first = await snapshot();
 		const refused = await api.get(`/${WI}`, { params: { filter: window(), delta: '' } });
@@ -333,12 +438,15 @@ describe('delta: older tokens of one delta (olderDeltaToken)', () => {
 		expect((await changes(first.next)).items.length).toBe(1);
 	});
 
-	it.each([409, 410] as const)('olderDeltaToken %s: an older token answers that status; the newest still works', async (status) => {
-		await setUp({ olderDeltaToken: status });
-		const { deltaLink, first } = await twoReads();
-		expect((await read(deltaLink)).status).toBe(status);
-		expect((await changes(first.next)).items.length).toBe(1);
-	});
+	it.each([409, 410] as const)(
+		'olderDeltaToken %s: an older token answers that status; the newest still works',
+		async (status) => {
+			await setUp({ olderDeltaToken: status });
+			const { deltaLink, first } = await twoReads();
+			expect((await read(deltaLink)).status).toBe(status);
+			expect((await changes(first.next)).items.length).toBe(1);
+		},
+	);
 });
 
 describe('delta: which changes a read lists', () => {
@@ -361,7 +469,9 @@ describe('delta: which changes a read lists', () => {
 		await setUp();
 		const [a] = seedWindow(1);
 		const { deltaLink } = await snapshot();
-		const versions = [1, 2, 3].map((n) => sim.update(WI, a.id, { durationInMinutes: n }).changeVersion);
+		const versions = [1, 2, 3].map(
+			(n) => sim.update(WI, a.id, { durationInMinutes: n }).changeVersion,
+		);
 		const latest = await changes(deltaLink);
 		expect(latest.items.map((i) => i.data.changeVersion)).toEqual([versions[2]]);
 		sim.assumptions.deltaVersions = 'every';

@@ -12,7 +12,14 @@
 import { Router, type Request, type Response } from 'express';
 
 import { checkScope, type TokenGrant } from './auth';
-import { collectionOf, listPage, nextLink, parseListQuery, type ListQuery, type Pager } from './collections';
+import {
+	collectionOf,
+	listPage,
+	nextLink,
+	parseListQuery,
+	type ListQuery,
+	type Pager,
+} from './collections';
 import { API_PATH, type SimContext } from './context';
 import { sendBadRequest, sendError } from './errors';
 import { applyExternalReferences, type ReferenceSpec } from './externalReferences';
@@ -79,8 +86,14 @@ const GONE = 'The delta has expired or its data was deleted; start a new delta w
 /** Decodes a token. Base64 of ASCII JSON holds no `+` or `/`, so a raw token survives a query string. */
 export function decodeDeltaToken(token: string): DeltaTokenContent | undefined {
 	try {
-		const json = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as Partial<DeltaTokenContent>;
-		if (Number.isSafeInteger(json.DeltaId) && Number.isSafeInteger(json.StartingCursor) && typeof json.TimeStamp === 'string') {
+		const json = JSON.parse(
+			Buffer.from(token, 'base64').toString('utf8'),
+		) as Partial<DeltaTokenContent>;
+		if (
+			Number.isSafeInteger(json.DeltaId) &&
+			Number.isSafeInteger(json.StartingCursor) &&
+			typeof json.TimeStamp === 'string'
+		) {
 			return json as DeltaTokenContent;
 		}
 	} catch {
@@ -100,9 +113,18 @@ export class DeltaRegistry {
 	start(q: ListQuery, grant: TokenGrant): SimDelta | Failure {
 		const a = this.ctx.assumptions;
 		const owner = a.deltaScope === 'tenant' ? 'tenant' : `client:${grant.clientId}`;
-		const rivals = [...this.deltas.values()].filter((d) => d.collection === q.def.name && d.owner === owner && this.statusOf(d) !== 'expired' && d.supersededBy === undefined);
+		const rivals = [...this.deltas.values()].filter(
+			(d) =>
+				d.collection === q.def.name &&
+				d.owner === owner &&
+				this.statusOf(d) !== 'expired' &&
+				d.supersededBy === undefined,
+		);
 		if (rivals.length > 0 && a.deltaStartWhileActive === 'reject') {
-			return { status: 409, message: `A delta is already active for ${q.def.name}; only one delta can be active per collection` };
+			return {
+				status: 409,
+				message: `A delta is already active for ${q.def.name}; only one delta can be active per collection`,
+			};
 		}
 		const now = this.ctx.clock.now();
 		const delta: SimDelta = {
@@ -133,26 +155,47 @@ export class DeltaRegistry {
 	 * its changes no longer kept, superseded → `supersededDeltaStatus`; with `read`, an older token of the
 	 * delta → `olderDeltaToken`. A delta found valid counts this request (its 72 h start again).
 	 */
-	resolve(token: string, collection: CollectionName, options: { read: boolean }): { delta: SimDelta; cursor: number } | Failure {
+	resolve(
+		token: string,
+		collection: CollectionName,
+		options: { read: boolean },
+	): { delta: SimDelta; cursor: number } | Failure {
 		const content = decodeDeltaToken(token);
 		if (!content) return { status: 400, message: 'The delta token is invalid' };
 		const delta = this.deltas.get(content.DeltaId);
 		if (!delta) return { status: 410, message: GONE };
-		if (delta.collection !== collection) return { status: 400, message: `The delta token belongs to ${delta.collection}, not ${collection}` };
-		if (content.StartingCursor < delta.startCursor || content.StartingCursor > this.ctx.store.changeHead) {
+		if (delta.collection !== collection)
+			return {
+				status: 400,
+				message: `The delta token belongs to ${delta.collection}, not ${collection}`,
+			};
+		if (
+			content.StartingCursor < delta.startCursor ||
+			content.StartingCursor > this.ctx.store.changeHead
+		) {
 			return { status: 400, message: 'The delta token is invalid' };
 		}
-		if (this.statusOf(delta) === 'expired' || content.StartingCursor < this.ctx.store.changeTail - 1) {
+		if (
+			this.statusOf(delta) === 'expired' ||
+			content.StartingCursor < this.ctx.store.changeTail - 1
+		) {
 			delta.expired = true;
 			return { status: 410, message: GONE };
 		}
 		const a = this.ctx.assumptions;
 		if (delta.supersededBy !== undefined) {
-			return { status: a.supersededDeltaStatus, message: 'Another delta was started for this collection; only one delta can be active per collection' };
+			return {
+				status: a.supersededDeltaStatus,
+				message:
+					'Another delta was started for this collection; only one delta can be active per collection',
+			};
 		}
 		if (options.read && token !== delta.latestToken && a.olderDeltaToken !== 'works') {
 			return a.olderDeltaToken === 409
-				? { status: 409, message: 'A newer delta token was issued for this delta; use the latest deltaLink' }
+				? {
+						status: 409,
+						message: 'A newer delta token was issued for this delta; use the latest deltaLink',
+					}
 				: { status: 410, message: GONE };
 		}
 		delta.lastRequestAt = this.ctx.clock.now();
@@ -172,10 +215,17 @@ export class DeltaRegistry {
 		const value: DeltaItem[] = [];
 		for (const e of entries) {
 			if (e.changeType === 'Delete') {
-				if (a.deltaDeletes === 'none' || (a.deltaDeletes === 'matching' && !delta.predicate(e.record))) continue;
+				if (
+					a.deltaDeletes === 'none' ||
+					(a.deltaDeletes === 'matching' && !delta.predicate(e.record))
+				)
+					continue;
 				value.push({ changeType: 'Delete', data: { changeVersion: e.changeVersion, id: e.id } });
 			} else if (delta.predicate(e.record)) {
-				value.push({ changeType: 'InsertOrUpdate', data: applyExternalReferences(this.ctx.store, delta.collection, e.record, delta.specs) });
+				value.push({
+					changeType: 'InsertOrUpdate',
+					data: applyExternalReferences(this.ctx.store, delta.collection, e.record, delta.specs),
+				});
 			}
 		}
 		delta.reads++;
@@ -186,7 +236,8 @@ export class DeltaRegistry {
 	/** The last snapshot page was served: the token its deltaLink carries (`deltaCursorStart`). */
 	completeSnapshot(delta: SimDelta, cursor: number): string {
 		delta.snapshotComplete = true;
-		const from = this.ctx.assumptions.deltaCursorStart === 'lastPage' ? this.ctx.store.changeHead : cursor;
+		const from =
+			this.ctx.assumptions.deltaCursorStart === 'lastPage' ? this.ctx.store.changeHead : cursor;
 		delta.latestToken = this.issue(delta, from);
 		return delta.latestToken;
 	}
@@ -236,19 +287,27 @@ export class DeltaRegistry {
 }
 
 /** The delta rules the work-interruptions delta page documents (`deltaFilterRules`): reasons for a 400. */
-function deltaFilterReasons(ctx: SimContext, def: ModelCollection, filter: string | undefined): string[] {
+function deltaFilterReasons(
+	ctx: SimContext,
+	def: ModelCollection,
+	filter: string | undefined,
+): string[] {
 	const rules = ctx.assumptions.deltaFilterRules;
 	const dated = def.filters.some((f) => f.kind === 'dateRange');
-	if (rules === 'none' || !dated || (rules === 'documented' && def.name !== 'work-interruptions')) return [];
+	if (rules === 'none' || !dated || (rules === 'documented' && def.name !== 'work-interruptions'))
+		return [];
 	const parsed = filter === undefined ? undefined : tryParseFilter(filter);
 	if (!parsed || 'error' in parsed) return []; // the list's own validation already answered
 	const reasons: string[] = [];
 	const conds = conditionsOf(parsed.expr).map((c) => c.cond);
-	if (conds.some((c) => c.field === 'person')) reasons.push("The filter 'person' cannot be used with delta");
+	if (conds.some((c) => c.field === 'person'))
+		reasons.push("The filter 'person' cannot be used with delta");
 	const earliest = `${new Date(ctx.clock.now()).getUTCFullYear() - 1}-01-01`;
 	for (const c of conds) {
-		if (c.field !== 'date' || (c.op !== 'ge' && c.op !== 'eq') || c.factor.kind !== 'constant') continue;
-		if (String(c.factor.constant.value) < earliest) reasons.push(`A delta's date range must start on or after ${earliest}`);
+		if (c.field !== 'date' || (c.op !== 'ge' && c.op !== 'eq') || c.factor.kind !== 'constant')
+			continue;
+		if (String(c.factor.constant.value) < earliest)
+			reasons.push(`A delta's date range must start on or after ${earliest}`);
 	}
 	return reasons;
 }
@@ -264,7 +323,8 @@ function queryString(value: unknown, name: string, reasons: string[]): string | 
 export function deltaRoutes(ctx: SimContext, pager: Pager, deltas: DeltaRegistry): Router {
 	const router = Router();
 	const a = ctx.assumptions;
-	const fail = (res: Response, f: Failure) => (f.status === 400 ? sendBadRequest(res, [f.message]) : sendError(res, f.status, f.message));
+	const fail = (res: Response, f: Failure) =>
+		f.status === 400 ? sendBadRequest(res, [f.message]) : sendError(res, f.status, f.message);
 	const link = (collection: string, token: string) =>
 		`${API_PATH}/delta/${collection}?deltaToken=${a.nextLinkEncoding === 'encoded' ? encodeURIComponent(token) : token}`;
 
@@ -273,7 +333,8 @@ export function deltaRoutes(ctx: SimContext, pager: Pager, deltas: DeltaRegistry
 		if (!def || !checkScope(ctx, res, def.readScope)) return;
 		const reasons: string[] = [];
 		const token = queryString(req.query.deltaToken, 'deltaToken', reasons);
-		if (token === undefined && reasons.length === 0) reasons.push('deltaToken is required; start a delta with ?delta on the list');
+		if (token === undefined && reasons.length === 0)
+			reasons.push('deltaToken is required; start a delta with ?delta on the list');
 		if (reasons.length > 0 || token === undefined) return sendBadRequest(res, reasons);
 		const found = deltas.resolve(token, def.name, { read: true });
 		if ('status' in found) return fail(res, found);
@@ -296,13 +357,19 @@ export function deltaRoutes(ctx: SimContext, pager: Pager, deltas: DeltaRegistry
 		let delta: SimDelta;
 		let cursor: number;
 		if (q.continuationToken === undefined) {
-			if (token !== undefined) return sendBadRequest(res, ['A deltaToken continues a delta\'s first load; start a delta with ?delta']);
+			if (token !== undefined)
+				return sendBadRequest(res, [
+					"A deltaToken continues a delta's first load; start a delta with ?delta",
+				]);
 			const started = deltas.start(q, res.locals.grant as TokenGrant);
 			if ('status' in started) return fail(res, started);
 			delta = started;
 			cursor = started.startCursor;
 		} else {
-			if (token === undefined) return sendBadRequest(res, ['The next page of a delta needs the deltaToken of its nextLink']);
+			if (token === undefined)
+				return sendBadRequest(res, [
+					'The next page of a delta needs the deltaToken of its nextLink',
+				]);
 			const found = deltas.resolve(token, def.name, { read: false });
 			if ('status' in found) return fail(res, found);
 			delta = found.delta;
@@ -310,7 +377,9 @@ export function deltaRoutes(ctx: SimContext, pager: Pager, deltas: DeltaRegistry
 		}
 		const page = listPage(ctx, pager, q, res);
 		if (!page) return;
-		const body: { value: SimRecord[]; nextLink?: string; deltaLink?: string } = { value: page.value };
+		const body: { value: SimRecord[]; nextLink?: string; deltaLink?: string } = {
+			value: page.value,
+		};
 		if (page.next) {
 			const carried = token ?? delta.latestToken;
 			const extra = `deltaToken=${a.nextLinkEncoding === 'encoded' ? encodeURIComponent(carried) : carried}`;

@@ -64,7 +64,11 @@ export function seedDemoTenant(sim: ProtimeSimulator): void {
 	);
 	sim.seed(
 		'counter-groups',
-		COUNTER_GROUPS.map(([id, name, nl]) => ({ id, name: { default: name, translations: { nl } }, externalReferences: { counterCode: `GRP-${id}` } })),
+		COUNTER_GROUPS.map(([id, name, nl]) => ({
+			id,
+			name: { default: name, translations: { nl } },
+			externalReferences: { counterCode: `GRP-${id}` },
+		})),
 	);
 	sim.seed(
 		'counter-definitions',
@@ -82,21 +86,40 @@ export function seedDemoTenant(sim: ProtimeSimulator): void {
 	);
 	sim.seed(
 		'shift-definitions',
-		SHIFTS.map(([id, code, name]) => ({ id, code, name: { default: name, translations: {} }, friendlyName: { default: name, translations: {} }, isEnabled: true })),
+		SHIFTS.map(([id, code, name]) => ({
+			id,
+			code,
+			name: { default: name, translations: {} },
+			friendlyName: { default: name, translations: {} },
+			isEnabled: true,
+		})),
 	);
 	sim.setExternalReferences('terminals', 4, { '@external-code': 'T-ENTRANCE' });
-	sim.setExternalReferences('activity-definitions', 42, { '@data-entry-code': 'PRJ-42', '@external-reference': 'SAP-0042' });
+	sim.setExternalReferences('activity-definitions', 42, {
+		'@data-entry-code': 'PRJ-42',
+		'@external-reference': 'SAP-0042',
+	});
 
 	const now = sim.now();
 	const rng = sim.rng;
 	const interruptions = [];
 	for (let day = 6; day >= 0; day--) {
-		for (let n = 0; n < 3; n++) interruptions.push({ date: isoDay(now - day * DAY_MS), ...interruption(rng.int(0, 3)) });
+		for (let n = 0; n < 3; n++)
+			interruptions.push({ date: isoDay(now - day * DAY_MS), ...interruption(rng.int(0, 3)) });
 	}
-	sim.seed('work-interruptions', interruptions.map((wi) => ({ ...wi })));
+	sim.seed(
+		'work-interruptions',
+		interruptions.map((wi) => ({ ...wi })),
+	);
 
 	// A few records of every other collection, so each list endpoint has data.
-	const done = new Set(['people', 'counter-groups', 'counter-definitions', 'shift-definitions', 'work-interruptions']);
+	const done = new Set([
+		'people',
+		'counter-groups',
+		'counter-definitions',
+		'shift-definitions',
+		'work-interruptions',
+	]);
 	for (const def of COLLECTIONS) {
 		if (done.has(def.name)) continue;
 		sim.seed(def.name, [{}, {}, {}]);
@@ -105,7 +128,11 @@ export function seedDemoTenant(sim: ProtimeSimulator): void {
 	function interruption(seedOffset: number) {
 		const start = rng.int(36 + seedOffset, 64) * 15;
 		const duration = rng.pick([10, 15, 20, 30, 45, 60]);
-		return { startTimeInMinutes: start, durationInMinutes: duration, endTimeInMinutes: start + duration };
+		return {
+			startTimeInMinutes: start,
+			durationInMinutes: duration,
+			endTimeInMinutes: start + duration,
+		};
 	}
 }
 
@@ -117,7 +144,10 @@ function isoDay(ms: number): string {
  * Raises a steady, realistic stream of changes every `everyMs`: mostly new and corrected work
  * interruptions, sometimes a deleted one, and now and then a counter-definition change or delete.
  */
-export function startTraffic(sim: ProtimeSimulator, options: { everyMs: number }): { stop: () => void } {
+export function startTraffic(
+	sim: ProtimeSimulator,
+	options: { everyMs: number },
+): { stop: () => void } {
 	const abort = new AbortController();
 	const traffic = { stop: () => abort.abort(new Error('traffic stopped')) };
 	sim.attachTraffic(traffic);
@@ -138,8 +168,14 @@ export function startTraffic(sim: ProtimeSimulator, options: { everyMs: number }
 			});
 		} else if (roll < 0.85) {
 			const wi = rng.pick(interruptions);
-			const duration = Math.max(5, (wi.durationInMinutes as number) + rng.pick([-10, -5, 5, 10, 15]));
-			sim.update('work-interruptions', wi.id, { durationInMinutes: duration, endTimeInMinutes: (wi.startTimeInMinutes as number) + duration });
+			const duration = Math.max(
+				5,
+				(wi.durationInMinutes as number) + rng.pick([-10, -5, 5, 10, 15]),
+			);
+			sim.update('work-interruptions', wi.id, {
+				durationInMinutes: duration,
+				endTimeInMinutes: (wi.startTimeInMinutes as number) + duration,
+			});
 		} else if (roll < 0.9) {
 			sim.remove('work-interruptions', rng.pick(interruptions).id);
 		} else if (roll < 0.96) {
@@ -147,7 +183,9 @@ export function startTraffic(sim: ProtimeSimulator, options: { everyMs: number }
 			sim.update('counter-definitions', cd.id, { isEnabled: !cd.isEnabled });
 		} else {
 			// Temporary definitions come and go, so deletes happen without emptying the tenant.
-			const temporary = sim.records('counter-definitions').filter((c) => String(c.code).startsWith('TMP'));
+			const temporary = sim
+				.records('counter-definitions')
+				.filter((c) => String(c.code).startsWith('TMP'));
 			if (temporary.length > 0 && rng.next() < 0.5) {
 				sim.remove('counter-definitions', temporary[0].id);
 			} else {

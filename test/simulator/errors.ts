@@ -23,7 +23,12 @@ export function errorBody(status: number, message: string, reasons?: string[]): 
 	return { error };
 }
 
-export function sendError(res: Response, status: number, message: string, reasons?: string[]): void {
+export function sendError(
+	res: Response,
+	status: number,
+	message: string,
+	reasons?: string[],
+): void {
 	res.status(status).json(errorBody(status, message, reasons));
 }
 

@@ -21,7 +21,9 @@ const FIELD_OF_REFERENCE: Record<string, string> = {
 const PAIR = /\(\s*([^(),\s]+)\s*,\s*([^(),\s]+)\s*\)/g;
 
 /** Parses the query value; returns reasons instead when it is malformed. */
-export function parseExternalReferences(raw: unknown): { specs: ReferenceSpec[] } | { reasons: string[] } {
+export function parseExternalReferences(
+	raw: unknown,
+): { specs: ReferenceSpec[] } | { reasons: string[] } {
 	if (raw === undefined || raw === '') return { specs: [] };
 	if (typeof raw !== 'string') return { reasons: ['externalReferences must be given once'] };
 	const specs: ReferenceSpec[] = [];
@@ -30,7 +32,11 @@ export function parseExternalReferences(raw: unknown): { specs: ReferenceSpec[] 
 		return '';
 	});
 	if (rest.trim() !== '' || specs.length === 0) {
-		return { reasons: [`The externalReferences parameter '${raw}' is invalid; expected (collection,reference)(collection,reference)`] };
+		return {
+			reasons: [
+				`The externalReferences parameter '${raw}' is invalid; expected (collection,reference)(collection,reference)`,
+			],
+		};
 	}
 	return { specs };
 }
@@ -48,7 +54,9 @@ export function validateExternalReferences(
 	}
 	for (const { collection, reference } of specs) {
 		if (!def.references.some((r) => r.collection === collection)) {
-			reasons.push(`External references of '${collection}' are not available on '${collectionName}'`);
+			reasons.push(
+				`External references of '${collection}' are not available on '${collectionName}'`,
+			);
 		} else if (reference.startsWith('@')) {
 			if (!(PREDEFINED_REFERENCES[collection] ?? []).includes(reference)) {
 				reasons.push(`'${reference}' is not a predefined external reference of '${collection}'`);
@@ -61,7 +69,12 @@ export function validateExternalReferences(
 }
 
 /** The value of one reference of one object, or undefined when the object has none (then it is left out, §4.1). */
-export function referenceValue(store: Store, collection: string, id: unknown, reference: string): string | undefined {
+export function referenceValue(
+	store: Store,
+	collection: string,
+	id: unknown,
+	reference: string,
+): string | undefined {
 	if (id === undefined || id === null) return undefined;
 	const stored = store.getReferences(collection, id as string | number)[reference];
 	if (stored !== undefined && stored !== '') return stored;
@@ -101,7 +114,9 @@ export function applyExternalReferences(
 		const wanted = specs.filter((s) => s.collection === path.collection);
 		if (wanted.length === 0) continue;
 		for (const obj of objectsAt(copy, path.path)) {
-			const values: Record<string, string> = { ...((obj.externalReferences as Record<string, string>) ?? {}) };
+			const values: Record<string, string> = {
+				...((obj.externalReferences as Record<string, string>) ?? {}),
+			};
 			for (const { reference } of wanted) {
 				const value = referenceValue(store, path.collection, obj.id, reference);
 				if (value !== undefined) values[reference] = value;
@@ -114,7 +129,8 @@ export function applyExternalReferences(
 
 /** The webhook resource's `externalReferences` (§7.8 shape is an assumption). */
 export function describeReferences(specs: ReferenceSpec[], shape: 'map' | 'list'): unknown {
-	if (shape === 'list') return specs.map((s) => ({ collection: s.collection, reference: s.reference }));
+	if (shape === 'list')
+		return specs.map((s) => ({ collection: s.collection, reference: s.reference }));
 	const map: Record<string, string[]> = {};
 	for (const s of specs) (map[s.collection] ??= []).push(s.reference);
 	return map;

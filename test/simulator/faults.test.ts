@@ -50,7 +50,9 @@ describe('faults', () => {
 
 	it('fault: unreachable drops connections without an answer', async () => {
 		sim.setUnreachable(true);
-		await expect(api.get('/webhooks')).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|ERR_|EPIPE|socket hang up/) });
+		await expect(api.get('/webhooks')).rejects.toMatchObject({
+			code: expect.stringMatching(/ECONNRESET|ERR_|EPIPE|socket hang up/),
+		});
 		sim.setUnreachable(false);
 		expect((await api.get('/webhooks')).status).toBe(200);
 	});
@@ -68,7 +70,9 @@ describe('stats', () => {
 			['GET', 200, false],
 			['GET', 404, false],
 		]);
-		expect(sim.stats.requestLog[1].path).toMatch(/^\/connector\/protimeapi\/api\/v1\/webhooks\?filter=/);
+		expect(sim.stats.requestLog[1].path).toMatch(
+			/^\/connector\/protimeapi\/api\/v1\/webhooks\?filter=/,
+		);
 		expect(Date.parse(sim.stats.requestLog[0].at)).toBeGreaterThan(0);
 		sim.resetStats();
 		expect(sim.stats).toEqual({ tokenRequests: 0, apiRequests: 0, requestLog: [] });

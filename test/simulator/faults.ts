@@ -71,8 +71,11 @@ export class FaultInjector {
 			if (delay) await sleep(delay.ms);
 			const fault = take(this.faults, req, target);
 			if (!fault) return next();
-			if (fault.retryAfterSeconds !== undefined) res.set('Retry-After', String(fault.retryAfterSeconds));
-			res.status(fault.status).json(errorBody(fault.status, MESSAGES[fault.status] ?? 'Injected fault'));
+			if (fault.retryAfterSeconds !== undefined)
+				res.set('Retry-After', String(fault.retryAfterSeconds));
+			res
+				.status(fault.status)
+				.json(errorBody(fault.status, MESSAGES[fault.status] ?? 'Injected fault'));
 		};
 	}
 }
@@ -93,7 +96,8 @@ function take<T extends { path?: RegExp | string; target?: FaultTarget }>(
 		const { path } = entry.spec;
 		const wanted = entry.spec.target ?? (path === undefined ? 'api' : 'all');
 		if (wanted !== 'all' && wanted !== target) continue;
-		if (path !== undefined && !(typeof path === 'string' ? url.includes(path) : path.test(url))) continue;
+		if (path !== undefined && !(typeof path === 'string' ? url.includes(path) : path.test(url)))
+			continue;
 		entry.left--;
 		return entry.spec;
 	}

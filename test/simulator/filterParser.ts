@@ -14,7 +14,9 @@ export type Constant =
 	| { type: 'int'; value: number }
 	| { type: 'bool'; value: boolean };
 
-export type Factor = { kind: 'constant'; constant: Constant } | { kind: 'list'; name?: string; items: Constant[] };
+export type Factor =
+	| { kind: 'constant'; constant: Constant }
+	| { kind: 'list'; name?: string; items: Constant[] };
 
 export type RelOp = 'eq' | 'ge' | 'le' | 'in';
 
@@ -46,7 +48,8 @@ function tokenize(input: string): Token[] {
 			let value = '';
 			let j = i + 1;
 			for (;;) {
-				if (j >= input.length) throw new FilterSyntaxError(`Unterminated string starting at position ${i + 1}`);
+				if (j >= input.length)
+					throw new FilterSyntaxError(`Unterminated string starting at position ${i + 1}`);
 				if (input[j] === "'") {
 					if (input[j + 1] === "'") {
 						value += "'";
@@ -81,7 +84,8 @@ class Parser {
 		if (this.tokens.length === 0) throw new FilterSyntaxError('The filter is empty');
 		const expr = this.expression();
 		const extra = this.tokens[this.pos];
-		if (extra) throw new FilterSyntaxError(`Unexpected '${describe(extra)}' at position ${extra.at + 1}`);
+		if (extra)
+			throw new FilterSyntaxError(`Unexpected '${describe(extra)}' at position ${extra.at + 1}`);
 		return expr;
 	}
 
@@ -114,7 +118,12 @@ class Parser {
 			throw new FilterSyntaxError(`Expected eq, ge, le or in after '${tok.v}' ${where(opTok)}`);
 		}
 		this.pos++;
-		return { type: 'condition', field: tok.v, op: opTok.v.toLowerCase() as RelOp, factor: this.factor() };
+		return {
+			type: 'condition',
+			field: tok.v,
+			op: opTok.v.toLowerCase() as RelOp,
+			factor: this.factor(),
+		};
 	}
 
 	private factor(): Factor {
@@ -142,9 +151,12 @@ class Parser {
 		this.pos++;
 		if (tok?.t === 'string') return { type: 'string', value: tok.v };
 		if (tok?.t === 'int') return { type: 'int', value: tok.v };
-		if (tok?.t === 'ident' && (tok.v === 'true' || tok.v === 'false')) return { type: 'bool', value: tok.v === 'true' };
+		if (tok?.t === 'ident' && (tok.v === 'true' || tok.v === 'false'))
+			return { type: 'bool', value: tok.v === 'true' };
 		this.pos--;
-		throw new FilterSyntaxError(`Expected a value (a quoted string or date, an integer, true or false) ${where(tok)}`);
+		throw new FilterSyntaxError(
+			`Expected a value (a quoted string or date, an integer, true or false) ${where(tok)}`,
+		);
 	}
 
 	private keyword(word: string): boolean {

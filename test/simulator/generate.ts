@@ -46,7 +46,8 @@ export function generateRecord(
 	const def = getCollection(collectionName);
 	const record = structuredClone(def.sample) as unknown as SimRecord;
 	const sampleId = typeof def.sample.id === 'number' ? def.sample.id : 0;
-	record.id = partial.id !== undefined ? (partial.id as number) : store.nextId(collectionName, sampleId);
+	record.id =
+		partial.id !== undefined ? (partial.id as number) : store.nextId(collectionName, sampleId);
 
 	const people = store.list('people').map((p) => p.id);
 	if (record.person && typeof record.person === 'object' && people.length > 0) {
@@ -55,7 +56,8 @@ export function generateRecord(
 	if (def.dateField && typeof record[def.dateField] === 'string') {
 		const start = now - random.int(0, 6) * DAY_MS;
 		record[def.dateField] = isoDate(start);
-		if (typeof record.until === 'string' && def.dateField === 'from') record.until = isoDate(start + random.int(0, 4) * DAY_MS);
+		if (typeof record.until === 'string' && def.dateField === 'from')
+			record.until = isoDate(start + random.int(0, 4) * DAY_MS);
 	}
 	const minutes = minuteFields(def);
 	varyMinutes(record, minutes.timeOfDay, minutes.duration, random);
@@ -63,15 +65,23 @@ export function generateRecord(
 	delete rest.externalReferences;
 	Object.assign(record, rest, { id: record.id });
 	// A given start or duration keeps the end consistent unless the end was given too.
-	const span = ['startTimeInMinutes', 'endTimeInMinutes', 'durationInMinutes'].map((f) => record[f]);
+	const span = ['startTimeInMinutes', 'endTimeInMinutes', 'durationInMinutes'].map(
+		(f) => record[f],
+	);
 	if (span.every((m) => typeof m === 'number') && partial.endTimeInMinutes === undefined) {
-		record.endTimeInMinutes = (record.startTimeInMinutes as number) + (record.durationInMinutes as number);
+		record.endTimeInMinutes =
+			(record.startTimeInMinutes as number) + (record.durationInMinutes as number);
 	}
 	return record;
 }
 
 /** Keeps start/end/duration consistent when the sample has all three (work interruptions, counters, breaks). */
-function varyMinutes(record: SimRecord, timeFields: string[], durationFields: string[], random: Random): void {
+function varyMinutes(
+	record: SimRecord,
+	timeFields: string[],
+	durationFields: string[],
+	random: Random,
+): void {
 	const hasStart = typeof record.startTimeInMinutes === 'number';
 	const hasEnd = typeof record.endTimeInMinutes === 'number';
 	if (hasStart) record.startTimeInMinutes = random.int(7 * 4, 17 * 4) * 15;
@@ -82,7 +92,8 @@ function varyMinutes(record: SimRecord, timeFields: string[], durationFields: st
 		record[field] = Math.max(value < 0 ? -spread * 3 : 1, value + random.int(-spread, spread));
 	}
 	if (hasStart && hasEnd) {
-		const duration = typeof record.durationInMinutes === 'number' ? record.durationInMinutes : random.int(15, 90);
+		const duration =
+			typeof record.durationInMinutes === 'number' ? record.durationInMinutes : random.int(15, 90);
 		record.endTimeInMinutes = (record.startTimeInMinutes as number) + duration;
 	}
 	for (const field of timeFields) {

@@ -5,7 +5,12 @@
 import { sleep } from 'n8n-workflow';
 
 import { isCollectionName, type CollectionName } from './model';
-import { defaultAssumptions, mergeAssumptions, type AssumptionsPatch, type SimulatorAssumptions } from './assumptions';
+import {
+	defaultAssumptions,
+	mergeAssumptions,
+	type AssumptionsPatch,
+	type SimulatorAssumptions,
+} from './assumptions';
 import { DEFAULT_CLIENT, TokenService, type SimClient } from './auth';
 import { Pager } from './collections';
 import { API_PATH, Clock, isoWithOffset, type SimContext } from './context';
@@ -117,7 +122,10 @@ export class ProtimeSimulator {
 		this.faults = parts.faults;
 		this.recorder = parts.recorder;
 		this.random = parts.random;
-		this.defaultClient = { clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret };
+		this.defaultClient = {
+			clientId: DEFAULT_CLIENT.clientId,
+			clientSecret: DEFAULT_CLIENT.clientSecret,
+		};
 	}
 
 	static async start(options: SimulatorOptions = {}): Promise<ProtimeSimulator> {
@@ -141,15 +149,37 @@ export class ProtimeSimulator {
 
 		// The control router needs the instance; it is created lazily through this holder.
 		const holder: { sim?: ProtimeSimulator } = {};
-		const app = buildApp({ ctx, tokens, registry, deliverer, pager, deltas, faults, stats: recorder, control: controlRoutes(() => holder.sim!) });
+		const app = buildApp({
+			ctx,
+			tokens,
+			registry,
+			deliverer,
+			pager,
+			deltas,
+			faults,
+			stats: recorder,
+			control: controlRoutes(() => holder.sim!),
+		});
 		const host = options.host ?? '127.0.0.1';
 		const server = await new Promise<Server>((resolve, reject) => {
-			const s = app.listen(options.port ?? 0, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+			const s = app.listen(options.port ?? 0, host, (error?: Error) =>
+				error ? reject(error) : resolve(s),
+			);
 		});
 		const address = server.address();
 		const port = typeof address === 'object' && address ? address.port : options.port;
 		const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-		holder.sim = new ProtimeSimulator(server, origin, { ctx, tokens, registry, deliverer, pager, deltas, faults, recorder, random });
+		holder.sim = new ProtimeSimulator(server, origin, {
+			ctx,
+			tokens,
+			registry,
+			deliverer,
+			pager,
+			deltas,
+			faults,
+			recorder,
+			random,
+		});
 		return holder.sim;
 	}
 
@@ -209,13 +239,23 @@ export class ProtimeSimulator {
 	}
 
 	/** Changes a record (shallow merge) and raises an InsertOrUpdate event with a new changeVersion. */
-	update<C extends CollectionName>(collection: C, id: number | string, patch: RecordInput<C>): SimRecord {
+	update<C extends CollectionName>(
+		collection: C,
+		id: number | string,
+		patch: RecordInput<C>,
+	): SimRecord {
 		this.collection(collection);
 		const current = this.ctx.store.get(collection, id);
 		if (!current) throw new Error(`No ${collection} record with id ${id}`);
 		const { externalReferences, ...fields } = patch as Record<string, unknown>;
-		if (externalReferences) this.ctx.store.setReferences(collection, id, externalReferences as Record<string, string>);
-		const record = { ...current, ...fields, id: current.id, changeVersion: this.ctx.store.nextChangeVersion() } as SimRecord;
+		if (externalReferences)
+			this.ctx.store.setReferences(collection, id, externalReferences as Record<string, string>);
+		const record = {
+			...current,
+			...fields,
+			id: current.id,
+			changeVersion: this.ctx.store.nextChangeVersion(),
+		} as SimRecord;
 		this.ctx.store.put(collection, record);
 		this.raise(collection, 'InsertOrUpdate', record);
 		return structuredClone(record);
@@ -227,19 +267,28 @@ export class ProtimeSimulator {
 		const current = this.ctx.store.get(collection, id);
 		if (!current) return false;
 		this.ctx.store.delete(collection, id);
-		this.raise(collection, 'Delete', { id: current.id, changeVersion: this.ctx.store.nextChangeVersion() }, current);
+		this.raise(
+			collection,
+			'Delete',
+			{ id: current.id, changeVersion: this.ctx.store.nextChangeVersion() },
+			current,
+		);
 		return true;
 	}
 
 	records<C extends CollectionName>(collection: C): SimRecord[] {
-		return structuredClone(this.ctx.store.list(collection)) ;
+		return structuredClone(this.ctx.store.list(collection));
 	}
 
 	/**
 	 * Sets external-reference values of any object, also of collections without endpoints here
 	 * (e.g. `('terminals', 4, {'@external-code': 'T-04'})`).
 	 */
-	setExternalReferences(collection: string, id: number | string, values: Record<string, string>): void {
+	setExternalReferences(
+		collection: string,
+		id: number | string,
+		values: Record<string, string>,
+	): void {
 		this.ctx.store.setReferences(collection, id, values);
 	}
 
@@ -251,7 +300,9 @@ export class ProtimeSimulator {
 
 	/** Delivery attempts (each POST, retries included), oldest first. */
 	deliveries(webhookId?: string): DeliveryAttempt[] {
-		return this.deliverer.attempts.filter((d) => webhookId === undefined || d.webhookId === webhookId);
+		return this.deliverer.attempts.filter(
+			(d) => webhookId === undefined || d.webhookId === webhookId,
+		);
 	}
 
 	/** Resolves with the successful deliveries once there are at least `n` (of one webhook, if given). */
@@ -261,7 +312,9 @@ export class ProtimeSimulator {
 	): Promise<DeliveryAttempt[]> {
 		const deadline = Date.now() + (options.timeoutMs ?? 5000);
 		for (;;) {
-			const found = this.deliveries(options.webhookId).filter((d) => options.includeFailed || d.success);
+			const found = this.deliveries(options.webhookId).filter(
+				(d) => options.includeFailed || d.success,
+			);
 			if (found.length >= n) return found;
 			if (Date.now() >= deadline) {
 				throw new Error(`Timed out waiting for ${n} deliveries (got ${found.length})`);
@@ -276,10 +329,14 @@ export class ProtimeSimulator {
 	 * versions of records that were delivered again later with a newer changeVersion (a resend out of order).
 	 * Returns what was queued.
 	 */
-	redeliver(webhookId: string, options: { kind: 'duplicate' | 'older'; count: number }): Array<{ id: unknown; changeVersion: string }> {
+	redeliver(
+		webhookId: string,
+		options: { kind: 'duplicate' | 'older'; count: number },
+	): Array<{ id: unknown; changeVersion: string }> {
 		const webhook = this.webhook(webhookId);
 		const delivered: ChangeItem[] = [];
-		for (const a of this.deliverer.attempts) if (a.webhookId === webhookId && a.success) delivered.push(...changeItemsOf(a.body));
+		for (const a of this.deliverer.attempts)
+			if (a.webhookId === webhookId && a.success) delivered.push(...changeItemsOf(a.body));
 		const newest = new Map<string, string>();
 		for (const item of delivered) {
 			const key = String(item.data.id);
@@ -291,14 +348,20 @@ export class ProtimeSimulator {
 			return options.kind === 'duplicate' ? isNewest : !isNewest;
 		});
 		const chosen: ChangeItem[] = [];
-		for (let i = 0; i < options.count && pool.length > 0; i++) chosen.push(pool.splice(this.random.int(0, pool.length - 1), 1)[0]);
+		for (let i = 0; i < options.count && pool.length > 0; i++)
+			chosen.push(pool.splice(this.random.int(0, pool.length - 1), 1)[0]);
 		this.deliverer.redeliver(webhook, chosen);
-		return chosen.map((item) => ({ id: item.data.id, changeVersion: String(item.data.changeVersion) }));
+		return chosen.map((item) => ({
+			id: item.data.id,
+			changeVersion: String(item.data.changeVersion),
+		}));
 	}
 
 	/** Changes that were queued for a webhook and lost when it stopped delivering (deleted, expired, disabled). */
 	droppedChanges(webhookId?: string): DroppedChange[] {
-		return this.deliverer.dropped.filter((d) => webhookId === undefined || d.webhookId === webhookId);
+		return this.deliverer.dropped.filter(
+			(d) => webhookId === undefined || d.webhookId === webhookId,
+		);
 	}
 
 	/** Events queued and not yet delivered. */
@@ -392,17 +455,38 @@ export class ProtimeSimulator {
 	}
 
 	private store(collection: CollectionName, partial: Record<string, unknown>): SimRecord {
-		const record = generateRecord(collection, partial, this.ctx.store, this.random, this.ctx.clock.now());
-		record.changeVersion = typeof partial.changeVersion === 'string' ? partial.changeVersion : this.ctx.store.nextChangeVersion();
+		const record = generateRecord(
+			collection,
+			partial,
+			this.ctx.store,
+			this.random,
+			this.ctx.clock.now(),
+		);
+		record.changeVersion =
+			typeof partial.changeVersion === 'string'
+				? partial.changeVersion
+				: this.ctx.store.nextChangeVersion();
 		const refs = partial.externalReferences;
-		if (refs && typeof refs === 'object') this.ctx.store.setReferences(collection, record.id, refs as Record<string, string>);
+		if (refs && typeof refs === 'object')
+			this.ctx.store.setReferences(collection, record.id, refs as Record<string, string>);
 		this.ctx.store.put(collection, record);
 		return record;
 	}
 
 	/** `lastState`: for a Delete, the record as it was (the change log keeps it for delta filters). */
-	private raise(collection: CollectionName, changeType: ChangeItem['changeType'], record: SimRecord, lastState?: SimRecord): void {
-		this.ctx.store.logChange(collection, changeType, { ...(lastState ?? record), changeVersion: record.changeVersion }, this.ctx.clock.now(), this.assumptions.changeLogLimit);
+	private raise(
+		collection: CollectionName,
+		changeType: ChangeItem['changeType'],
+		record: SimRecord,
+		lastState?: SimRecord,
+	): void {
+		this.ctx.store.logChange(
+			collection,
+			changeType,
+			{ ...(lastState ?? record), changeVersion: record.changeVersion },
+			this.ctx.clock.now(),
+			this.assumptions.changeLogLimit,
+		);
 		for (const webhook of this.registry.subscribers(collection)) {
 			const data =
 				changeType === 'Delete'

@@ -82,9 +82,20 @@ export const PREDEFINED_REFERENCES: Readonly<Record<string, readonly string[]>> 
 
 const YEAR = 366;
 const CV = '0000090200004BD0000A';
-const date = (field = 'date'): ModelFilter => ({ name: 'date', kind: 'dateRange', required: true, field, maxRangeDays: YEAR });
+const date = (field = 'date'): ModelFilter => ({
+	name: 'date',
+	kind: 'dateRange',
+	required: true,
+	field,
+	maxRangeDays: YEAR,
+});
 const person: ModelFilter = { name: 'person', kind: 'idList', required: false, field: 'person.id' };
-const enabled: ModelFilter = { name: 'enabled', kind: 'boolean', required: false, field: 'isEnabled' };
+const enabled: ModelFilter = {
+	name: 'enabled',
+	kind: 'boolean',
+	required: false,
+	field: 'isEnabled',
+};
 const ref = (collection: string, path: string): ModelReference => ({ collection, path });
 const PEOPLE = ref('people', 'person');
 const SHIFT = ref('shift-definitions', 'shiftDefinition');
@@ -104,7 +115,11 @@ function entry(e: Entry): ModelCollection {
 	return {
 		readScope: `connector-protimeapi-${e.name}.read`,
 		webhookReferences: e.references.length > 0,
-		fields: ['changeVersion', ...Object.keys(e.sample).filter((k) => k !== 'changeVersion'), ...moreFields],
+		fields: [
+			'changeVersion',
+			...Object.keys(e.sample).filter((k) => k !== 'changeVersion'),
+			...moreFields,
+		],
 		...rest,
 	};
 }
@@ -174,7 +189,15 @@ export const COLLECTIONS: readonly ModelCollection[] = [
 		filters: [date(), person],
 		references: [PEOPLE, ref('terminals', 'terminal')],
 		dateField: 'date',
-		sample: { changeVersion: CV, id: 77001, person: who, date: '2026-03-02', timeOfDayInMinutes: 482, terminal: { id: 4 }, status: 'AccessOk' },
+		sample: {
+			changeVersion: CV,
+			id: 77001,
+			person: who,
+			date: '2026-03-02',
+			timeOfDayInMinutes: 482,
+			terminal: { id: 4 },
+			status: 'AccessOk',
+		},
 	}),
 	entry({
 		name: 'activity-durations',
@@ -329,8 +352,19 @@ export const COLLECTIONS: readonly ModelCollection[] = [
 			date(),
 			person,
 			// The new reference spells it in the singular; the old page had `counter-definitions`.
-			{ name: 'counter-definition', kind: 'idList', required: false, field: 'counterDefinition.id' },
-			{ name: 'status', kind: 'options', required: false, field: 'status', options: ['Auto', 'Calendar', 'Manual', 'Unknown'] },
+			{
+				name: 'counter-definition',
+				kind: 'idList',
+				required: false,
+				field: 'counterDefinition.id',
+			},
+			{
+				name: 'status',
+				kind: 'options',
+				required: false,
+				field: 'status',
+				options: ['Auto', 'Calendar', 'Manual', 'Unknown'],
+			},
 		],
 		references: [PEOPLE, ref('counter-definitions', 'counterDefinition'), SHIFT],
 		dateField: 'date',
@@ -354,7 +388,10 @@ export const COLLECTIONS: readonly ModelCollection[] = [
 		name: 'counter-definitions',
 		displayName: 'Counter Definitions',
 		filtersDocumented: true,
-		filters: [{ name: 'counter-group', kind: 'idList', required: false, field: 'counterGroup.id' }, enabled],
+		filters: [
+			{ name: 'counter-group', kind: 'idList', required: false, field: 'counterGroup.id' },
+			enabled,
+		],
 		references: [ref('counter-definitions', ''), ref('counter-groups', 'counterGroup')],
 		sample: {
 			changeVersion: CV,
@@ -387,7 +424,14 @@ export const COLLECTIONS: readonly ModelCollection[] = [
 		filters: [date(), person],
 		references: [PEOPLE, SHIFT],
 		dateField: 'date',
-		sample: { changeVersion: CV, id: 71001, person: who, date: '2026-03-02', durationInMinutes: 456, shiftDefinition: { id: 7 } },
+		sample: {
+			changeVersion: CV,
+			id: 71001,
+			person: who,
+			date: '2026-03-02',
+			durationInMinutes: 456,
+			shiftDefinition: { id: 7 },
+		},
 	}),
 	entry({
 		name: 'people',
@@ -395,7 +439,16 @@ export const COLLECTIONS: readonly ModelCollection[] = [
 		filtersDocumented: false,
 		filters: [],
 		references: [ref('people', '')],
-		moreFields: ['periodClosingDate', 'telephone', 'mobile', 'address', 'postalCode', 'nationalityIsoCode', 'maritalStatus', 'birthDate'],
+		moreFields: [
+			'periodClosingDate',
+			'telephone',
+			'mobile',
+			'address',
+			'postalCode',
+			'nationalityIsoCode',
+			'maritalStatus',
+			'birthDate',
+		],
 		sample: {
 			changeVersion: CV,
 			id: 1001,
@@ -415,7 +468,14 @@ export const COLLECTIONS: readonly ModelCollection[] = [
 		filters: [enabled],
 		references: [ref('shift-definitions', '')],
 		webhookReferences: false,
-		sample: { changeVersion: CV, id: 7, name: text('Day shift', { nl: 'Dagploeg' }), code: 'DAY', friendlyName: text('Day'), isEnabled: true },
+		sample: {
+			changeVersion: CV,
+			id: 7,
+			name: text('Day shift', { nl: 'Dagploeg' }),
+			code: 'DAY',
+			friendlyName: text('Day'),
+			isEnabled: true,
+		},
 	}),
 	entry({
 		name: 'work-interruptions',
@@ -424,7 +484,15 @@ export const COLLECTIONS: readonly ModelCollection[] = [
 		filters: [date(), person],
 		references: [PEOPLE],
 		dateField: 'date',
-		sample: { changeVersion: CV, id: 12345, person: who, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645 },
+		sample: {
+			changeVersion: CV,
+			id: 12345,
+			person: who,
+			date: '2026-03-02',
+			durationInMinutes: 45,
+			startTimeInMinutes: 600,
+			endTimeInMinutes: 645,
+		},
 	}),
 ];
 

@@ -37,9 +37,14 @@ export function buildApp(parts: ServerParts): express.Express {
 	app.use(parts.stats.middleware(isToken));
 	app.use(parts.faults.middleware(isToken));
 
-	app.post('/tenants/:tenant/connect/token', express.urlencoded({ extended: false }), tokens.handleTokenRequest);
+	app.post(
+		'/tenants/:tenant/connect/token',
+		express.urlencoded({ extended: false }),
+		tokens.handleTokenRequest,
+	);
 	app.get('/tenants/:tenant/.well-known/openid-configuration', (req, res) => {
-		if (req.params.tenant !== ctx.tenant) return void res.status(ctx.assumptions.unknownTenant.status).end();
+		if (req.params.tenant !== ctx.tenant)
+			return void res.status(ctx.assumptions.unknownTenant.status).end();
 		const issuer = `${req.protocol}://${req.get('host')}/tenants/${ctx.tenant}`;
 		res.json({
 			issuer,
@@ -53,7 +58,11 @@ export function buildApp(parts: ServerParts): express.Express {
 	api.use((req, res, next) => {
 		// "A URI may be at most 4,096 characters" (general specs; 414 on paid-presences lists: filter plus continuation token).
 		if (req.originalUrl.length > ctx.assumptions.maxUriLength) {
-			return sendError(res, 414, `The request URI is ${req.originalUrl.length} characters long; at most ${ctx.assumptions.maxUriLength} are accepted`);
+			return sendError(
+				res,
+				414,
+				`The request URI is ${req.originalUrl.length} characters long; at most ${ctx.assumptions.maxUriLength} are accepted`,
+			);
 		}
 		if (ctx.assumptions.requireUserAgent && !(req.get('user-agent') ?? '').trim()) {
 			return sendError(res, 400, 'User-Agent header is required');
@@ -70,12 +79,23 @@ export function buildApp(parts: ServerParts): express.Express {
 
 	app.use((req, res) => sendError(res, 404, `The resource '${req.path}' does not exist`));
 	// Body parse errors and anything unexpected, in Protime's error shape.
-	app.use((err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) => {
-		if (res.headersSent) return next(err);
-		const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-		res.status(status).json(
-			status === 400 ? errorBody(400, 'The request was invalid', [err.message ?? 'Malformed body']) : errorBody(status, err.message ?? 'Error'),
-		);
-	});
+	app.use(
+		(
+			err: { status?: number; type?: string; message?: string },
+			_req: Request,
+			res: Response,
+			next: NextFunction,
+		) => {
+			if (res.headersSent) return next(err);
+			const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+			res
+				.status(status)
+				.json(
+					status === 400
+						? errorBody(400, 'The request was invalid', [err.message ?? 'Malformed body'])
+						: errorBody(status, err.message ?? 'Error'),
+				);
+		},
+	);
 	return app;
 }

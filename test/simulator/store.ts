@@ -68,7 +68,13 @@ export class Store {
 	 * Appends a change to the log and returns it. The log keeps about `limit` entries, the oldest go first; a delta
 	 * whose cursor lies before the oldest kept entry has lost changes (410, "the delta data is deleted").
 	 */
-	logChange(collection: string, changeType: ChangeLogEntry['changeType'], record: SimRecord, at: number, limit: number): ChangeLogEntry {
+	logChange(
+		collection: string,
+		changeType: ChangeLogEntry['changeType'],
+		record: SimRecord,
+		at: number,
+		limit: number,
+	): ChangeLogEntry {
 		const entry: ChangeLogEntry = {
 			seq: ++this.lastSeq,
 			collection,

@@ -31,9 +31,13 @@ export async function requestToken(
 }
 
 /** An axios client for the API with a fresh token (of the given scopes) and a User-Agent; never throws on status. */
-export async function apiClient(sim: ProtimeSimulator, scopes: readonly string[] = ALL_SCOPES): Promise<AxiosInstance> {
+export async function apiClient(
+	sim: ProtimeSimulator,
+	scopes: readonly string[] = ALL_SCOPES,
+): Promise<AxiosInstance> {
 	const token = await requestToken(sim, { scope: scopes.join(' ') });
-	if (token.status !== 200) throw new Error(`token request failed: ${token.status} ${JSON.stringify(token.data)}`);
+	if (token.status !== 200)
+		throw new Error(`token request failed: ${token.status} ${JSON.stringify(token.data)}`);
 	return axios.create({
 		baseURL: sim.apiBase,
 		headers: { Authorization: `Bearer ${token.data.access_token}`, 'User-Agent': UA },
@@ -44,7 +48,16 @@ export async function apiClient(sim: ProtimeSimulator, scopes: readonly string[]
 
 /** A client for server-relative links (Location, nextLink) on the simulator's origin. */
 export function originClient(api: AxiosInstance, sim: ProtimeSimulator): AxiosInstance {
-	return axios.create({ baseURL: sim.origin, headers: { ...api.defaults.headers.common, Authorization: api.defaults.headers.Authorization as string, 'User-Agent': UA }, validateStatus: () => true, proxy: false });
+	return axios.create({
+		baseURL: sim.origin,
+		headers: {
+			...api.defaults.headers.common,
+			Authorization: api.defaults.headers.Authorization as string,
+			'User-Agent': UA,
+		},
+		validateStatus: () => true,
+		proxy: false,
+	});
 }
 
 export async function startSim(options: SimulatorOptions = {}): Promise<ProtimeSimulator> {

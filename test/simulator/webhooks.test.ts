@@ -13,8 +13,11 @@ beforeEach(async () => {
 });
 afterEach(async () => await sim.stop());
 
-const create = async (collectionName = 'work-interruptions', query = '', destinationUrl = 'https://hooks.example.com/protime') =>
-	await api.post(`/webhooks${query}`, { destinationUrl, collectionName });
+const create = async (
+	collectionName = 'work-interruptions',
+	query = '',
+	destinationUrl = 'https://hooks.example.com/protime',
+) => await api.post(`/webhooks${query}`, { destinationUrl, collectionName });
 
 describe('create webhook', () => {
 	it('create webhook: 201 with relative Location and key in body', async () => {
@@ -58,7 +61,11 @@ describe('create webhook', () => {
 		for (const url of ['/relative', 'not a url', 'http://hooks.example.com/x', '']) {
 			const res = await create('clockings', '', url);
 			expect(res.status).toBe(400);
-			expect(res.data.error).toEqual({ code: 'BadRequest', message: 'The request was invalid', reasons: [expect.stringContaining('destinationUrl')] });
+			expect(res.data.error).toEqual({
+				code: 'BadRequest',
+				message: 'The request was invalid',
+				reasons: [expect.stringContaining('destinationUrl')],
+			});
 		}
 		sim.assumptions.allowHttpDestinations = true;
 		expect((await create('clockings', '', 'http://hooks.example.com/x')).status).toBe(201);
@@ -76,17 +83,35 @@ describe('create webhook', () => {
 	});
 
 	it('create webhook: ?externalReferences=(c,r)(c,r) is validated and reported on the resource', async () => {
-		const ok = await create('counter-definitions', '?externalReferences=(counter-definitions,@counter-code)(counter-groups,counterCode)');
+		const ok = await create(
+			'counter-definitions',
+			'?externalReferences=(counter-definitions,@counter-code)(counter-groups,counterCode)',
+		);
 		expect(ok.status).toBe(201);
-		expect(ok.data.externalReferences).toEqual({ 'counter-definitions': ['@counter-code'], 'counter-groups': ['counterCode'] });
+		expect(ok.data.externalReferences).toEqual({
+			'counter-definitions': ['@counter-code'],
+			'counter-groups': ['counterCode'],
+		});
 
-		const wrongCollection = await create('work-interruptions', '?externalReferences=(terminals,@external-code)');
+		const wrongCollection = await create(
+			'work-interruptions',
+			'?externalReferences=(terminals,@external-code)',
+		);
 		expect(wrongCollection.status).toBe(400);
-		const wrongPredefined = await create('work-interruptions', '?externalReferences=(people,@counter-code)');
+		const wrongPredefined = await create(
+			'work-interruptions',
+			'?externalReferences=(people,@counter-code)',
+		);
 		expect(wrongPredefined.status).toBe(400);
-		const malformed = await create('work-interruptions', '?externalReferences=people,@employee-number');
+		const malformed = await create(
+			'work-interruptions',
+			'?externalReferences=people,@employee-number',
+		);
 		expect(malformed.status).toBe(400);
-		const noneOnGroups = await create('counter-groups', '?externalReferences=(counter-groups,counterCode)');
+		const noneOnGroups = await create(
+			'counter-groups',
+			'?externalReferences=(counter-groups,counterCode)',
+		);
 		expect(noneOnGroups.status).toBe(400);
 	});
 
@@ -101,7 +126,9 @@ describe('create webhook', () => {
 	it('create webhook: the resource externalReferences shape is configurable (map or list)', async () => {
 		sim.assumptions.webhookExternalReferencesShape = 'list';
 		const res = await create('work-interruptions', '?externalReferences=(people,@employee-number)');
-		expect(res.data.externalReferences).toEqual([{ collection: 'people', reference: '@employee-number' }]);
+		expect(res.data.externalReferences).toEqual([
+			{ collection: 'people', reference: '@employee-number' },
+		]);
 	});
 });
 
@@ -112,21 +139,36 @@ describe('list, get, delete', () => {
 		expect(res.status).toBe(200);
 		expect(res.data.value).toHaveLength(1);
 		expect(res.data.value[0].key).toBeUndefined();
-		expect(Object.keys(res.data.value[0]).sort()).toEqual(['collectionName', 'destinationUrl', 'externalReferences', 'id', 'status', 'validUntil']);
+		expect(Object.keys(res.data.value[0]).sort()).toEqual([
+			'collectionName',
+			'destinationUrl',
+			'externalReferences',
+			'id',
+			'status',
+			'validUntil',
+		]);
 	});
 
 	it("list: filter status eq '…' and collection-name eq '…' joined by and", async () => {
 		const a = (await create('clockings')).data.id;
 		const b = (await create('people')).data.id;
 		sim.disableWebhook(b);
-		const ids = async (filter: string) => (await api.get('/webhooks', { params: { filter } })).data.value.map((w: { id: string }) => w.id);
+		const ids = async (filter: string) =>
+			(await api.get('/webhooks', { params: { filter } })).data.value.map(
+				(w: { id: string }) => w.id,
+			);
 		expect(await ids("status eq 'Disabled'")).toEqual([b]);
 		expect(await ids("collection-name eq 'clockings'")).toEqual([a]);
 		expect(await ids("status eq 'Enabled' and collection-name eq 'people'")).toEqual([]);
 	});
 
 	it('list: a malformed or unknown webhook filter is 400 with reasons', async () => {
-		for (const filter of ["status eq 'Enabled", "colour eq 'red'", "status eq 'Sleeping'", "status eq 'Enabled' or status eq 'Disabled'"]) {
+		for (const filter of [
+			"status eq 'Enabled",
+			"colour eq 'red'",
+			"status eq 'Sleeping'",
+			"status eq 'Enabled' or status eq 'Disabled'",
+		]) {
 			const res = await api.get('/webhooks', { params: { filter } });
 			expect(res.status).toBe(400);
 			expect(res.data.error.reasons.length).toBeGreaterThan(0);
@@ -181,7 +223,15 @@ describe('list, get, delete', () => {
 		const res = await api.get(`/webhooks/${id}/events`);
 		expect(res.status).toBe(200);
 		expect(res.data).toEqual({
-			value: [{ eventId: expect.any(String), changeVersion: wi.changeVersion, attemptedAt: expect.any(String), statusCode: 0, success: false }],
+			value: [
+				{
+					eventId: expect.any(String),
+					changeVersion: wi.changeVersion,
+					attemptedAt: expect.any(String),
+					statusCode: 0,
+					success: false,
+				},
+			],
 		});
 		expect((await api.get('/webhooks/nope/events')).status).toBe(404);
 	});

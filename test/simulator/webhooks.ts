@@ -5,12 +5,23 @@
 import { randomBytes, randomUUID } from 'crypto';
 import { Router, type Request, type Response } from 'express';
 
-import { getCollection, isCollectionName, WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE, type CollectionName } from './model';
+import {
+	getCollection,
+	isCollectionName,
+	WEBHOOK_READ_SCOPE,
+	WEBHOOK_WRITE_SCOPE,
+	type CollectionName,
+} from './model';
 import { checkScope } from './auth';
 import { API_PATH, isoWithOffset, type SimContext } from './context';
 import type { Deliverer } from './delivery';
 import { sendBadRequest, sendError } from './errors';
-import { describeReferences, parseExternalReferences, validateExternalReferences, type ReferenceSpec } from './externalReferences';
+import {
+	describeReferences,
+	parseExternalReferences,
+	validateExternalReferences,
+	type ReferenceSpec,
+} from './externalReferences';
 import { conditionsOf, tryParseFilter } from './filterParser';
 
 export type DisabledReason = 'retriesExhausted' | 'expired' | 'deleted' | 'manual';
@@ -36,7 +47,11 @@ export class WebhookRegistry {
 
 	constructor(private readonly ctx: SimContext) {}
 
-	create(collectionName: CollectionName, destinationUrl: string, references: ReferenceSpec[]): SimWebhook {
+	create(
+		collectionName: CollectionName,
+		destinationUrl: string,
+		references: ReferenceSpec[],
+	): SimWebhook {
 		const now = this.ctx.clock.now();
 		const webhook: SimWebhook = {
 			id: randomUUID(),
@@ -46,7 +61,8 @@ export class WebhookRegistry {
 			references,
 			createdAt: now,
 			// Whole seconds, because validUntil is shown without fractions.
-			validUntilMs: Math.floor(now / 1000) * 1000 + this.ctx.assumptions.webhookValiditySeconds * 1000,
+			validUntilMs:
+				Math.floor(now / 1000) * 1000 + this.ctx.assumptions.webhookValiditySeconds * 1000,
 			status: 'Enabled',
 			deleted: false,
 		};
@@ -93,7 +109,8 @@ export class WebhookRegistry {
 
 	/** At validUntil the webhook becomes Disabled (§3.5); evaluated whenever it is looked at. */
 	private refresh(webhook: SimWebhook): SimWebhook {
-		if (webhook.status === 'Enabled' && this.ctx.clock.now() >= webhook.validUntilMs) this.disable(webhook, 'expired');
+		if (webhook.status === 'Enabled' && this.ctx.clock.now() >= webhook.validUntilMs)
+			this.disable(webhook, 'expired');
 		return webhook;
 	}
 
@@ -105,7 +122,10 @@ export class WebhookRegistry {
 			status: webhook.status,
 			destinationUrl: webhook.destinationUrl,
 			collectionName: webhook.collectionName,
-			externalReferences: describeReferences(webhook.references, this.ctx.assumptions.webhookExternalReferencesShape),
+			externalReferences: describeReferences(
+				webhook.references,
+				this.ctx.assumptions.webhookExternalReferencesShape,
+			),
 		};
 	}
 }
@@ -123,7 +143,11 @@ function destinationProblem(value: unknown, allowHttp: boolean): string | undefi
 }
 
 /** The `/webhooks` routes; mount under API_PATH after the token check. */
-export function webhookRoutes(ctx: SimContext, registry: WebhookRegistry, deliverer: Deliverer): Router {
+export function webhookRoutes(
+	ctx: SimContext,
+	registry: WebhookRegistry,
+	deliverer: Deliverer,
+): Router {
 	const router = Router();
 	const a = () => ctx.assumptions;
 
@@ -141,7 +165,9 @@ export function webhookRoutes(ctx: SimContext, registry: WebhookRegistry, delive
 		if (!checkScope(ctx, res, WEBHOOK_WRITE_SCOPE)) return;
 		const body = req.body as Record<string, unknown> | undefined;
 		if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-			return sendBadRequest(res, ['The body must be a JSON object with destinationUrl and collectionName']);
+			return sendBadRequest(res, [
+				'The body must be a JSON object with destinationUrl and collectionName',
+			]);
 		}
 		const reasons: string[] = [];
 		const urlProblem = destinationProblem(body.destinationUrl, a().allowHttpDestinations);
@@ -156,16 +182,30 @@ export function webhookRoutes(ctx: SimContext, registry: WebhookRegistry, delive
 		}
 		const parsed = parseExternalReferences(req.query.externalReferences);
 		if ('reasons' in parsed) reasons.push(...parsed.reasons);
-		else if (isCollectionName(collectionName)) reasons.push(...validateExternalReferences(collectionName, parsed.specs, true));
-		if (reasons.length > 0 || !isCollectionName(collectionName) || 'reasons' in parsed) return sendBadRequest(res, reasons);
+		else if (isCollectionName(collectionName))
+			reasons.push(...validateExternalReferences(collectionName, parsed.specs, true));
+		if (reasons.length > 0 || !isCollectionName(collectionName) || 'reasons' in parsed)
+			return sendBadRequest(res, reasons);
 		const duplicate = registry
 			.all()
-			.some((w) => !w.deleted && w.status === 'Enabled' && w.collectionName === collectionName && w.destinationUrl === body.destinationUrl);
+			.some(
+				(w) =>
+					!w.deleted &&
+					w.status === 'Enabled' &&
+					w.collectionName === collectionName &&
+					w.destinationUrl === body.destinationUrl,
+			);
 		if (duplicate && a().duplicateWebhooks === 'reject') {
-			return sendBadRequest(res, [`A webhook for '${collectionName}' and this destinationUrl already exists`]);
+			return sendBadRequest(res, [
+				`A webhook for '${collectionName}' and this destinationUrl already exists`,
+			]);
 		}
 
-		if (a().webhookCreateRequiresCollectionScope && !checkScope(ctx, res, getCollection(collectionName).readScope)) return;
+		if (
+			a().webhookCreateRequiresCollectionScope &&
+			!checkScope(ctx, res, getCollection(collectionName).readScope)
+		)
+			return;
 
 		const webhook = registry.create(collectionName, String(body.destinationUrl), parsed.specs);
 		const view = registry.view(webhook);
@@ -183,7 +223,9 @@ export function webhookRoutes(ctx: SimContext, registry: WebhookRegistry, delive
 			.all()
 			.filter((w) => !w.deleted || a().listDeletedWebhooks)
 			.filter((w) => filter.status === undefined || w.status === filter.status)
-			.filter((w) => filter.collectionName === undefined || w.collectionName === filter.collectionName)
+			.filter(
+				(w) => filter.collectionName === undefined || w.collectionName === filter.collectionName,
+			)
 			.map((w) => registry.view(w));
 		res.json({ value });
 	});
@@ -228,26 +270,34 @@ export function webhookRoutes(ctx: SimContext, registry: WebhookRegistry, delive
 }
 
 /** `status eq '…'` and `collection-name eq '…'`, joined by `and` (§2.3). */
-export function compileWebhookFilter(raw: unknown): { status?: string; collectionName?: string } | { reasons: string[] } {
+export function compileWebhookFilter(
+	raw: unknown,
+): { status?: string; collectionName?: string } | { reasons: string[] } {
 	if (raw === undefined || raw === '') return {};
 	if (typeof raw !== 'string') return { reasons: ['filter must be given once'] };
 	const parsed = tryParseFilter(raw);
 	if ('error' in parsed) return { reasons: [`The filter is invalid: ${parsed.error}`] };
 	const conds = conditionsOf(parsed.expr);
-	if (conds.some((c) => c.underOr)) return { reasons: ["'or' is not supported when filtering webhooks"] };
+	if (conds.some((c) => c.underOr))
+		return { reasons: ["'or' is not supported when filtering webhooks"] };
 	const out: { status?: string; collectionName?: string } = {};
 	const reasons: string[] = [];
 	for (const { cond } of conds) {
 		const value = cond.factor.kind === 'constant' ? cond.factor.constant : undefined;
 		if (cond.op !== 'eq' || value?.type !== 'string') {
-			reasons.push(`The filter '${cond.field}' takes eq with a quoted value, e.g. ${cond.field} eq '…'`);
+			reasons.push(
+				`The filter '${cond.field}' takes eq with a quoted value, e.g. ${cond.field} eq '…'`,
+			);
 		} else if (cond.field === 'status') {
-			if (!STATUSES.includes(value.value)) reasons.push(`Unknown status '${value.value}' (Enabled or Disabled)`);
+			if (!STATUSES.includes(value.value))
+				reasons.push(`Unknown status '${value.value}' (Enabled or Disabled)`);
 			else out.status = value.value;
 		} else if (cond.field === 'collection-name') {
 			out.collectionName = value.value;
 		} else {
-			reasons.push(`Unknown filter field '${cond.field}' for webhooks (known: status, collection-name)`);
+			reasons.push(
+				`Unknown filter field '${cond.field}' for webhooks (known: status, collection-name)`,
+			);
 		}
 	}
 	return reasons.length > 0 ? { reasons } : out;

@@ -131,7 +131,8 @@ function toAxios(o: IHttpRequestOptions): AxiosRequestConfig {
 	if (hasHeader(headers, 'user-agent') === undefined) headers['User-Agent'] = 'n8n';
 	const ignore = o.ignoreHttpStatusErrors;
 	if (ignore) {
-		config.validateStatus = typeof ignore === 'object' ? (status) => !ignore.except.includes(status) : () => true;
+		config.validateStatus =
+			typeof ignore === 'object' ? (status) => !ignore.except.includes(status) : () => true;
 	}
 	if (['GET', 'HEAD', 'OPTIONS'].includes(String(config.method).toUpperCase())) delete config.data;
 	config.headers = headers as Record<string, string>;
@@ -158,7 +159,10 @@ class CoreEmulator {
 	) {}
 
 	/** `helpers.httpRequest`: throws the AxiosError as n8n-core does. */
-	async httpRequest(options: IHttpRequestOptions, via: SentRequest['via'] = 'httpRequest'): Promise<unknown> {
+	async httpRequest(
+		options: IHttpRequestOptions,
+		via: SentRequest['via'] = 'httpRequest',
+	): Promise<unknown> {
 		removeEmptyBody(options);
 		const config = toAxios(options);
 		const entry: SentRequest = {
@@ -176,13 +180,20 @@ class CoreEmulator {
 		});
 		entry.status = res.status;
 		if (options.returnFullResponse) {
-			return { body: res.data, headers: res.headers, statusCode: res.status, statusMessage: res.statusText };
+			return {
+				body: res.data,
+				headers: res.headers,
+				statusCode: res.status,
+				statusMessage: res.statusText,
+			};
 		}
 		return res.data;
 	}
 
 	private expirableField(): string | undefined {
-		return this.credentialType.properties.find((p) => p.type === 'hidden' && p.typeOptions?.expirable === true)?.name;
+		return this.credentialType.properties.find(
+			(p) => p.type === 'hidden' && p.typeOptions?.expirable === true,
+		)?.name;
 	}
 
 	/** cli `CredentialsHelper.preAuthentication`. */
@@ -195,8 +206,13 @@ class CoreEmulator {
 		const pre = this.credentialType.preAuthentication;
 		if (field === undefined || typeof pre !== 'function') return undefined;
 		if (!(credentials[field] === '' || expired || testing)) return undefined;
-		const helpers = { helpers: { httpRequest: async (o: IHttpRequestOptions) => await this.httpRequest(o) } };
-		const output = (await pre.call(helpers as never, credentials)) as ICredentialDataDecryptedObject;
+		const helpers = {
+			helpers: { httpRequest: async (o: IHttpRequestOptions) => await this.httpRequest(o) },
+		};
+		const output = (await pre.call(
+			helpers as never,
+			credentials,
+		)) as ICredentialDataDecryptedObject;
 		if (output[field] === undefined) return undefined;
 		this.store.save({ ...this.store.read(), ...output });
 		return Object.assign(credentials, output);
@@ -212,13 +228,21 @@ class CoreEmulator {
 		if (typeof auth === 'function') return await auth(credentials, options);
 		const resolve = (value: string): string =>
 			value.startsWith('=')
-				? value.slice(1).replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_m, k: string) => String(credentials[k] ?? ''))
+				? value
+						.slice(1)
+						.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_m, k: string) =>
+							String(credentials[k] ?? ''),
+						)
 				: value;
 		const out = options as unknown as Record<string, Record<string, string>>;
 		for (const [outer, entries] of Object.entries(auth.properties)) {
 			out[outer] = out[outer] ?? {};
 			for (const [k, v] of Object.entries(entries as Record<string, string>)) {
-				if (typeof v === 'string' && v.startsWith('=') && /\{\{(?![\s]*\$credentials\.\w+\s*\}\})/.test(v)) {
+				if (
+					typeof v === 'string' &&
+					v.startsWith('=') &&
+					/\{\{(?![\s]*\$credentials\.\w+\s*\}\})/.test(v)
+				) {
 					throw new Error(`test bed: cannot evaluate credential expression ${v}`);
 				}
 				out[outer][resolve(k)] = typeof v === 'string' ? resolve(v) : v;
@@ -381,7 +405,9 @@ function makeResponse(rec: RecordedResponse) {
  * A parameter value, or a function of the item (for per-item expressions in execute contexts).
  * Dotted names (`options.limit`) are looked up in nested objects, as n8n does.
  */
-export type ParameterValue = unknown | ((itemIndex: number, item: INodeExecutionData | undefined) => unknown);
+export type ParameterValue =
+	| unknown
+	| ((itemIndex: number, item: INodeExecutionData | undefined) => unknown);
 
 export interface NodeSpec {
 	/** Node name; static data is stored under `node:<name>`. Default "Protime". */
@@ -530,7 +556,9 @@ export class ProtimeTestbed {
 			authentication: 'clientCredentials',
 			clientId: options.clientId ?? '',
 			clientSecret: options.clientSecret ?? '',
-			scopes: String(this.credentialType.properties.find((p) => p.name === 'scopes')?.default ?? ''),
+			scopes: String(
+				this.credentialType.properties.find((p) => p.name === 'scopes')?.default ?? '',
+			),
 			company: 'Test Corp',
 			accessToken: '',
 			sessionToken: '',
@@ -557,8 +585,14 @@ export class ProtimeTestbed {
 		) as INodeParameters;
 		const typeVersion = s.typeVersion ?? 1;
 		const resolved = s.description
-			? (NodeHelpers.getNodeParameters(s.description.properties, fixed, true, false, { typeVersion }, s.description) ??
-				fixed)
+			? (NodeHelpers.getNodeParameters(
+					s.description.properties,
+					fixed,
+					true,
+					false,
+					{ typeVersion },
+					s.description,
+				) ?? fixed)
 			: fixed;
 		return {
 			id: 'node-1',
@@ -569,7 +603,9 @@ export class ProtimeTestbed {
 			webhookId: s.webhookId ?? 'webhook-1',
 			parameters: resolved,
 			credentials: { [CREDENTIAL_TYPE]: { id: '1', name: 'Protime account' } },
-			...(s.rewireOutputLogTo ? { rewireOutputLogTo: s.rewireOutputLogTo as INode['rewireOutputLogTo'] } : {}),
+			...(s.rewireOutputLogTo
+				? { rewireOutputLogTo: s.rewireOutputLogTo as INode['rewireOutputLogTo'] }
+				: {}),
 		};
 	}
 
@@ -582,7 +618,9 @@ export class ProtimeTestbed {
 	 */
 	private staticDataSession(node: INode, test: boolean) {
 		const db = test ? this.testDb : this.db;
-		const working = ObservableObject.create(structuredClone(db.staticData), undefined, { ignoreEmptyOnFirstChild: true }) as Record<string, IDataObject> & {
+		const working = ObservableObject.create(structuredClone(db.staticData), undefined, {
+			ignoreEmptyOnFirstChild: true,
+		}) as Record<string, IDataObject> & {
 			__dataChanged: boolean;
 		};
 		const keyFor = (type: string) => (type === 'global' ? 'global' : `node:${node.name}`);
@@ -615,7 +653,8 @@ export class ProtimeTestbed {
 		const param = (name: string, itemIndex: number, fallback: unknown): unknown => {
 			const top = name.split('.')[0];
 			// Per-item functions first, then the node's (possibly default-completed) parameters, like n8n.
-			let value: unknown = typeof parameters[top] === 'function' ? parameters[top] : node.parameters[top];
+			let value: unknown =
+				typeof parameters[top] === 'function' ? parameters[top] : node.parameters[top];
 			if (typeof value === 'function')
 				value = (value as (i: number, it: unknown) => unknown)(itemIndex, extra.item?.(itemIndex));
 			if (name.includes('.')) value = getPath({ [top]: value }, name);
@@ -635,7 +674,8 @@ export class ProtimeTestbed {
 			getExecutionId: () => 'execution-1',
 			getInstanceId: () => 'instance-1',
 			getRestApiUrl: () => 'http://localhost:5678/rest',
-			getInstanceBaseUrl: () => input.instanceBaseUrl ?? this.options.instanceBaseUrl ?? 'http://localhost:5678/',
+			getInstanceBaseUrl: () =>
+				input.instanceBaseUrl ?? this.options.instanceBaseUrl ?? 'http://localhost:5678/',
 			getCredentials: async (type: string) => {
 				if (type !== CREDENTIAL_TYPE)
 					throw new NodeOperationError(node, `Node does not have credentials of type "${type}"`);
@@ -645,7 +685,8 @@ export class ProtimeTestbed {
 			helpers: {
 				httpRequest: async (o: IHttpRequestOptions) => await core.httpRequest(o),
 				httpRequestWithAuthentication: async (type: string, o: IHttpRequestOptions) => {
-					if (type !== CREDENTIAL_TYPE) throw new NodeOperationError(node, `Unknown credential type ${type}`);
+					if (type !== CREDENTIAL_TYPE)
+						throw new NodeOperationError(node, `Unknown credential type ${type}`);
 					return await core.httpRequestWithAuthentication(node, o);
 				},
 				returnJsonArray: (data: IDataObject | IDataObject[]): INodeExecutionData[] =>
@@ -667,18 +708,22 @@ export class ProtimeTestbed {
 			...ctx,
 			getInputData: () => items,
 			continueOnFail: () => input.continueOnFail ?? false,
-			getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => param(name, itemIndex, fallback),
+			getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) =>
+				param(name, itemIndex, fallback),
 			getExecutionCancelSignal: () => undefined,
 		} as unknown as IExecuteFunctions;
 	}
 
 	/** An `ILoadOptionsFunctions` (for `methods.loadOptions`). */
-	loadOptionsFunctions(input: ContextInput & { currentParameters?: IDataObject } = {}): ILoadOptionsFunctions {
+	loadOptionsFunctions(
+		input: ContextInput & { currentParameters?: IDataObject } = {},
+	): ILoadOptionsFunctions {
 		const { ctx, param } = this.base('internal', input);
 		return {
 			...ctx,
 			getNodeParameter: (name: string, fallback?: unknown) => param(name, 0, fallback),
-			getCurrentNodeParameter: (name: string) => getPath(input.currentParameters ?? input.parameters ?? {}, name),
+			getCurrentNodeParameter: (name: string) =>
+				getPath(input.currentParameters ?? input.parameters ?? {}, name),
 			getCurrentNodeParameters: () => input.currentParameters ?? input.parameters,
 		} as unknown as ILoadOptionsFunctions;
 	}
@@ -710,7 +755,10 @@ export class ProtimeTestbed {
 	}
 
 	/** Runs one webhook lifecycle method and saves static data when it returns (not when it throws, like n8n). */
-	async runHook<T>(method: (this: IHookFunctions) => Promise<T>, input: HookInput = {}): Promise<T> {
+	async runHook<T>(
+		method: (this: IHookFunctions) => Promise<T>,
+		input: HookInput = {},
+	): Promise<T> {
 		const ctx = this.hookFunctions(input);
 		const result = await method.call(ctx);
 		ctx.save();
@@ -721,7 +769,9 @@ export class ProtimeTestbed {
 	 * An `IWebhookFunctions` for one incoming request. `response` records what the node wrote; call
 	 * `runWebhook` to get n8n's static-data saving rule applied.
 	 */
-	webhookFunctions(input: WebhookInput): IWebhookFunctions & { response: RecordedResponse; save(): void } {
+	webhookFunctions(
+		input: WebhookInput,
+	): IWebhookFunctions & { response: RecordedResponse; save(): void } {
 		const { hook, statics } = this.hookLike('webhook', input);
 		const req = makeRequest(input.request);
 		const response: RecordedResponse = { statusCode: 200, headers: {}, ended: false };
@@ -755,7 +805,12 @@ export class ProtimeTestbed {
 	async runWebhook(
 		webhook: (this: IWebhookFunctions) => Promise<IWebhookResponseData>,
 		input: WebhookInput,
-	): Promise<{ result: IWebhookResponseData; response: RecordedResponse; staticDataSaved: boolean; executed?: 'success' | 'error' | 'crash' }> {
+	): Promise<{
+		result: IWebhookResponseData;
+		response: RecordedResponse;
+		staticDataSaved: boolean;
+		executed?: 'success' | 'error' | 'crash';
+	}> {
 		const ctx = this.webhookFunctions(input);
 		const result = await webhook.call(ctx);
 		const items = result.workflowData;
@@ -764,23 +819,46 @@ export class ProtimeTestbed {
 			// The node returned its answer instead of writing it: n8n sends it after the save, with the
 			// webhook's response code (200).
 			if (result.noWebhookResponse !== true && items === undefined) {
-				Object.assign(ctx.response, { statusCode: 200, body: result.webhookResponse ?? { message: 'Webhook call received' }, ended: true });
+				Object.assign(ctx.response, {
+					statusCode: 200,
+					body: result.webhookResponse ?? { message: 'Webhook call received' },
+					ended: true,
+				});
 			}
 			const executed = items ? await this.runExecution(input, items) : undefined;
 			return { result, response: ctx.response, staticDataSaved: true, executed };
 		}
 		if (input.responseMode === 'onReceived') {
-			Object.assign(ctx.response, { statusCode: 200, body: { message: 'Workflow was started' }, ended: true });
+			Object.assign(ctx.response, {
+				statusCode: 200,
+				body: { message: 'Workflow was started' },
+				ended: true,
+			});
 			const executed = await this.runExecution(input, items);
 			return { result, response: ctx.response, staticDataSaved: false, executed };
 		}
 		const executed = await this.runExecution(input, items);
-		if (executed === 'crash') return { result, response: { ...ctx.response, statusCode: 0, ended: false }, staticDataSaved: false, executed };
-		Object.assign(ctx.response, executed === 'success' ? { statusCode: 200, body: undefined } : { statusCode: 500, body: { message: 'Error in workflow' } }, { ended: true });
+		if (executed === 'crash')
+			return {
+				result,
+				response: { ...ctx.response, statusCode: 0, ended: false },
+				staticDataSaved: false,
+				executed,
+			};
+		Object.assign(
+			ctx.response,
+			executed === 'success'
+				? { statusCode: 200, body: undefined }
+				: { statusCode: 500, body: { message: 'Error in workflow' } },
+			{ ended: true },
+		);
 		return { result, response: ctx.response, staticDataSaved: false, executed };
 	}
 
-	private async runExecution(input: WebhookInput, items: INodeExecutionData[][]): Promise<'success' | 'error' | 'crash'> {
+	private async runExecution(
+		input: WebhookInput,
+		items: INodeExecutionData[][],
+	): Promise<'success' | 'error' | 'crash'> {
 		try {
 			return (await input.execution?.(items)) === 'crash' ? 'crash' : 'success';
 		} catch {
@@ -867,7 +945,8 @@ export class ProtimeTestbed {
 	 */
 	async credentialTest(data?: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
 		const test = this.credentialType.test;
-		if (!test) return { status: 'Error', message: 'No testing function found for this credential.' };
+		if (!test)
+			return { status: 'Error', message: 'No testing function found for this credential.' };
 		const decrypted: ICredentialsDecrypted = {
 			id: '1',
 			name: 'Protime account',
@@ -883,7 +962,9 @@ export class ProtimeTestbed {
 				{ credentials: decrypted.data, testing: true },
 			);
 		} catch (error) {
-			const cause = (error as { cause?: { response?: { status: number; statusText?: string }; code?: string } }).cause;
+			const cause = (
+				error as { cause?: { response?: { status: number; statusText?: string }; code?: string } }
+			).cause;
 			if (cause?.response) {
 				for (const rule of test.rules ?? []) {
 					if (rule.type === 'responseCode' && rule.properties.value === cause.response.status) {
@@ -892,7 +973,8 @@ export class ProtimeTestbed {
 				}
 				return {
 					status: 'Error',
-					message: cause.response.statusText || `Received HTTP status code: ${cause.response.status}`,
+					message:
+						cause.response.statusText || `Received HTTP status code: ${cause.response.status}`,
 				};
 			}
 			if (cause?.code) return { status: 'Error', message: cause.code };

@@ -48,7 +48,11 @@ export class FakeN8n {
 				return;
 			}
 			if (this.engineV2) {
-				res.status(400).json({ code: 400, message: "Engine 2.0 does not support the 'lastNode' response mode yet. Respond immediately instead." });
+				res.status(400).json({
+					code: 400,
+					message:
+						"Engine 2.0 does not support the 'lastNode' response mode yet. Respond immediately instead.",
+				});
 				return;
 			}
 			const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -60,7 +64,12 @@ export class FakeN8n {
 				return;
 			}
 			const test = req.params.kind === 'webhook-test';
-			const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
+			const headers = Object.fromEntries(
+				Object.entries(req.headers).map(([k, v]) => [
+					k,
+					Array.isArray(v) ? v.join(', ') : String(v),
+				]),
+			);
 			const { result, response } = await this.bed().runWebhook(this.trigger.webhook, {
 				parameters: this.parameters(),
 				node: this.node,
@@ -71,9 +80,15 @@ export class FakeN8n {
 				request: { headers, rawBody, body },
 			});
 			this.answers.push({ status: response.statusCode, body: response.body });
-			if (result.workflowData) this.executions.push({ items: result.workflowData[0], mode: test ? 'manual' : 'webhook' });
+			if (result.workflowData)
+				this.executions.push({ items: result.workflowData[0], mode: test ? 'manual' : 'webhook' });
 			// A crash answers nothing: the connection is cut.
-			if (!response.ended && result.workflowData && !result.noWebhookResponse && response.statusCode === 0) {
+			if (
+				!response.ended &&
+				result.workflowData &&
+				!result.noWebhookResponse &&
+				response.statusCode === 0
+			) {
 				req.socket.destroy();
 				return;
 			}
@@ -113,4 +128,3 @@ export class FakeN8n {
 		});
 	}
 }
-

@@ -2,14 +2,22 @@
 import { WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE } from '../../nodes/shared/catalogue';
 import { ActionHarness, JANUARY_INTERRUPTIONS, jsonOf } from './action-helpers';
 
-const READ_ONLY = { clientId: 'read-only', clientSecret: 'read-only-secret', scopes: [WEBHOOK_READ_SCOPE] };
+const READ_ONLY = {
+	clientId: 'read-only',
+	clientSecret: 'read-only-secret',
+	scopes: [WEBHOOK_READ_SCOPE],
+};
 let h: ActionHarness;
 
 beforeAll(async () => {
 	h = await ActionHarness.start([READ_ONLY]);
 	h.sim.seed(
 		'work-interruptions',
-		Array.from({ length: 60 }, (_, n) => ({ id: 40000 + n, date: '2026-01-05', person: { id: 1001 } })),
+		Array.from({ length: 60 }, (_, n) => ({
+			id: 40000 + n,
+			date: '2026-01-05',
+			person: { id: 1001 },
+		})),
 	);
 });
 afterAll(async () => await h.stop());
@@ -21,19 +29,25 @@ beforeEach(() => {
 	h.reset();
 });
 
-
 describe('missing scope', () => {
 	it.each([403, 401] as const)('names the collection read scope on %i', async (status) => {
 		h.sim.assumptions.missingScopeStatus = status;
 		const error = await h.fail(JANUARY_INTERRUPTIONS, { testbed: h.bed(READ_ONLY) });
-		expect(error.message).toBe('The Protime credential lacks the scope connector-protimeapi-work-interruptions.read');
+		expect(error.message).toBe(
+			'The Protime credential lacks the scope connector-protimeapi-work-interruptions.read',
+		);
 		expect(error.description).toMatch(/Scopes field of the Protime credential/);
 		expect(error.httpCode).toBe(String(status));
 	});
 
 	it('names the webhook write scope on Create', async () => {
 		const error = await h.fail(
-			{ resource: 'webhook', operation: 'create', collection: 'clockings', destinationUrl: 'https://example.com/x' },
+			{
+				resource: 'webhook',
+				operation: 'create',
+				collection: 'clockings',
+				destinationUrl: 'https://example.com/x',
+			},
 			{ testbed: h.bed(READ_ONLY) },
 		);
 		expect(error.message).toContain(WEBHOOK_WRITE_SCOPE);
@@ -70,7 +84,9 @@ describe('item index', () => {
 			{ items: [{ json: {} }] },
 		);
 		expect(serverError.httpCode).toBe('500');
-		expect((serverError as unknown as { context: { itemIndex?: number } }).context.itemIndex).toBe(0);
+		expect((serverError as unknown as { context: { itemIndex?: number } }).context.itemIndex).toBe(
+			0,
+		);
 	});
 });
 
@@ -78,10 +94,20 @@ describe('Continue On Fail', () => {
 	it('gives one error item per failed input item, paired, and keeps the others', async () => {
 		const ids = ['40001', '999999', '../x', '40002'];
 		const items = await h.run(
-			{ resource: 'workInterruption', operation: 'get', simplify: false, recordId: (i: number) => ids[i] },
+			{
+				resource: 'workInterruption',
+				operation: 'get',
+				simplify: false,
+				recordId: (i: number) => ids[i],
+			},
 			{ items: ids.map(() => ({ json: {} })), continueOnFail: true },
 		);
-		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(items.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 		expect(items[0].json.id).toBe(40001);
 		expect(items[1].json.error).toBe("No work interruption with ID '999999' exists in Protime");
 		expect(items[1].json.description).toBeTruthy();
@@ -91,7 +117,10 @@ describe('Continue On Fail', () => {
 
 	it('drops the records of a Get Many that failed half-way, leaving only its error item', async () => {
 		h.sim.injectFault({ status: 409, times: 1, path: 'continuationToken' });
-		const items = await h.run(JANUARY_INTERRUPTIONS, { items: [{ json: {} }], continueOnFail: true });
+		const items = await h.run(JANUARY_INTERRUPTIONS, {
+			items: [{ json: {} }],
+			continueOnFail: true,
+		});
 		expect(jsonOf(items)).toHaveLength(1);
 		expect(items[0].json.error).toBeTruthy();
 		expect(items[0].json.httpCode).toBe('409');

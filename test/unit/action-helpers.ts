@@ -6,7 +6,12 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { Protime } from '../../nodes/Protime/Protime.node';
 import { ProtimeSimulator, type SimClient } from '../simulator';
-import { createProtimeTestbed, type NodeSpec, type ParameterValue, type ProtimeTestbed } from '../support/context';
+import {
+	createProtimeTestbed,
+	type NodeSpec,
+	type ParameterValue,
+	type ProtimeTestbed,
+} from '../support/context';
 
 export interface RunOptions {
 	items?: INodeExecutionData[];
@@ -47,20 +52,27 @@ export class ActionHarness {
 	}
 
 	/** Executes the node once; returns the items of its single output. */
-	async run(parameters: Record<string, ParameterValue>, options: RunOptions = {}): Promise<INodeExecutionData[]> {
+	async run(
+		parameters: Record<string, ParameterValue>,
+		options: RunOptions = {},
+	): Promise<INodeExecutionData[]> {
 		const ctx = (options.testbed ?? this.testbed).executeFunctions({
 			parameters,
 			items: options.items,
 			continueOnFail: options.continueOnFail,
 			node: options.node,
 		});
-		if (options.isToolExecution !== undefined) Object.assign(ctx, { isToolExecution: () => options.isToolExecution });
+		if (options.isToolExecution !== undefined)
+			Object.assign(ctx, { isToolExecution: () => options.isToolExecution });
 		const [output] = await new Protime().execute.call(ctx);
 		return output;
 	}
 
 	/** Executes and expects a failure; returns the error. */
-	async fail(parameters: Record<string, ParameterValue>, options: RunOptions = {}): Promise<Error & IDataObject> {
+	async fail(
+		parameters: Record<string, ParameterValue>,
+		options: RunOptions = {},
+	): Promise<Error & IDataObject> {
 		try {
 			await this.run(parameters, options);
 		} catch (error) {

@@ -7,11 +7,22 @@ const PEOPLE = Array.from({ length: 2000 }, (_, n) => 300000 + n * 7);
 
 beforeAll(async () => {
 	h = await ActionHarness.start();
-	h.sim.seed('people', PEOPLE.map((id) => ({ id })));
+	h.sim.seed(
+		'people',
+		PEOPLE.map((id) => ({ id })),
+	);
 	// One interruption for every third listed person, plus some of people not in the list.
 	h.sim.seed('work-interruptions', [
-		...PEOPLE.filter((_, n) => n % 3 === 0).map((id, n) => ({ id: 50000 + n, person: { id }, date: '2026-01-10' })),
-		...Array.from({ length: 40 }, (_, n) => ({ id: 59000 + n, person: { id: 300001 + n * 7 }, date: '2026-01-10' })),
+		...PEOPLE.filter((_, n) => n % 3 === 0).map((id, n) => ({
+			id: 50000 + n,
+			person: { id },
+			date: '2026-01-10',
+		})),
+		...Array.from({ length: 40 }, (_, n) => ({
+			id: 59000 + n,
+			person: { id: 300001 + n * 7 },
+			date: '2026-01-10',
+		})),
 	]);
 });
 afterAll(async () => await h.stop());

@@ -85,10 +85,14 @@ describe('Get Many paging', () => {
 	});
 
 	it('runs once per input item, each with its own filter and pairedItem', async () => {
-		const items = await h.run(interruptions({ filters: (i: number) => ({ person: String(PEOPLE[i]) }) }), {
-			items: [{ json: {} }, { json: {} }],
-		});
-		const byItem = (n: number) => items.filter((i) => (i.pairedItem as { item: number }).item === n);
+		const items = await h.run(
+			interruptions({ filters: (i: number) => ({ person: String(PEOPLE[i]) }) }),
+			{
+				items: [{ json: {} }, { json: {} }],
+			},
+		);
+		const byItem = (n: number) =>
+			items.filter((i) => (i.pairedItem as { item: number }).item === n);
 		expect(byItem(0).every((i) => (i.json.person as { id: number }).id === 1001)).toBe(true);
 		expect(byItem(1).every((i) => (i.json.person as { id: number }).id === 1002)).toBe(true);
 		expect(byItem(0).length + byItem(1).length).toBe(items.length);
@@ -99,18 +103,30 @@ describe('Get Many paging', () => {
 describe('Get Many filters', () => {
 	it('sends the date range and person ids as one filter', async () => {
 		const items = await h.run(interruptions({ filters: { person: '1001, 1003' } }));
-		expect(new Set(items.map((i) => (i.json.person as { id: number }).id))).toEqual(new Set([1001, 1003]));
+		expect(new Set(items.map((i) => (i.json.person as { id: number }).id))).toEqual(
+			new Set([1001, 1003]),
+		);
 		expect(items.some((i) => i.json.id === 29001 || i.json.id === 29002)).toBe(false);
 	});
 
 	it('filters counter instances by counter definition, spelled counter-definition as the new reference does', async () => {
 		h.sim.seed(
 			'counters',
-			[766, 767, 766, 768].map((id, n) => ({ id: 88100 + n, counterDefinition: { id }, date: '2026-01-05' })),
+			[766, 767, 766, 768].map((id, n) => ({
+				id: 88100 + n,
+				counterDefinition: { id },
+				date: '2026-01-05',
+			})),
 		);
-		const items = await h.run({ ...interruptions(), resource: 'counter', filters: { counterDefinitions: '766, 768' } });
+		const items = await h.run({
+			...interruptions(),
+			resource: 'counter',
+			filters: { counterDefinitions: '766, 768' },
+		});
 		expect(jsonOf(items).map((r) => r.id)).toEqual([88100, 88102, 88103]);
-		expect(decodeURIComponent(h.apiRequests()[0].replace(/\+/g, ' '))).toContain('and counter-definition in (766,768)');
+		expect(decodeURIComponent(h.apiRequests()[0].replace(/\+/g, ' '))).toContain(
+			'and counter-definition in (766,768)',
+		);
 	});
 
 	it('filters counter definitions by group and enabled, with no date', async () => {
@@ -122,7 +138,11 @@ describe('Get Many filters', () => {
 			filters: { counterGroup: '3', enabled: true },
 		});
 		expect(jsonOf(enabledInGroup3).map((r) => r.id)).toEqual([766]);
-		const all = await h.run({ resource: 'counterDefinition', operation: 'getAll', returnAll: true });
+		const all = await h.run({
+			resource: 'counterDefinition',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expect(all).toHaveLength(3);
 	});
 
@@ -133,12 +153,28 @@ describe('Get Many filters', () => {
 	});
 
 	it.each([
-		['a missing date range', { startDate: '', endDate: '' }, /^Start Date and End Date are required to list work interruptions$/],
-		['a range over one year', { startDate: '2025-01-01', endDate: '2026-01-31' }, /spans 395 days; Protime accepts at most 366/],
+		[
+			'a missing date range',
+			{ startDate: '', endDate: '' },
+			/^Start Date and End Date are required to list work interruptions$/,
+		],
+		[
+			'a range over one year',
+			{ startDate: '2025-01-01', endDate: '2026-01-31' },
+			/spans 395 days; Protime accepts at most 366/,
+		],
 		['an end before the start', { startDate: '2026-02-01', endDate: '2026-01-01' }, /is before/],
-		['a limit below 1', { returnAll: false, limit: 0 }, /Limit must be a whole number of at least 1/],
+		[
+			'a limit below 1',
+			{ returnAll: false, limit: 0 },
+			/Limit must be a whole number of at least 1/,
+		],
 		['bad person ids', { filters: { person: '1001, abc' } }, /Person IDs contains 'abc'/],
-		['a raw filter with &', { filters: { rawFilter: "person eq 1&date ge '2020-01-01'" } }, /contains '&'/],
+		[
+			'a raw filter with &',
+			{ filters: { rawFilter: "person eq 1&date ge '2020-01-01'" } },
+			/contains '&'/,
+		],
 		['a raw filter with a newline', { filters: { rawFilter: 'person eq 1\nx' } }, /a line break/],
 	])('refuses %s before any call, with the item index', async (_label, extra, message) => {
 		const error = await h.fail(interruptions(extra));
@@ -168,8 +204,18 @@ describe('Simplify and external references', () => {
 	});
 
 	it("Get's Record locator ('By ID') and a plain ID from a workflow saved before give the same record", async () => {
-		const byLocator = await h.run({ resource: 'workInterruption', operation: 'get', recordId: { __rl: true, mode: 'id', value: '20000' }, simplify: false });
-		const byString = await h.run({ resource: 'workInterruption', operation: 'get', recordId: '20000', simplify: false });
+		const byLocator = await h.run({
+			resource: 'workInterruption',
+			operation: 'get',
+			recordId: { __rl: true, mode: 'id', value: '20000' },
+			simplify: false,
+		});
+		const byString = await h.run({
+			resource: 'workInterruption',
+			operation: 'get',
+			recordId: '20000',
+			simplify: false,
+		});
 		expect(byLocator[0].json).toEqual(byString[0].json);
 		expect(byLocator[0].json.id).toBe(20000);
 	});
@@ -182,14 +228,22 @@ describe('Simplify and external references', () => {
 			simplify: false,
 			externalReferences: { reference: [{ reference: 'people|@employee-number' }] },
 		});
-		expect(item.json.person).toEqual({ id: 1001, externalReferences: { '@employee-number': 'E-1001' } });
+		expect(item.json.person).toEqual({
+			id: 1001,
+			externalReferences: { '@employee-number': 'E-1001' },
+		});
 		expect(item.json).not.toHaveProperty('personId');
 	});
 });
 
 describe('Get', () => {
 	it('gets a record by ID', async () => {
-		const [item] = await h.run({ resource: 'counterDefinition', operation: 'get', recordId: 766, simplify: false });
+		const [item] = await h.run({
+			resource: 'counterDefinition',
+			operation: 'get',
+			recordId: 766,
+			simplify: false,
+		});
 		expect(item.json).toMatchObject({ id: 766, code: 'OT150' });
 		expect(h.apiRequests()).toEqual(['GET /connector/protimeapi/api/v1/counter-definitions/766']);
 	});
@@ -224,11 +278,14 @@ describe('Get', () => {
 		expect(error.description).toMatch(/not an employee or badge number/);
 	});
 
-	it.each(['../people/1001', 'a/b', '..', 'x\\y'])('refuses the ID %j before any call', async (recordId) => {
-		const error = await h.fail({ resource: 'workInterruption', operation: 'get', recordId });
-		expect(error.message).toMatch(/contains/);
-		expect(h.apiRequests()).toEqual([]);
-	});
+	it.each(['../people/1001', 'a/b', '..', 'x\\y'])(
+		'refuses the ID %j before any call',
+		async (recordId) => {
+			const error = await h.fail({ resource: 'workInterruption', operation: 'get', recordId });
+			expect(error.message).toMatch(/contains/);
+			expect(h.apiRequests()).toEqual([]);
+		},
+	);
 });
 
 describe('external reference rows', () => {

@@ -22,7 +22,8 @@ export interface JsonSchema {
 
 /** The JSON Schema of a sample value (types only; n8n's editor shows the field tree). */
 export function schemaOf(value: unknown): JsonSchema {
-	if (Array.isArray(value)) return value.length ? { type: 'array', items: schemaOf(value[0]) } : { type: 'array' };
+	if (Array.isArray(value))
+		return value.length ? { type: 'array', items: schemaOf(value[0]) } : { type: 'array' };
 	if (value === null) return { type: 'null' };
 	if (typeof value === 'object') {
 		const properties: Record<string, JsonSchema> = {};
@@ -53,7 +54,11 @@ export function expectedSchemas(): Record<string, JsonSchema> {
 		put(r.value, 'getAll', record);
 	}
 	const webhook = webhookJson(SAMPLE_WEBHOOK, Date.parse('2026-03-01T00:00:00Z'));
-	put(WEBHOOK_RESOURCE, 'create', { ...webhook, key: 'base64-key', keyNotice: KEY_INCLUDED_NOTICE });
+	put(WEBHOOK_RESOURCE, 'create', {
+		...webhook,
+		key: 'base64-key',
+		keyNotice: KEY_INCLUDED_NOTICE,
+	});
 	put(WEBHOOK_RESOURCE, 'get', webhook);
 	put(WEBHOOK_RESOURCE, 'getAll', webhook);
 	put(WEBHOOK_RESOURCE, 'delete', { deleted: true });

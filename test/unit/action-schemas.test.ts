@@ -9,13 +9,17 @@ describe('output schemas', () => {
 
 	it('cover every resource and operation of the node', () => {
 		expect(Object.keys(expected)).toHaveLength(18 * 2 + 4);
-		expect(expected['workInterruption/getAll.json'].properties).toHaveProperty('personId', { type: 'integer' });
+		expect(expected['workInterruption/getAll.json'].properties).toHaveProperty('personId', {
+			type: 'integer',
+		});
 		expect(expected['webhook/create.json'].properties).toHaveProperty('key', { type: 'string' });
 		expect(expected['webhook/get.json'].properties).not.toHaveProperty('key');
 	});
 
 	it.each(Object.keys(expected))('%s is up to date', async (file) => {
-		const committed = (await import(`../../nodes/Protime/__schema__/v1.0.0/${file}`)) as { default?: unknown };
+		const committed = (await import(`../../nodes/Protime/__schema__/v1.0.0/${file}`)) as {
+			default?: unknown;
+		};
 		expect(committed.default ?? committed).toEqual(expected[file]);
 	});
 

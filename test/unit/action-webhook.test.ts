@@ -1,5 +1,9 @@
 /** Protime node, Webhook resource, against the simulator (real HTTP through the n8n test bed). */
-import { KEY_INCLUDED_NOTICE, KEY_OMITTED_NOTICE, KEY_WITHHELD_FROM_TOOL_NOTICE } from '../../nodes/Protime/actions/webhook/create';
+import {
+	KEY_INCLUDED_NOTICE,
+	KEY_OMITTED_NOTICE,
+	KEY_WITHHELD_FROM_TOOL_NOTICE,
+} from '../../nodes/Protime/actions/webhook/create';
 import { hoursRemaining } from '../../nodes/Protime/actions/webhook/output';
 import { Protime } from '../../nodes/Protime/Protime.node';
 import { ActionHarness, jsonOf } from './action-helpers';
@@ -40,7 +44,9 @@ describe('Webhook > Create', () => {
 	it('leaves the key out of the output when asked, and says it cannot be retrieved', async () => {
 		const [item] = await h.run(create({ options: { includeKey: false } }));
 		expect(item.json).not.toHaveProperty('key');
-		expect(JSON.stringify(item.json)).not.toContain(h.sim.webhooks().find((w) => w.id === item.json.id)!.key);
+		expect(JSON.stringify(item.json)).not.toContain(
+			h.sim.webhooks().find((w) => w.id === item.json.id)!.key,
+		);
 		expect(item.json.keyNotice).toBe(KEY_OMITTED_NOTICE);
 	});
 
@@ -55,22 +61,33 @@ describe('Webhook > Create', () => {
 		};
 
 		it("n8n 2.x agent path (isToolExecution() true), even with 'Include Key in Output' on", async () => {
-			const [item] = await h.run(create({ options: { includeKey: true } }), { isToolExecution: true, node: { name: 'Protime', type: 'n8n-nodes-protime.protime' } });
+			const [item] = await h.run(create({ options: { includeKey: true } }), {
+				isToolExecution: true,
+				node: { name: 'Protime', type: 'n8n-nodes-protime.protime' },
+			});
 			expectWithheld(item);
 		});
 
 		it("engine-request path (ExecuteContext: isToolExecution() false, node marked rewireOutputLogTo 'ai_tool')", async () => {
-			const [item] = await h.run(create(), { isToolExecution: false, node: { name: 'Protime', type: 'n8n-nodes-protime.protime', rewireOutputLogTo: 'ai_tool' } });
+			const [item] = await h.run(create(), {
+				isToolExecution: false,
+				node: { name: 'Protime', type: 'n8n-nodes-protime.protime', rewireOutputLogTo: 'ai_tool' },
+			});
 			expectWithheld(item);
 		});
 
 		it('the tool variant of the node type (n8n-nodes-protime.protimeTool), also where there is no isToolExecution (n8n 1.x)', async () => {
-			const [item] = await h.run(create(), { node: { name: 'Protime', type: 'n8n-nodes-protime.protimeTool' } });
+			const [item] = await h.run(create(), {
+				node: { name: 'Protime', type: 'n8n-nodes-protime.protimeTool' },
+			});
 			expectWithheld(item);
 		});
 
 		it('not a tool: the key is there as before', async () => {
-			const [item] = await h.run(create(), { isToolExecution: false, node: { name: 'Protime', type: 'n8n-nodes-protime.protime' } });
+			const [item] = await h.run(create(), {
+				isToolExecution: false,
+				node: { name: 'Protime', type: 'n8n-nodes-protime.protime' },
+			});
 			expect(item.json.key).toBe(keyOf(item.json.id));
 		});
 	});
@@ -98,8 +115,16 @@ describe('Webhook > Create', () => {
 		['ftp', 'ftp://example.com/x', /must use https, not ftp/],
 		['credentials in the URL', 'https://user:pw@example.com/x', /user name or password/],
 		['a fragment', 'https://example.com/x#frag', /#fragment/],
-		['an n8n production webhook path', 'https://n8n.example.com/webhook/abc/webhook', /n8n webhook path/],
-		['an n8n test webhook path', 'https://n8n.example.com/n8n/webhook-test/abc/webhook', /n8n webhook path/],
+		[
+			'an n8n production webhook path',
+			'https://n8n.example.com/webhook/abc/webhook',
+			/n8n webhook path/,
+		],
+		[
+			'an n8n test webhook path',
+			'https://n8n.example.com/n8n/webhook-test/abc/webhook',
+			/n8n webhook path/,
+		],
 	])('refuses %s before any call', async (_label, destinationUrl, message) => {
 		const error = await h.fail(create({ destinationUrl }));
 		expect(error.message).toMatch(message);
@@ -109,7 +134,10 @@ describe('Webhook > Create', () => {
 
 	it('accepts an n8n webhook path when explicitly allowed', async () => {
 		const [item] = await h.run(
-			create({ destinationUrl: 'https://n8n.example.com/webhook/abc', options: { allowN8nWebhookUrl: true } }),
+			create({
+				destinationUrl: 'https://n8n.example.com/webhook/abc',
+				options: { allowN8nWebhookUrl: true },
+			}),
 		);
 		expect(item.json.destinationUrl).toBe('https://n8n.example.com/webhook/abc');
 	});
@@ -121,7 +149,9 @@ describe('Webhook > Create', () => {
 
 		const sandbox = h.bed();
 		sandbox.credentials.edit({ environment: 'sandbox' });
-		const error = await h.fail(create({ destinationUrl: 'http://example.com/hook' }), { testbed: sandbox });
+		const error = await h.fail(create({ destinationUrl: 'http://example.com/hook' }), {
+			testbed: sandbox,
+		});
 		expect(error.message).toBe('The destination URL must use https, not http');
 		expect(sandbox.sentRequests).toHaveLength(0);
 	});
@@ -131,13 +161,23 @@ describe('Webhook Resource Locator (Get, Delete)', () => {
 	const rl = (mode: string, value: unknown) => ({ __rl: true, mode, value });
 
 	it("'From List' lists the tenant's subscriptions by collection, destination, status and expiry, searchable", async () => {
-		const [a] = await h.run(create({ collection: 'absence-groups', destinationUrl: 'https://example.com/rl-a' }));
-		const [b] = await h.run(create({ collection: 'shift-definitions', destinationUrl: 'https://example.com/rl-b' }));
-		const ctx = h.testbed.loadOptionsFunctions({ parameters: { resource: 'webhook', operation: 'get' } });
+		const [a] = await h.run(
+			create({ collection: 'absence-groups', destinationUrl: 'https://example.com/rl-a' }),
+		);
+		const [b] = await h.run(
+			create({ collection: 'shift-definitions', destinationUrl: 'https://example.com/rl-b' }),
+		);
+		const ctx = h.testbed.loadOptionsFunctions({
+			parameters: { resource: 'webhook', operation: 'get' },
+		});
 		const all = await new Protime().methods.listSearch.searchWebhooks.call(ctx);
 		const byId = new Map(all.results.map((r) => [r.value, r.name]));
-		expect(byId.get(a.json.id as string)).toBe(`absence-groups → https://example.com/rl-a (Enabled, until ${String(a.json.validUntil)})`);
-		expect(byId.get(b.json.id as string)).toMatch(/^shift-definitions → https:\/\/example\.com\/rl-b \(Enabled, until /);
+		expect(byId.get(a.json.id as string)).toBe(
+			`absence-groups → https://example.com/rl-a (Enabled, until ${String(a.json.validUntil)})`,
+		);
+		expect(byId.get(b.json.id as string)).toMatch(
+			/^shift-definitions → https:\/\/example\.com\/rl-b \(Enabled, until /,
+		);
 		expect(all.results.length).toBe(h.sim.webhooks().filter((w) => !w.deleted).length);
 		const found = await new Protime().methods.listSearch.searchWebhooks.call(ctx, 'RL-B');
 		expect(found.results.map((r) => r.value)).toEqual([b.json.id]);
@@ -151,9 +191,15 @@ describe('Webhook Resource Locator (Get, Delete)', () => {
 			const [item] = await h.run({ resource: 'webhook', operation: 'get', webhookId });
 			expect(item.json).toMatchObject({ id, collectionName: 'absence-definitions' });
 		}
-		expect(jsonOf(await h.run({ resource: 'webhook', operation: 'delete', webhookId: rl('list', id) }))).toEqual([{ deleted: true }]);
+		expect(
+			jsonOf(await h.run({ resource: 'webhook', operation: 'delete', webhookId: rl('list', id) })),
+		).toEqual([{ deleted: true }]);
 		expect(h.sim.webhooks().find((w) => w.id === id)!.deleted).toBe(true);
-		const empty = await h.fail({ resource: 'webhook', operation: 'get', webhookId: rl('list', '') });
+		const empty = await h.fail({
+			resource: 'webhook',
+			operation: 'get',
+			webhookId: rl('list', ''),
+		});
 		expect(empty.message).toBe('The webhook ID is empty');
 	});
 
@@ -170,15 +216,25 @@ describe('Webhook Resource Locator (Get, Delete)', () => {
 describe('Webhook > Get, Get Many, Delete', () => {
 	it('gets one webhook with the hours remaining, without its key', async () => {
 		const [created] = await h.run(create({ collection: 'clockings' }));
-		const [item] = await h.run({ resource: 'webhook', operation: 'get', webhookId: created.json.id });
-		expect(item.json).toMatchObject({ id: created.json.id, collectionName: 'clockings', status: 'Enabled' });
+		const [item] = await h.run({
+			resource: 'webhook',
+			operation: 'get',
+			webhookId: created.json.id,
+		});
+		expect(item.json).toMatchObject({
+			id: created.json.id,
+			collectionName: 'clockings',
+			status: 'Enabled',
+		});
 		expect(item.json).not.toHaveProperty('key');
 		expect(typeof item.json.hoursRemaining).toBe('number');
 	});
 
 	it('lists webhooks filtered by collection and status, each with hoursRemaining', async () => {
 		await h.run(create({ collection: 'counter-groups', destinationUrl: 'https://example.com/a' }));
-		const [second] = await h.run(create({ collection: 'counter-groups', destinationUrl: 'https://example.com/b' }));
+		const [second] = await h.run(
+			create({ collection: 'counter-groups', destinationUrl: 'https://example.com/b' }),
+		);
 		h.sim.disableWebhook(second.json.id as string);
 
 		const enabled = await h.run({
@@ -204,7 +260,12 @@ describe('Webhook > Get, Get Many, Delete', () => {
 	it('applies Limit to Get Many', async () => {
 		const all = await h.run({ resource: 'webhook', operation: 'getAll', returnAll: true });
 		expect(all.length).toBeGreaterThan(2);
-		const limited = await h.run({ resource: 'webhook', operation: 'getAll', returnAll: false, limit: 2 });
+		const limited = await h.run({
+			resource: 'webhook',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 2,
+		});
 		expect(limited).toHaveLength(2);
 		expect(limited.every((i) => (i.pairedItem as { item: number }).item === 0)).toBe(true);
 	});
@@ -212,7 +273,9 @@ describe('Webhook > Get, Get Many, Delete', () => {
 	it('deletes a webhook with {deleted: true}; a second delete is a clear not-found', async () => {
 		const [created] = await h.run(create({ collection: 'breaks' }));
 		const id = created.json.id as string;
-		expect(jsonOf(await h.run({ resource: 'webhook', operation: 'delete', webhookId: id }))).toEqual([{ deleted: true }]);
+		expect(
+			jsonOf(await h.run({ resource: 'webhook', operation: 'delete', webhookId: id })),
+		).toEqual([{ deleted: true }]);
 		expect(h.sim.webhooks().find((w) => w.id === id)!.deleted).toBe(true);
 
 		const again = await h.fail({ resource: 'webhook', operation: 'delete', webhookId: id });
@@ -226,7 +289,11 @@ describe('Webhook > Get, Get Many, Delete', () => {
 	});
 
 	it('refuses a webhook ID that is not one path segment', async () => {
-		const error = await h.fail({ resource: 'webhook', operation: 'delete', webhookId: '../clockings' });
+		const error = await h.fail({
+			resource: 'webhook',
+			operation: 'delete',
+			webhookId: '../clockings',
+		});
 		expect(error.message).toBe("The webhook ID '../clockings' contains '/', '\\' or '..'");
 		expect(h.apiRequests()).toEqual([]);
 	});

@@ -1,15 +1,30 @@
 /** The batch rules (nodes/ProtimeTrigger/batch.ts), without n8n: when a batch is due, what a report does. */
-import { applyReport, isDue, keep, loadBatch, retryPause, takeFlush, type Batch } from '../../nodes/ProtimeTrigger/batch';
+import {
+	applyReport,
+	isDue,
+	keep,
+	loadBatch,
+	retryPause,
+	takeFlush,
+	type Batch,
+} from '../../nodes/ProtimeTrigger/batch';
 import type { Change } from '../../nodes/shared/changes';
 
-const change = (id: number, version: number): Change => ({ changeType: 'InsertOrUpdate', data: { id, changeVersion: version.toString(16).padStart(20, '0') } });
+const change = (id: number, version: number): Change => ({
+	changeType: 'InsertOrUpdate',
+	data: { id, changeVersion: version.toString(16).padStart(20, '0') },
+});
 const ids = (changes: Change[] | undefined) => changes?.map((c) => c.data.id);
 const settings = { windowMs: 5000, maxChanges: 3 };
 const T = 1_000_000;
 
 function batchOf(...versions: number[]): Batch {
 	const batch: Batch = { pending: [] };
-	keep(batch, versions.map((v) => change(v, v)), T);
+	keep(
+		batch,
+		versions.map((v) => change(v, v)),
+		T,
+	);
 	return batch;
 }
 
@@ -51,7 +66,10 @@ describe('batch rules', () => {
 	});
 
 	it('loads what static data holds, leaving out entries of a wrong shape', () => {
-		const loaded = loadBatch({ pending: [{ at: T, change: change(1, 1) }, { at: 'x' }, null], inFlight: { id: 'a', changes: [change(2, 2), 7], attempts: '2' } });
+		const loaded = loadBatch({
+			pending: [{ at: T, change: change(1, 1) }, { at: 'x' }, null],
+			inFlight: { id: 'a', changes: [change(2, 2), 7], attempts: '2' },
+		});
 		expect(ids(loaded.pending.map((k) => k.change))).toEqual([1]);
 		expect(loaded.inFlight).toMatchObject({ id: 'a', attempts: 2, retryAt: 0 });
 		expect(ids(loaded.inFlight?.changes)).toEqual([2]);

@@ -19,7 +19,10 @@ const change = (id: number, version: number, changeType = 'InsertOrUpdate'): Cha
 describe('parseDelivery', () => {
 	it('accepts a single change, an array, and a {value} envelope', () => {
 		expect(parseDelivery(change(1, 1))).toEqual({ ok: true, changes: [change(1, 1)] });
-		expect(parseDelivery([change(1, 1), change(2, 2)])).toEqual({ ok: true, changes: [change(1, 1), change(2, 2)] });
+		expect(parseDelivery([change(1, 1), change(2, 2)])).toEqual({
+			ok: true,
+			changes: [change(1, 1), change(2, 2)],
+		});
 		expect(parseDelivery({ value: [change(3, 3)] })).toEqual({ ok: true, changes: [change(3, 3)] });
 		expect(parseDelivery([])).toEqual({ ok: true, changes: [] });
 	});
@@ -29,10 +32,18 @@ describe('parseDelivery', () => {
 		['null', null, 'is null'],
 		['an unrelated object', { foo: 1 }, 'the properties foo'],
 		['a change without data', { changeType: 'InsertOrUpdate' }, '"data" that is a undefined'],
-		['a change without changeVersion', { changeType: 'Delete', data: { id: 1 } }, 'no "data.changeVersion"'],
+		[
+			'a change without changeVersion',
+			{ changeType: 'Delete', data: { id: 1 } },
+			'no "data.changeVersion"',
+		],
 		['a change without id', { changeType: 'Delete', data: { changeVersion: 'A' } }, 'no "data.id"'],
 		['an array with a bad second item', [change(1, 1), 5], 'Change 2 of 2 is a number'],
-		['a change with an empty changeType', { changeType: '', data: { id: 1, changeVersion: 'A' } }, 'no "changeType"'],
+		[
+			'a change with an empty changeType',
+			{ changeType: '', data: { id: 1, changeVersion: 'A' } },
+			'no "changeType"',
+		],
 	])('rejects %s with a message that says what is wrong', (_name, body, fragment) => {
 		const result = parseDelivery(body);
 		expect(result.ok).toBe(false);
@@ -51,7 +62,12 @@ describe('parseDelivery', () => {
 
 describe('ordering and filtering', () => {
 	it('sorts by changeVersion, stable for equal versions, shorter strings first', () => {
-		const sorted = sortByChangeVersion([change(1, 30), change(2, 10), change(3, 20), change(4, 10)]);
+		const sorted = sortByChangeVersion([
+			change(1, 30),
+			change(2, 10),
+			change(3, 20),
+			change(4, 10),
+		]);
 		expect(sorted.map((c) => c.data.id)).toEqual([2, 4, 3, 1]);
 		const ordered = [change(1, 1), change(2, 2), change(3, 2)];
 		expect(sortByChangeVersion(ordered)).toBe(ordered); // already in order: not copied
@@ -69,7 +85,11 @@ describe('ordering and filtering', () => {
 		const all = [change(1, 1), change(2, 2, 'Delete'), change(3, 3)];
 		expect(wantedChanges(all, ['insertOrUpdate', 'delete'])).toBe(all);
 		expect(wantedChanges(all, ['insertOrUpdate']).map((c) => c.data.id)).toEqual([1, 3]);
-		expect(wantedChanges([...all, change(4, 4, 'Truncate')], ['insertOrUpdate', 'delete']).map((c) => c.data.id)).toEqual([1, 2, 3]);
+		expect(
+			wantedChanges([...all, change(4, 4, 'Truncate')], ['insertOrUpdate', 'delete']).map(
+				(c) => c.data.id,
+			),
+		).toEqual([1, 2, 3]);
 		expect(all.map((c) => c.data.id)).toEqual([1, 2, 3]); // the input is never changed
 	});
 });
@@ -78,7 +98,10 @@ describe('dropStaleChanges', () => {
 	it('drops duplicates and older versions per record id, keeps newer ones', () => {
 		const store = emptyVersionStore('clockings');
 		expect(dropStaleChanges([change(1, 5), change(2, 5)], store).fresh).toHaveLength(2);
-		const second = dropStaleChanges(sortByChangeVersion([change(1, 5), change(1, 4), change(1, 6), change(2, 7)]), store);
+		const second = dropStaleChanges(
+			sortByChangeVersion([change(1, 5), change(1, 4), change(1, 6), change(2, 7)]),
+			store,
+		);
 		expect(second.fresh.map((c) => [c.data.id, c.data.changeVersion])).toEqual([
 			[1, cv(6)],
 			[2, cv(7)],
@@ -93,11 +116,19 @@ describe('dropStaleChanges', () => {
 		expect(untagged).toMatchObject({ dropped: 0, resent: 1, crossed: 0 });
 		const first = dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'new' });
 		expect(first).toMatchObject({ recorded: 1 });
-		expect(dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'new' })).toMatchObject({ dropped: 0, resent: 1, crossed: 0 });
-		expect(dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'old' })).toMatchObject({ dropped: 1, resent: 0, crossed: 1 });
+		expect(
+			dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'new' }),
+		).toMatchObject({ dropped: 0, resent: 1, crossed: 0 });
+		expect(
+			dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'old' }),
+		).toMatchObject({ dropped: 1, resent: 0, crossed: 1 });
 		// A newer version from the other one is fresh, and now belongs to it; older ones stay stale.
-		expect(dropStaleChanges([change(2, 8)], store, { keepResends: true, source: 'old' })).toMatchObject({ recorded: 1 });
-		expect(dropStaleChanges([change(2, 7), change(2, 8)], store, { keepResends: true, source: 'old' })).toMatchObject({ dropped: 1, resent: 1 });
+		expect(
+			dropStaleChanges([change(2, 8)], store, { keepResends: true, source: 'old' }),
+		).toMatchObject({ recorded: 1 });
+		expect(
+			dropStaleChanges([change(2, 7), change(2, 8)], store, { keepResends: true, source: 'old' }),
+		).toMatchObject({ dropped: 1, resent: 1 });
 	});
 
 	it('returns the ordered input itself when nothing is dropped, a copy from the first drop on', () => {
@@ -138,14 +169,19 @@ describe('dropStaleChanges', () => {
 		}
 		expect(sizes.has(501)).toBe(true); // a generation was dropped
 		// The newest 500 ids are still known: their versions are stale now.
-		const replay = sortByChangeVersion(Array.from({ length: 500 }, (_, k) => change(4999 - k, 4999 - k)));
+		const replay = sortByChangeVersion(
+			Array.from({ length: 500 }, (_, k) => change(4999 - k, 4999 - k)),
+		);
 		expect(dropStaleChanges(replay, store, { max: 1000 }).dropped).toBe(500);
 	});
 
 	it('keeps numeric and string ids apart from prototype properties', () => {
 		const store = emptyVersionStore('x');
 		const ids = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '7', 7];
-		const first = ids.map((id, i) => ({ changeType: 'InsertOrUpdate', data: { id, changeVersion: cv(10 + i) } }));
+		const first = ids.map((id, i) => ({
+			changeType: 'InsertOrUpdate',
+			data: { id, changeVersion: cv(10 + i) },
+		}));
 		expect(dropStaleChanges(first, store).fresh).toHaveLength(ids.length);
 		expect(Object.getPrototypeOf(store.recent)).toBe(Object.prototype);
 		// The same versions again: all duplicates, including the id named like a prototype property.
@@ -168,7 +204,9 @@ describe('dropStaleChanges', () => {
 	it('with keepResends keeps a resend of the newest version (not recorded again) and still drops older ones', () => {
 		const store = emptyVersionStore('clockings');
 		expect(dropStaleChanges([change(1, 5)], store, { keepResends: true }).recorded).toBe(1);
-		const again = dropStaleChanges([change(1, 4), change(1, 5), change(1, 6)], store, { keepResends: true });
+		const again = dropStaleChanges([change(1, 4), change(1, 5), change(1, 6)], store, {
+			keepResends: true,
+		});
 		expect(again.fresh.map((c) => c.data.changeVersion)).toEqual([cv(5), cv(6)]);
 		expect(again).toMatchObject({ dropped: 1, recorded: 1 });
 		expect(dropStaleChanges([change(1, 6)], store).dropped).toBe(1);

@@ -27,20 +27,24 @@ import { ProtimeSimulator } from '../simulator';
 
 describe('environment', () => {
 	it('derives API origin and token URL for production, sandbox and a custom base URL', () => {
-		expect(apiOrigin({ environment: 'production', tenant: 'acme' })).toBe('https://acme.myprotime.eu');
+		expect(apiOrigin({ environment: 'production', tenant: 'acme' })).toBe(
+			'https://acme.myprotime.eu',
+		);
 		expect(tokenUrl({ environment: 'production', tenant: 'acme' })).toBe(
 			'https://authentication.myprotime.eu/tenants/acme/connect/token',
 		);
-		expect(apiOrigin({ environment: 'sandbox', tenant: 'Acme' })).toBe('https://acme.myprotimesandbox.eu');
+		expect(apiOrigin({ environment: 'sandbox', tenant: 'Acme' })).toBe(
+			'https://acme.myprotimesandbox.eu',
+		);
 		expect(tokenUrl({ environment: 'sandbox', tenant: 'acme' })).toBe(
 			'https://authentication.myprotimesandbox.eu/tenants/acme/connect/token',
 		);
-		expect(apiOrigin({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010/', tenant: 'acme' })).toBe(
-			'http://127.0.0.1:4010',
-		);
-		expect(tokenUrl({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010', tenant: 'acme' })).toBe(
-			'http://127.0.0.1:4010/tenants/acme/connect/token',
-		);
+		expect(
+			apiOrigin({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010/', tenant: 'acme' }),
+		).toBe('http://127.0.0.1:4010');
+		expect(
+			tokenUrl({ environment: 'custom', baseUrl: 'http://127.0.0.1:4010', tenant: 'acme' }),
+		).toBe('http://127.0.0.1:4010/tenants/acme/connect/token');
 		expect(API_PATH).toBe('/connector/protimeapi/api/v1');
 	});
 
@@ -58,7 +62,8 @@ describe('environment', () => {
 	});
 
 	it('accepts bare subdomains', () => {
-		for (const t of ['acme', 'some-customer', 'protime', 'A1']) expect(validateTenant(t)).toBeUndefined();
+		for (const t of ['acme', 'some-customer', 'protime', 'A1'])
+			expect(validateTenant(t)).toBeUndefined();
 	});
 
 	it.each([
@@ -83,8 +88,12 @@ describe('environment', () => {
 	it('accepts http(s) origins, with or without a trailing slash', () => {
 		for (const u of ['http://127.0.0.1:4010', 'https://protime.example.com/', 'http://[::1]:8080'])
 			expect(validateBaseUrl(u)).toBeUndefined();
-		expect(environmentProblem({ environment: 'custom', tenant: 'acme', baseUrl: 'http://x:1' })).toBeUndefined();
-		expect(environmentProblem({ environment: 'mars', tenant: 'acme' })).toContain('Unknown environment');
+		expect(
+			environmentProblem({ environment: 'custom', tenant: 'acme', baseUrl: 'http://x:1' }),
+		).toBeUndefined();
+		expect(environmentProblem({ environment: 'mars', tenant: 'acme' })).toContain(
+			'Unknown environment',
+		);
 	});
 
 	it('names the first character a URL parser would silently drop or re-encode', () => {
@@ -99,7 +108,9 @@ describe('environment', () => {
 
 	it('User-Agent is n8n-nodes-protime/<package version> (<company>), sanitised', () => {
 		expect(PACKAGE_VERSION).toBe(packageJson.version);
-		expect(userAgent({ company: 'Acme Corp' })).toBe(`n8n-nodes-protime/${packageJson.version} (Acme Corp)`);
+		expect(userAgent({ company: 'Acme Corp' })).toBe(
+			`n8n-nodes-protime/${packageJson.version} (Acme Corp)`,
+		);
 		expect(userAgent({ company: 'Evil) (x\r\nInjected: 1' })).toBe(
 			`n8n-nodes-protime/${packageJson.version} (Evil x Injected: 1)`,
 		);
@@ -113,9 +124,14 @@ describe('credential description', () => {
 		expect(cred.name).toBe('protimeApi');
 		expect(cred.displayName).toBe('Protime API');
 		const session = cred.properties.find((p) => p.name === 'sessionToken');
-		expect(session).toMatchObject({ type: 'hidden', typeOptions: { expirable: true, password: true } });
+		expect(session).toMatchObject({
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+		});
 		expect(cred.properties.find((p) => p.name === 'scopes')?.default).toBe('');
-		expect(cred.properties.find((p) => p.name === 'clientSecret')?.typeOptions?.password).toBe(true);
+		expect(cred.properties.find((p) => p.name === 'clientSecret')?.typeOptions?.password).toBe(
+			true,
+		);
 		expect(cred.properties.find((p) => p.name === 'accessToken')?.typeOptions?.password).toBe(true);
 		expect(cred.documentationUrl).toMatch(/^https:\/\/documentation\.myprotime\.eu\//);
 		expect(cred.properties.map((p) => p.name)).toEqual(
@@ -150,7 +166,10 @@ describe('credential description', () => {
 		const fingerprint = ['production', '', 'acme', 'c', 'a b', secretHash].join('|');
 		const out = await auth(
 			{ ...base, sessionToken: 'tok', sessionFor: fingerprint },
-			{ url: '/x', headers: { 'user-agent': 'n8n', authorization: 'Bearer old', Accept: 'application/json' } },
+			{
+				url: '/x',
+				headers: { 'user-agent': 'n8n', authorization: 'Bearer old', Accept: 'application/json' },
+			},
 		);
 		expect(out.headers).toEqual({
 			Accept: 'application/json',
@@ -164,7 +183,10 @@ describe('credential description', () => {
 		);
 		expect(absolute.baseURL).toBeUndefined();
 		// A token issued for other settings is not sent, so the API's 401 makes n8n fetch a fresh one.
-		const stale = await auth({ ...base, scopes: 'a b c', sessionToken: 'tok', sessionFor: fingerprint }, { url: '/x' });
+		const stale = await auth(
+			{ ...base, scopes: 'a b c', sessionToken: 'tok', sessionFor: fingerprint },
+			{ url: '/x' },
+		);
 		expect(stale.headers.Authorization).toBeUndefined();
 	});
 });
@@ -186,17 +208,32 @@ describe('against the simulator', () => {
 			client_secret: sim.defaultClient.clientSecret,
 			scope: WEBHOOK_READ_SCOPE,
 		});
-		const res = await axios.post(`${sim.origin}/tenants/${sim.tenant}/connect/token`, form.toString(), {
-			headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'test/1 (test)' },
-		});
+		const res = await axios.post(
+			`${sim.origin}/tenants/${sim.tenant}/connect/token`,
+			form.toString(),
+			{
+				headers: {
+					'Content-Type': 'application/x-www-form-urlencoded',
+					'User-Agent': 'test/1 (test)',
+				},
+			},
+		);
 		return (res.data as { access_token: string }).access_token;
 	};
 
 	beforeEach(async () => {
 		sim = await ProtimeSimulator.start({
 			clients: [
-				{ clientId: 'collections-only', clientSecret: 'c-secret', scopes: ['connector-protimeapi-clockings.read'] },
-				{ clientId: 'webhooks-only', clientSecret: 'w-secret', scopes: [WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE] },
+				{
+					clientId: 'collections-only',
+					clientSecret: 'c-secret',
+					scopes: ['connector-protimeapi-clockings.read'],
+				},
+				{
+					clientId: 'webhooks-only',
+					clientSecret: 'w-secret',
+					scopes: [WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE],
+				},
 			],
 		});
 	});
@@ -234,10 +271,15 @@ describe('against the simulator', () => {
 		});
 
 		it('missing webhook scopes (token granted without them): names each missing one, before calling the API', async () => {
-			const result = await bed({ clientId: 'collections-only', clientSecret: 'c-secret' }).credentialTest();
+			const result = await bed({
+				clientId: 'collections-only',
+				clientSecret: 'c-secret',
+			}).credentialTest();
 			expect(result.status).toBe('Error');
 			expect(result.message).toMatch(
-				new RegExp(`^The client ID and secret are valid, but the token lacks ${WEBHOOK_READ_SCOPE} and ${WEBHOOK_WRITE_SCOPE},`),
+				new RegExp(
+					`^The client ID and secret are valid, but the token lacks ${WEBHOOK_READ_SCOPE} and ${WEBHOOK_WRITE_SCOPE},`,
+				),
 			);
 			expect(result.message).toContain('Ask Protime to grant them to client ID "collections-only"');
 			expect(result.message).not.toContain('Scopes field');
@@ -245,8 +287,16 @@ describe('against the simulator', () => {
 		});
 
 		it('only the write scope missing: names that one and, with typed scopes, the Scopes field', async () => {
-			sim.addClient({ clientId: 'read-only', clientSecret: 'r-secret', scopes: [WEBHOOK_READ_SCOPE, 'connector-protimeapi-clockings.read'] });
-			const result = await bed({ clientId: 'read-only', clientSecret: 'r-secret', scopes: WEBHOOK_READ_SCOPE }).credentialTest();
+			sim.addClient({
+				clientId: 'read-only',
+				clientSecret: 'r-secret',
+				scopes: [WEBHOOK_READ_SCOPE, 'connector-protimeapi-clockings.read'],
+			});
+			const result = await bed({
+				clientId: 'read-only',
+				clientSecret: 'r-secret',
+				scopes: WEBHOOK_READ_SCOPE,
+			}).credentialTest();
 			expect(result.message).toMatch(new RegExp(`the token lacks ${WEBHOOK_WRITE_SCOPE}, which`));
 			expect(result.message).not.toContain(`lacks ${WEBHOOK_READ_SCOPE}`);
 			expect(result.message).toContain('Add the missing scopes to the Scopes field');
@@ -254,8 +304,15 @@ describe('against the simulator', () => {
 
 		it('a token response without `scope`: the API answer decides (403 names the read scope)', async () => {
 			sim.assumptions.tokenResponseIncludesScope = false;
-			const result = await bed({ clientId: 'collections-only', clientSecret: 'c-secret' }).credentialTest();
-			expect(result.message).toMatch(new RegExp(`^The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} \\(403\\)`));
+			const result = await bed({
+				clientId: 'collections-only',
+				clientSecret: 'c-secret',
+			}).credentialTest();
+			expect(result.message).toMatch(
+				new RegExp(
+					`^The client ID and secret are valid, but the token lacks the scope ${WEBHOOK_READ_SCOPE} \\(403\\)`,
+				),
+			);
 		});
 
 		it('at defaults, a client granted only the webhook scopes passes (no scope is requested)', async () => {
@@ -270,12 +327,18 @@ describe('against the simulator', () => {
 			const result = await b.credentialTest();
 			expect(sim.tokenRequests().at(-1)?.scope).toBe(typed);
 			expect(result.status).toBe('Error');
-			expect(result.message).toContain(`Protime refused the requested scopes (invalid_scope): ${typed}.`);
+			expect(result.message).toContain(
+				`Protime refused the requested scopes (invalid_scope): ${typed}.`,
+			);
 			expect(result.message).toContain('Remove those from the Scopes field');
 		});
 
 		it('the Scopes default of 0.1.0 (with a scope that does not exist) is treated as empty', async () => {
-			const b = bed({ clientId: 'webhooks-only', clientSecret: 'w-secret', scopes: LEGACY_DEFAULT_SCOPES });
+			const b = bed({
+				clientId: 'webhooks-only',
+				clientSecret: 'w-secret',
+				scopes: LEGACY_DEFAULT_SCOPES,
+			});
 			expect((await b.credentialTest()).status).toBe('OK');
 			expect(sim.tokenRequests().at(-1)).toEqual({ clientId: 'webhooks-only', scope: undefined });
 		});
@@ -309,12 +372,19 @@ describe('against the simulator', () => {
 		it('is used as is: no token request, User-Agent still sent', async () => {
 			const token = await issueToken();
 			sim.resetStats();
-			const b = bed({ authentication: 'accessToken', accessToken: token, clientId: '', clientSecret: '' });
+			const b = bed({
+				authentication: 'accessToken',
+				accessToken: token,
+				clientId: '',
+				clientSecret: '',
+			});
 			await protimeRequest.call(b.executeFunctions(), { method: 'GET', path: '/webhooks' });
 			await protimeRequest.call(b.executeFunctions(), { method: 'GET', path: '/webhooks' });
 			expect(sim.stats.tokenRequests).toBe(0);
 			expect(sim.stats.requestLog.map((r) => r.status)).toEqual([200, 200]);
-			expect(sim.stats.requestLog[0].userAgent).toBe(`n8n-nodes-protime/${PACKAGE_VERSION} (Test Corp)`);
+			expect(sim.stats.requestLog[0].userAgent).toBe(
+				`n8n-nodes-protime/${PACKAGE_VERSION} (Test Corp)`,
+			);
 			expect(await b.credentialTest()).toEqual({ status: 'OK', message: 'Connection successful!' });
 		});
 
@@ -332,7 +402,9 @@ describe('against the simulator', () => {
 			expect(error?.description).toMatch(/Paste a new token/);
 			expect(sim.stats.tokenRequests).toBe(0);
 			const result = await b.credentialTest();
-			expect(result.message).toMatch(/^Protime rejected the access token \(401\)\..*paste a new one/);
+			expect(result.message).toMatch(
+				/^Protime rejected the access token \(401\)\..*paste a new one/,
+			);
 		});
 
 		it('an expired JWT is refused before any call, with its expiry time', async () => {

@@ -1,11 +1,14 @@
 /** External references: the query syntax of docs/protime-reference.md §4.1 and validation against the catalogue. */
-import { formatExternalReferences, validateExternalReferences } from '../../nodes/shared/externalReferences';
+import {
+	formatExternalReferences,
+	validateExternalReferences,
+} from '../../nodes/shared/externalReferences';
 
 describe('formatExternalReferences', () => {
 	it('chains (collection,reference) pairs as the docs show', () => {
-		expect(formatExternalReferences([{ collection: 'people', reference: '@employee-number' }])).toBe(
-			'(people,@employee-number)',
-		);
+		expect(
+			formatExternalReferences([{ collection: 'people', reference: '@employee-number' }]),
+		).toBe('(people,@employee-number)');
 		expect(
 			formatExternalReferences([
 				{ collection: 'counter-definitions', reference: '@counter-code' },
@@ -19,10 +22,14 @@ describe('formatExternalReferences', () => {
 describe('validateExternalReferences', () => {
 	it('accepts predefined and custom references of referenced collections', () => {
 		expect(
-			validateExternalReferences('work-interruptions', [{ collection: 'people', reference: '@badge-number' }]),
+			validateExternalReferences('work-interruptions', [
+				{ collection: 'people', reference: '@badge-number' },
+			]),
 		).toBeUndefined();
 		expect(
-			validateExternalReferences('work-interruptions', [{ collection: 'people', reference: 'HRMID' }]),
+			validateExternalReferences('work-interruptions', [
+				{ collection: 'people', reference: 'HRMID' },
+			]),
 		).toBeUndefined();
 		expect(
 			validateExternalReferences('counter-definitions', [
@@ -55,7 +62,11 @@ describe('validateExternalReferences', () => {
 			[{ collection: 'people', reference: '' }],
 			'The external reference for "people" is empty. Enter e.g. @badge-number or a custom name.',
 		],
-		['work-interruptions', [{ collection: 'people', reference: 'a,b)(x' }], 'may only contain letters, digits'],
+		[
+			'work-interruptions',
+			[{ collection: 'people', reference: 'a,b)(x' }],
+			'may only contain letters, digits',
+		],
 		[
 			'work-interruptions',
 			[
@@ -70,7 +81,9 @@ describe('validateExternalReferences', () => {
 
 	it('for webhooks, refuses collections whose events carry no references', () => {
 		expect(
-			validateExternalReferences('break-definitions', [{ collection: 'people', reference: 'X' }], { forWebhook: true }),
+			validateExternalReferences('break-definitions', [{ collection: 'people', reference: 'X' }], {
+				forWebhook: true,
+			}),
 		).toContain('does not add external references to');
 	});
 });

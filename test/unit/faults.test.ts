@@ -7,7 +7,12 @@
  * (or, when Protime itself dropped it, is announced by a resync notice and returned by Get Many).
  */
 import express from 'express';
-import { sleep, type IDataObject, type INodeExecutionData, type IWebhookFunctions } from 'n8n-workflow';
+import {
+	sleep,
+	type IDataObject,
+	type INodeExecutionData,
+	type IWebhookFunctions,
+} from 'n8n-workflow';
 
 import { getMany } from '../../nodes/Protime/actions/record/getMany';
 import { recordResource } from '../../nodes/Protime/resources';
@@ -35,15 +40,26 @@ function newBed(): ProtimeTestbed {
 	});
 }
 
-const TRIGGER_NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-faults' };
+const TRIGGER_NODE = {
+	name: 'Protime Trigger',
+	type: 'n8n-nodes-protime.protimeTrigger',
+	webhookId: 'wh-faults',
+};
 
 beforeAll(async () => {
 	sim = await ProtimeSimulator.start({
-		assumptions: { allowHttpDestinations: true, retryScheduleMs: [30, 60, 120, 240, 240, 240, 240, 240, 240, 240] },
+		assumptions: {
+			allowHttpDestinations: true,
+			retryScheduleMs: [30, 60, 120, 240, 240, 240, 240, 240, 240, 240],
+		},
 	});
 	sim.seed(
 		'work-interruptions',
-		IDS.map((id, n) => ({ id, person: { id: 1001 }, date: `2026-01-${String((n % 28) + 1).padStart(2, '0')}` })) as never,
+		IDS.map((id, n) => ({
+			id,
+			person: { id: 1001 },
+			date: `2026-01-${String((n % 28) + 1).padStart(2, '0')}`,
+		})) as never,
 	);
 });
 
@@ -68,7 +84,10 @@ interface ReadResult {
 }
 
 /** Runs the node's Get Many; `onRecord(count)` runs after each record is emitted (to inject a fault mid-run). */
-async function readAll(onRecord: (count: number) => void = () => undefined, b = bed): Promise<ReadResult> {
+async function readAll(
+	onRecord: (count: number) => void = () => undefined,
+	b = bed,
+): Promise<ReadResult> {
 	const ids: number[] = [];
 	const ctx = b.executeFunctions({ parameters: JANUARY_INTERRUPTIONS });
 	try {
@@ -93,7 +112,8 @@ function expectEveryRecordOnce(ids: number[]): void {
 describe('Get Many over faulty pages', () => {
 	it('429 with Retry-After on two pages mid-run: retried, every record exactly once', async () => {
 		const result = await readAll((n) => {
-			if (n === 3 * PAGE || n === 8 * PAGE) sim.injectFault({ status: 429, retryAfterSeconds: 1, times: 1, target: 'api' });
+			if (n === 3 * PAGE || n === 8 * PAGE)
+				sim.injectFault({ status: 429, retryAfterSeconds: 1, times: 1, target: 'api' });
 		});
 		expect(result.error).toBeUndefined();
 		expectEveryRecordOnce(result.ids);
@@ -104,7 +124,8 @@ describe('Get Many over faulty pages', () => {
 
 	it('503 twice in a row on one page (maintenance): retried, every record exactly once', async () => {
 		const result = await readAll((n) => {
-			if (n === 5 * PAGE) sim.injectFault({ status: 503, retryAfterSeconds: 0, times: 2, target: 'api' });
+			if (n === 5 * PAGE)
+				sim.injectFault({ status: 503, retryAfterSeconds: 0, times: 2, target: 'api' });
 		});
 		expect(result.error).toBeUndefined();
 		expectEveryRecordOnce(result.ids);
@@ -187,7 +208,12 @@ describe('Get Many over faulty pages', () => {
 
 const trigger = new ProtimeTrigger();
 const hooks = trigger.webhookMethods.default;
-const TRIGGER_PARAMS = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: {} };
+const TRIGGER_PARAMS = {
+	collectionName: 'work-interruptions',
+	events: ['insertOrUpdate', 'delete'],
+	externalReferences: {},
+	options: {},
+};
 
 /** n8n's webhook endpoint for the trigger: raw body kept; answers 503 while `down` (n8n restarting). */
 class Receiver {
@@ -207,16 +233,25 @@ class Receiver {
 				return;
 			}
 			const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-			const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
-			const { result, response } = await bed.runWebhook(trigger.webhook as (this: IWebhookFunctions) => Promise<never>, {
-				parameters: TRIGGER_PARAMS,
-				node: TRIGGER_NODE,
-				mode: 'webhook',
-				webhookUrl: this.url,
-				request: { headers, rawBody },
-			});
+			const headers = Object.fromEntries(
+				Object.entries(req.headers).map(([k, v]) => [
+					k,
+					Array.isArray(v) ? v.join(', ') : String(v),
+				]),
+			);
+			const { result, response } = await bed.runWebhook(
+				trigger.webhook as (this: IWebhookFunctions) => Promise<never>,
+				{
+					parameters: TRIGGER_PARAMS,
+					node: TRIGGER_NODE,
+					mode: 'webhook',
+					webhookUrl: this.url,
+					request: { headers, rawBody },
+				},
+			);
 			this.statuses.push(response.statusCode);
-			for (const item of (result.workflowData?.[0] ?? []) as INodeExecutionData[]) this.emitted.push(item.json);
+			for (const item of (result.workflowData?.[0] ?? []) as INodeExecutionData[])
+				this.emitted.push(item.json);
 			res.status(response.statusCode).json(response.body ?? {});
 		});
 		await new Promise<void>((resolve) => {
@@ -250,7 +285,8 @@ describe('Protime Trigger under faults', () => {
 
 	/** What n8n does on activation: checkExists, create if needed, then trigger(). */
 	async function activate(): Promise<TriggerControls> {
-		if (!(await bed.runHook(hooks.checkExists, hookInput()))) await bed.runHook(hooks.create, hookInput());
+		if (!(await bed.runHook(hooks.checkExists, hookInput())))
+			await bed.runHook(hooks.create, hookInput());
 		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
 		return ctx;
 	}
@@ -297,18 +333,34 @@ describe('Protime Trigger under faults', () => {
 		sim.setUnreachable(false);
 		await activate();
 		expect(live()).toHaveLength(1);
-		const raised = [1, 2, 3, 4, 5].map(() => sim.insert('work-interruptions', { person: { id: 1001 } } as never));
+		const raised = [1, 2, 3, 4, 5].map(() =>
+			sim.insert('work-interruptions', { person: { id: 1001 } } as never),
+		);
 		await waitUntil('5 changes', () => changes().length >= 5);
 		expect(changes().map((j) => j.changeVersion)).toEqual(raised.map((r) => r.changeVersion));
 	});
 
 	it('429 with Retry-After and 503 while creating the subscription: retried, one subscription', async () => {
-		sim.injectFault({ status: 429, retryAfterSeconds: 1, times: 1, path: '/webhooks', target: 'api' });
-		sim.injectFault({ status: 503, retryAfterSeconds: 0, times: 1, path: '/webhooks', target: 'api' });
+		sim.injectFault({
+			status: 429,
+			retryAfterSeconds: 1,
+			times: 1,
+			path: '/webhooks',
+			target: 'api',
+		});
+		sim.injectFault({
+			status: 503,
+			retryAfterSeconds: 0,
+			times: 1,
+			path: '/webhooks',
+			target: 'api',
+		});
 		await activate();
 		expect(live()).toHaveLength(1);
 		expect((state().subscription as IDataObject | undefined)?.id).toBe(live()[0].id);
-		const codes = sim.stats.requestLog.filter((r) => r.path.includes('/webhooks')).map((r) => r.status);
+		const codes = sim.stats.requestLog
+			.filter((r) => r.path.includes('/webhooks'))
+			.map((r) => r.status);
 		expect(codes).toContain(429);
 		expect(codes).toContain(503);
 	});
@@ -316,8 +368,13 @@ describe('Protime Trigger under faults', () => {
 	it('receiver down while changes happen: every change raised during the outage arrives once after it', async () => {
 		await activate();
 		receiver.down = true;
-		const raised = Array.from({ length: 8 }, (_, n) => sim.insert('work-interruptions', { person: { id: 1001 + (n % 2) } } as never));
-		await waitUntil('failed attempts during the outage', () => receiver.statuses.filter((s) => s === 503).length >= 2);
+		const raised = Array.from({ length: 8 }, (_, n) =>
+			sim.insert('work-interruptions', { person: { id: 1001 + (n % 2) } } as never),
+		);
+		await waitUntil(
+			'failed attempts during the outage',
+			() => receiver.statuses.filter((s) => s === 503).length >= 2,
+		);
 		expect(changes()).toEqual([]);
 		receiver.down = false;
 		await waitUntil('all 8 changes', () => changes().length >= raised.length);
@@ -338,7 +395,10 @@ describe('Protime Trigger under faults', () => {
 		await ctx.tick();
 		const resync = receiver.emitted.filter((j) => j.changeType === 'ResyncRequired');
 		expect(resync).toHaveLength(1);
-		expect(resync[0]).toMatchObject({ previousWebhookId: oldId, webhookId: (state().subscription as IDataObject | undefined)?.id });
+		expect(resync[0]).toMatchObject({
+			previousWebhookId: oldId,
+			webhookId: (state().subscription as IDataObject | undefined)?.id,
+		});
 		expect(String(resync[0].message)).toMatch(/Get Many/);
 		expect(live().filter((w) => w.status === 'Enabled')).toHaveLength(1);
 		expect((state().subscription as IDataObject | undefined)?.id).not.toBe(oldId);
@@ -349,9 +409,13 @@ describe('Protime Trigger under faults', () => {
 		const got = new Set(all.ids);
 		for (const r of [...before, ...missed]) expect(got.has(Number(r.id))).toBe(true);
 		// And changes after the recovery are delivered again, through the new subscription.
-		const after = [1, 2].map(() => sim.insert('work-interruptions', { person: { id: 1001 } } as never));
+		const after = [1, 2].map(() =>
+			sim.insert('work-interruptions', { person: { id: 1001 } } as never),
+		);
 		await waitUntil('2 changes after recovery', () => changes().length >= 5);
-		expect(changes().map((j) => j.changeVersion)).toEqual([...before, ...after].map((r) => r.changeVersion));
+		expect(changes().map((j) => j.changeVersion)).toEqual(
+			[...before, ...after].map((r) => r.changeVersion),
+		);
 	});
 
 	it('Protime failing (500) during a renewal check: answered 502 and logged; the next check recovers', async () => {
@@ -361,7 +425,11 @@ describe('Protime Trigger under faults', () => {
 		sim.injectFault({ status: 500, times: 1, path: '/webhooks', target: 'api' });
 		await ctx.tick();
 		expect(receiver.statuses.at(-1)).toBe(502);
-		expect(bed.logs.some((l) => l.level === 'error' && /check failed|retried at the next check/.test(l.message))).toBe(true);
+		expect(
+			bed.logs.some(
+				(l) => l.level === 'error' && /check failed|retried at the next check/.test(l.message),
+			),
+		).toBe(true);
 		expect(receiver.emitted).toEqual([]);
 		await ctx.tick();
 		expect(receiver.statuses.at(-1)).toBe(200);

@@ -52,7 +52,9 @@ describe('buildListFilter', () => {
 		const p = problem('work-interruptions', {});
 		expect(p.message).toBe('Start Date and End Date are required to list work interruptions');
 		expect(p.description).toMatch(/one year/);
-		expect(problem('clockings', { date: { start: '2026-01-01' } }).message).toBe('End Date is empty');
+		expect(problem('clockings', { date: { start: '2026-01-01' } }).message).toBe(
+			'End Date is empty',
+		);
 	});
 
 	it('accepts a missing date range when the raw filter constrains the date', () => {
@@ -62,7 +64,9 @@ describe('buildListFilter', () => {
 	});
 
 	it('checks the one-year limit before any call', () => {
-		expect(built('breaks', { date: { start: '2024-01-01', end: '2025-01-01' } })).toContain("le '2025-01-01'");
+		expect(built('breaks', { date: { start: '2024-01-01', end: '2025-01-01' } })).toContain(
+			"le '2025-01-01'",
+		);
 		const p = problem('breaks', { date: { start: '2024-01-01', end: '2025-01-02' } });
 		expect(p.message).toBe(
 			'The range 2024-01-01 to 2025-01-02 spans 367 days; Protime accepts at most 366 (one year)',
@@ -77,14 +81,14 @@ describe('buildListFilter', () => {
 		expect(problem('breaks', { date: { start: '2026-02-30', end: '2026-03-01' } }).message).toBe(
 			"Start Date '2026-02-30' is not a valid date",
 		);
-		expect(problem('breaks', { date: { start: '01/02/2026', end: '2026-03-01' } }).description).toMatch(
-			/YYYY-MM-DD/,
-		);
+		expect(
+			problem('breaks', { date: { start: '01/02/2026', end: '2026-03-01' } }).description,
+		).toMatch(/YYYY-MM-DD/);
 	});
 
 	it('rejects bad ids', () => {
 		const date = { start: '2026-01-01', end: '2026-01-02' };
-		for (const bad of ['12a', '-1', '0', '1.5', "1) or (1"]) {
+		for (const bad of ['12a', '-1', '0', '1.5', '1) or (1']) {
 			expect(problem('work-interruptions', { date, person: `5, ${bad}` }).message).toMatch(
 				/^Person IDs contains '.+', which is not a Protime ID$/,
 			);
@@ -113,9 +117,10 @@ describe('buildListFilter', () => {
 
 	it('refuses a filter too long for a Protime URL', () => {
 		const person = Array.from({ length: 800 }, (_, i) => 100000 + i).join(',');
-		expect(problem('work-interruptions', { date: { start: '2026-01-01', end: '2026-01-02' }, person }).message).toMatch(
-			/rejects request URLs over 4,096 characters/,
-		);
+		expect(
+			problem('work-interruptions', { date: { start: '2026-01-01', end: '2026-01-02' }, person })
+				.message,
+		).toMatch(/rejects request URLs over 4,096 characters/);
 	});
 
 	it('refuses an unknown collection', () => {
@@ -126,8 +131,14 @@ describe('buildListFilter', () => {
 describe('filter helpers', () => {
 	it('parses dates from strings, Date and Luxon-like objects', () => {
 		expect(parseDate('2026-03-02', 'x')).toEqual({ ok: true, value: '2026-03-02' });
-		expect(parseDate(new Date('2026-03-02T10:00:00Z'), 'x')).toEqual({ ok: true, value: '2026-03-02' });
-		expect(parseDate({ toISODate: () => '2026-03-02' }, 'x')).toEqual({ ok: true, value: '2026-03-02' });
+		expect(parseDate(new Date('2026-03-02T10:00:00Z'), 'x')).toEqual({
+			ok: true,
+			value: '2026-03-02',
+		});
+		expect(parseDate({ toISODate: () => '2026-03-02' }, 'x')).toEqual({
+			ok: true,
+			value: '2026-03-02',
+		});
 		expect(parseDate('2026-3-2', 'x').ok).toBe(false);
 	});
 
@@ -148,28 +159,49 @@ describe('buildListFilters (one Get Many over several URLs)', () => {
 		(/person in \(([^)]*)\)/.exec(filter ?? '')?.[1] ?? '').split(',').filter(Boolean).map(Number);
 
 	it('keeps a short filter whole', () => {
-		const result = buildListFilters('work-interruptions', { ...range, person: '1,2' }, undefined, 200);
-		expect(result).toEqual({ ok: true, value: ["date ge '2026-01-01' and date le '2026-01-31' and person in (1,2)"] });
+		const result = buildListFilters(
+			'work-interruptions',
+			{ ...range, person: '1,2' },
+			undefined,
+			200,
+		);
+		expect(result).toEqual({
+			ok: true,
+			value: ["date ge '2026-01-01' and date le '2026-01-31' and person in (1,2)"],
+		});
 	});
 
 	it('slices a long id list: each slice fits with room for a continuation token, together each id once', () => {
 		const ids = Array.from({ length: 2000 }, (_, n) => 100000 + n * 13);
 		const fixed = 250;
-		const result = buildListFilters('work-interruptions', { ...range, person: ids.join(',') }, 'person in circle(4)', fixed);
+		const result = buildListFilters(
+			'work-interruptions',
+			{ ...range, person: ids.join(',') },
+			'person in circle(4)',
+			fixed,
+		);
 		if (!result.ok) throw new Error(result.problem.message);
 		expect(result.value.length).toBeGreaterThan(4);
 		const budget = URI_LIMITS.maxUriLength - URI_LIMITS.continuationRoom - fixed;
 		for (const f of result.value) {
 			expect(encodedLength(f ?? '') + '&filter='.length).toBeLessThanOrEqual(budget);
-			expect(f).toMatch(/^date ge '2026-01-01' and date le '2026-01-31' and person in \([\d,]+\) and person in circle\(4\)$/);
+			expect(f).toMatch(
+				/^date ge '2026-01-01' and date le '2026-01-31' and person in \([\d,]+\) and person in circle\(4\)$/,
+			);
 		}
 		expect(result.value.flatMap(idsOf)).toEqual(ids);
 	});
 
 	it('refuses when the slices would be too many', () => {
 		const ids = Array.from({ length: 40000 }, (_, n) => 100000 + n);
-		const result = buildListFilters('work-interruptions', { ...range, person: ids.join(',') }, undefined, 200);
+		const result = buildListFilters(
+			'work-interruptions',
+			{ ...range, person: ids.join(',') },
+			undefined,
+			200,
+		);
 		expect(result.ok).toBe(false);
-		if (!result.ok) expect(result.problem.description).toMatch(/would need \d+ requests \(at most 100\)/);
+		if (!result.ok)
+			expect(result.problem.description).toMatch(/would need \d+ requests \(at most 100\)/);
 	});
 });

@@ -24,9 +24,18 @@ const MB = 1024 * 1024;
 const HEAP_GROWTH_LIMIT = 48 * MB;
 
 const trigger = new ProtimeTrigger();
-const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-fuzz' };
+const NODE = {
+	name: 'Protime Trigger',
+	type: 'n8n-nodes-protime.protimeTrigger',
+	webhookId: 'wh-fuzz',
+};
 const URL = 'http://localhost:5678/webhook/wh-fuzz/webhook';
-const PARAMS = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: {} };
+const PARAMS = {
+	collectionName: 'work-interruptions',
+	events: ['insertOrUpdate', 'delete'],
+	externalReferences: {},
+	options: {},
+};
 
 type Kind =
 	| 'valid'
@@ -51,9 +60,29 @@ type Kind =
 	| 'replay';
 
 const KINDS: readonly Kind[] = [
-	'valid', 'validBatch', 'bodyBitFlip', 'bodyBitFlip', 'sigBitFlip', 'sigBitFlip', 'truncated', 'wrongKey', 'wrongKey',
-	'noSignature', 'duplicatedBad', 'duplicatedWithGood', 'oversizedHeader', 'manyHeaders', 'nonJsonSigned',
-	'nonJsonUnsigned', 'deepSigned', 'deepInDataSigned', 'deepUnsigned', 'hexSigned', 'prefixedSigned', 'emptyBody', 'replay',
+	'valid',
+	'validBatch',
+	'bodyBitFlip',
+	'bodyBitFlip',
+	'sigBitFlip',
+	'sigBitFlip',
+	'truncated',
+	'wrongKey',
+	'wrongKey',
+	'noSignature',
+	'duplicatedBad',
+	'duplicatedWithGood',
+	'oversizedHeader',
+	'manyHeaders',
+	'nonJsonSigned',
+	'nonJsonUnsigned',
+	'deepSigned',
+	'deepInDataSigned',
+	'deepUnsigned',
+	'hexSigned',
+	'prefixedSigned',
+	'emptyBody',
+	'replay',
 ];
 
 interface Attempt {
@@ -134,7 +163,13 @@ function build(kind: Kind, rng: SeededRandom): Attempt {
 	switch (kind) {
 		case 'valid': {
 			const body = one();
-			lastValid = { kind, headers: { ...base, 'x-protime-signature': sign(body) }, rawBody: body, signed: true, changes: 1 };
+			lastValid = {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body) },
+				rawBody: body,
+				signed: true,
+				changes: 1,
+			};
 			return lastValid;
 		}
 		case 'replay':
@@ -143,84 +178,186 @@ function build(kind: Kind, rng: SeededRandom): Attempt {
 			return lastValid ? { ...lastValid, kind, changes: 1 } : build('valid', rng);
 		case 'validBatch': {
 			const n = 2 + rng.int(40);
-			const body = Buffer.from(JSON.stringify({ value: Array.from({ length: n }, () => change(rng)) }));
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body) }, rawBody: body, signed: true, changes: n };
+			const body = Buffer.from(
+				JSON.stringify({ value: Array.from({ length: n }, () => change(rng)) }),
+			);
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body) },
+				rawBody: body,
+				signed: true,
+				changes: n,
+			};
 		}
 		case 'hexSigned': {
 			const body = one();
-			return { kind, headers: { ...base, 'x-signature': sign(body, KEY, 'hex') }, rawBody: body, signed: true, changes: 1 };
+			return {
+				kind,
+				headers: { ...base, 'x-signature': sign(body, KEY, 'hex') },
+				rawBody: body,
+				signed: true,
+				changes: 1,
+			};
 		}
 		case 'prefixedSigned': {
 			const body = one();
-			return { kind, headers: { ...base, 'x-hub-signature-256': `sha256=${sign(body, KEY, 'hex')}` }, rawBody: body, signed: true, changes: 1 };
+			return {
+				kind,
+				headers: { ...base, 'x-hub-signature-256': `sha256=${sign(body, KEY, 'hex')}` },
+				rawBody: body,
+				signed: true,
+				changes: 1,
+			};
 		}
 		case 'bodyBitFlip': {
 			const body = one();
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body) }, rawBody: flipBit(body, rng), signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body) },
+				rawBody: flipBit(body, rng),
+				signed: false,
+			};
 		}
 		case 'sigBitFlip': {
 			const body = one();
-			return { kind, headers: { ...base, 'x-protime-signature': flipStringBit(sign(body), rng) }, rawBody: body, signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': flipStringBit(sign(body), rng) },
+				rawBody: body,
+				signed: false,
+			};
 		}
 		case 'truncated': {
 			const body = one();
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body) }, rawBody: body.subarray(0, rng.int(body.length)), signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body) },
+				rawBody: body.subarray(0, rng.int(body.length)),
+				signed: false,
+			};
 		}
 		case 'wrongKey': {
 			const body = one();
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body, otherKey(rng)) }, rawBody: body, signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body, otherKey(rng)) },
+				rawBody: body,
+				signed: false,
+			};
 		}
 		case 'noSignature':
 			return { kind, headers: { ...base }, rawBody: one(), signed: false };
 		case 'duplicatedBad': {
 			// Node joins repeated headers with ", ".
 			const body = one();
-			const bad = [sign(body, otherKey(rng)), flipStringBit(sign(body), rng), sign(Buffer.from('{}'))];
-			return { kind, headers: { ...base, 'x-protime-signature': bad.join(', ') }, rawBody: body, signed: false };
+			const bad = [
+				sign(body, otherKey(rng)),
+				flipStringBit(sign(body), rng),
+				sign(Buffer.from('{}')),
+			];
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': bad.join(', ') },
+				rawBody: body,
+				signed: false,
+			};
 		}
 		case 'duplicatedWithGood': {
 			const body = one();
 			const values = [sign(body, otherKey(rng)), sign(body)];
 			if (rng.next() < 0.5) values.reverse();
-			return { kind, headers: { ...base, 'x-protime-signature': values.join(', ') }, rawBody: body, signed: true, changes: 1 };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': values.join(', ') },
+				rawBody: body,
+				signed: true,
+				changes: 1,
+			};
 		}
 		case 'oversizedHeader': {
 			// The correct signature hidden in a header longer than the verifier reads: documented as ignored.
 			const body = one();
 			const padding = 'A'.repeat(MAX_HEADER_LENGTH + rng.int(64 * 1024));
-			return { kind, headers: { ...base, 'x-protime-signature': `${sign(body)} ${padding}` }, rawBody: body, signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': `${sign(body)} ${padding}` },
+				rawBody: body,
+				signed: false,
+			};
 		}
 		case 'manyHeaders': {
 			const body = one();
 			const headers: Record<string, string> = { ...base };
 			const count = 100 + rng.int(400);
-			for (let i = 0; i < count; i++) headers[`x-junk-${i}`] = rng.pick([sign(rng.bytes(16)), rng.bytes(8).toString('hex'), 'sha256=', '=']);
+			for (let i = 0; i < count; i++)
+				headers[`x-junk-${i}`] = rng.pick([
+					sign(rng.bytes(16)),
+					rng.bytes(8).toString('hex'),
+					'sha256=',
+					'=',
+				]);
 			return { kind, headers, rawBody: body, signed: false };
 		}
 		case 'nonJsonSigned': {
-			const body = rng.next() < 0.5 ? rng.bytes(1 + rng.int(256)) : Buffer.from(`changeType=InsertOrUpdate&id=${rng.int(99)}`);
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body) }, rawBody: body, signed: true };
+			const body =
+				rng.next() < 0.5
+					? rng.bytes(1 + rng.int(256))
+					: Buffer.from(`changeType=InsertOrUpdate&id=${rng.int(99)}`);
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body) },
+				rawBody: body,
+				signed: true,
+			};
 		}
 		case 'nonJsonUnsigned': {
 			const body = rng.bytes(1 + rng.int(256));
-			return { kind, headers: { ...base, 'x-protime-signature': sign(rng.bytes(8)) }, rawBody: body, signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(rng.bytes(8)) },
+				rawBody: body,
+				signed: false,
+			};
 		}
 		case 'deepSigned': {
 			const body = Buffer.from(nested(500 + rng.int(3000)));
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body) }, rawBody: body, signed: true };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body) },
+				rawBody: body,
+				signed: true,
+			};
 		}
 		case 'deepInDataSigned': {
 			const c = change(rng);
-			const text = JSON.stringify(c).replace(/}$/, '').replace(/}$/, `,"extra":${nested(200 + rng.int(2000))}}}`);
+			const text = JSON.stringify(c)
+				.replace(/}$/, '')
+				.replace(/}$/, `,"extra":${nested(200 + rng.int(2000))}}}`);
 			const body = Buffer.from(text);
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body) }, rawBody: body, signed: true, changes: 1 };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body) },
+				rawBody: body,
+				signed: true,
+				changes: 1,
+			};
 		}
 		case 'deepUnsigned': {
 			const body = Buffer.from(nested(500 + rng.int(3000)));
-			return { kind, headers: { ...base, 'x-protime-signature': sign(body, otherKey(rng)) }, rawBody: body, signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(body, otherKey(rng)) },
+				rawBody: body,
+				signed: false,
+			};
 		}
 		case 'emptyBody':
-			return { kind, headers: { ...base, 'x-protime-signature': sign(Buffer.alloc(0), otherKey(rng)) }, rawBody: Buffer.alloc(0), signed: false };
+			return {
+				kind,
+				headers: { ...base, 'x-protime-signature': sign(Buffer.alloc(0), otherKey(rng)) },
+				rawBody: Buffer.alloc(0),
+				signed: false,
+			};
 	}
 }
 
@@ -242,13 +379,16 @@ function freshBed(): ProtimeTestbed {
 
 async function deliver(bed: ProtimeTestbed, a: Attempt): Promise<Outcome> {
 	try {
-		const { result, response } = await bed.runWebhook(trigger.webhook as (this: IWebhookFunctions) => Promise<never>, {
-			parameters: PARAMS,
-			node: NODE,
-			mode: 'webhook',
-			webhookUrl: URL,
-			request: { headers: a.headers, rawBody: a.rawBody },
-		});
+		const { result, response } = await bed.runWebhook(
+			trigger.webhook as (this: IWebhookFunctions) => Promise<never>,
+			{
+				parameters: PARAMS,
+				node: NODE,
+				mode: 'webhook',
+				webhookUrl: URL,
+				request: { headers: a.headers, rawBody: a.rawBody },
+			},
+		);
 		return { status: response.statusCode, items: result.workflowData?.[0]?.length ?? 0 };
 	} catch (error) {
 		return { status: -1, items: 0, threw: (error as Error).message };
@@ -268,7 +408,10 @@ function check(i: number, a: Attempt, o: Outcome, violations: Violation[]): void
 		(a.signed && o.status === 401) ||
 		(a.signed && a.changes === undefined && (o.status !== 400 || o.items !== 0)) ||
 		(a.signed && a.changes === 0 && (o.status !== 200 || o.items !== 0)) ||
-		(a.signed && a.changes !== undefined && a.changes > 0 && (o.status !== 200 || (o.items === 0 && a.kind !== 'replay') || o.items > a.changes));
+		(a.signed &&
+			a.changes !== undefined &&
+			a.changes > 0 &&
+			(o.status !== 200 || (o.items === 0 && a.kind !== 'replay') || o.items > a.changes));
 	if (bad && violations.length < 20) violations.push({ i, kind: a.kind, outcome: o });
 	else if (bad) violations.length++;
 }
@@ -319,7 +462,11 @@ describe('fuzz: mutated deliveries against the Protime Trigger webhook', () => {
 			idSpace = 150;
 		}
 		// The process's live filter (n8n does not save what a delivery answered after its execution wrote).
-		const versions = peekMemory(`workflow-1/${NODE.webhookId}`)?.versions as { count: number; recent: IDataObject; older: IDataObject };
+		const versions = peekMemory(`workflow-1/${NODE.webhookId}`)?.versions as {
+			count: number;
+			recent: IDataObject;
+			older: IDataObject;
+		};
 		// Bounded by 3,000 ids in two generations of 1,500 (changes.ts): the newest 1,500 are always known.
 		const held = Object.keys(versions.recent).length + Object.keys(versions.older).length;
 		expect(held).toBeLessThanOrEqual(3000);
@@ -339,15 +486,42 @@ describe('fuzz: mutated deliveries against the Protime Trigger webhook', () => {
 		const body50 = big(50 * MB);
 		expect(body50.length).toBeGreaterThan(49 * MB);
 		const cases: Attempt[] = [
-			{ kind: 'valid', headers: { 'x-protime-signature': sign(body50) }, rawBody: body50, signed: true, changes: 1 },
-			{ kind: 'bodyBitFlip', headers: { 'x-protime-signature': sign(body50) }, rawBody: flipBit(body50, rng), signed: false },
-			{ kind: 'truncated', headers: { 'x-protime-signature': sign(body50) }, rawBody: body50.subarray(0, 1 + rng.int(body50.length - 1)), signed: false },
-			{ kind: 'nonJsonSigned', headers: { 'x-protime-signature': '' }, rawBody: rng.bulkBytes(10 * MB), signed: true },
-			{ kind: 'wrongKey', headers: { 'x-protime-signature': sign(body50, otherKey(rng)) }, rawBody: body50, signed: false },
+			{
+				kind: 'valid',
+				headers: { 'x-protime-signature': sign(body50) },
+				rawBody: body50,
+				signed: true,
+				changes: 1,
+			},
+			{
+				kind: 'bodyBitFlip',
+				headers: { 'x-protime-signature': sign(body50) },
+				rawBody: flipBit(body50, rng),
+				signed: false,
+			},
+			{
+				kind: 'truncated',
+				headers: { 'x-protime-signature': sign(body50) },
+				rawBody: body50.subarray(0, 1 + rng.int(body50.length - 1)),
+				signed: false,
+			},
+			{
+				kind: 'nonJsonSigned',
+				headers: { 'x-protime-signature': '' },
+				rawBody: rng.bulkBytes(10 * MB),
+				signed: true,
+			},
+			{
+				kind: 'wrongKey',
+				headers: { 'x-protime-signature': sign(body50, otherKey(rng)) },
+				rawBody: body50,
+				signed: false,
+			},
 		];
 		cases[3].headers['x-protime-signature'] = sign(cases[3].rawBody);
 		const violations: Violation[] = [];
-		for (let i = 0; i < cases.length; i++) check(i, cases[i], await deliver(bed, cases[i]), violations);
+		for (let i = 0; i < cases.length; i++)
+			check(i, cases[i], await deliver(bed, cases[i]), violations);
 		cases.length = 0;
 		expect(violations).toEqual([]);
 		const heapAfter = settledHeapUsed();

@@ -48,13 +48,19 @@ function newBed(credentials: IDataObject = {}): ProtimeTestbed {
 	});
 }
 
-async function run(parameters: Record<string, ParameterValue>, b = bed): Promise<INodeExecutionData[]> {
+async function run(
+	parameters: Record<string, ParameterValue>,
+	b = bed,
+): Promise<INodeExecutionData[]> {
 	const ctx = b.executeFunctions({ parameters });
 	const [out] = await new Protime().execute.call(ctx);
 	return out;
 }
 
-async function fail(parameters: Record<string, ParameterValue>, b = bed): Promise<Error & IDataObject> {
+async function fail(
+	parameters: Record<string, ParameterValue>,
+	b = bed,
+): Promise<Error & IDataObject> {
 	try {
 		await run(parameters, b);
 	} catch (error) {
@@ -136,14 +142,30 @@ describe('base URL injection', () => {
 		['a path that would move the API', () => `${sim.origin}/evil`, /origin only/],
 		['a query', () => `${sim.origin}/?x=${encodeURIComponent(canary.origin)}`, /origin only/],
 		['a fragment', () => `${sim.origin}/#@${canary.origin.slice(7)}`, /origin only/],
-		['user info (host confusion)', () => `http://${sim.origin.slice(7)}@${canary.origin.slice(7)}`, /user name or password/],
+		[
+			'user info (host confusion)',
+			() => `http://${sim.origin.slice(7)}@${canary.origin.slice(7)}`,
+			/user name or password/,
+		],
 		['another scheme', () => 'file:///etc/passwd', /http:\/\/ or https:\/\//],
 		['javascript', () => 'javascript:alert(1)', /must start with http/],
 		['no scheme', () => canary.origin.slice(7), /must start with http/],
 		// `new URL()` drops these silently, so the parsed origin would differ from the typed one.
-		['a line break inside the port', () => `${sim.origin.slice(0, -1)}\r\n${sim.origin.slice(-1)}`, /contains a line break/],
-		['a tab inside the host', () => `http://127.0.\t0.1:${new URL(sim.origin).port}`, /contains a tab/],
-		['a zero-width space in the host', () => `http://127.0.0.1\u200b:${new URL(sim.origin).port}`, /invisible formatting character/],
+		[
+			'a line break inside the port',
+			() => `${sim.origin.slice(0, -1)}\r\n${sim.origin.slice(-1)}`,
+			/contains a line break/,
+		],
+		[
+			'a tab inside the host',
+			() => `http://127.0.\t0.1:${new URL(sim.origin).port}`,
+			/contains a tab/,
+		],
+		[
+			'a zero-width space in the host',
+			() => `http://127.0.0.1\u200b:${new URL(sim.origin).port}`,
+			/invisible formatting character/,
+		],
 	])('refuses a custom base URL with %s before any request', async (_label, baseUrl, message) => {
 		const b = newBed({ environment: 'custom', baseUrl: baseUrl() });
 		const error = await fail(counterDefinitions(), b);
@@ -153,10 +175,18 @@ describe('base URL injection', () => {
 });
 
 describe('filter injection', () => {
-	const interruptions = (filters: IDataObject, extra: IDataObject = {}) => ({ ...JANUARY_INTERRUPTIONS, filters, ...extra });
+	const interruptions = (filters: IDataObject, extra: IDataObject = {}) => ({
+		...JANUARY_INTERRUPTIONS,
+		filters,
+		...extra,
+	});
 
 	it.each([
-		['a second query parameter', { rawFilter: 'person eq 1&externalReferences=(people,@badge)' }, /contains '&'/],
+		[
+			'a second query parameter',
+			{ rawFilter: 'person eq 1&externalReferences=(people,@badge)' },
+			/contains '&'/,
+		],
 		['a fragment', { rawFilter: 'person eq 1#' }, /contains '#'/],
 		['a line break', { rawFilter: 'person eq 1\r\nX-Injected: 1' }, /line break|control/],
 		['an id list escape', { person: '1001) or (person eq 1002' }, /Person IDs contains/],
@@ -169,7 +199,10 @@ describe('filter injection', () => {
 	});
 
 	it.each([
-		['a quote that would end the date', { startDate: "2026-01-01' or '1' eq '1", endDate: '2026-01-31' }],
+		[
+			'a quote that would end the date',
+			{ startDate: "2026-01-01' or '1' eq '1", endDate: '2026-01-31' },
+		],
 		['a date with a query', { startDate: '2026-01-01&filter=x', endDate: '2026-01-31' }],
 	])('refuses a date range with %s before any request', async (_label, dates) => {
 		const error = await fail(interruptions({}, dates));
@@ -196,7 +229,9 @@ describe('filter injection', () => {
 		const [first, ...rest] = simApiRequests();
 		expect(rest).toEqual([]);
 		expect(first).toMatch(/^GET \/connector\/protimeapi\/api\/v1\/work-interruptions\?/);
-		expect(queryOf(first)).toEqual([['filter', `date ge '2026-01-01' and date le '2026-01-31' and ${raw}`]]);
+		expect(queryOf(first)).toEqual([
+			['filter', `date ge '2026-01-01' and date le '2026-01-31' and ${raw}`],
+		]);
 		expect(canary.hits).toEqual([]);
 	});
 });
@@ -210,7 +245,11 @@ describe('external reference name injection', () => {
 		['a made-up predefined name', 'people|@password'],
 	])('refuses %s before any request', async (_label, reference) => {
 		const error = await fail(
-			counterDefinitions({ externalReferences: { reference: [{ reference: reference.includes('|') ? reference : `${reference}|` }] } }),
+			counterDefinitions({
+				externalReferences: {
+					reference: [{ reference: reference.includes('|') ? reference : `${reference}|` }],
+				},
+			}),
 		);
 		expect(error.message).not.toBe('');
 		expect(String(error.description ?? '')).toMatch(/reference/);
@@ -219,7 +258,13 @@ describe('external reference name injection', () => {
 
 	it('refuses a custom reference name with a parenthesis typed into Custom Reference Name', async () => {
 		const error = await fail(
-			counterDefinitions({ externalReferences: { reference: [{ reference: 'counter-groups|', customName: 'code)(people,@employee-number' }] } }),
+			counterDefinitions({
+				externalReferences: {
+					reference: [
+						{ reference: 'counter-groups|', customName: 'code)(people,@employee-number' },
+					],
+				},
+			}),
 		);
 		expect(error.message).toMatch(/may only contain letters, digits/);
 		expectNothingSent();
@@ -268,16 +313,27 @@ describe('destination URL injection (Webhook → Create)', () => {
 		['a tab', 'https://example.com/ho\tok', /contains a tab/],
 		['a line break in the host', 'https://exam\nple.com/hook', /contains a line break/],
 		['a space', 'https://example.com/my hook', /contains a space/],
-		['a no-break space', 'https://example.com/my\u00a0hook', /contains a space character \(U\+00A0\)/],
+		[
+			'a no-break space',
+			'https://example.com/my\u00a0hook',
+			/contains a space character \(U\+00A0\)/,
+		],
 		['a NUL', 'https://example.com/hook\u0000', /contains a control character \(U\+0000\)/],
 		['a C1 control', 'https://example.com/hook\u0085', /contains a line break \(U\+0085\)/],
-		['a zero-width space in the host', 'https://exa\u200bmple.com/hook', /invisible formatting character/],
-	])('refuses a destination with %s before any request, saying how to fix it', async (_label, url, message) => {
-		const error = await fail(create(url));
-		expect(error.message).toMatch(message);
-		expect(String(error.description)).toMatch(/on one line without them/);
-		expectNothingSent();
-	});
+		[
+			'a zero-width space in the host',
+			'https://exa\u200bmple.com/hook',
+			/invisible formatting character/,
+		],
+	])(
+		'refuses a destination with %s before any request, saying how to fix it',
+		async (_label, url, message) => {
+			const error = await fail(create(url));
+			expect(error.message).toMatch(message);
+			expect(String(error.description)).toMatch(/on one line without them/);
+			expectNothingSent();
+		},
+	);
 
 	it('sends the URL that passed the checks, as the parser normalised it', async () => {
 		const [item] = await run(create('  HTTPS://Example.COM:443/hook  '));
@@ -320,18 +376,29 @@ describe('get-by-reference value injection', () => {
 	});
 
 	it.each([
-		['a query', 'OT150?filter=x&externalReferences=(people,@badge)', 'OT150%3Ffilter%3Dx%26externalReferences%3D(people%2C%40badge)'],
+		[
+			'a query',
+			'OT150?filter=x&externalReferences=(people,@badge)',
+			'OT150%3Ffilter%3Dx%26externalReferences%3D(people%2C%40badge)',
+		],
 		['an encoded slash', 'OT150%2Fwebhooks', 'OT150%252Fwebhooks'],
 		['a fragment', 'OT150#x', 'OT150%23x'],
-	])('sends a value with %s as exactly one encoded path segment and the intended query', async (_label, value, segment) => {
-		await fail(byReference(value));
-		const [first, ...rest] = simApiRequests();
-		expect(rest).toEqual([]);
-		const path = first.split(' ')[1];
-		expect(path.split('?')[0]).toBe(`/connector/protimeapi/api/v1/counter-definitions/${segment}`);
-		expect(queryOf(first)).toEqual([['externalReferences', '(counter-definitions,@counter-code)']]);
-		expect(canary.hits).toEqual([]);
-	});
+	])(
+		'sends a value with %s as exactly one encoded path segment and the intended query',
+		async (_label, value, segment) => {
+			await fail(byReference(value));
+			const [first, ...rest] = simApiRequests();
+			expect(rest).toEqual([]);
+			const path = first.split(' ')[1];
+			expect(path.split('?')[0]).toBe(
+				`/connector/protimeapi/api/v1/counter-definitions/${segment}`,
+			);
+			expect(queryOf(first)).toEqual([
+				['externalReferences', '(counter-definitions,@counter-code)'],
+			]);
+			expect(canary.hits).toEqual([]);
+		},
+	);
 });
 
 describe('nextLink injection (a remote-controlled value)', () => {
@@ -343,7 +410,12 @@ describe('nextLink injection (a remote-controlled value)', () => {
 		const app = express();
 		app.use(express.urlencoded({ extended: false }));
 		app.post('/tenants/:tenant/connect/token', (_req, res) => {
-			res.json({ access_token: 'token-1', token_type: 'Bearer', expires_in: 1800, scope: String(_req.body?.scope ?? '') });
+			res.json({
+				access_token: 'token-1',
+				token_type: 'Bearer',
+				expires_in: 1800,
+				scope: String(_req.body?.scope ?? ''),
+			});
 		});
 		app.get('/connector/protimeapi/api/v1/counter-definitions', (_req, res) => {
 			res.json({ value: [{ id: 1, changeVersion: '1', code: 'A' }], nextLink: nextLinks[0] });
@@ -364,18 +436,33 @@ describe('nextLink injection (a remote-controlled value)', () => {
 	afterAll(async () => await fake.close());
 
 	it.each([
-		['an absolute URL to another host', () => `${canary.origin}/connector/protimeapi/api/v1/counter-definitions?page=2`],
-		['a protocol-relative URL', () => `//${canary.origin.slice(7)}/connector/protimeapi/api/v1/counter-definitions?page=2`],
+		[
+			'an absolute URL to another host',
+			() => `${canary.origin}/connector/protimeapi/api/v1/counter-definitions?page=2`,
+		],
+		[
+			'a protocol-relative URL',
+			() => `//${canary.origin.slice(7)}/connector/protimeapi/api/v1/counter-definitions?page=2`,
+		],
 		['a path outside the API', () => '/tenants/acme/connect/token'],
 		['a climb out of the API', () => '/connector/protimeapi/api/v1/../../../admin'],
 	])('refuses %s and never sends the token there', async (_label, link) => {
 		nextLinks[0] = link();
-		const b = new ProtimeTestbed({ simulatorOrigin: fake.origin, tenant: 'acme', clientId: 'c', clientSecret: 's' });
+		const b = new ProtimeTestbed({
+			simulatorOrigin: fake.origin,
+			tenant: 'acme',
+			clientId: 'c',
+			clientSecret: 's',
+		});
 		const error = await fail(counterDefinitions(), b);
-		expect(`${error.message} ${String(error.description ?? '')}`).toMatch(/Refused to follow a Protime link/);
+		expect(`${error.message} ${String(error.description ?? '')}`).toMatch(
+			/Refused to follow a Protime link/,
+		);
 		expect(canary.hits).toEqual([]);
 		const hosts = new Set(b.sentRequests.map((r) => new URL(r.url).origin));
 		expect([...hosts]).toEqual([fake.origin]);
-		expect(b.sentRequests.filter((r) => r.url.includes('/admin') || r.url.includes('/connect/token?'))).toEqual([]);
+		expect(
+			b.sentRequests.filter((r) => r.url.includes('/admin') || r.url.includes('/connect/token?')),
+		).toEqual([]);
 	});
 });

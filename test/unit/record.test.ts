@@ -14,8 +14,22 @@ import {
 } from '../../nodes/ProtimeTrigger/record';
 
 const T0 = 1_800_000_000_000;
-const base = { validUntil: '2027-01-01T00:00:00Z', destination: 'https://n8n.example.com/w', collection: 'clockings', references: '' };
-const record = (id: string, key: string, createdAt: number): Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil'> => ({ id, key, createdAt, ...base });
+const base = {
+	validUntil: '2027-01-01T00:00:00Z',
+	destination: 'https://n8n.example.com/w',
+	collection: 'clockings',
+	references: '',
+};
+const record = (
+	id: string,
+	key: string,
+	createdAt: number,
+): Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil'> => ({
+	id,
+	key,
+	createdAt,
+	...base,
+});
 let n = 0;
 const freshMemory = () => memoryOf(`test/${n++}`);
 
@@ -25,9 +39,14 @@ describe('writeRecord', () => {
 		const validUntil = new Date(T0 + 3_600_000).toISOString();
 		const until = Date.parse(validUntil);
 		writeRecord(state, record('a', 'k1', T0));
-		writeRecord(state, record('b', 'k2', T0 + 1), [{ id: 'a', key: 'k1', validUntil, replacedAt: T0 + 1 }]);
+		writeRecord(state, record('b', 'k2', T0 + 1), [
+			{ id: 'a', key: 'k1', validUntil, replacedAt: T0 + 1 },
+		]);
 		expect(acceptedKeys(state.subscription, T0 + 2)).toEqual(['k2', 'k1']);
-		expect(acceptedKeys(state.subscription, until + PREVIOUS_KEY_GRACE_MS - 1)).toEqual(['k2', 'k1']);
+		expect(acceptedKeys(state.subscription, until + PREVIOUS_KEY_GRACE_MS - 1)).toEqual([
+			'k2',
+			'k1',
+		]);
 		expect(acceptedKeys(state.subscription, until + PREVIOUS_KEY_GRACE_MS)).toEqual(['k2']);
 		writeRecord(state, record('c', 'k3', T0 + 2));
 		expect(acceptedKeys(state.subscription, T0 + 3)).toEqual(['k3']);
@@ -38,9 +57,14 @@ describe('takeOver', () => {
 	it('gives an older copy of static data the newer record this process wrote, and leaves a newer copy alone', () => {
 		const memory = freshMemory();
 		rememberRecord(memory, writeRecord(triggerState({}), record('new', 'k2', T0 + 10)));
-		const older = triggerState({ subscription: { ...record('old', 'k1', T0), previousKey: undefined } as IDataObject & SubscriptionRecord });
+		const older = triggerState({
+			subscription: { ...record('old', 'k1', T0), previousKey: undefined } as IDataObject &
+				SubscriptionRecord,
+		});
 		expect(takeOver(memory, older, false)?.id).toBe('new');
-		const newer = triggerState({ subscription: record('newest', 'k3', T0 + 20) as IDataObject & SubscriptionRecord });
+		const newer = triggerState({
+			subscription: record('newest', 'k3', T0 + 20) as IDataObject & SubscriptionRecord,
+		});
 		expect(takeOver(memory, newer, false)?.id).toBe('newest');
 	});
 
@@ -48,7 +72,9 @@ describe('takeOver', () => {
 		const memory = freshMemory();
 		rememberRecord(memory, { ...record('a', 'k', T0) });
 		const load = () => {
-			const root = ObservableObject.create({ node: { subscription: { ...record('a', 'k', T0) } } }) as IDataObject & { __dataChanged: boolean };
+			const root = ObservableObject.create({
+				node: { subscription: { ...record('a', 'k', T0) } },
+			}) as IDataObject & { __dataChanged: boolean };
 			return { root, state: triggerState(root.node as IDataObject) };
 		};
 		const early = load();
@@ -59,7 +85,10 @@ describe('takeOver', () => {
 		expect(late.root.__dataChanged).toBe(true);
 		// Late savers hold the live record: a renewal made meanwhile is what their save writes.
 		rememberRecord(memory, { ...record('renewed', 'k2', T0 + 5) });
-		expect(JSON.parse(JSON.stringify(late.root)).node.subscription).toMatchObject({ id: 'renewed', key: 'k2' });
+		expect(JSON.parse(JSON.stringify(late.root)).node.subscription).toMatchObject({
+			id: 'renewed',
+			key: 'k2',
+		});
 	});
 });
 

@@ -79,14 +79,29 @@ describe('simplifyRecord', () => {
 	});
 
 	it('names decimal hours of a field already ending in Hours with a Decimal suffix', () => {
-		const out = simplifyRecord('contracts', { changeVersion: 'A', id: 1, from: '2025-01-01', contractHoursInMinutes: 2280 });
+		const out = simplifyRecord('contracts', {
+			changeVersion: 'A',
+			id: 1,
+			from: '2025-01-01',
+			contractHoursInMinutes: 2280,
+		});
 		expect(out).toMatchObject({ contractHours: '38:00', contractHoursDecimal: 38 });
 	});
 
 	it('moves clockings outside 0–1439 minutes to the neighbouring day', () => {
-		const late = simplifyRecord('clockings', { changeVersion: 'A', id: 1, date: '2026-03-02', timeOfDayInMinutes: 1500 });
+		const late = simplifyRecord('clockings', {
+			changeVersion: 'A',
+			id: 1,
+			date: '2026-03-02',
+			timeOfDayInMinutes: 1500,
+		});
 		expect(late).toMatchObject({ timeOfDay: '01:00', dateTime: '2026-03-03T01:00' });
-		const early = simplifyRecord('clockings', { changeVersion: 'A', id: 1, date: '2026-03-01', timeOfDayInMinutes: -30 });
+		const early = simplifyRecord('clockings', {
+			changeVersion: 'A',
+			id: 1,
+			date: '2026-03-01',
+			timeOfDayInMinutes: -30,
+		});
 		expect(early).toMatchObject({ timeOfDay: '23:30', dateTime: '2026-02-28T23:30' });
 	});
 
@@ -108,11 +123,18 @@ describe('simplifyRecord', () => {
 			person: { id: 2 },
 			date: '2026-03-02',
 			durationInMinutes: 90,
-			activityLevels: [{ level: 1, activityDefinition: { id: 'PRJ', externalReferences: { '@data-entry-code': 'D1' } } }],
+			activityLevels: [
+				{
+					level: 1,
+					activityDefinition: { id: 'PRJ', externalReferences: { '@data-entry-code': 'D1' } },
+				},
+			],
 			counterDefinitions: [{ id: 5, externalReferences: { '@counter-code': 'C5' } }, { id: 6 }],
 		});
 		expect(out).toMatchObject({
-			activityLevels: [{ level: 1, activityDefinitionId: 'PRJ', activityDefinitionDataEntryCode: 'D1' }],
+			activityLevels: [
+				{ level: 1, activityDefinitionId: 'PRJ', activityDefinitionDataEntryCode: 'D1' },
+			],
 			counterDefinitionIds: [5, 6],
 			counterDefinitionCounterCodes: ['C5', null],
 		});
@@ -131,7 +153,9 @@ describe('simplifyRecord', () => {
 	});
 
 	it('copies a record key named __proto__ nowhere: the output keeps a plain prototype', () => {
-		const record = JSON.parse('{"id":1,"changeVersion":"A","__proto__":{"polluted":true},"date":"2026-03-02"}') as IDataObject;
+		const record = JSON.parse(
+			'{"id":1,"changeVersion":"A","__proto__":{"polluted":true},"date":"2026-03-02"}',
+		) as IDataObject;
 		const out = simplifyRecord('work-interruptions', record);
 		expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
 		expect((out as { polluted?: boolean }).polluted).toBeUndefined();
@@ -139,11 +163,13 @@ describe('simplifyRecord', () => {
 	});
 
 	it('leaves an unknown collection with generic flattening only', () => {
-		expect(simplifyRecord('nope', { id: 1, durationInMinutes: 5, name: { default: 'x' } })).toEqual({
-			id: 1,
-			durationInMinutes: 5,
-			name: 'x',
-		});
+		expect(simplifyRecord('nope', { id: 1, durationInMinutes: 5, name: { default: 'x' } })).toEqual(
+			{
+				id: 1,
+				durationInMinutes: 5,
+				name: 'x',
+			},
+		);
 	});
 });
 
@@ -168,9 +194,16 @@ describe('formatting helpers', () => {
 		expect(localDateTime('2026-03-02', 1e15)).toBeUndefined(); // beyond Date's range: no date-time, no exception
 		// Calls alternating between dates (the last date's prefix is reused) give the same as fresh calls.
 		const dates = ['2026-03-02', '2026-03-03', '2026-03-02', '2026-02-30', '2026-03-02'];
-		expect(dates.map((d) => localDateTime(d, 61))).toEqual(['2026-03-02T01:01', '2026-03-03T01:01', '2026-03-02T01:01', '2026-03-02T01:01', '2026-03-02T01:01']);
+		expect(dates.map((d) => localDateTime(d, 61))).toEqual([
+			'2026-03-02T01:01',
+			'2026-03-03T01:01',
+			'2026-03-02T01:01',
+			'2026-03-02T01:01',
+			'2026-03-02T01:01',
+		]);
 		// The duration table against the arithmetic it replaces, over the whole day.
-		for (let m = 0; m < 1440; m++) expect(formatDuration(m)).toBe(`${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`);
+		for (let m = 0; m < 1440; m++)
+			expect(formatDuration(m)).toBe(`${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`);
 		expect(formatDuration(44.6)).toBe('0:45');
 		expect(referenceSuffix('@employee-number')).toBe('EmployeeNumber');
 		expect(referenceSuffix('customPersonCode')).toBe('CustomPersonCode');

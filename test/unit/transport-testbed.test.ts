@@ -27,7 +27,13 @@ const description: INodeTypeDescription = {
 			],
 			default: 'a',
 		},
-		{ displayName: 'Only B', name: 'onlyB', type: 'string', default: 'bee', displayOptions: { show: { mode: ['b'] } } },
+		{
+			displayName: 'Only B',
+			name: 'onlyB',
+			type: 'string',
+			default: 'bee',
+			displayOptions: { show: { mode: ['b'] } },
+		},
 		{ displayName: 'Limit', name: 'limit', type: 'number', default: 50 },
 		{
 			displayName: 'Options',
@@ -87,11 +93,21 @@ describe('static data is saved where n8n saves it', () => {
 
 	it('webhook(): lost when n8n answers on receipt or after the run (the run clears the changed flag), kept with noWebhookResponse', async () => {
 		const bed = createProtimeTestbed();
-		const lost = await bed.runWebhook(write('lost'), { request: { body: {} }, responseMode: 'onReceived' });
+		const lost = await bed.runWebhook(write('lost'), {
+			request: { body: {} },
+			responseMode: 'onReceived',
+		});
 		expect(lost.staticDataSaved).toBe(false);
 		expect(bed.staticData()).toEqual({});
-		const crashed = await bed.runWebhook(write('crashed'), { request: { body: {} }, execution: () => 'crash' });
-		expect(crashed).toMatchObject({ staticDataSaved: false, executed: 'crash', response: { ended: false } });
+		const crashed = await bed.runWebhook(write('crashed'), {
+			request: { body: {} },
+			execution: () => 'crash',
+		});
+		expect(crashed).toMatchObject({
+			staticDataSaved: false,
+			executed: 'crash',
+			response: { ended: false },
+		});
 		expect(bed.staticData()).toEqual({});
 		const failed = await bed.runWebhook(write('failed'), {
 			request: { body: {} },
@@ -99,9 +115,17 @@ describe('static data is saved where n8n saves it', () => {
 				throw new Error('node failed');
 			},
 		});
-		expect(failed).toMatchObject({ staticDataSaved: false, executed: 'error', response: { statusCode: 500 } });
+		expect(failed).toMatchObject({
+			staticDataSaved: false,
+			executed: 'error',
+			response: { statusCode: 500 },
+		});
 		const afterRun = await bed.runWebhook(write('after the run'), { request: { body: {} } });
-		expect(afterRun).toMatchObject({ staticDataSaved: false, executed: 'success', response: { statusCode: 200 } });
+		expect(afterRun).toMatchObject({
+			staticDataSaved: false,
+			executed: 'success',
+			response: { statusCode: 200 },
+		});
 		expect(bed.staticData()).toEqual({});
 		const kept = await bed.runWebhook(
 			async function (this: IWebhookFunctions) {
@@ -111,13 +135,20 @@ describe('static data is saved where n8n saves it', () => {
 			},
 			{ request: { rawBody: '{"a":1}', headers: { 'X-Sig': 'abc' } } },
 		);
-		expect(kept.response).toEqual({ statusCode: 202, headers: {}, body: { ok: true }, ended: true });
+		expect(kept.response).toEqual({
+			statusCode: 202,
+			headers: {},
+			body: { ok: true },
+			ended: true,
+		});
 		expect(bed.staticData()).toEqual({ value: 'kept' });
 	});
 
 	it('webhook request object: raw bytes, parsed body, lower-cased headers', async () => {
 		const bed = createProtimeTestbed();
-		const ctx = bed.webhookFunctions({ request: { rawBody: '{"a": 1}', headers: { 'X-Protime-Signature': 's' } } });
+		const ctx = bed.webhookFunctions({
+			request: { rawBody: '{"a": 1}', headers: { 'X-Protime-Signature': 's' } },
+		});
 		const req = ctx.getRequestObject() as unknown as {
 			rawBody: Buffer;
 			body: unknown;
@@ -133,7 +164,8 @@ describe('static data is saved where n8n saves it', () => {
 		const { ctx } = await bed.runTrigger(async function () {
 			this.getWorkflowStaticData('node').activated = true;
 			this.helpers.registerCron({ expression: '*/10 * * * * *' }, () => {
-				this.getWorkflowStaticData('node').ticks = ((this.getWorkflowStaticData('node').ticks as number) ?? 0) + 1;
+				this.getWorkflowStaticData('node').ticks =
+					((this.getWorkflowStaticData('node').ticks as number) ?? 0) + 1;
 			});
 			return {};
 		});

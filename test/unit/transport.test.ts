@@ -36,12 +36,17 @@ function bedFor(s: ProtimeSimulator, credentials: Record<string, string> = {}): 
 	});
 }
 
-
 const apiLog = () => sim.stats.requestLog.filter((r) => !r.token);
 
 beforeEach(async () => {
 	sim = await ProtimeSimulator.start({
-		clients: [{ clientId: 'narrow', clientSecret: 'narrow-secret', scopes: [WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE] }],
+		clients: [
+			{
+				clientId: 'narrow',
+				clientSecret: 'narrow-secret',
+				scopes: [WEBHOOK_READ_SCOPE, WEBHOOK_WRITE_SCOPE],
+			},
+		],
 	});
 	bed = bedFor(sim);
 });
@@ -64,7 +69,10 @@ describe('token reuse and renewal', () => {
 		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
 		const first = bed.credentials.read().sessionToken;
 		sim.expireAllTokens();
-		const body = await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
+		const body = await protimeRequest.call(bed.executeFunctions(), {
+			method: 'GET',
+			path: '/webhooks',
+		});
 		expect(body).toEqual({ value: [] });
 		expect(sim.stats.tokenRequests).toBe(2);
 		expect(apiLog().map((r) => r.status)).toEqual([200, 401, 200]);
@@ -96,7 +104,8 @@ describe('token reuse and renewal', () => {
 		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
 		bed.credentials.edit({ clientSecret: 'typo' });
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 		);
 		expect(error.message).toMatch(/invalid_client/);
 		expect(sim.stats.tokenRequests).toBe(2);
@@ -107,7 +116,11 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	it('400 with reasons: message, reasons in the description, httpCode kept', async () => {
 		const error = await failure(
 			async () =>
-				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/work-interruptions', itemIndex: 2 }),
+				await protimeRequest.call(bed.executeFunctions(), {
+					method: 'GET',
+					path: '/work-interruptions',
+					itemIndex: 2,
+				}),
 		);
 		expect(error.name).toBe('NodeApiError');
 		expect(error.httpCode).toBe('400');
@@ -120,11 +133,18 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	const narrowClockings = async (scopes: string) =>
 		await failure(
 			async () =>
-				await protimeRequest.call(bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret', scopes }).executeFunctions(), {
-					method: 'GET',
-					path: '/clockings',
-					qs: { filter: "date ge '2026-01-01'" },
-				}),
+				await protimeRequest.call(
+					bedFor(sim, {
+						clientId: 'narrow',
+						clientSecret: 'narrow-secret',
+						scopes,
+					}).executeFunctions(),
+					{
+						method: 'GET',
+						path: '/clockings',
+						qs: { filter: "date ge '2026-01-01'" },
+					},
+				),
 		);
 
 	it('403 names the missing scope from the path', async () => {
@@ -138,13 +158,19 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	it('403 with the Scopes field empty: names the scope to ask Protime for, and no field to edit', async () => {
 		const error = await narrowClockings('');
 		expect(error.message).toBe(`The Protime credential lacks the scope ${CLOCKINGS_READ}`);
-		expect(error.description).toContain(`Ask Protime to grant ${CLOCKINGS_READ} to client ID "narrow"`);
+		expect(error.description).toContain(
+			`Ask Protime to grant ${CLOCKINGS_READ} to client ID "narrow"`,
+		);
 		expect(error.description).not.toContain('Add ');
 	});
 
 	it('401 for a missing scope (the other documented variant) names the scope after one renewal', async () => {
 		sim.assumptions.missingScopeStatus = 401;
-		const narrow = bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret', scopes: WEBHOOK_READ_SCOPE });
+		const narrow = bedFor(sim, {
+			clientId: 'narrow',
+			clientSecret: 'narrow-secret',
+			scopes: WEBHOOK_READ_SCOPE,
+		});
 		const error = await failure(
 			async () =>
 				await protimeRequest.call(narrow.executeFunctions(), {
@@ -161,7 +187,8 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	it('401 that survives a renewal says so', async () => {
 		sim.injectFault({ status: 401, times: 2, path: '/webhooks', target: 'api' });
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 		);
 		expect(error.httpCode).toBe('401');
 		expect(error.message).toBe('Protime rejected the access token even after renewing it');
@@ -185,10 +212,13 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	it("500 is not retried and says it is on Protime's side", async () => {
 		sim.injectFault({ status: 500, path: '/webhooks' });
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 		);
 		expect(error.httpCode).toBe('500');
-		expect(error.message).toBe('Protime failed to process the request: An unexpected error occurred');
+		expect(error.message).toBe(
+			'Protime failed to process the request: An unexpected error occurred',
+		);
 		expect(error.description).toMatch(/Protime's side/);
 		expect(apiLog()).toHaveLength(1);
 	});
@@ -197,7 +227,8 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 		await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
 		sim.setUnreachable(true);
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 		);
 		expect(error.message).toBe(`Could not reach Protime at ${sim.origin}`);
 		expect(error.description).toMatch(/^Network error \w+/);
@@ -210,7 +241,8 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 			await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
 			sim.injectDelay({ ms: 1000, path: '/webhooks', target: 'api' });
 			const error = await failure(
-				async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+				async () =>
+					await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 			);
 			expect(error.message).toBe('Protime did not answer within 0.3 seconds');
 			expect(error.description).toMatch(/timed out/);
@@ -221,7 +253,11 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 
 	it('refuses a path that would leave the API', async () => {
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '//evil.example/x' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), {
+					method: 'GET',
+					path: '//evil.example/x',
+				}),
 		);
 		expect(error.message).toBe('Refused to follow a Protime link');
 		expect(sim.stats.apiRequests).toBe(0);
@@ -230,14 +266,21 @@ describe('errors become NodeApiErrors that say how to fix them', () => {
 	it('no error message or description contains the client secret or the token', async () => {
 		const errors = [
 			await failure(
-				async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/work-interruptions' }),
+				async () =>
+					await protimeRequest.call(bed.executeFunctions(), {
+						method: 'GET',
+						path: '/work-interruptions',
+					}),
 			),
 			await failure(
 				async () =>
-					await protimeRequest.call(bedFor(sim, { clientSecret: 'wrong-secret-value' }).executeFunctions(), {
-						method: 'GET',
-						path: '/webhooks',
-					}),
+					await protimeRequest.call(
+						bedFor(sim, { clientSecret: 'wrong-secret-value' }).executeFunctions(),
+						{
+							method: 'GET',
+							path: '/webhooks',
+						},
+					),
 			),
 		];
 		const token = bed.credentials.read().sessionToken as string;
@@ -281,7 +324,11 @@ describe('token endpoint errors reach the node as explanatory errors', () => {
 		const error = await failure(
 			async () =>
 				await protimeRequest.call(
-					bedFor(sim, { clientId: 'narrow', clientSecret: 'narrow-secret', scopes: typed }).executeFunctions(),
+					bedFor(sim, {
+						clientId: 'narrow',
+						clientSecret: 'narrow-secret',
+						scopes: typed,
+					}).executeFunctions(),
 					{ method: 'GET', path: '/webhooks' },
 				),
 		);
@@ -302,17 +349,22 @@ describe('token endpoint errors reach the node as explanatory errors', () => {
 				}),
 		);
 		expect(error.message).toMatch(/^Protime rejected the client ID or client secret/);
-		expect(error.description ?? error.message).toMatch(/^Protime rejected the client ID or client secret/);
+		expect(error.description ?? error.message).toMatch(
+			/^Protime rejected the client ID or client secret/,
+		);
 		expect(error.description ?? '').not.toContain('Check the Protime credential (tenant');
 	});
 
 	it('an invalid tenant is refused before any request', async () => {
 		const error = await failure(
 			async () =>
-				await protimeRequest.call(bedFor(sim, { tenant: 'https://acme.myprotime.eu' }).executeFunctions(), {
-					method: 'GET',
-					path: '/webhooks',
-				}),
+				await protimeRequest.call(
+					bedFor(sim, { tenant: 'https://acme.myprotime.eu' }).executeFunctions(),
+					{
+						method: 'GET',
+						path: '/webhooks',
+					},
+				),
 		);
 		expect(error.message).toContain("'acme' from https://acme.myprotime.eu");
 		expect(sim.stats.requestLog).toHaveLength(0);
@@ -322,7 +374,10 @@ describe('token endpoint errors reach the node as explanatory errors', () => {
 describe('retries on 429 and 503', () => {
 	it('waits for Retry-After, then succeeds (spacing read from the simulator log)', async () => {
 		sim.injectFault({ status: 429, retryAfterSeconds: 1, times: 1, path: '/webhooks' });
-		const res = await protimeRequestFull.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' });
+		const res = await protimeRequestFull.call(bed.executeFunctions(), {
+			method: 'GET',
+			path: '/webhooks',
+		});
 		expect(res.statusCode).toBe(200);
 		const log = apiLog();
 		expect(log.map((r) => r.status)).toEqual([429, 200]);
@@ -332,11 +387,14 @@ describe('retries on 429 and 503', () => {
 	it('retries 503 and stops after a bounded number of attempts', async () => {
 		sim.injectFault({ status: 503, retryAfterSeconds: 0, times: -1, path: '/webhooks' });
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 		);
 		expect(apiLog()).toHaveLength(RETRY_POLICY.maxAttempts);
 		expect(error.httpCode).toBe('503');
-		expect(error.message).toBe('Protime is temporarily unavailable: The service is temporarily unavailable');
+		expect(error.message).toBe(
+			'Protime is temporarily unavailable: The service is temporarily unavailable',
+		);
 		expect(error.description).toContain(`after ${RETRY_POLICY.maxAttempts} attempt(s)`);
 		expect(sim.stats.tokenRequests).toBe(1);
 	});
@@ -344,7 +402,8 @@ describe('retries on 429 and 503', () => {
 	it('a Retry-After longer than the wait limit is reported, not slept through', async () => {
 		sim.injectFault({ status: 429, retryAfterSeconds: 3600, times: 1, path: '/webhooks' });
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 		);
 		expect(apiLog()).toHaveLength(1);
 		expect(error.description).toContain('after 1 attempt(s). Protime asked to retry after 3600 s.');
@@ -353,7 +412,8 @@ describe('retries on 429 and 503', () => {
 	it('bounded for 429 too, with a message about rate limiting', async () => {
 		sim.injectFault({ status: 429, retryAfterSeconds: 0, times: -1, path: '/webhooks' });
 		const error = await failure(
-			async () => await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
+			async () =>
+				await protimeRequest.call(bed.executeFunctions(), { method: 'GET', path: '/webhooks' }),
 		);
 		expect(apiLog()).toHaveLength(RETRY_POLICY.maxAttempts);
 		expect(error.message).toMatch(/^Protime is rate-limiting requests/);
@@ -372,7 +432,8 @@ describe('retries on 429 and 503', () => {
 describe('paging', () => {
 	const pageAll = async (b: ProtimeTestbed, path: string, qs?: Record<string, string>) => {
 		const pages: number[] = [];
-		for await (const page of protimePages.call(b.executeFunctions(), path, qs)) pages.push(page.length);
+		for await (const page of protimePages.call(b.executeFunctions(), path, qs))
+			pages.push(page.length);
 		return pages;
 	};
 
@@ -469,24 +530,37 @@ describe('nextLink to another host (test-only stub server: the simulator never s
 	});
 	afterEach(async () => await stub.close());
 
-	it.each(['absolute', 'protocolRelative', 'outside'])('%s nextLink is refused after the first page', async (list) => {
-		const b = createProtimeTestbed({ simulatorOrigin: stub.origin, tenant: 'acme', clientId: 'c', clientSecret: 's' });
-		const seen: unknown[] = [];
-		const error = await failure(async () => {
-			for await (const page of protimePages.call(b.executeFunctions(), `/${list}`)) seen.push(...page);
-		});
-		expect(seen).toEqual([{ id: 1 }]);
-		expect(error.message).toBe('Refused to follow a Protime link');
-		expect(stub.hits).toHaveLength(1);
-		expect(b.sentRequests.every((r) => r.url.startsWith(stub.origin))).toBe(true);
-	});
+	it.each(['absolute', 'protocolRelative', 'outside'])(
+		'%s nextLink is refused after the first page',
+		async (list) => {
+			const b = createProtimeTestbed({
+				simulatorOrigin: stub.origin,
+				tenant: 'acme',
+				clientId: 'c',
+				clientSecret: 's',
+			});
+			const seen: unknown[] = [];
+			const error = await failure(async () => {
+				for await (const page of protimePages.call(b.executeFunctions(), `/${list}`))
+					seen.push(...page);
+			});
+			expect(seen).toEqual([{ id: 1 }]);
+			expect(error.message).toBe('Refused to follow a Protime link');
+			expect(stub.hits).toHaveLength(1);
+			expect(b.sentRequests.every((r) => r.url.startsWith(stub.origin))).toBe(true);
+		},
+	);
 });
 
 describe('scopeFor', () => {
 	it('maps paths to the scope they need', () => {
 		expect(scopeFor('GET', '/webhooks')).toBe(WEBHOOK_READ_SCOPE);
-		expect(scopeFor('DELETE', '/connector/protimeapi/api/v1/webhooks/abc')).toBe(WEBHOOK_WRITE_SCOPE);
-		expect(scopeFor('GET', '/counter-definitions/OT150')).toBe('connector-protimeapi-counter-definitions.read');
+		expect(scopeFor('DELETE', '/connector/protimeapi/api/v1/webhooks/abc')).toBe(
+			WEBHOOK_WRITE_SCOPE,
+		);
+		expect(scopeFor('GET', '/counter-definitions/OT150')).toBe(
+			'connector-protimeapi-counter-definitions.read',
+		);
 		expect(scopeFor('GET', '/delta/clockings?deltaToken=x')).toBe(CLOCKINGS_READ);
 	});
 });

@@ -7,14 +7,22 @@ import { createHmac } from 'crypto';
 import type { IDataObject, INode } from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
-import { CHECK_HEADER, deriveCheckSecret, signFlush } from '../../nodes/ProtimeTrigger/checkSignature';
+import {
+	CHECK_HEADER,
+	deriveCheckSecret,
+	signFlush,
+} from '../../nodes/ProtimeTrigger/checkSignature';
 import { forgetMemory } from '../../nodes/ProtimeTrigger/record';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type TriggerControls } from '../support/context';
 import { FakeN8n } from '../support/fakeN8n';
 
 const trigger = new ProtimeTrigger();
-const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-b' };
+const NODE = {
+	name: 'Protime Trigger',
+	type: 'n8n-nodes-protime.protimeTrigger',
+	webhookId: 'wh-b',
+};
 const IDENTITY = 'workflow-1/wh-b';
 const CHECK_CRON = 0;
 const FLUSH_CRON = 1;
@@ -48,7 +56,12 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-	bed = new ProtimeTestbed({ simulatorOrigin: sim.origin, clientId: sim.defaultClient.clientId, clientSecret: sim.defaultClient.clientSecret, node: NODE });
+	bed = new ProtimeTestbed({
+		simulatorOrigin: sim.origin,
+		clientId: sim.defaultClient.clientId,
+		clientSecret: sim.defaultClient.clientSecret,
+		node: NODE,
+	});
 	params = batchParams();
 	forgetMemory(IDENTITY);
 	n8n.executions.length = 0;
@@ -61,7 +74,22 @@ afterEach(() => jest.useRealTimers());
 
 /** The injectable clock: Date only (timers stay real), read alike by the node, the bed and the simulator. */
 function travelTo(ms: number): void {
-	jest.useFakeTimers({ advanceTimers: true, now: ms, doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+	jest.useFakeTimers({
+		advanceTimers: true,
+		now: ms,
+		doNotFake: [
+			'nextTick',
+			'setImmediate',
+			'clearImmediate',
+			'setTimeout',
+			'clearTimeout',
+			'setInterval',
+			'clearInterval',
+			'queueMicrotask',
+			'hrtime',
+			'performance',
+		],
+	});
 }
 const later = (ms: number) => travelTo(Date.now() + ms);
 
@@ -88,24 +116,46 @@ async function restart(): Promise<TriggerControls> {
 const stored = () => bed.staticData(NODE.name) as IDataObject;
 const key = () => String((stored().subscription as IDataObject).key);
 const kept = () => {
-	const batch = (stored().batch ?? {}) as { pending?: unknown[]; inFlight?: { changes: unknown[] } };
+	const batch = (stored().batch ?? {}) as {
+		pending?: unknown[];
+		inFlight?: { changes: unknown[] };
+	};
 	return (batch.pending?.length ?? 0) + (batch.inFlight?.changes.length ?? 0);
 };
 const cv = (n: number) => n.toString(16).toUpperCase().padStart(20, '0');
 const wi = (id: number, version: number, changeType = 'InsertOrUpdate') => ({
 	changeType,
-	data: { changeVersion: cv(version), id, person: { id: 1001 }, date: '2026-06-01', durationInMinutes: 30 },
+	data: {
+		changeVersion: cv(version),
+		id,
+		person: { id: 1001 },
+		date: '2026-06-01',
+		durationInMinutes: 30,
+	},
 });
 async function deliver(body: unknown, signingKey = key()) {
 	const raw = JSON.stringify(body);
-	return await n8n.post(raw, { 'x-protime-signature': createHmac('sha256', signingKey).update(raw).digest('base64') });
+	return await n8n.post(raw, {
+		'x-protime-signature': createHmac('sha256', signingKey).update(raw).digest('base64'),
+	});
 }
-const emitted = () => n8n.executions.map((e) => e.items.map((i) => `${String(i.json.changeType)}:${String(i.json.id)}@${Number.parseInt(String(i.json.changeVersion), 16)}`));
+const emitted = () =>
+	n8n.executions.map((e) =>
+		e.items.map(
+			(i) =>
+				`${String(i.json.changeType)}:${String(i.json.id)}@${Number.parseInt(String(i.json.changeVersion), 16)}`,
+		),
+	);
 
 describe('Batch Changes', () => {
 	it('answers each delivery once its changes are saved, then emits a burst as one execution in changeVersion order', async () => {
 		const clock = await activate();
-		for (const [id, version] of [[1, 12], [2, 11], [3, 10], [4, 13]]) {
+		for (const [id, version] of [
+			[1, 12],
+			[2, 11],
+			[3, 10],
+			[4, 13],
+		]) {
 			const answer = await deliver(wi(id, version));
 			expect(answer.status).toBe(200);
 			expect(answer.data).toMatchObject({ received: 1, kept: 1 });
@@ -117,7 +167,15 @@ describe('Batch Changes', () => {
 		expect(n8n.executions).toHaveLength(0);
 		later(4_500); // within a tick of the window's end
 		await clock.tick(FLUSH_CRON);
-		expect(emitted()).toEqual([['InsertOrUpdate:3@10', 'InsertOrUpdate:2@11', 'InsertOrUpdate:1@12', 'InsertOrUpdate:4@13', 'Delete:2@14']]);
+		expect(emitted()).toEqual([
+			[
+				'InsertOrUpdate:3@10',
+				'InsertOrUpdate:2@11',
+				'InsertOrUpdate:1@12',
+				'InsertOrUpdate:4@13',
+				'Delete:2@14',
+			],
+		]);
 		later(1000);
 		await clock.tick(FLUSH_CRON); // reports the success: the batch leaves static data
 		expect(kept()).toBe(0);
@@ -126,7 +184,9 @@ describe('Batch Changes', () => {
 
 	it('keeps every change of deliveries in flight at the same time (one live batch per process)', async () => {
 		const clock = await activate();
-		const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => deliver(wi(100 + i, 1 + i))));
+		const answers = await Promise.all(
+			Array.from({ length: 24 }, (_, i) => deliver(wi(100 + i, 1 + i))),
+		);
 		expect(answers.map((a) => a.status)).toEqual(Array(24).fill(200));
 		expect(kept()).toBe(24);
 		later(5_000);
@@ -143,7 +203,9 @@ describe('Batch Changes', () => {
 		later(5_000);
 		await clock.tick(FLUSH_CRON);
 		expect(n8n.executions.map((e) => e.items.length)).toEqual([40, 40, 10]);
-		expect(n8n.executions.flatMap((e) => e.items.map((i) => i.json.id))).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+		expect(n8n.executions.flatMap((e) => e.items.map((i) => i.json.id))).toEqual(
+			Array.from({ length: 90 }, (_, i) => i + 1),
+		);
 	});
 
 	it('refuses a forged delivery with 401 and keeps nothing of it', async () => {
@@ -267,7 +329,11 @@ describe('Batch Changes', () => {
 		later(5_000);
 		await clock.tick(FLUSH_CRON); // emitted, succeeded, reported: nothing kept
 		expect(kept()).toBe(0);
-		const secret = deriveCheckSecret(sim.defaultClient.clientSecret, 'workflow-1', NODE as unknown as INode);
+		const secret = deriveCheckSecret(
+			sim.defaultClient.clientSecret,
+			'workflow-1',
+			NODE as unknown as INode,
+		);
 		const before = bed.db.staticDataSaves;
 		// Sent as the clock of another process would (queue mode: it cannot see this memory).
 		for (let i = 1; i <= 3; i++) {
@@ -296,7 +362,10 @@ describe('Batch Changes', () => {
 			later(1_000);
 			await again.tick(FLUSH_CRON);
 		});
-		expect(emitted()).toEqual([['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2'], ['ResyncRequired:undefined@NaN']]);
+		expect(emitted()).toEqual([
+			['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2'],
+			['ResyncRequired:undefined@NaN'],
+		]);
 	});
 
 	it('static data lost while active: the flushes between two checks do not stop the second check from recovering', async () => {
@@ -336,16 +405,27 @@ describe('Batch Changes', () => {
 
 	it('a test listen emits its delivery at once (n8n waits for one event)', async () => {
 		const raw = JSON.stringify(wi(9, 9));
-		await bed.runHook(trigger.webhookMethods.default.create, { ...hookInput('manual'), mode: 'manual', testStaticData: true, webhookUrl: n8n.testUrl });
+		await bed.runHook(trigger.webhookMethods.default.create, {
+			...hookInput('manual'),
+			mode: 'manual',
+			testStaticData: true,
+			webhookUrl: n8n.testUrl,
+		});
 		const testKey = String((bed.staticData(NODE.name, true).subscription as IDataObject).key);
-		const answer = await n8n.post(raw, { 'x-protime-signature': createHmac('sha256', testKey).update(raw).digest('base64') }, n8n.testUrl);
+		const answer = await n8n.post(
+			raw,
+			{ 'x-protime-signature': createHmac('sha256', testKey).update(raw).digest('base64') },
+			n8n.testUrl,
+		);
 		expect(answer.status).toBe(200);
 		expect(n8n.executions).toEqual([expect.objectContaining({ mode: 'manual' })]);
 	});
 
 	it('says how to fix a batch window out of range', async () => {
 		params = batchParams({ batchWindow: 0 });
-		await expect(bed.runHook(trigger.webhookMethods.default.create, hookInput())).rejects.toMatchObject({
+		await expect(
+			bed.runHook(trigger.webhookMethods.default.create, hookInput()),
+		).rejects.toMatchObject({
 			message: 'Batch Window (Seconds) must be a whole number from 1 to 300',
 		});
 	});

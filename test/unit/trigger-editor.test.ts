@@ -23,15 +23,25 @@ const triggerProp = (name: string) => trigger.description.properties.find((p) =>
 const triggerOption = (name: string) =>
 	(triggerProp('options').options as INodeProperties[]).find((o) => o.name === name)!;
 const actionRecordProp = (name: string) =>
-	action.description.properties.find((p) => p.name === name && (p.displayOptions?.show?.resource ?? []).includes('clocking'))!;
+	action.description.properties.find(
+		(p) => p.name === name && (p.displayOptions?.show?.resource ?? []).includes('clocking'),
+	)!;
 
 /** Whether `value` has every property of `schema` with its type (what the editor would show is really there). */
 function conforms(value: unknown, schema: JsonSchema): boolean {
 	const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-	const actual = Array.isArray(value) ? 'array' : value === null ? 'null' : Number.isInteger(value) ? 'integer' : typeof value;
+	const actual = Array.isArray(value)
+		? 'array'
+		: value === null
+			? 'null'
+			: Number.isInteger(value)
+				? 'integer'
+				: typeof value;
 	if (!types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return false;
 	if (schema.properties) {
-		return Object.entries(schema.properties).every(([key, sub]) => conforms((value as IDataObject)[key], sub));
+		return Object.entries(schema.properties).every(([key, sub]) =>
+			conforms((value as IDataObject)[key], sub),
+		);
 	}
 	return true;
 }
@@ -41,16 +51,29 @@ describe('Protime Trigger output schema', () => {
 	const [[, schema]] = Object.entries(schemas);
 
 	it('is the one n8n reads for a node without resource and operation (by node version), and is up to date', async () => {
-		expect(Object.keys(schemas)).toEqual([`v${String(trigger.description.version)}.0.0/output.json`]);
+		expect(Object.keys(schemas)).toEqual([
+			`v${String(trigger.description.version)}.0.0/output.json`,
+		]);
 		for (const [file, expected] of Object.entries(schemas)) {
-			const committed = (await import(`../../nodes/ProtimeTrigger/__schema__/${file}`)) as { default?: unknown };
+			const committed = (await import(`../../nodes/ProtimeTrigger/__schema__/${file}`)) as {
+				default?: unknown;
+			};
 			expect(committed.default ?? committed).toEqual(expected);
 		}
 	});
 
 	it('lists the fields every change item has, whatever the collection', () => {
-		expect(Object.keys(schema.properties!)).toEqual(['changeType', 'collectionName', 'id', 'changeVersion', 'data']);
-		expect(schema.properties!.data.properties).toEqual({ changeVersion: { type: 'string' }, id: { type: 'integer' } });
+		expect(Object.keys(schema.properties!)).toEqual([
+			'changeType',
+			'collectionName',
+			'id',
+			'changeVersion',
+			'data',
+		]);
+		expect(schema.properties!.data.properties).toEqual({
+			changeVersion: { type: 'string' },
+			id: { type: 'integer' },
+		});
 		const items = sampleTriggerItems();
 		expect(items).toHaveLength(COLLECTIONS.length * 2);
 		for (const item of items) expect(conforms(item, schema)).toBe(true);
@@ -67,14 +90,19 @@ describe('Protime Trigger output schema', () => {
 				list: { type: 'array', items: { type: ['integer', 'string'] } },
 			},
 		});
-		expect(commonSchema([schemaOf({ x: {} }), schemaOf({ x: 1 })])).toEqual({ type: 'object', properties: {} });
+		expect(commonSchema([schemaOf({ x: {} }), schemaOf({ x: 1 })])).toEqual({
+			type: 'object',
+			properties: {},
+		});
 	});
 });
 
 describe('parameters shared by both nodes', () => {
 	it('declare External References once: only the loader, its dependencies and the wording differ', () => {
 		const strip = (p: INodeProperties) => {
-			const copy = JSON.parse(JSON.stringify(p)) as IDataObject & { options: Array<{ values: IDataObject[] }> };
+			const copy = JSON.parse(JSON.stringify(p)) as IDataObject & {
+				options: Array<{ values: IDataObject[] }>;
+			};
 			delete copy.description;
 			delete copy.displayOptions;
 			delete (copy.options[0].values[0] as { typeOptions?: unknown }).typeOptions;
@@ -83,9 +111,16 @@ describe('parameters shared by both nodes', () => {
 		const inTrigger = triggerProp('externalReferences');
 		const inAction = actionRecordProp('externalReferences');
 		expect(strip(inTrigger)).toEqual(strip(inAction));
-		const typeOptions = (p: INodeProperties) => (p.options as Array<{ values: INodeProperties[] }>)[0].values[0].typeOptions;
-		expect(typeOptions(inTrigger)).toEqual({ loadOptionsMethod: 'getTriggerReferenceOptions', loadOptionsDependsOn: ['collectionName'] });
-		expect(typeOptions(inAction)).toEqual({ loadOptionsMethod: 'getReferenceOptions', loadOptionsDependsOn: ['resource', 'collection'] });
+		const typeOptions = (p: INodeProperties) =>
+			(p.options as Array<{ values: INodeProperties[] }>)[0].values[0].typeOptions;
+		expect(typeOptions(inTrigger)).toEqual({
+			loadOptionsMethod: 'getTriggerReferenceOptions',
+			loadOptionsDependsOn: ['collectionName'],
+		});
+		expect(typeOptions(inAction)).toEqual({
+			loadOptionsMethod: 'getReferenceOptions',
+			loadOptionsDependsOn: ['resource', 'collection'],
+		});
 	});
 
 	it('offer the same reference choices in both nodes for every collection', async () => {
@@ -94,23 +129,32 @@ describe('parameters shared by both nodes', () => {
 				bed.loadOptionsFunctions({ currentParameters: { collectionName: c.name } }),
 			);
 			const fromAction = await action.methods.loadOptions.getReferenceOptions.call(
-				bed.loadOptionsFunctions({ currentParameters: { resource: 'webhook', collection: c.name } }),
+				bed.loadOptionsFunctions({
+					currentParameters: { resource: 'webhook', collection: c.name },
+				}),
 			);
 			expect(fromTrigger).toEqual(referenceChoices(c.name));
 			expect(fromAction).toEqual(fromTrigger);
 		}
-		expect(referenceChoices('work-interruptions').map((o: INodePropertyOptions) => o.value)).toContain(
-			'people|@employee-number',
-		);
+		expect(
+			referenceChoices('work-interruptions').map((o: INodePropertyOptions) => o.value),
+		).toContain('people|@employee-number');
 		expect(referenceChoices('={{ $json.collection }}')).toEqual([]);
 	});
 
 	it('declare Simplify, Time Zone and Translation Language alike (names, types, defaults)', () => {
-		const shape = (p: INodeProperties) => ({ name: p.name, type: p.type, default: p.default, placeholder: p.placeholder });
+		const shape = (p: INodeProperties) => ({
+			name: p.name,
+			type: p.type,
+			default: p.default,
+			placeholder: p.placeholder,
+		});
 		const actionOptions = actionRecordProp('options').options as INodeProperties[];
 		expect(shape(triggerOption('simplify'))).toEqual(shape(actionRecordProp('simplify')));
 		for (const name of ['timeZone', 'language']) {
-			expect(shape(triggerOption(name))).toEqual(shape(actionOptions.find((o) => o.name === name)!));
+			expect(shape(triggerOption(name))).toEqual(
+				shape(actionOptions.find((o) => o.name === name)!),
+			);
 		}
 	});
 
@@ -129,16 +173,28 @@ describe('parameters shared by both nodes', () => {
 			],
 		});
 		expect(parseReferenceRows(undefined)).toEqual({ specs: [] });
-		expect(parseReferenceRows({ reference: [{ reference: 'people|@badge-number' }, { reference: 'people|' }] })).toEqual({
-			problem: expect.objectContaining({ message: 'External reference 2 is incomplete' }) as unknown,
+		expect(
+			parseReferenceRows({
+				reference: [{ reference: 'people|@badge-number' }, { reference: 'people|' }],
+			}),
+		).toEqual({
+			problem: expect.objectContaining({
+				message: 'External reference 2 is incomplete',
+			}) as unknown,
 		});
 	});
 
 	it('the trigger reports an incomplete row as a node error, before any call', () => {
 		const node = { name: 'Protime Trigger' } as never;
-		const params: IDataObject = { collectionName: 'clockings', externalReferences: { reference: [{ reference: 'people|' }] } };
+		const params: IDataObject = {
+			collectionName: 'clockings',
+			externalReferences: { reference: [{ reference: 'people|' }] },
+		};
 		expect(() =>
-			readSettings({ getNode: () => node, getNodeParameter: (name, fallback) => params[name] ?? fallback }),
+			readSettings({
+				getNode: () => node,
+				getNodeParameter: (name, fallback) => params[name] ?? fallback,
+			}),
 		).toThrow('External reference 1 is incomplete');
 	});
 
@@ -146,12 +202,21 @@ describe('parameters shared by both nodes', () => {
 		const node = { name: 'Protime Trigger' } as never;
 		const read = (options: IDataObject) => {
 			const params: IDataObject = { collectionName: 'clockings', options };
-			return readSettings({ getNode: () => node, getNodeParameter: (name, fallback) => params[name] ?? fallback });
+			return readSettings({
+				getNode: () => node,
+				getNodeParameter: (name, fallback) => params[name] ?? fallback,
+			});
 		};
 		// the defaults (every 10 minutes, 60 minutes) and the exact boundary pass
 		expect(read({})).toMatchObject({ checkIntervalMinutes: 10, renewalMarginMs: 60 * 60_000 });
-		expect(read({ checkInterval: 30, renewalMargin: 60 })).toMatchObject({ checkIntervalMinutes: 30, renewalMarginMs: 60 * 60_000 });
-		expect(read({ checkInterval: 1, renewalMargin: 2 })).toMatchObject({ checkIntervalMinutes: 1, renewalMarginMs: 2 * 60_000 });
+		expect(read({ checkInterval: 30, renewalMargin: 60 })).toMatchObject({
+			checkIntervalMinutes: 30,
+			renewalMarginMs: 60 * 60_000,
+		});
+		expect(read({ checkInterval: 1, renewalMargin: 2 })).toMatchObject({
+			checkIntervalMinutes: 1,
+			renewalMarginMs: 2 * 60_000,
+		});
 		// one minute short of the rule
 		let error: { message?: string; description?: string } = {};
 		try {
@@ -159,15 +224,23 @@ describe('parameters shared by both nodes', () => {
 		} catch (err) {
 			error = err as typeof error;
 		}
-		expect(error.message).toBe('Renew Before Expiry must be at least twice the Subscription Check interval');
+		expect(error.message).toBe(
+			'Renew Before Expiry must be at least twice the Subscription Check interval',
+		);
 		expect(error.description).toBe(
 			'Subscription Check is every 60 minutes and Renew Before Expiry is 119 minutes. Under Options, set Renew Before Expiry to 120 minutes or more, or Subscription Check to every 30 minutes or more often.',
 		);
 		// the default margin with the longest interval
-		expect(() => read({ checkInterval: 60 })).toThrow('Renew Before Expiry must be at least twice the Subscription Check interval');
+		expect(() => read({ checkInterval: 60 })).toThrow(
+			'Renew Before Expiry must be at least twice the Subscription Check interval',
+		);
 		// the smallest margin leaves only every minute
 		expect(() => read({ checkInterval: 2, renewalMargin: 3 })).toThrow(
-			expect.objectContaining({ description: expect.stringContaining('or Subscription Check to every minute or more often.') as unknown }) as never,
+			expect.objectContaining({
+				description: expect.stringContaining(
+					'or Subscription Check to every minute or more often.',
+				) as unknown,
+			}) as never,
 		);
 	});
 
@@ -176,7 +249,10 @@ describe('parameters shared by both nodes', () => {
 			language: 'nl',
 			timeZone: 'Europe/Brussels',
 		});
-		expect(readSimplifyOptions({ language: '  ', timeZone: 3 })).toEqual({ language: undefined, timeZone: undefined });
+		expect(readSimplifyOptions({ language: '  ', timeZone: 3 })).toEqual({
+			language: undefined,
+			timeZone: undefined,
+		});
 		expect(readSimplifyOptions(undefined)).toEqual({ language: undefined, timeZone: undefined });
 	});
 });

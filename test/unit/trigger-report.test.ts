@@ -16,17 +16,34 @@ import { ProtimeTestbed, type TriggerControls } from '../support/context';
 import { FakeN8n } from '../support/fakeN8n';
 
 const trigger = new ProtimeTrigger();
-const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-report' };
-const WHERE = 'Protime Trigger [workflow "Test workflow" (id workflow-1), node "Protime Trigger"]: ';
+const NODE = {
+	name: 'Protime Trigger',
+	type: 'n8n-nodes-protime.protimeTrigger',
+	webhookId: 'wh-report',
+};
+const WHERE =
+	'Protime Trigger [workflow "Test workflow" (id workflow-1), node "Protime Trigger"]: ';
 
 let sim: ProtimeSimulator;
 let bed: ProtimeTestbed;
 let n8n: FakeN8n;
-const params = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: {} };
+const params = {
+	collectionName: 'work-interruptions',
+	events: ['insertOrUpdate', 'delete'],
+	externalReferences: {},
+	options: {},
+};
 
 beforeAll(async () => {
-	sim = await ProtimeSimulator.start({ assumptions: { allowHttpDestinations: true, retryScheduleMs: [20, 40] } });
-	n8n = new FakeN8n(() => bed, () => params, trigger, NODE);
+	sim = await ProtimeSimulator.start({
+		assumptions: { allowHttpDestinations: true, retryScheduleMs: [20, 40] },
+	});
+	n8n = new FakeN8n(
+		() => bed,
+		() => params,
+		trigger,
+		NODE,
+	);
 	await n8n.start();
 });
 
@@ -36,7 +53,12 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-	bed = new ProtimeTestbed({ simulatorOrigin: sim.origin, clientId: sim.defaultClient.clientId, clientSecret: sim.defaultClient.clientSecret, node: NODE });
+	bed = new ProtimeTestbed({
+		simulatorOrigin: sim.origin,
+		clientId: sim.defaultClient.clientId,
+		clientSecret: sim.defaultClient.clientSecret,
+		node: NODE,
+	});
 	forgetMemory(`workflow-1/${NODE.webhookId}`);
 	n8n.engineV2 = false;
 	n8n.notFound.clear();
@@ -46,7 +68,10 @@ beforeEach(() => {
 afterEach(async () => {
 	sim.clearFaults();
 	const ctx = bed.hookFunctions({ parameters: params, webhookUrl: n8n.productionUrl });
-	for (const w of sim.webhooks().filter((x) => !x.deleted && x.destinationUrl.startsWith(n8n.origin))) await deleteWebhook.call(ctx, w.id);
+	for (const w of sim
+		.webhooks()
+		.filter((x) => !x.deleted && x.destinationUrl.startsWith(n8n.origin)))
+		await deleteWebhook.call(ctx, w.id);
 });
 
 async function activate(): Promise<ITriggerFunctions & TriggerControls> {
@@ -62,7 +87,8 @@ async function activate(): Promise<ITriggerFunctions & TriggerControls> {
 }
 
 const messages = (ctx: TriggerControls) => ctx.failedExecutions.map((e) => e.message);
-const descriptions = (ctx: TriggerControls) => ctx.failedExecutions.map((e) => String((e as { description?: unknown }).description));
+const descriptions = (ctx: TriggerControls) =>
+	ctx.failedExecutions.map((e) => String((e as { description?: unknown }).description));
 
 describe('trigger log lines', () => {
 	it('every line names the workflow (id and name) and the node, in the text and the metadata', async () => {
@@ -71,8 +97,17 @@ describe('trigger log lines', () => {
 		await ctx.tick();
 		expect(bed.logs.length).toBeGreaterThan(2);
 		for (const line of bed.logs) {
-			expect(line.message.startsWith(WHERE) || line.message.startsWith('Protime [workflow "Test workflow" (id workflow-1), node "Protime Trigger"]: ')).toBe(true);
-			expect(line.meta).toEqual({ workflowId: 'workflow-1', workflowName: 'Test workflow', nodeName: 'Protime Trigger' });
+			expect(
+				line.message.startsWith(WHERE) ||
+					line.message.startsWith(
+						'Protime [workflow "Test workflow" (id workflow-1), node "Protime Trigger"]: ',
+					),
+			).toBe(true);
+			expect(line.meta).toEqual({
+				workflowId: 'workflow-1',
+				workflowName: 'Test workflow',
+				nodeName: 'Protime Trigger',
+			});
 		}
 	});
 });
@@ -86,9 +121,13 @@ describe('failed executions (saveFailedExecution)', () => {
 		sim.injectFault({ status: 500, path: /\/webhooks/, times: -1 });
 		await ctx.tick();
 		await ctx.tick();
-		expect(messages(ctx)).toEqual(['Renewing the Protime subscription for work-interruptions failed (502)']);
+		expect(messages(ctx)).toEqual([
+			'Renewing the Protime subscription for work-interruptions failed (502)',
+		]);
 		expect(descriptions(ctx)[0]).toMatch(/not renewed while this lasts/);
-		expect((ctx.failedExecutions[0] as { node?: { name?: string } }).node?.name).toBe('Protime Trigger');
+		expect((ctx.failedExecutions[0] as { node?: { name?: string } }).node?.name).toBe(
+			'Protime Trigger',
+		);
 		sim.clearFaults();
 		await ctx.tick();
 		expect(ctx.failedExecutions).toHaveLength(1);
@@ -104,22 +143,33 @@ describe('failed executions (saveFailedExecution)', () => {
 		const live = sim.webhooks().find((w) => !w.deleted && w.destinationUrl === n8n.productionUrl);
 		sim.disableWebhook(String(live?.id));
 		await ctx.tick();
-		expect(messages(ctx)).toEqual(['The Protime subscription for work-interruptions had lapsed and was replaced']);
+		expect(messages(ctx)).toEqual([
+			'The Protime subscription for work-interruptions had lapsed and was replaced',
+		]);
 		expect(descriptions(ctx)[0]).toMatch(/Get Many for work-interruptions to resync/);
-		expect(n8n.executions.flatMap((e) => e.items.map((i) => i.json.changeType))).toContain('ResyncRequired');
+		expect(n8n.executions.flatMap((e) => e.items.map((i) => i.json.changeType))).toContain(
+			'ResyncRequired',
+		);
 	});
 
 	it("n8n's SSRF protection refusing the check names N8N_SSRF_ALLOWED_HOSTNAMES / N8N_SSRF_ALLOWED_IP_RANGES", async () => {
 		const ctx = await activate();
 		// What @n8n/backend-network throws (SsrfBlockedIpError, n8n 2.41.1), wrapped as a request error.
-		const refusal = Object.assign(new Error('The request was blocked because it resolves to a restricted IP address'), { name: 'SsrfBlockedIpError' });
+		const refusal = Object.assign(
+			new Error('The request was blocked because it resolves to a restricted IP address'),
+			{ name: 'SsrfBlockedIpError' },
+		);
 		ctx.helpers.httpRequest = async () => {
 			throw Object.assign(new Error('request failed'), { cause: refusal });
 		};
 		await ctx.tick();
-		expect(messages(ctx)).toEqual(["n8n's SSRF protection blocks the Protime Trigger's subscription check"]);
+		expect(messages(ctx)).toEqual([
+			"n8n's SSRF protection blocks the Protime Trigger's subscription check",
+		]);
 		expect(descriptions(ctx)[0]).toMatch(/N8N_SSRF_ALLOWED_HOSTNAMES.*N8N_SSRF_ALLOWED_IP_RANGES/);
-		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/N8N_SSRF_PROTECTION_ENABLED/);
+		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(
+			/N8N_SSRF_PROTECTION_ENABLED/,
+		);
 	});
 
 	it('execution engine v2 refusing the response mode names the workflow setting', async () => {
@@ -136,20 +186,50 @@ describe('failed executions (saveFailedExecution)', () => {
 		delete (ctx as Partial<ITriggerFunctions>).saveFailedExecution;
 		sim.injectFault({ status: 500, path: /\/webhooks/, times: -1 });
 		await ctx.tick();
-		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('answered 502'))).toBe(true);
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('answered 502'))).toBe(
+			true,
+		);
 	});
 });
 
 describe('problem recognition', () => {
 	it('knows the SSRF errors by name, wrapped or not, and not other network errors', () => {
-		expect(isSsrfRefusal(Object.assign(new Error('x'), { name: 'SsrfBlockedHostnameError' }))).toBe(true);
-		expect(isSsrfRefusal({ message: 'y', cause: { message: 'The request was blocked because the destination hostname is restricted' } })).toBe(true);
-		expect(isSsrfRefusal(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }))).toBe(false);
+		expect(isSsrfRefusal(Object.assign(new Error('x'), { name: 'SsrfBlockedHostnameError' }))).toBe(
+			true,
+		);
+		expect(
+			isSsrfRefusal({
+				message: 'y',
+				cause: {
+					message: 'The request was blocked because the destination hostname is restricted',
+				},
+			}),
+		).toBe(true);
+		expect(
+			isSsrfRefusal(
+				Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+			),
+		).toBe(false);
 	});
 
 	it('a check still waiting for activation (409 unrecorded) and a plain success are no problems', () => {
-		expect(problemOf({ kind: 'answer', url: 'u', statusCode: 409, body: { code: 'unrecorded' } }, 'clockings')).toBeUndefined();
-		expect(problemOf({ kind: 'answer', url: 'u', statusCode: 200, body: { action: 'renew' } }, 'clockings')).toBeUndefined();
-		expect(problemOf({ kind: 'answer', url: 'u', statusCode: 409, body: { error: 'conflict' } }, 'clockings')?.message).toMatch(/failed \(409\)/);
+		expect(
+			problemOf(
+				{ kind: 'answer', url: 'u', statusCode: 409, body: { code: 'unrecorded' } },
+				'clockings',
+			),
+		).toBeUndefined();
+		expect(
+			problemOf(
+				{ kind: 'answer', url: 'u', statusCode: 200, body: { action: 'renew' } },
+				'clockings',
+			),
+		).toBeUndefined();
+		expect(
+			problemOf(
+				{ kind: 'answer', url: 'u', statusCode: 409, body: { error: 'conflict' } },
+				'clockings',
+			)?.message,
+		).toMatch(/failed \(409\)/);
 	});
 });

@@ -19,7 +19,9 @@ export const TRIGGER_SCHEMA_DIR = 'nodes/ProtimeTrigger/__schema__';
 /** The schema of what all `schemas` have in common: shared properties, recursively; differing scalar types united. */
 export function commonSchema(schemas: JsonSchema[]): JsonSchema | undefined {
 	const [first, ...rest] = schemas;
-	const types = [...new Set(schemas.flatMap((s) => (Array.isArray(s.type) ? s.type : [s.type])))].sort();
+	const types = [
+		...new Set(schemas.flatMap((s) => (Array.isArray(s.type) ? s.type : [s.type]))),
+	].sort();
 	if (first.type === 'object') {
 		if (rest.some((s) => s.type !== 'object')) return undefined;
 		const properties: Record<string, JsonSchema> = {};
@@ -32,7 +34,9 @@ export function commonSchema(schemas: JsonSchema[]): JsonSchema | undefined {
 	}
 	if (first.type === 'array') {
 		if (rest.some((s) => s.type !== 'array')) return undefined;
-		const items = schemas.every((s) => s.items) ? commonSchema(schemas.map((s) => s.items!)) : undefined;
+		const items = schemas.every((s) => s.items)
+			? commonSchema(schemas.map((s) => s.items!))
+			: undefined;
 		return items ? { type: 'array', items } : { type: 'array' };
 	}
 	if (types.includes('object') || types.includes('array')) return undefined;
@@ -45,7 +49,8 @@ export function sampleTriggerItems(): IDataObject[] {
 	return COLLECTIONS.flatMap((c) => {
 		const settings = readSettings({
 			getNode: () => node,
-			getNodeParameter: (name: string, fallback?: unknown) => (name === 'collectionName' ? c.name : fallback),
+			getNodeParameter: (name: string, fallback?: unknown) =>
+				name === 'collectionName' ? c.name : fallback,
 		});
 		const record = c.sample as unknown as IDataObject & { id: number; changeVersion: string };
 		const deleted = { id: record.id, changeVersion: record.changeVersion };

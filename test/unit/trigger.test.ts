@@ -4,14 +4,30 @@
  * hands each request to `webhook()` through the test bed, which saves static data the way n8n 2.41 does).
  */
 import { createHmac, randomBytes } from 'crypto';
-import { ObservableObject, sleep, type IDataObject, type INode, type INodeExecutionData, type IWebhookFunctions } from 'n8n-workflow';
+import {
+	ObservableObject,
+	sleep,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+	type IWebhookFunctions,
+} from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import { cronFor } from '../../nodes/ProtimeTrigger/clock';
 import { destinationProblem } from '../../nodes/ProtimeTrigger/destination';
-import { acceptedKeys, forgetMemory, PREVIOUS_KEY_GRACE_MS } from '../../nodes/ProtimeTrigger/record';
+import {
+	acceptedKeys,
+	forgetMemory,
+	PREVIOUS_KEY_GRACE_MS,
+} from '../../nodes/ProtimeTrigger/record';
 import { renewalMargin } from '../../nodes/ProtimeTrigger/decide';
-import { deriveCheckSecret, CHECK_HEADER, secretMaterial, signCheck } from '../../nodes/ProtimeTrigger/checkSignature';
+import {
+	deriveCheckSecret,
+	CHECK_HEADER,
+	secretMaterial,
+	signCheck,
+} from '../../nodes/ProtimeTrigger/checkSignature';
 import { DEFAULT_SCOPES } from '../../nodes/shared/catalogue';
 import { handoffKey, putTestItems, takeTestItems } from '../../nodes/ProtimeTrigger/testHandoff';
 import { createWebhook, deleteWebhook } from '../../nodes/shared/webhooksApi';
@@ -21,7 +37,11 @@ import { FakeN8n } from '../support/fakeN8n';
 
 const trigger = new ProtimeTrigger();
 const hooks = trigger.webhookMethods.default;
-const NODE = { name: 'Protime Trigger', type: 'n8n-nodes-protime.protimeTrigger', webhookId: 'wh-1' };
+const NODE = {
+	name: 'Protime Trigger',
+	type: 'n8n-nodes-protime.protimeTrigger',
+	webhookId: 'wh-1',
+};
 
 let sim: ProtimeSimulator;
 let bed: ProtimeTestbed;
@@ -36,7 +56,9 @@ const baseParams = (): Record<string, unknown> => ({
 });
 
 beforeAll(async () => {
-	sim = await ProtimeSimulator.start({ assumptions: { allowHttpDestinations: true, retryScheduleMs: [20, 40] } });
+	sim = await ProtimeSimulator.start({
+		assumptions: { allowHttpDestinations: true, retryScheduleMs: [20, 40] },
+	});
 	n8n = new FakeN8n(
 		() => bed,
 		() => params,
@@ -64,7 +86,14 @@ beforeEach(() => {
 	n8n.answers.length = 0;
 	n8n.notFound.clear();
 	sim.clearFaults();
-	sim.assumptions.signature = { header: 'X-Protime-Signature', algorithm: 'sha256', encoding: 'base64', prefix: '', keyEncoding: 'utf8', timestampHeader: '' };
+	sim.assumptions.signature = {
+		header: 'X-Protime-Signature',
+		algorithm: 'sha256',
+		encoding: 'base64',
+		prefix: '',
+		keyEncoding: 'utf8',
+		timestampHeader: '',
+	};
 	sim.assumptions.envelope = 'single';
 	sim.assumptions.webhookKeyProperty = 'key';
 	sim.assumptions.webhookValiditySeconds = 7 * 24 * 3600;
@@ -74,7 +103,12 @@ afterEach(async () => {
 	// Leave no subscription behind for the next test.
 	const live = sim.webhooks().filter((w) => !w.deleted && w.destinationUrl.startsWith(n8n.origin));
 	// With the default credential: a test may have spoiled its bed's.
-	const cleaner = new ProtimeTestbed({ simulatorOrigin: sim.origin, clientId: sim.defaultClient.clientId, clientSecret: sim.defaultClient.clientSecret, node: NODE });
+	const cleaner = new ProtimeTestbed({
+		simulatorOrigin: sim.origin,
+		clientId: sim.defaultClient.clientId,
+		clientSecret: sim.defaultClient.clientSecret,
+		node: NODE,
+	});
 	const ctx = cleaner.hookFunctions({ parameters: params, webhookUrl: n8n.productionUrl });
 	for (const w of live) await deleteWebhook.call(ctx, w.id);
 });
@@ -82,7 +116,9 @@ afterEach(async () => {
 // ---------------------------------------------------------------------------------------------------------
 
 type HookName = 'checkExists' | 'create' | 'delete';
-const hookInput = (extra: { test?: boolean; activationMode?: string; instanceBaseUrl?: string } = {}) => ({
+const hookInput = (
+	extra: { test?: boolean; activationMode?: string; instanceBaseUrl?: string } = {},
+) => ({
 	parameters: params,
 	node: NODE,
 	webhookUrl: extra.test ? n8n.testUrl : n8n.productionUrl,
@@ -99,7 +135,9 @@ const runHook = async (name: HookName, extra: { test?: boolean; activationMode?:
  * What n8n 2.41 does on activation through its publication service: trigger() first, on static data as it
  * was before, then checkExists, and create() if needed.
  */
-async function activate(extra: { instanceBaseUrl?: string; activationMode?: string; order?: ActivationOrder } = {}) {
+async function activate(
+	extra: { instanceBaseUrl?: string; activationMode?: string; order?: ActivationOrder } = {},
+) {
 	const { ctx, created } = await bed.activate(trigger, { ...hookInput(extra), order: extra.order });
 	return { ctx: ctx as NonNullable<typeof ctx>, created };
 }
@@ -107,7 +145,8 @@ async function activate(extra: { instanceBaseUrl?: string; activationMode?: stri
 const state = (test = false) => bed.staticData(NODE.name, test);
 /** The subscription record in static data. */
 const rec = (test = false) => (state(test).subscription ?? {}) as IDataObject;
-const liveAt = (url = n8n.productionUrl) => sim.webhooks().filter((w) => !w.deleted && w.destinationUrl === url);
+const liveAt = (url = n8n.productionUrl) =>
+	sim.webhooks().filter((w) => !w.deleted && w.destinationUrl === url);
 const editRecord = (patch: IDataObject) => {
 	Object.assign(bed.db.staticData[`node:${NODE.name}`].subscription as IDataObject, patch);
 };
@@ -116,7 +155,22 @@ const editRecord = (patch: IDataObject) => {
  * the simulator read, and lets it run on from there.
  */
 function travelTo(ms: number): void {
-	jest.useFakeTimers({ advanceTimers: true, now: ms, doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+	jest.useFakeTimers({
+		advanceTimers: true,
+		now: ms,
+		doNotFake: [
+			'nextTick',
+			'setImmediate',
+			'clearImmediate',
+			'setTimeout',
+			'clearTimeout',
+			'setInterval',
+			'clearInterval',
+			'queueMicrotask',
+			'hrtime',
+			'performance',
+		],
+	});
 }
 /** Just before the recorded subscription expires: within any renewal margin. */
 const travelToDue = () => travelTo(Date.parse(String(rec().validUntil)) - 30_000);
@@ -125,7 +179,16 @@ const cv = (n: number) => n.toString(16).toUpperCase().padStart(20, '0');
 const sign = (key: string, raw: string) => createHmac('sha256', key).update(raw).digest('base64');
 const wi = (id: number, version: number, extra: IDataObject = {}) => ({
 	changeType: 'InsertOrUpdate',
-	data: { changeVersion: cv(version), id, person: { id: 1001 }, date: '2026-03-02', durationInMinutes: 45, startTimeInMinutes: 600, endTimeInMinutes: 645, ...extra },
+	data: {
+		changeVersion: cv(version),
+		id,
+		person: { id: 1001 },
+		date: '2026-03-02',
+		durationInMinutes: 45,
+		startTimeInMinutes: 600,
+		endTimeInMinutes: 645,
+		...extra,
+	},
 });
 async function postSigned(body: unknown, key = String(rec().key)) {
 	const raw = JSON.stringify(body);
@@ -133,14 +196,18 @@ async function postSigned(body: unknown, key = String(rec().key)) {
 }
 const flat = () => n8n.executions.flatMap((e) => e.items.map((i) => i.json));
 /** The ping secret as both sides derive it, for the default client, workflow and node. */
-const pingSecret = (material = sim.defaultClient.clientSecret, workflowId = 'workflow-1', node: Partial<INode> = NODE) =>
-	deriveCheckSecret(material, workflowId, node as INode);
+const pingSecret = (
+	material = sim.defaultClient.clientSecret,
+	workflowId = 'workflow-1',
+	node: Partial<INode> = NODE,
+) => deriveCheckSecret(material, workflowId, node as INode);
 async function postPing(secret: string, now?: number) {
 	const ping = signCheck(secret, now);
 	return await n8n.post(ping.body, { [CHECK_HEADER]: ping.header });
 }
 /** The URLs the clock sent its pings to, in order. */
-const pingUrls = () => bed.sentRequests.filter((r) => r.headers[CHECK_HEADER] !== undefined).map((r) => r.url);
+const pingUrls = () =>
+	bed.sentRequests.filter((r) => r.headers[CHECK_HEADER] !== undefined).map((r) => r.url);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -152,7 +219,13 @@ describe('activation lifecycle', () => {
 		expect(live).toHaveLength(1);
 		expect(live[0]).toMatchObject({ collectionName: 'work-interruptions', status: 'Enabled' });
 		const s = state();
-		expect(s.subscription).toMatchObject({ id: live[0].id, key: live[0].key, validUntil: live[0].validUntil, destination: n8n.productionUrl, collection: 'work-interruptions' });
+		expect(s.subscription).toMatchObject({
+			id: live[0].id,
+			key: live[0].key,
+			validUntil: live[0].validUntil,
+			destination: n8n.productionUrl,
+			collection: 'work-interruptions',
+		});
 		expect(typeof (s.subscription as IDataObject).createdAt).toBe('number');
 		expect(s).not.toHaveProperty('renewalSecret');
 		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
@@ -168,7 +241,11 @@ describe('activation lifecycle', () => {
 		expect(liveAt().map((w) => w.id)).toEqual([first]);
 		await ctx.tick(); // the check renews it, and keeps the replaced one until it expires
 		expect(rec().id).not.toBe(first);
-		expect(liveAt().map((w) => w.id).sort()).toEqual([first, rec().id].sort());
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([first, rec().id].sort());
 		// A start with little time left renews at once.
 		travelTo(Date.parse(String(rec().validUntil)) - 5 * 60_000);
 		const second = String(rec().id);
@@ -208,7 +285,11 @@ describe('activation lifecycle', () => {
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
 		// The replaced subscription stays until it expires: Protime may still hold changes for it.
-		expect(liveAt().map((w) => w.id).sort()).toEqual([oldId, rec().id].sort());
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([oldId, rec().id].sort());
 		expect((rec().previous as IDataObject[]).map((p) => p.id)).toEqual([oldId]);
 		expect(state().pendingResync).toBeUndefined();
 	});
@@ -222,7 +303,9 @@ describe('activation lifecycle', () => {
 		// Same collection and URL: the replaced subscription may still deliver changes of it, so it stays.
 		const live = liveAt();
 		expect(live.map((w) => w.id).sort()).toEqual([first, rec().id].sort());
-		expect(live.find((w) => w.id === rec().id)?.externalReferences).toEqual([{ collection: 'people', reference: '@employee-number' }]);
+		expect(live.find((w) => w.id === rec().id)?.externalReferences).toEqual([
+			{ collection: 'people', reference: '@employee-number' },
+		]);
 		params.collectionName = 'counter-definitions';
 		params.externalReferences = {};
 		expect(await runHook('checkExists')).toBe(false);
@@ -254,7 +337,10 @@ describe('activation lifecycle', () => {
 
 	it('removes a duplicate at the same URL when adopting the stored subscription', async () => {
 		await activate();
-		await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
+		await createWebhook.call(bed.hookFunctions(hookInput()), {
+			collectionName: 'work-interruptions',
+			destinationUrl: n8n.productionUrl,
+		});
 		expect(liveAt()).toHaveLength(2);
 		expect(await runHook('checkExists')).toBe(true);
 		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
@@ -262,7 +348,9 @@ describe('activation lifecycle', () => {
 
 	it('fails activation with the property names when the 201 body has no key', async () => {
 		sim.assumptions.webhookKeyProperty = 'zzz';
-		const error = await runHook('create').catch((e: { message: string; description?: string }) => e);
+		const error = await runHook('create').catch(
+			(e: { message: string; description?: string }) => e,
+		);
 		expect(error).toMatchObject({ message: expect.stringMatching(/no private key/) });
 		expect((error as { description: string }).description).toMatch(/zzz/);
 		// n8n calls delete() after a failed create(): the keyless webhook must not stay behind.
@@ -274,7 +362,10 @@ describe('activation lifecycle', () => {
 	it('refuses an http or local production URL with a message about N8N_WEBHOOK_URL unless the environment is custom', async () => {
 		bed.credentials.edit({ environment: 'production' });
 		await expect(runHook('create')).rejects.toThrow(/HTTPS.*N8N_WEBHOOK_URL/s);
-		const local = bed.runHook(hooks.create, { ...hookInput(), webhookUrl: 'https://localhost:5678/webhook/wh-1/webhook' });
+		const local = bed.runHook(hooks.create, {
+			...hookInput(),
+			webhookUrl: 'https://localhost:5678/webhook/wh-1/webhook',
+		});
 		await expect(local).rejects.toThrow(/localhost.*N8N_WEBHOOK_URL/s);
 		expect(sim.webhooks().filter((w) => w.destinationUrl.includes('localhost'))).toHaveLength(0);
 	});
@@ -333,7 +424,11 @@ describe('deactivation', () => {
 		await postSigned(wi(14, 14));
 		expect(resyncs()).toHaveLength(1);
 		expect(resyncs()[0].detectedAt).toBe(detectedAt);
-		expect(flat().filter((j) => j.changeType === 'InsertOrUpdate').map((j) => j.id)).toEqual([12, 13, 14]);
+		expect(
+			flat()
+				.filter((j) => j.changeType === 'InsertOrUpdate')
+				.map((j) => j.id),
+		).toEqual([12, 13, 14]);
 	});
 
 	it('counts a 404 as done', async () => {
@@ -344,7 +439,10 @@ describe('deactivation', () => {
 	});
 
 	it('copes with a create() that never completed, removing what it may have left at the URL', async () => {
-		await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
+		await createWebhook.call(bed.hookFunctions(hookInput()), {
+			collectionName: 'work-interruptions',
+			destinationUrl: n8n.productionUrl,
+		});
 		expect(await runHook('delete')).toBe(true);
 		expect(liveAt()).toHaveLength(0);
 	});
@@ -363,24 +461,44 @@ describe('deliveries', () => {
 	const variants: Array<[string, Partial<ProtimeSimulator['assumptions']['signature']>]> = [
 		['base64, key as text (default)', {}],
 		['hex', { encoding: 'hex' }],
-		['sha256= prefixed hex in another header', { encoding: 'hex', prefix: 'sha256=', header: 'X-Hub-Signature-256' }],
+		[
+			'sha256= prefixed hex in another header',
+			{ encoding: 'hex', prefix: 'sha256=', header: 'X-Hub-Signature-256' },
+		],
 		['base64 under the decoded key bytes', { keyEncoding: 'base64' }],
-		['base64 over "<timestamp>.<body>" with a timestamp header', { timestampHeader: 'X-Protime-Timestamp' }],
+		[
+			'base64 over "<timestamp>.<body>" with a timestamp header',
+			{ timestampHeader: 'X-Protime-Timestamp' },
+		],
 	];
-	it.each(variants)('verifies a simulator delivery signed as %s and emits a typed item', async (_name, signature) => {
-		Object.assign(sim.assumptions.signature, signature);
-		await activate();
-		const record = sim.insert('work-interruptions', { durationInMinutes: 90, startTimeInMinutes: 480, endTimeInMinutes: 570 });
-		await sim.waitForDeliveries(1, { webhookId: String(rec().id) });
-		expect(n8n.executions).toHaveLength(1);
-		expect(n8n.executions[0].items[0].json).toMatchObject({
-			changeType: 'InsertOrUpdate',
-			collectionName: 'work-interruptions',
-			id: record.id,
-			changeVersion: record.changeVersion,
-			data: { id: record.id, durationInMinutes: 90, duration: '1:30', durationHours: 1.5, startTime: '08:00', endTime: '09:30' },
-		});
-	});
+	it.each(variants)(
+		'verifies a simulator delivery signed as %s and emits a typed item',
+		async (_name, signature) => {
+			Object.assign(sim.assumptions.signature, signature);
+			await activate();
+			const record = sim.insert('work-interruptions', {
+				durationInMinutes: 90,
+				startTimeInMinutes: 480,
+				endTimeInMinutes: 570,
+			});
+			await sim.waitForDeliveries(1, { webhookId: String(rec().id) });
+			expect(n8n.executions).toHaveLength(1);
+			expect(n8n.executions[0].items[0].json).toMatchObject({
+				changeType: 'InsertOrUpdate',
+				collectionName: 'work-interruptions',
+				id: record.id,
+				changeVersion: record.changeVersion,
+				data: {
+					id: record.id,
+					durationInMinutes: 90,
+					duration: '1:30',
+					durationHours: 1.5,
+					startTime: '08:00',
+					endTime: '09:30',
+				},
+			});
+		},
+	);
 
 	it('emits Delete changes and honours the Events filter', async () => {
 		params.events = ['delete'];
@@ -393,12 +511,21 @@ describe('deliveries', () => {
 	});
 
 	it('flattens external references with Simplify and keeps raw records without it', async () => {
-		params.externalReferences = { reference: [{ reference: 'people|@employee-number' }, { reference: 'people|', customName: 'HRMID' }] };
+		params.externalReferences = {
+			reference: [
+				{ reference: 'people|@employee-number' },
+				{ reference: 'people|', customName: 'HRMID' },
+			],
+		};
 		sim.setExternalReferences('people', 1001, { '@employee-number': 'E-1001', HRMID: 'H-7' });
 		await activate();
 		sim.insert('work-interruptions', { person: { id: 1001 } });
 		await sim.waitForDeliveries(1, { webhookId: String(rec().id) });
-		expect(flat()[0].data).toMatchObject({ personId: 1001, personEmployeeNumber: 'E-1001', personHRMID: 'H-7' });
+		expect(flat()[0].data).toMatchObject({
+			personId: 1001,
+			personEmployeeNumber: 'E-1001',
+			personHRMID: 'H-7',
+		});
 		params.options = { simplify: false, includeSubscriptionInfo: true };
 		sim.insert('work-interruptions', { person: { id: 1001 } });
 		await sim.waitForDeliveries(2, { webhookId: String(rec().id) });
@@ -515,7 +642,10 @@ describe('deliveries', () => {
 
 	it('leaves bodies that are not JSON to n8n (422 before the node runs)', async () => {
 		await activate();
-		expect((await n8n.post('{not json', { 'x-protime-signature': sign(String(rec().key), '{not json') })).status).toBe(422);
+		expect(
+			(await n8n.post('{not json', { 'x-protime-signature': sign(String(rec().key), '{not json') }))
+				.status,
+		).toBe(422);
 		expect(n8n.executions).toHaveLength(0);
 	});
 });
@@ -523,10 +653,19 @@ describe('deliveries', () => {
 describe('verification failures: 401 and no execution', () => {
 	const raw = JSON.stringify(wi(9, 9));
 	const cases: Array<[string, () => Record<string, string>, string?]> = [
-		['a tampered body', () => ({ 'x-protime-signature': sign(String(rec().key), raw.replace('"id":9', '"id":8')) })],
-		['the wrong key', () => ({ 'x-protime-signature': sign(randomBytes(32).toString('base64'), raw) })],
+		[
+			'a tampered body',
+			() => ({ 'x-protime-signature': sign(String(rec().key), raw.replace('"id":9', '"id":8')) }),
+		],
+		[
+			'the wrong key',
+			() => ({ 'x-protime-signature': sign(randomBytes(32).toString('base64'), raw) }),
+		],
 		['no signature header (unsigned)', () => ({})],
-		['an oversized header', () => ({ 'x-protime-signature': `${'A'.repeat(600)},${sign(String(rec().key), raw)}` })],
+		[
+			'an oversized header',
+			() => ({ 'x-protime-signature': `${'A'.repeat(600)},${sign(String(rec().key), raw)}` }),
+		],
 	];
 	it.each(cases)('rejects %s', async (_name, headers) => {
 		await activate();
@@ -538,7 +677,11 @@ describe('verification failures: 401 and no execution', () => {
 
 	it('rejects a delivery whose raw body is missing', async () => {
 		await activate();
-		const ctx = bed.webhookFunctions({ ...hookInput(), mode: 'webhook', request: { body: wi(9, 9), headers: { 'x-protime-signature': sign(String(rec().key), raw) } } });
+		const ctx = bed.webhookFunctions({
+			...hookInput(),
+			mode: 'webhook',
+			request: { body: wi(9, 9), headers: { 'x-protime-signature': sign(String(rec().key), raw) } },
+		});
 		const request = ctx.getRequestObject() as unknown as { rawBody?: Buffer };
 		delete request.rawBody;
 		const result = await trigger.webhook.call(ctx as IWebhookFunctions);
@@ -574,14 +717,27 @@ describe('renewal through the maintenance ping', () => {
 	it('renews near expiry: new subscription first, new key saved, the old one and its key kept until it expired, then deleted', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
-		const old = { id: String(rec().id), key: String(rec().key), validUntil: String(rec().validUntil) };
+		const old = {
+			id: String(rec().id),
+			key: String(rec().key),
+			validUntil: String(rec().validUntil),
+		};
 		travelToDue();
 		await (ctx as unknown as { tick(): Promise<void> }).tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
 		const now = rec();
 		expect(now.id).not.toBe(old.id);
-		expect(liveAt().map((w) => w.id).sort()).toEqual([old.id, now.id].sort());
-		expect(now.previous).toEqual([expect.objectContaining({ id: old.id, validUntil: sim.webhooks().find((w) => w.id === old.id)?.validUntil })]);
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([old.id, now.id].sort());
+		expect(now.previous).toEqual([
+			expect.objectContaining({
+				id: old.id,
+				validUntil: sim.webhooks().find((w) => w.id === old.id)?.validUntil,
+			}),
+		]);
 		expect(n8n.executions).toHaveLength(0); // a planned renewal is not a lapse
 		// The new key verifies real deliveries of the new subscription...
 		sim.insert('work-interruptions', {});
@@ -622,7 +778,11 @@ describe('renewal through the maintenance ping', () => {
 		expect(rec().id).toBe(first);
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
-		expect(liveAt().map((w) => w.id).sort()).toEqual([first, rec().id].sort());
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([first, rec().id].sort());
 	});
 
 	it('renews again and again: each renewal starts from static data as n8n loads it (observable, previous keys included)', async () => {
@@ -632,13 +792,20 @@ describe('renewal through the maintenance ping', () => {
 		for (let i = 0; i < 3; i++) {
 			travelToDue();
 			await ctx.tick();
-			expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
+			expect(n8n.answers.at(-1)).toMatchObject({
+				status: 200,
+				body: { ok: true, action: 'renew' },
+			});
 			ids.push(String(rec().id));
 		}
 		expect(new Set(ids).size).toBe(4);
 		// Replaced subscriptions stay until their grace after expiry ended (at most two unexpired ones).
 		expect((rec().previous as IDataObject[]).map((p) => p.id)).toEqual([ids[2], ids[1], ids[0]]);
-		expect(liveAt().map((w) => w.id).sort()).toEqual([...ids].sort());
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([...ids].sort());
 		expect(flat()).toEqual([]);
 	});
 
@@ -651,7 +818,9 @@ describe('renewal through the maintenance ping', () => {
 		travelTo(Date.parse(String(rec().validUntil)) - 20 * 60_000);
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1, { webhookId: oldId });
-		const renewed = liveAt().map((w) => w.id).filter((id) => id !== oldId);
+		const renewed = liveAt()
+			.map((w) => w.id)
+			.filter((id) => id !== oldId);
 		expect(renewed).toHaveLength(1);
 		expect(n8n.executions).toHaveLength(1);
 		// n8n does not save what a delivery answered after its execution wrote: the process's memory holds the
@@ -670,9 +839,17 @@ describe('renewal through the maintenance ping', () => {
 		const oldId = String(rec().id);
 		sim.disableWebhook(oldId);
 		await (ctx as unknown as { tick(): Promise<void> }).tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recover' } });
+		expect(n8n.answers.at(-1)).toMatchObject({
+			status: 200,
+			body: { ok: true, action: 'recover' },
+		});
 		expect(flat()).toEqual([
-			expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', previousWebhookId: oldId, webhookId: rec().id }),
+			expect.objectContaining({
+				changeType: 'ResyncRequired',
+				collectionName: 'work-interruptions',
+				previousWebhookId: oldId,
+				webhookId: rec().id,
+			}),
 		]);
 		expect(String(flat()[0].message)).toContain('Get Many');
 		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('resync'))).toBe(true);
@@ -699,10 +876,18 @@ describe('renewal through the maintenance ping', () => {
 		expect((await n8n.post(good.body, { [CHECK_HEADER]: good.header })).status).toBe(401);
 		expect((await postPing(secret, Date.now() - 10 * 60_000)).status).toBe(401);
 		const altered = signCheck(secret);
-		expect((await n8n.post(altered.body.replace('1', '2'), { [CHECK_HEADER]: altered.header })).status).toBe(401);
+		expect(
+			(await n8n.post(altered.body.replace('1', '2'), { [CHECK_HEADER]: altered.header })).status,
+		).toBe(401);
 		// The count of unrecorded checks is signed too: raising it is an alteration.
 		const counted = signCheck(secret);
-		expect((await n8n.post(counted.body.replace('"unrecordedChecks":0', '"unrecordedChecks":5'), { [CHECK_HEADER]: counted.header })).status).toBe(401);
+		expect(
+			(
+				await n8n.post(counted.body.replace('"unrecordedChecks":0', '"unrecordedChecks":5'), {
+					[CHECK_HEADER]: counted.header,
+				})
+			).status,
+		).toBe(401);
 	});
 
 	it('a check of a healthy subscription writes nothing to static data', async () => {
@@ -720,9 +905,13 @@ describe('renewal through the maintenance ping', () => {
 		await activate();
 		expect((await postPing(pingSecret('another-client-secret'))).status).toBe(401);
 		expect((await postPing(pingSecret(undefined, 'workflow-2'))).status).toBe(401);
-		expect((await postPing(pingSecret(undefined, undefined, { ...NODE, webhookId: 'wh-2' }))).status).toBe(401);
+		expect(
+			(await postPing(pingSecret(undefined, undefined, { ...NODE, webhookId: 'wh-2' }))).status,
+		).toBe(401);
 		expect(n8n.answers.map((a) => a.status)).toEqual([401, 401, 401]);
-		expect(bed.logs.filter((l) => l.level === 'warn' && l.message.includes('signature does not match'))).toHaveLength(3);
+		expect(
+			bed.logs.filter((l) => l.level === 'warn' && l.message.includes('signature does not match')),
+		).toHaveLength(3);
 		expect((await postPing(pingSecret())).status).toBe(200);
 	});
 
@@ -731,14 +920,21 @@ describe('renewal through the maintenance ping', () => {
 		sim.injectFault({ status: 500, path: /\/webhooks\//, times: 10 });
 		await ctx.tick();
 		expect(n8n.answers.at(-1)?.status).toBe(502);
-		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('answered 502'))).toBe(true);
+		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('answered 502'))).toBe(
+			true,
+		);
 		sim.clearFaults();
 		// A start where neither the stored URL nor the instance base URL reaches n8n.
 		editRecord({ destination: 'http://127.0.0.1:9/webhook/wh-1/webhook' });
-		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init', instanceBaseUrl: 'http://127.0.0.1:9/' }));
+		const restarted = await bed.runTrigger(
+			trigger.trigger,
+			hookInput({ activationMode: 'init', instanceBaseUrl: 'http://127.0.0.1:9/' }),
+		);
 		await (restarted.ctx as TriggerControls).tick();
 		const error = bed.logs.filter((l) => l.level === 'error').at(-1)?.message ?? '';
-		expect(error).toMatch(/could not reach .*127\.0\.0\.1:9\/webhook\/wh-1\/webhook: .*ECONNREFUSED.*N8N_WEBHOOK_URL/s);
+		expect(error).toMatch(
+			/could not reach .*127\.0\.0\.1:9\/webhook\/wh-1\/webhook: .*ECONNREFUSED.*N8N_WEBHOOK_URL/s,
+		);
 	});
 
 	it('activation order of n8n 2.41 (trigger() before create(), separate static data): the clock still pings and a quiet subscription is renewed before validUntil', async () => {
@@ -753,7 +949,10 @@ describe('renewal through the maintenance ping', () => {
 
 		await ctx.tick();
 		expect(pingUrls()).toEqual([n8n.productionUrl]); // derived from the instance base URL and the webhook id
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt', destinationUrl: n8n.productionUrl } });
+		expect(n8n.answers.at(-1)).toMatchObject({
+			status: 200,
+			body: { ok: true, action: 'adopt', destinationUrl: n8n.productionUrl },
+		});
 
 		// No change is raised; time passes until the subscription is near its validUntil.
 		const old = { id: String(rec().id), validUntil: String(rec().validUntil) };
@@ -762,7 +961,11 @@ describe('renewal through the maintenance ping', () => {
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
 		expect(rec().id).not.toBe(old.id);
 		expect(Date.parse(String(rec().validUntil))).toBeGreaterThanOrEqual(Date.parse(old.validUntil));
-		expect(liveAt().map((w) => w.id).sort()).toEqual([old.id, rec().id].sort());
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([old.id, rec().id].sort());
 		expect(n8n.executions).toHaveLength(0);
 		// The next change still arrives, signed with the renewed key.
 		sim.insert('work-interruptions', {});
@@ -772,7 +975,9 @@ describe('renewal through the maintenance ping', () => {
 
 	it('the older order (create() before trigger()) works the same', async () => {
 		const { ctx } = await activate({ order: 'webhooksFirst' });
-		expect(ctx.getWorkflowStaticData('node').subscription).toMatchObject({ destination: n8n.productionUrl });
+		expect(ctx.getWorkflowStaticData('node').subscription).toMatchObject({
+			destination: n8n.productionUrl,
+		});
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt' } });
 	});
@@ -780,7 +985,11 @@ describe('renewal through the maintenance ping', () => {
 	it('restart (init): the stored destinationUrl is used', async () => {
 		await activate();
 		const unreachableBase = 'http://127.0.0.1:9/';
-		const { ctx } = await activate({ activationMode: 'init', order: 'webhooksFirst', instanceBaseUrl: unreachableBase });
+		const { ctx } = await activate({
+			activationMode: 'init',
+			order: 'webhooksFirst',
+			instanceBaseUrl: unreachableBase,
+		});
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt' } });
 		expect(pingUrls()).toEqual([n8n.productionUrl]);
@@ -809,7 +1018,9 @@ describe('renewal through the maintenance ping', () => {
 		await ctx.tick();
 		expect(pingUrls().slice(1)).toEqual([alias, n8n.productionUrl]);
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
-		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(/could not use .*alias.*404.*reached .*\/webhook\/wh-1\/webhook instead/s);
+		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(
+			/could not use .*alias.*404.*reached .*\/webhook\/wh-1\/webhook instead/s,
+		);
 		// ...and keeps using the address that answered.
 		await ctx.tick();
 		expect(pingUrls().at(-1)).toBe(n8n.productionUrl);
@@ -817,7 +1028,9 @@ describe('renewal through the maintenance ping', () => {
 		// Nothing answers: an error that says what to check.
 		n8n.notFound.add('direct');
 		await ctx.tick();
-		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/could not reach .*404.*N8N_WEBHOOK_URL/s);
+		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(
+			/could not reach .*404.*N8N_WEBHOOK_URL/s,
+		);
 
 		// A start whose stored URL is refused at the network level: the derived address is tried next.
 		n8n.notFound.clear();
@@ -825,20 +1038,38 @@ describe('renewal through the maintenance ping', () => {
 		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init' }));
 		editRecord({ destination: n8n.productionUrl });
 		await (restarted.ctx as TriggerControls).tick();
-		expect(pingUrls().slice(-2)).toEqual(['http://127.0.0.1:9/webhook/wh-1/webhook', n8n.productionUrl]);
+		expect(pingUrls().slice(-2)).toEqual([
+			'http://127.0.0.1:9/webhook/wh-1/webhook',
+			n8n.productionUrl,
+		]);
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
-		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(/127\.0\.0\.1:9.*ECONNREFUSED.*reached/s);
+		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(
+			/127\.0\.0\.1:9.*ECONNREFUSED.*reached/s,
+		);
 	});
 
 	it('credential secret changed: pings use the new derivation and still verify (client secret, then a pasted token)', async () => {
-		sim.addClient({ clientId: 'rotating', clientSecret: 'first-secret', scopes: [...DEFAULT_SCOPES] });
-		bed = new ProtimeTestbed({ simulatorOrigin: sim.origin, clientId: 'rotating', clientSecret: 'first-secret', node: NODE });
+		sim.addClient({
+			clientId: 'rotating',
+			clientSecret: 'first-secret',
+			scopes: [...DEFAULT_SCOPES],
+		});
+		bed = new ProtimeTestbed({
+			simulatorOrigin: sim.origin,
+			clientId: 'rotating',
+			clientSecret: 'first-secret',
+			node: NODE,
+		});
 		const { ctx } = await activate();
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 
 		// The client secret is regenerated at Protime and pasted into the credential.
-		sim.addClient({ clientId: 'rotating', clientSecret: 'second-secret', scopes: [...DEFAULT_SCOPES] });
+		sim.addClient({
+			clientId: 'rotating',
+			clientSecret: 'second-secret',
+			scopes: [...DEFAULT_SCOPES],
+		});
 		bed.credentials.edit({ clientSecret: 'second-secret' });
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
@@ -854,7 +1085,13 @@ describe('renewal through the maintenance ping', () => {
 		expect((await postPing(pingSecret(token))).status).toBe(200);
 
 		const logged = bed.logs.map((l) => l.message).join('\n');
-		for (const secret of ['first-secret', 'second-secret', token, pingSecret('second-secret'), pingSecret(token)]) {
+		for (const secret of [
+			'first-secret',
+			'second-secret',
+			token,
+			pingSecret('second-secret'),
+			pingSecret(token),
+		]) {
 			expect(logged).not.toContain(secret);
 		}
 	});
@@ -864,7 +1101,9 @@ describe('renewal through the maintenance ping', () => {
 		bed.credentials.edit({ clientSecret: '' });
 		await ctx.tick();
 		expect(pingUrls()).toEqual([]);
-		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(/cannot sign the subscription check.*credential/);
+		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(
+			/cannot sign the subscription check.*credential/,
+		);
 	});
 
 	it('a check that arrives while activation is still saving writes nothing, so what create() stored survives', async () => {
@@ -874,20 +1113,30 @@ describe('renewal through the maintenance ping', () => {
 		const early = bed.webhookFunctions({
 			...hookInput(),
 			mode: 'webhook',
-			request: { headers: { [CHECK_HEADER]: ping.header }, rawBody: Buffer.from(ping.body), body: JSON.parse(ping.body) },
+			request: {
+				headers: { [CHECK_HEADER]: ping.header },
+				rawBody: Buffer.from(ping.body),
+				body: JSON.parse(ping.body),
+			},
 		});
 		await trigger.webhook.call(early); // before create() has stored anything
 		expect(await runHook('checkExists')).toBe(false);
 		expect(await runHook('create')).toBe(true);
 		const stored = structuredClone(state());
 		early.save(); // n8n saves the request's copy of static data after webhook() returned
-		expect(early.response).toMatchObject({ statusCode: 409, body: { ok: false, code: 'unrecorded' } });
+		expect(early.response).toMatchObject({
+			statusCode: 409,
+			body: { ok: false, code: 'unrecorded' },
+		});
 		expect(state()).toEqual(stored);
 		const storedId = (stored.subscription as IDataObject).id;
 		expect(liveAt().map((w) => w.id)).toEqual([storedId]);
 		// The next scheduled check finds the subscription.
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt', webhookId: storedId } });
+		expect(n8n.answers.at(-1)).toMatchObject({
+			status: 200,
+			body: { action: 'adopt', webhookId: storedId },
+		});
 	});
 
 	it('static data lost while active: the first check writes nothing, the next subscribes again, removes the old subscription and emits ResyncRequired', async () => {
@@ -901,12 +1150,21 @@ describe('renewal through the maintenance ping', () => {
 		expect(liveAt().map((w) => w.id)).toEqual([oldId]);
 
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'recover', destinationUrl: n8n.productionUrl } });
+		expect(n8n.answers.at(-1)).toMatchObject({
+			status: 200,
+			body: { ok: true, action: 'recover', destinationUrl: n8n.productionUrl },
+		});
 		const now = rec();
 		expect(now).toMatchObject({ destination: n8n.productionUrl, collection: 'work-interruptions' });
 		expect(now.id).not.toBe(oldId);
 		expect(liveAt().map((w) => w.id)).toEqual([now.id]); // the old one, whose key was lost, is deleted
-		expect(flat()).toEqual([expect.objectContaining({ changeType: 'ResyncRequired', collectionName: 'work-interruptions', webhookId: now.id })]);
+		expect(flat()).toEqual([
+			expect.objectContaining({
+				changeType: 'ResyncRequired',
+				collectionName: 'work-interruptions',
+				webhookId: now.id,
+			}),
+		]);
 		expect(String(flat()[0].reason)).toMatch(/no subscription is recorded/);
 
 		// Deliveries verify again, and the clock is back to quiet checks.
@@ -920,16 +1178,31 @@ describe('renewal through the maintenance ping', () => {
 	it('a check removes any other subscription at this trigger URL (one whose key is not stored)', async () => {
 		const { ctx } = await activate();
 		const kept = String(rec().id);
-		const { webhook: orphan } = await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: n8n.productionUrl });
-		const elsewhere = await createWebhook.call(bed.hookFunctions(hookInput()), { collectionName: 'work-interruptions', destinationUrl: `${n8n.origin}/webhook/other/webhook` });
+		const { webhook: orphan } = await createWebhook.call(bed.hookFunctions(hookInput()), {
+			collectionName: 'work-interruptions',
+			destinationUrl: n8n.productionUrl,
+		});
+		const elsewhere = await createWebhook.call(bed.hookFunctions(hookInput()), {
+			collectionName: 'work-interruptions',
+			destinationUrl: `${n8n.origin}/webhook/other/webhook`,
+		});
 		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt', webhookId: kept, problems: [] } });
+		expect(n8n.answers.at(-1)).toMatchObject({
+			status: 200,
+			body: { action: 'adopt', webhookId: kept, problems: [] },
+		});
 		expect(liveAt().map((w) => w.id)).toEqual([kept]);
-		expect(bed.logs.some((l) => l.level === 'info' && l.message.includes(`deleted subscription ${orphan.id}`))).toBe(true);
-		expect(liveAt(`${n8n.origin}/webhook/other/webhook`).map((w) => w.id)).toEqual([elsewhere.webhook.id]);
+		expect(
+			bed.logs.some(
+				(l) => l.level === 'info' && l.message.includes(`deleted subscription ${orphan.id}`),
+			),
+		).toBe(true);
+		expect(liveAt(`${n8n.origin}/webhook/other/webhook`).map((w) => w.id)).toEqual([
+			elsewhere.webhook.id,
+		]);
 	});
 
-	it('a check and an overdue delivery at the same moment renew once, and the stored key is the live subscription\'s', async () => {
+	it("a check and an overdue delivery at the same moment renew once, and the stored key is the live subscription's", async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
 		const old = String(rec().id);
@@ -940,9 +1213,18 @@ describe('renewal through the maintenance ping', () => {
 		const live = liveAt().filter((w) => w.id !== old);
 		expect(live).toHaveLength(1);
 		// One renewal: a single subscription was created by the three requests.
-		expect(sim.webhooks().filter((w) => !existing.has(w.id)).map((w) => w.id)).toEqual([live[0].id]);
+		expect(
+			sim
+				.webhooks()
+				.filter((w) => !existing.has(w.id))
+				.map((w) => w.id),
+		).toEqual([live[0].id]);
 		expect(rec()).toMatchObject({ id: live[0].id, key: live[0].key });
-		expect(flat().map((j) => j.id).sort()).toEqual([5, 6]);
+		expect(
+			flat()
+				.map((j) => j.id)
+				.sort(),
+		).toEqual([5, 6]);
 	});
 });
 
@@ -951,14 +1233,30 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 	async function renewed() {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
-		const old = { id: String(rec().id), key: String(rec().key), validUntil: String(rec().validUntil) };
+		const old = {
+			id: String(rec().id),
+			key: String(rec().key),
+			validUntil: String(rec().validUntil),
+		};
 		travelToDue();
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
-		return { ctx, old, current: { id: String(rec().id), key: String(rec().key), validUntil: String(rec().validUntil) } };
+		return {
+			ctx,
+			old,
+			current: {
+				id: String(rec().id),
+				key: String(rec().key),
+				validUntil: String(rec().validUntil),
+			},
+		};
 	}
 	/** A delivery as n8n runs it, with the workflow's outcome chosen by the test. */
-	async function deliverWith(body: IDataObject, key: string, outcome: 'success' | 'error' = 'success') {
+	async function deliverWith(
+		body: IDataObject,
+		key: string,
+		outcome: 'success' | 'error' = 'success',
+	) {
 		const raw = JSON.stringify(body);
 		const run = await bed.runWebhook(trigger.webhook, {
 			parameters: params,
@@ -973,7 +1271,10 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		});
 		return run.response.statusCode;
 	}
-	const versionsOf = (id: number) => flat().filter((j) => j.id === id).map((j) => Number.parseInt(String(j.changeVersion), 16));
+	const versionsOf = (id: number) =>
+		flat()
+			.filter((j) => j.id === id)
+			.map((j) => Number.parseInt(String(j.changeVersion), 16));
 
 	it('a change delivered by both subscriptions is emitted once (default acknowledgement), whichever comes first', async () => {
 		const { old, current } = await renewed();
@@ -1025,9 +1326,17 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		travelTo(Date.now() + 1000);
 		await ctx.tick(); // adopt: sweeps the URL
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
-		expect(liveAt().map((w) => w.id).sort()).toEqual([old.id, current.id].sort());
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([old.id, current.id].sort());
 		expect(await runHook('checkExists', { activationMode: 'init' })).toBe(true); // a start adopts and sweeps too
-		expect(liveAt().map((w) => w.id).sort()).toEqual([old.id, current.id].sort());
+		expect(
+			liveAt()
+				.map((w) => w.id)
+				.sort(),
+		).toEqual([old.id, current.id].sort());
 		await runHook('delete');
 		expect(liveAt()).toEqual([]);
 	});
@@ -1042,7 +1351,13 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		travelTo(Date.now() + 1000);
 		await ctx.tick();
 		const gaps = () => flat().filter((j) => j.changeType === 'ResyncRequired');
-		expect(gaps()).toEqual([expect.objectContaining({ previousWebhookId: old.id, webhookId: current.id, reason: expect.stringMatching(/still delivering/) })]);
+		expect(gaps()).toEqual([
+			expect.objectContaining({
+				previousWebhookId: old.id,
+				webhookId: current.id,
+				reason: expect.stringMatching(/still delivering/),
+			}),
+		]);
 		// A restart (a new process, static data as saved) does not announce it again.
 		forgetMemory('workflow-1/wh-1');
 		expect(await runHook('checkExists', { activationMode: 'init' })).toBe(true);
@@ -1051,31 +1366,42 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		expect(gaps()).toHaveLength(1);
 	});
 
-	it.each(['dropped', 'drained'] as const)('a renewal during a backlog (queue %s on stop): every queued change arrives once, none is deleted with the old subscription', async (queueOnStop) => {
-		sim.assumptions.queueOnStop = queueOnStop;
-		sim.assumptions.webhookValiditySeconds = 120;
-		const { ctx } = await activate();
-		const old = String(rec().id);
-		// n8n takes changes slower than Protime raises them: a backlog queues up for the old subscription.
-		n8n.execution = async () => await sleep(15);
-		try {
-			const raised = Array.from({ length: 30 }, () => String(sim.insert('work-interruptions', {}).id));
-			travelToDue();
-			await ctx.tick(); // renews while most of the backlog is still queued for the old subscription
-			expect(n8n.answers.some((a) => (a.body as IDataObject | undefined)?.action === 'renew')).toBe(true);
-			expect(sim.pendingDeliveries()).toBeGreaterThan(0);
-			raised.push(...Array.from({ length: 10 }, () => String(sim.insert('work-interruptions', {}).id))); // queued for both
-			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await sleep(25);
-			expect(sim.pendingDeliveries()).toBe(0);
-			const ids = flat().filter((j) => j.changeType !== 'ResyncRequired').map((j) => String(j.id));
-			expect(ids.sort()).toEqual([...raised].sort());
-			expect(sim.droppedChanges(old)).toEqual([]);
-			expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([]);
-		} finally {
-			n8n.execution = undefined;
-			sim.assumptions.queueOnStop = 'dropped';
-		}
-	});
+	it.each(['dropped', 'drained'] as const)(
+		'a renewal during a backlog (queue %s on stop): every queued change arrives once, none is deleted with the old subscription',
+		async (queueOnStop) => {
+			sim.assumptions.queueOnStop = queueOnStop;
+			sim.assumptions.webhookValiditySeconds = 120;
+			const { ctx } = await activate();
+			const old = String(rec().id);
+			// n8n takes changes slower than Protime raises them: a backlog queues up for the old subscription.
+			n8n.execution = async () => await sleep(15);
+			try {
+				const raised = Array.from({ length: 30 }, () =>
+					String(sim.insert('work-interruptions', {}).id),
+				);
+				travelToDue();
+				await ctx.tick(); // renews while most of the backlog is still queued for the old subscription
+				expect(
+					n8n.answers.some((a) => (a.body as IDataObject | undefined)?.action === 'renew'),
+				).toBe(true);
+				expect(sim.pendingDeliveries()).toBeGreaterThan(0);
+				raised.push(
+					...Array.from({ length: 10 }, () => String(sim.insert('work-interruptions', {}).id)),
+				); // queued for both
+				for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await sleep(25);
+				expect(sim.pendingDeliveries()).toBe(0);
+				const ids = flat()
+					.filter((j) => j.changeType !== 'ResyncRequired')
+					.map((j) => String(j.id));
+				expect(ids.sort()).toEqual([...raised].sort());
+				expect(sim.droppedChanges(old)).toEqual([]);
+				expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([]);
+			} finally {
+				n8n.execution = undefined;
+				sim.assumptions.queueOnStop = 'dropped';
+			}
+		},
+	);
 
 	it('a renewal during a backlog the old subscription cannot deliver before it expires: Protime drops the rest, the trigger announces it', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
@@ -1097,7 +1423,12 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 			expect(sim.droppedChanges(old).length).toBeGreaterThan(0);
 			travelTo(Date.now() + 1000);
 			await ctx.tick();
-			expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([expect.objectContaining({ previousWebhookId: old, reason: expect.stringMatching(/still delivering/) })]);
+			expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([
+				expect.objectContaining({
+					previousWebhookId: old,
+					reason: expect.stringMatching(/still delivering/),
+				}),
+			]);
 		} finally {
 			n8n.execution = undefined;
 		}
@@ -1117,14 +1448,18 @@ describe('renewal overlap: the replaced subscription keeps delivering until it e
 		expect(versionsOf(21)).toEqual([210]);
 	});
 
-	it('a replaced subscription still delivering changes older than its successor\'s first one at expiry is a gap', async () => {
+	it("a replaced subscription still delivering changes older than its successor's first one at expiry is a gap", async () => {
 		const { ctx, old, current } = await renewed();
 		expect(await deliverWith(wi(22, 300), current.key)).toBe(200);
 		travelTo(Date.parse(old.validUntil) - 5_000);
 		expect(await deliverWith(wi(23, 250), old.key)).toBe(200); // raised before the renewal: only the old one has it
 		travelTo(Date.parse(old.validUntil) + 5_000);
 		await ctx.tick();
-		expect(flat().filter((j) => j.changeType === 'ResyncRequired').map((j) => j.previousWebhookId)).toEqual([old.id]);
+		expect(
+			flat()
+				.filter((j) => j.changeType === 'ResyncRequired')
+				.map((j) => j.previousWebhookId),
+		).toEqual([old.id]);
 	});
 
 	it('a replaced subscription that only delivered copies, or went quiet well before it expired, is no gap', async () => {
@@ -1148,7 +1483,10 @@ describe('test listens (manual mode)', () => {
 		const response = await trigger.trigger.call(manual);
 		await response.manualTriggerFunction!();
 		const emitted = (manual as unknown as { emitted: INodeExecutionData[][][] }).emitted;
-		expect(emitted[0][0][0].json).toMatchObject({ changeType: 'InsertOrUpdate', collectionName: 'work-interruptions' });
+		expect(emitted[0][0][0].json).toMatchObject({
+			changeType: 'InsertOrUpdate',
+			collectionName: 'work-interruptions',
+		});
 		await response.manualTriggerFunction!();
 		expect(emitted[1][0][0].json.changeType).toBe('TestDeliveryUnavailable');
 	});
@@ -1164,26 +1502,53 @@ describe('test listens (manual mode)', () => {
 describe('pure helpers', () => {
 	it('refuses destinations Protime cannot reach', () => {
 		expect(destinationProblem('https://n8n.example.com/webhook/x/webhook', false)).toBeUndefined();
-		for (const url of ['http://n8n.example.com/w', 'https://127.0.0.1/w', 'https://10.1.2.3/w', 'https://192.168.1.4/w', 'https://box.local/w', 'https://[::1]/w']) {
+		for (const url of [
+			'http://n8n.example.com/w',
+			'https://127.0.0.1/w',
+			'https://10.1.2.3/w',
+			'https://192.168.1.4/w',
+			'https://box.local/w',
+			'https://[::1]/w',
+		]) {
 			expect(destinationProblem(url, false)).toMatch(/N8N_WEBHOOK_URL/);
 		}
 		expect(destinationProblem('http://127.0.0.1:5678/w', true)).toBeUndefined();
 		expect(destinationProblem(undefined, true)).toMatch(/N8N_WEBHOOK_URL/);
 		expect(destinationProblem('not-a-url', true)).toMatch(/not an absolute URL/);
 		// new URL() drops these silently; the raw text must never reach Protime.
-		for (const url of ['https://n8n.example.com/webhook/abc\r\nX-Injected: 1/webhook', 'https://n8n.exam\tple.com/w', 'https://n8n.example.com/web hook/w']) {
+		for (const url of [
+			'https://n8n.example.com/webhook/abc\r\nX-Injected: 1/webhook',
+			'https://n8n.exam\tple.com/w',
+			'https://n8n.example.com/web hook/w',
+		]) {
 			expect(destinationProblem(url, false)).toMatch(/contains .*N8N_WEBHOOK_URL/s);
 			expect(destinationProblem(url, true)).toMatch(/contains/);
 		}
 	});
 
 	it('derives the ping secret from the credential by mode, per workflow and node', () => {
-		expect(secretMaterial({ authentication: 'clientCredentials', clientSecret: 's3cret', accessToken: 'ignored' })).toBe('s3cret');
-		expect(secretMaterial({ authentication: 'accessToken', clientSecret: 'ignored', accessToken: ' Bearer tok ' })).toBe('tok');
-		expect(secretMaterial({ authentication: 'clientCredentials', clientSecret: '' })).toBeUndefined();
+		expect(
+			secretMaterial({
+				authentication: 'clientCredentials',
+				clientSecret: 's3cret',
+				accessToken: 'ignored',
+			}),
+		).toBe('s3cret');
+		expect(
+			secretMaterial({
+				authentication: 'accessToken',
+				clientSecret: 'ignored',
+				accessToken: ' Bearer tok ',
+			}),
+		).toBe('tok');
+		expect(
+			secretMaterial({ authentication: 'clientCredentials', clientSecret: '' }),
+		).toBeUndefined();
 		expect(secretMaterial({ authentication: 'accessToken', accessToken: '' })).toBeUndefined();
 		const node = { name: 'T', webhookId: 'w' } as INode;
-		const expected = createHmac('sha256', 'm').update('n8n-nodes-protime/check/v1/wf/w').digest('hex');
+		const expected = createHmac('sha256', 'm')
+			.update('n8n-nodes-protime/check/v1/wf/w')
+			.digest('hex');
 		expect(deriveCheckSecret('m', 'wf', node)).toBe(expected);
 		expect(deriveCheckSecret('m', 'wf2', node)).not.toBe(expected);
 		expect(deriveCheckSecret('m', 'wf', { ...node, webhookId: 'v' })).not.toBe(expected);
@@ -1191,7 +1556,17 @@ describe('pure helpers', () => {
 
 	it('caps the renewal margin at half the validity and ages the previous key out', () => {
 		const createdAt = Date.parse('2026-03-01T00:00:00Z');
-		const s = { id: 'w', createdAt, validUntil: '2026-03-01T00:10:00Z', key: 'new', previousKey: 'old', previousKeyUntil: createdAt + 1000, destination: 'u', collection: 'c', references: '' };
+		const s = {
+			id: 'w',
+			createdAt,
+			validUntil: '2026-03-01T00:10:00Z',
+			key: 'new',
+			previousKey: 'old',
+			previousKeyUntil: createdAt + 1000,
+			destination: 'u',
+			collection: 'c',
+			references: '',
+		};
 		expect(renewalMargin(s, 60 * 60_000)).toBe(5 * 60_000);
 		expect(renewalMargin({ ...s, validUntil: 'not a date' }, 60_000)).toBe(60_000);
 		expect(acceptedKeys(s, createdAt)).toEqual(['new', 'old']);
@@ -1226,13 +1601,20 @@ function bareWebhookContext(
 ): IWebhookFunctions {
 	return {
 		getRequestObject: () => request,
-		getResponseObject: () => ({ status: (s: number) => ((answer.status = s), { json: (b: unknown) => (answer.body = b) }) }),
+		getResponseObject: () => ({
+			status: (s: number) => ((answer.status = s), { json: (b: unknown) => (answer.body = b) }),
+		}),
 		getWorkflowStaticData: () => staticData,
 		getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
 		getNode: () => ({ ...NODE, parameters: params }) as unknown as INode,
 		getMode: () => 'webhook',
 		getWorkflow: () => ({ id: 'wf-1' }),
-		logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+		logger: {
+			info: () => undefined,
+			warn: () => undefined,
+			error: () => undefined,
+			debug: () => undefined,
+		},
 	} as unknown as IWebhookFunctions;
 }
 
@@ -1246,30 +1628,53 @@ describe('static data writes per delivery', () => {
 		let db = JSON.stringify({ 'node:Protime Trigger': raw });
 		let lastChanged = false;
 		const changed = () => lastChanged;
-		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate', 'delete'], externalReferences: {}, options: { acknowledge: 'onReceipt' } };
+		const params: Record<string, unknown> = {
+			collectionName: 'work-interruptions',
+			events: ['insertOrUpdate', 'delete'],
+			externalReferences: {},
+			options: { acknowledge: 'onReceipt' },
+		};
 		const deliver = async (body: IDataObject, signWith = key) => {
 			const rawBody = Buffer.from(JSON.stringify(body));
 			const answer: { status?: number } = {};
-			const workflowStatic = ObservableObject.create(JSON.parse(db) as IDataObject) as IDataObject & { __dataChanged: boolean };
+			const workflowStatic = ObservableObject.create(
+				JSON.parse(db) as IDataObject,
+			) as IDataObject & { __dataChanged: boolean };
 			const staticData = workflowStatic['node:Protime Trigger'] as IDataObject;
-			const request = { headers: { 'x-protime-signature': createHmac('sha256', signWith).update(rawBody).digest('base64') }, rawBody, body: JSON.parse(rawBody.toString()) };
+			const request = {
+				headers: {
+					'x-protime-signature': createHmac('sha256', signWith).update(rawBody).digest('base64'),
+				},
+				rawBody,
+				body: JSON.parse(rawBody.toString()),
+			};
 			const ctx = bareWebhookContext(request, answer, staticData, params);
 			const result = await trigger.webhook.call(ctx);
 			lastChanged = workflowStatic.__dataChanged;
 			if (lastChanged) db = JSON.stringify(workflowStatic);
 			return { status: answer.status, emitted: result.workflowData?.[0]?.length ?? 0 };
 		};
-		const change = { changeType: 'InsertOrUpdate', data: { id: 7, changeVersion: '0000000000000000000A', date: '2026-03-02' } };
+		const change = {
+			changeType: 'InsertOrUpdate',
+			data: { id: 7, changeVersion: '0000000000000000000A', date: '2026-03-02' },
+		};
 
 		expect(await deliver(change)).toEqual({ status: 200, emitted: 1 });
 		expect(changed()).toBe(true); // the first fresh change creates the store
 		expect(await deliver(change)).toEqual({ status: 200, emitted: 0 }); // a retry of the same change
 		expect(changed()).toBe(false);
-		expect(await deliver(change, randomBytes(32).toString('base64'))).toEqual({ status: 401, emitted: 0 });
+		expect(await deliver(change, randomBytes(32).toString('base64'))).toEqual({
+			status: 401,
+			emitted: 0,
+		});
 		expect(changed()).toBe(false);
-		expect(await deliver({ ...change, data: { ...change.data, changeVersion: '0000000000000000000B' } })).toEqual({ status: 200, emitted: 1 });
+		expect(
+			await deliver({ ...change, data: { ...change.data, changeVersion: '0000000000000000000B' } }),
+		).toEqual({ status: 200, emitted: 1 });
 		expect(changed()).toBe(true);
-		expect((JSON.parse(db)['node:Protime Trigger'].versions as { recent: IDataObject }).recent['7']).toBe('0000000000000000000B');
+		expect(
+			(JSON.parse(db)['node:Protime Trigger'].versions as { recent: IDataObject }).recent['7'],
+		).toBe('0000000000000000000B');
 	});
 });
 
@@ -1277,20 +1682,41 @@ describe('node version 2: body n8n left unread', () => {
 	it('reads the raw body itself (readRawBody), verifies it, then parses it; unsigned stays 401', async () => {
 		const key = randomBytes(32).toString('base64');
 		const staticData = storedSubscription(key);
-		const params: Record<string, unknown> = { collectionName: 'work-interruptions', events: ['insertOrUpdate'], externalReferences: {}, options: { acknowledge: 'onReceipt' } };
-		const raw = Buffer.from(JSON.stringify({ changeType: 'InsertOrUpdate', data: { id: 9, changeVersion: '0000000000000000000C' } }));
+		const params: Record<string, unknown> = {
+			collectionName: 'work-interruptions',
+			events: ['insertOrUpdate'],
+			externalReferences: {},
+			options: { acknowledge: 'onReceipt' },
+		};
+		const raw = Buffer.from(
+			JSON.stringify({
+				changeType: 'InsertOrUpdate',
+				data: { id: 9, changeVersion: '0000000000000000000C' },
+			}),
+		);
 		const send = async (signature: string) => {
 			const answer: { status?: number; body?: unknown } = {};
 			// As n8n 2.41 hands a version-2 node a request with a content type it does not parse: no body, no raw body yet.
-			const req: IDataObject & { rawBody?: Buffer } = { headers: { 'content-type': 'application/octet-stream', 'x-protime-signature': signature } };
+			const req: IDataObject & { rawBody?: Buffer } = {
+				headers: { 'content-type': 'application/octet-stream', 'x-protime-signature': signature },
+			};
 			req.readRawBody = async () => {
 				req.rawBody = raw;
 			};
 			const ctx = bareWebhookContext(req, answer, staticData, params);
 			const result = await trigger.webhook.call(ctx);
-			return { status: answer.status, items: result.workflowData?.[0]?.map((i) => i.json.id) ?? [] };
+			return {
+				status: answer.status,
+				items: result.workflowData?.[0]?.map((i) => i.json.id) ?? [],
+			};
 		};
-		expect(await send(createHmac('sha256', key).update(raw).digest('base64'))).toEqual({ status: 200, items: [9] });
-		expect(await send(createHmac('sha256', 'wrong').update(raw).digest('base64'))).toEqual({ status: 401, items: [] });
+		expect(await send(createHmac('sha256', key).update(raw).digest('base64'))).toEqual({
+			status: 200,
+			items: [9],
+		});
+		expect(await send(createHmac('sha256', 'wrong').update(raw).digest('base64'))).toEqual({
+			status: 401,
+			items: [],
+		});
 	});
 });

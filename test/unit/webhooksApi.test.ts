@@ -1,13 +1,18 @@
 /** Webhook management through the transport, against the simulator (and one stub for answer shapes it never sends). */
 import express from 'express';
 
-import { createWebhook, deleteWebhook, findWebhookKey, getWebhook, listWebhooks } from '../../nodes/shared/webhooksApi';
+import {
+	createWebhook,
+	deleteWebhook,
+	findWebhookKey,
+	getWebhook,
+	listWebhooks,
+} from '../../nodes/shared/webhooksApi';
 import { failure } from '../support/failure';
 import { createProtimeTestbed, type ProtimeTestbed } from '../support/context';
 import { ProtimeSimulator } from '../simulator';
 
 const DESTINATION = 'https://n8n.example.com/webhook/abc/webhook';
-
 
 describe('against the simulator', () => {
 	let sim: ProtimeSimulator;
@@ -46,9 +51,13 @@ describe('against the simulator', () => {
 			destinationUrl: DESTINATION,
 			externalReferences: [{ collection: 'people', reference: '@employee-number' }],
 		});
-		expect(sim.webhooks()[0].externalReferences).toEqual([{ collection: 'people', reference: '@employee-number' }]);
+		expect(sim.webhooks()[0].externalReferences).toEqual([
+			{ collection: 'people', reference: '@employee-number' },
+		]);
 		const create = sim.stats.requestLog.find((r) => r.method === 'POST' && !r.token);
-		expect(decodeURIComponent(create?.path ?? '')).toContain('externalReferences=(people,@employee-number)');
+		expect(decodeURIComponent(create?.path ?? '')).toContain(
+			'externalReferences=(people,@employee-number)',
+		);
 	});
 
 	it('refuses invalid external references before calling Protime', async () => {
@@ -80,7 +89,10 @@ describe('against the simulator', () => {
 		sim.assumptions.webhookKeyProperty = 'token';
 		const error = await failure(
 			async () =>
-				await createWebhook.call(bed.hookFunctions(), { collectionName: 'people', destinationUrl: DESTINATION }),
+				await createWebhook.call(bed.hookFunctions(), {
+					collectionName: 'people',
+					destinationUrl: DESTINATION,
+				}),
 		);
 		expect(error.name).toBe('NodeApiError');
 		expect(error.message).toBe('Protime created the webhook but its answer holds no private key');
@@ -103,19 +115,32 @@ describe('against the simulator', () => {
 
 	it('lists with status and collection filters, gets, deletes (soft), and reports notFound', async () => {
 		const a = (
-			await createWebhook.call(bed.hookFunctions(), { collectionName: 'clockings', destinationUrl: DESTINATION })
+			await createWebhook.call(bed.hookFunctions(), {
+				collectionName: 'clockings',
+				destinationUrl: DESTINATION,
+			})
 		).webhook;
-		const b = (await createWebhook.call(bed.hookFunctions(), { collectionName: 'people', destinationUrl: DESTINATION }))
-			.webhook;
+		const b = (
+			await createWebhook.call(bed.hookFunctions(), {
+				collectionName: 'people',
+				destinationUrl: DESTINATION,
+			})
+		).webhook;
 		sim.disableWebhook(b.id);
 		const fns = bed.executeFunctions();
 		expect((await listWebhooks.call(fns)).map((w) => w.id).sort()).toEqual([a.id, b.id].sort());
-		expect((await listWebhooks.call(fns, { collectionName: 'clockings' })).map((w) => w.id)).toEqual([a.id]);
+		expect(
+			(await listWebhooks.call(fns, { collectionName: 'clockings' })).map((w) => w.id),
+		).toEqual([a.id]);
 		expect((await listWebhooks.call(fns, { status: 'Disabled' })).map((w) => w.id)).toEqual([b.id]);
-		expect(await listWebhooks.call(fns, { status: 'Enabled', collectionName: 'people' })).toEqual([]);
+		expect(await listWebhooks.call(fns, { status: 'Enabled', collectionName: 'people' })).toEqual(
+			[],
+		);
 		expect(
 			sim.stats.requestLog.some((r) =>
-				decodeURIComponent(r.path.replace(/\+/g, ' ')).includes("status eq 'Enabled' and collection-name eq 'people'"),
+				decodeURIComponent(r.path.replace(/\+/g, ' ')).includes(
+					"status eq 'Enabled' and collection-name eq 'people'",
+				),
 			),
 		).toBe(true);
 
@@ -136,19 +161,24 @@ describe('against the simulator', () => {
 		expect((await failure(async () => await getWebhook.call(fns, '../people'))).message).toBe(
 			'"../people" is not a valid webhook ID',
 		);
-		expect((await failure(async () => await deleteWebhook.call(fns, ''))).message).toBe('"" is not a valid webhook ID');
-		expect(
-			(await failure(async () => await listWebhooks.call(fns, { collectionName: "x' or 1 eq 1" }))).message,
-		).toContain('Unknown collection');
-		expect((await failure(async () => await listWebhooks.call(fns, { status: 'Gone' }))).message).toBe(
-			'Unknown webhook status "Gone"',
+		expect((await failure(async () => await deleteWebhook.call(fns, ''))).message).toBe(
+			'"" is not a valid webhook ID',
 		);
+		expect(
+			(await failure(async () => await listWebhooks.call(fns, { collectionName: "x' or 1 eq 1" })))
+				.message,
+		).toContain('Unknown collection');
+		expect(
+			(await failure(async () => await listWebhooks.call(fns, { status: 'Gone' }))).message,
+		).toBe('Unknown webhook status "Gone"');
 		expect(sim.stats.apiRequests).toBe(0);
 	});
 
 	it('other errors are not mistaken for notFound', async () => {
 		sim.injectFault({ status: 500, path: '/webhooks/' });
-		const error = await failure(async () => await deleteWebhook.call(bed.executeFunctions(), 'abc'));
+		const error = await failure(
+			async () => await deleteWebhook.call(bed.executeFunctions(), 'abc'),
+		);
 		expect(error.httpCode).toBe('500');
 	});
 });
@@ -193,13 +223,22 @@ describe('answer shapes the simulator does not produce (test-only stub server)',
 	afterAll(async () => await close());
 
 	it('takes the id from a relative Location and fills validUntil by reading the webhook', async () => {
-		const bed = createProtimeTestbed({ simulatorOrigin: origin, tenant: 'acme', clientId: 'c', clientSecret: 's' });
+		const bed = createProtimeTestbed({
+			simulatorOrigin: origin,
+			tenant: 'acme',
+			clientId: 'c',
+			clientSecret: 's',
+		});
 		const { webhook, key } = await createWebhook.call(bed.hookFunctions(), {
 			collectionName: 'people',
 			destinationUrl: DESTINATION,
 		});
 		expect(key).toBe('nested-key');
-		expect(webhook).toMatchObject({ id: 'wh-42', validUntil: '2026-04-01T12:00:00+02:00', collectionName: 'people' });
+		expect(webhook).toMatchObject({
+			id: 'wh-42',
+			validUntil: '2026-04-01T12:00:00+02:00',
+			collectionName: 'people',
+		});
 		expect(hits).toEqual([
 			'POST /connector/protimeapi/api/v1/webhooks',
 			'GET /connector/protimeapi/api/v1/webhooks/wh-42',

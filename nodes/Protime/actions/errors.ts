@@ -7,14 +7,21 @@ export interface Problem {
 }
 
 export function problemError(node: INode, problem: Problem, itemIndex: number): NodeOperationError {
-	return new NodeOperationError(node, problem.message, { description: problem.description, itemIndex });
+	return new NodeOperationError(node, problem.message, {
+		description: problem.description,
+		itemIndex,
+	});
 }
 
 /**
  * The error to throw for item `itemIndex`: n8n errors pass through (with the item index filled in if
  * the code that raised them did not know it); anything else is wrapped so the editor shows it properly.
  */
-export function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+export function asNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
 		return error;

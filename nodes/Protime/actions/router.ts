@@ -14,7 +14,13 @@ import { remove as deleteWebhook } from './webhook/delete';
 import { get as getWebhook } from './webhook/get';
 import { getMany as getManyWebhooks } from './webhook/getMany';
 
-async function runOperation(this: IExecuteFunctions, resource: string, operation: string, i: number, emit: Emit) {
+async function runOperation(
+	this: IExecuteFunctions,
+	resource: string,
+	operation: string,
+	i: number,
+	emit: Emit,
+) {
 	if (resource === WEBHOOK_RESOURCE) {
 		switch (operation) {
 			case 'create':
@@ -30,10 +36,15 @@ async function runOperation(this: IExecuteFunctions, resource: string, operation
 	const record = recordResource(resource);
 	if (record && operation === 'get') return await getRecord.call(this, i, record, emit);
 	if (record && operation === 'getAll') return await getManyRecords.call(this, i, record, emit);
-	throw new NodeOperationError(this.getNode(), `The operation '${operation}' of resource '${resource}' is not supported`, {
-		description: 'Choose a resource and operation from the lists; this version of the node does not know this pair.',
-		itemIndex: i,
-	});
+	throw new NodeOperationError(
+		this.getNode(),
+		`The operation '${operation}' of resource '${resource}' is not supported`,
+		{
+			description:
+				'Choose a resource and operation from the lists; this version of the node does not know this pair.',
+			itemIndex: i,
+		},
+	);
 }
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -12,7 +12,8 @@
 import { NodeConnectionTypes, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
 export function runsAsTool(ctx: IExecuteFunctions): boolean {
-	const isToolExecution = (ctx as Partial<Pick<IExecuteFunctions, 'isToolExecution'>>).isToolExecution;
+	const isToolExecution = (ctx as Partial<Pick<IExecuteFunctions, 'isToolExecution'>>)
+		.isToolExecution;
 	if (typeof isToolExecution === 'function' && isToolExecution.call(ctx) === true) return true;
 	const node = ctx.getNode() as INode & { rewireOutputLogTo?: string };
 	return node.type.endsWith('Tool') || node.rewireOutputLogTo === NodeConnectionTypes.AiTool;

@@ -53,7 +53,11 @@ function rangeFields(filter: CollectionFilter, required: boolean): INodeProperti
 }
 
 function optionalField(filter: CollectionFilter): INodeProperties[] {
-	const base = { displayName: filter.displayName, name: filterParameterName(filter), description: filter.description };
+	const base = {
+		displayName: filter.displayName,
+		name: filterParameterName(filter),
+		description: filter.description,
+	};
 	switch (filter.kind) {
 		case 'dateRange':
 			return rangeFields(filter, false);
@@ -96,7 +100,8 @@ export function filterFields(): INodeProperties[] {
 		}
 	}
 	for (const { filter, resources } of required.values()) {
-		const generated = filter.kind === 'dateRange' ? rangeFields(filter, true) : optionalField(filter);
+		const generated =
+			filter.kind === 'dateRange' ? rangeFields(filter, true) : optionalField(filter);
 		for (const field of generated) {
 			fields.push({ ...field, required: true, displayOptions: { show: getManyOf(resources) } });
 		}
@@ -134,7 +139,10 @@ export function readFilterValues(
 		if (filter.kind === 'dateRange') {
 			const names = rangeParameterNames(filter);
 			values[filter.name] = filter.required
-				? { start: this.getNodeParameter(names.start, i, ''), end: this.getNodeParameter(names.end, i, '') }
+				? {
+						start: this.getNodeParameter(names.start, i, ''),
+						end: this.getNodeParameter(names.end, i, ''),
+					}
 				: { start: optional[names.start], end: optional[names.end] };
 		} else {
 			values[filter.name] = optional[filterParameterName(filter)];

@@ -55,7 +55,10 @@ const getFields: INodeProperties[] = [
 		default: { mode: 'id', value: '' },
 		description: 'The internal Protime ID of the record',
 		modes: [{ displayName: 'By ID', name: 'id', type: 'string', placeholder: 'e.g. 12345' }],
-		displayOptions: { show: { resource: allRecordResources, operation: ['get'] }, hide: { lookUpBy: ['externalReference'] } },
+		displayOptions: {
+			show: { resource: allRecordResources, operation: ['get'] },
+			hide: { lookUpBy: ['externalReference'] },
+		},
 	},
 	{
 		displayName: 'Reference Name',
@@ -64,8 +67,11 @@ const getFields: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'e.g. @employee-number',
-		description: "The record's own external reference to look up by, predefined (starting with @) or custom",
-		displayOptions: { show: { resource: withOwnReference, operation: ['get'], lookUpBy: ['externalReference'] } },
+		description:
+			"The record's own external reference to look up by, predefined (starting with @) or custom",
+		displayOptions: {
+			show: { resource: withOwnReference, operation: ['get'], lookUpBy: ['externalReference'] },
+		},
 	},
 	{
 		displayName: 'Reference Value',
@@ -75,7 +81,9 @@ const getFields: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. E-1042',
 		description: 'The value of that reference, e.g. the employee number',
-		displayOptions: { show: { resource: withOwnReference, operation: ['get'], lookUpBy: ['externalReference'] } },
+		displayOptions: {
+			show: { resource: withOwnReference, operation: ['get'], lookUpBy: ['externalReference'] },
+		},
 	},
 ];
 

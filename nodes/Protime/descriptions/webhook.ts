@@ -27,8 +27,18 @@ export const webhookProperties: INodeProperties[] = [
 				description: 'Subscribe a URL to the changes of one collection',
 				action: 'Create webhook',
 			},
-			{ name: 'Delete', value: 'delete', description: 'Delete a webhook subscription', action: 'Delete webhook' },
-			{ name: 'Get', value: 'get', description: 'Get a webhook subscription', action: 'Get webhook' },
+			{
+				name: 'Delete',
+				value: 'delete',
+				description: 'Delete a webhook subscription',
+				action: 'Delete webhook',
+			},
+			{
+				name: 'Get',
+				value: 'get',
+				description: 'Get a webhook subscription',
+				action: 'Get webhook',
+			},
 			{
 				name: 'Get Many',
 				value: 'getAll',
@@ -65,7 +75,7 @@ export const webhookProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. https://example.com/protime/clockings',
 		description:
-			"The HTTPS address Protime posts each change to. For an n8n workflow use the Protime Trigger node instead: it creates, verifies and renews its own subscription.",
+			'The HTTPS address Protime posts each change to. For an n8n workflow use the Protime Trigger node instead: it creates, verifies and renews its own subscription.',
 		displayOptions: { show: { resource, operation: ['create'] } },
 	},
 	externalReferences({ resource, operation: ['create'] }, 'the records in each delivery'),
@@ -83,7 +93,7 @@ export const webhookProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					"Whether to accept a destination on an n8n /webhook/ or /webhook-test/ path. Off by default so that a hand-made subscription is never pointed at a Protime Trigger, which would reject its deliveries (signed with a key it does not know) until Protime disables the webhook.",
+					'Whether to accept a destination on an n8n /webhook/ or /webhook-test/ path. Off by default so that a hand-made subscription is never pointed at a Protime Trigger, which would reject its deliveries (signed with a key it does not know) until Protime disables the webhook.',
 			},
 			{
 				displayName: 'Include Key in Output',
@@ -103,7 +113,8 @@ export const webhookProperties: INodeProperties[] = [
 		type: 'resourceLocator',
 		required: true,
 		default: { mode: 'list', value: '' },
-		description: 'The webhook subscription: pick it from the list, or enter the ID returned by Create or Get Many',
+		description:
+			'The webhook subscription: pick it from the list, or enter the ID returned by Create or Get Many',
 		displayOptions: { show: { resource, operation: ['get', 'delete'] } },
 		modes: [
 			{

@@ -8,9 +8,13 @@ import { WEBHOOK_RESOURCE, collectionOfResource } from '../resources';
  * The external references the chosen collection (the resource, or Collection on Webhook > Create) can
  * carry: each predefined one plus a custom entry per referenced collection, valued like the trigger's.
  */
-export async function getReferenceOptions(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+export async function getReferenceOptions(
+	this: ILoadOptionsFunctions,
+): Promise<INodePropertyOptions[]> {
 	const resource = this.getCurrentNodeParameter('resource') as string;
 	return referenceChoices(
-		resource === WEBHOOK_RESOURCE ? this.getCurrentNodeParameter('collection') : collectionOfResource(resource),
+		resource === WEBHOOK_RESOURCE
+			? this.getCurrentNodeParameter('collection')
+			: collectionOfResource(resource),
 	);
 }

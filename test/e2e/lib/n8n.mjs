@@ -89,7 +89,9 @@ export async function startN8n(install, opts) {
 		`${name} readiness (${readyUrl})`,
 		async () => {
 			if (proc.code !== undefined) {
-				throw Object.assign(new Error(`${name} exited with ${proc.code}:\n${tail(logFile)}`), { fatal: true });
+				throw Object.assign(new Error(`${name} exited with ${proc.code}:\n${tail(logFile)}`), {
+					fatal: true,
+				});
 			}
 			const r = await fetch(readyUrl).catch(() => undefined);
 			if (!r?.ok || role !== 'start' || install.major >= 2) return r?.ok;
@@ -227,18 +229,33 @@ export class N8nClient {
 
 	/** 1.x: activation runs inside the PATCH; a failed activation answers 400 and leaves the workflow inactive. */
 	async setActive1x(wf, active, expectStatus) {
-		const r = await this.patch(`/rest/workflows/${wf.id}`, { active, versionId: wf.versionId }, { expect: null, raw: true });
-		const status = r.status === 200 && r.body?.data?.active === active ? (active ? 'published' : 'unpublished') : 'failed';
+		const r = await this.patch(
+			`/rest/workflows/${wf.id}`,
+			{ active, versionId: wf.versionId },
+			{ expect: null, raw: true },
+		);
+		const status =
+			r.status === 200 && r.body?.data?.active === active
+				? active
+					? 'published'
+					: 'unpublished'
+				: 'failed';
 		const done = { status, ...(status === 'failed' ? { error: r.body?.message ?? r.body } : {}) };
 		if (active && expectStatus && done.status !== expectStatus) {
-			throw new Error(`workflow ${wf.id} activation ${done.status}, expected ${expectStatus}: ${JSON.stringify(r.body).slice(0, 600)}`);
+			throw new Error(
+				`workflow ${wf.id} activation ${done.status}, expected ${expectStatus}: ${JSON.stringify(r.body).slice(0, 600)}`,
+			);
 		}
-		if (!active && r.status !== 200) throw new Error(`PATCH /rest/workflows/${wf.id} {active: false} → ${r.status}: ${JSON.stringify(r.body).slice(0, 600)}`);
+		if (!active && r.status !== 200)
+			throw new Error(
+				`PATCH /rest/workflows/${wf.id} {active: false} → ${r.status}: ${JSON.stringify(r.body).slice(0, 600)}`,
+			);
 		return done;
 	}
 
 	async publicationStatus(id) {
-		if (this.major < 2) return { status: (await this.getWorkflow(id)).active ? 'published' : 'unpublished' }; // 1.x has no outbox
+		if (this.major < 2)
+			return { status: (await this.getWorkflow(id)).active ? 'published' : 'unpublished' }; // 1.x has no outbox
 		return this.get(`/rest/workflows/${id}/publication-status`);
 	}
 
@@ -256,7 +273,9 @@ export class N8nClient {
 			throw new Error(`${err.message}; last status ${JSON.stringify(last)}`);
 		});
 		if (expectStatus && done.status !== expectStatus) {
-			throw new Error(`workflow ${id} publication ${done.status}, expected ${expectStatus}: ${JSON.stringify(done)}`);
+			throw new Error(
+				`workflow ${id} publication ${done.status}, expected ${expectStatus}: ${JSON.stringify(done)}`,
+			);
 		}
 		return done;
 	}
@@ -282,7 +301,9 @@ export class N8nClient {
 	async dataTableRows(table) {
 		const rows = [];
 		for (;;) {
-			const r = await this.get(`/rest/projects/${table.projectId}/data-tables/${table.id}/rows?skip=${rows.length}&take=250`);
+			const r = await this.get(
+				`/rest/projects/${table.projectId}/data-tables/${table.id}/rows?skip=${rows.length}&take=250`,
+			);
 			rows.push(...r.data);
 			if (r.data.length === 0 || rows.length >= r.count) return rows;
 		}
@@ -309,7 +330,10 @@ export class N8nClient {
 			const page = r.results ?? r;
 			for (const e of page) if (!all.has(e.id)) all.set(e.id, e); // a page repeats the running ones
 			if (this.major >= 2 ? !r.nextCursor : page.length < 100) return [...all.values()];
-			next = this.major >= 2 ? `&cursor=${encodeURIComponent(r.nextCursor)}` : `&lastId=${page[page.length - 1].id}`;
+			next =
+				this.major >= 2
+					? `&cursor=${encodeURIComponent(r.nextCursor)}`
+					: `&lastId=${page[page.length - 1].id}`;
 		}
 	}
 
@@ -319,7 +343,8 @@ export class N8nClient {
 		if (this.cache.has(id)) return this.cache.get(id);
 		const e = await this.get(`/rest/executions/${id}`);
 		if (typeof e.data === 'string' && this.flatted) e.data = this.flatted.parse(e.data);
-		if (e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status)) this.cache.set(id, e);
+		if (e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status))
+			this.cache.set(id, e);
 		return e;
 	}
 
@@ -339,7 +364,9 @@ export class N8nClient {
 		return waitFor(
 			`${n} finished execution(s) of workflow ${workflowId}`,
 			async () => {
-				const list = (await this.executions(workflowId)).filter((e) => e.finished || ['success', 'error', 'crashed'].includes(e.status));
+				const list = (await this.executions(workflowId)).filter(
+					(e) => e.finished || ['success', 'error', 'crashed'].includes(e.status),
+				);
 				return list.length >= n ? list : false;
 			},
 			{ timeoutMs, intervalMs: 500 },

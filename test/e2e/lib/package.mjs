@@ -7,7 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from './procs.mjs';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const repoRoot = path.resolve(
+	path.dirname(fileURLToPath(import.meta.url)),
+	'..',
+	'..',
+	'..',
+);
 export const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 export const TRIGGER_TYPE = `${pkg.name}.protimeTrigger`;
 export const ACTION_TYPE = `${pkg.name}.protime`;
@@ -16,12 +21,21 @@ export const CREDENTIAL_TYPE = 'protimeApi';
 /** npm run build (unless E2E_SKIP_BUILD=1 and dist/ exists), then npm pack into outDir. Returns the tarball path. */
 export function buildAndPack(outDir) {
 	fs.mkdirSync(outDir, { recursive: true });
-	const env = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+	const env = {
+		...process.env,
+		npm_config_fund: 'false',
+		npm_config_audit: 'false',
+		npm_config_update_notifier: 'false',
+	};
 	if (process.env.E2E_SKIP_BUILD === '1' && fs.existsSync(path.join(repoRoot, 'dist'))) {
 		log('E2E_SKIP_BUILD=1: using the existing dist/');
 	} else {
 		const t0 = Date.now();
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
+		execFileSync('npm', ['run', 'build', '--silent'], {
+			cwd: repoRoot,
+			env,
+			stdio: ['ignore', 'pipe', 'inherit'],
+		});
 		log(`npm run build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	}
 	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', outDir], {
@@ -60,13 +74,18 @@ export function installIntoUserFolder(tarball, userFolder) {
 	nodesPj.dependencies = { ...nodesPj.dependencies, [pkg.name]: manifest.version };
 	fs.writeFileSync(path.join(nodesDir, 'package.json'), `${JSON.stringify(nodesPj, null, 2)}\n`);
 	if (Object.keys(manifest.dependencies ?? {}).length) {
-		execFileSync('npm', ['install', '--ignore-scripts', '--install-strategy=shallow', '--no-audit', '--no-fund'], {
-			cwd: dest,
-			stdio: 'inherit',
-		});
+		execFileSync(
+			'npm',
+			['install', '--ignore-scripts', '--install-strategy=shallow', '--no-audit', '--no-fund'],
+			{
+				cwd: dest,
+				stdio: 'inherit',
+			},
+		);
 	}
 	for (const f of [...(manifest.n8n?.nodes ?? []), ...(manifest.n8n?.credentials ?? [])]) {
-		if (!fs.existsSync(path.join(dest, f))) throw new Error(`packed package lacks ${f} (listed in package.json "n8n")`);
+		if (!fs.existsSync(path.join(dest, f)))
+			throw new Error(`packed package lacks ${f} (listed in package.json "n8n")`);
 	}
 	log(`installed ${pkg.name}@${manifest.version} into ${dest}`);
 	return dest;

@@ -44,7 +44,9 @@ export async function waitFor(what, fn, { timeoutMs = 30_000, intervalMs = 250 }
 			lastErr = err;
 		}
 		if (Date.now() > deadline) {
-			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${lastErr.message}` : ''}`);
+			throw new Error(
+				`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${lastErr.message}` : ''}`,
+			);
 		}
 		await sleep(intervalMs);
 	}
@@ -102,7 +104,10 @@ export async function stopProcess(rec, { graceMs = 10_000 } = {}) {
 	};
 	if (rec.code === undefined) {
 		signal('SIGTERM');
-		const done = await Promise.race([rec.exited.then(() => true), sleep(graceMs).then(() => false)]);
+		const done = await Promise.race([
+			rec.exited.then(() => true),
+			sleep(graceMs).then(() => false),
+		]);
 		if (!done) {
 			log(`${rec.name} (pid ${rec.pid}) did not stop in ${graceMs} ms: SIGKILL`);
 			signal('SIGKILL');

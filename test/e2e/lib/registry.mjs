@@ -27,13 +27,21 @@ function ensureVerdaccio() {
 	const dir = path.join(cacheRoot(), `verdaccio-${JSON.parse(manifest).dependencies.verdaccio}`);
 	const marker = path.join(dir, 'installed');
 	const bin = path.join(dir, 'node_modules', 'verdaccio', 'bin', 'verdaccio');
-	if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === hash && fs.existsSync(bin)) return bin;
+	if (
+		fs.existsSync(marker) &&
+		fs.readFileSync(marker, 'utf8').trim() === hash &&
+		fs.existsSync(bin)
+	)
+		return bin;
 	const t0 = Date.now();
 	fs.rmSync(dir, { recursive: true, force: true });
 	fs.mkdirSync(dir, { recursive: true });
 	fs.writeFileSync(path.join(dir, 'package.json'), manifest);
 	fs.writeFileSync(path.join(dir, 'package-lock.json'), lock);
-	execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+	execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd: dir,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
 	if (!fs.existsSync(bin)) throw new Error(`verdaccio binary missing at ${bin}`);
 	fs.writeFileSync(marker, `${hash}\n`);
 	log(`verdaccio installed into ${dir} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -67,16 +75,26 @@ async function startRegistry(runDir) {
 		].join('\n'),
 	);
 	const logFile = path.join(runDir, 'registry.log');
-	const proc = startProcess('registry', process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], {
-		env: { ...process.env, NODE_OPTIONS: '' },
-		cwd: dir,
-		logFile,
-	});
+	const proc = startProcess(
+		'registry',
+		process.execPath,
+		[bin, '--config', config, '--listen', `127.0.0.1:${port}`],
+		{
+			env: { ...process.env, NODE_OPTIONS: '' },
+			cwd: dir,
+			logFile,
+		},
+	);
 	const url = `http://127.0.0.1:${port}/`;
-	await waitFor('verdaccio', async () => {
-		if (proc.code !== undefined) throw new Error(`verdaccio exited with ${proc.code}:\n${tail(logFile)}`);
-		return (await fetch(`${url}-/ping`).catch(() => undefined))?.ok;
-	}, { timeoutMs: 60_000, intervalMs: 300 });
+	await waitFor(
+		'verdaccio',
+		async () => {
+			if (proc.code !== undefined)
+				throw new Error(`verdaccio exited with ${proc.code}:\n${tail(logFile)}`);
+			return (await fetch(`${url}-/ping`).catch(() => undefined))?.ok;
+		},
+		{ timeoutMs: 60_000, intervalMs: 300 },
+	);
 	log(`registry ready on ${url}`);
 	return { url, port, dir, proc };
 }
@@ -92,8 +110,16 @@ async function publish(registry, tarball) {
 	const { token } = await res.json();
 	assert(res.status === 201 && token, `adding the publisher: HTTP ${res.status}`);
 	const npmrc = path.join(registry.dir, 'npmrc');
-	fs.writeFileSync(npmrc, `registry=${registry.url}\n//127.0.0.1:${registry.port}/:_authToken=${token}\n`, { mode: 0o600 });
-	execFileSync('npm', ['publish', tarball, '--userconfig', npmrc, '--ignore-scripts', '--access', 'public'], { stdio: ['ignore', 'ignore', 'pipe'] });
+	fs.writeFileSync(
+		npmrc,
+		`registry=${registry.url}\n//127.0.0.1:${registry.port}/:_authToken=${token}\n`,
+		{ mode: 0o600 },
+	);
+	execFileSync(
+		'npm',
+		['publish', tarball, '--userconfig', npmrc, '--ignore-scripts', '--access', 'public'],
+		{ stdio: ['ignore', 'ignore', 'pipe'] },
+	);
 	return npmrc;
 }
 
@@ -103,27 +129,46 @@ async function assertPackageLoaded(client, userFolder) {
 	assert(names.has(TRIGGER_TYPE), `${TRIGGER_TYPE} not among n8n's node types`);
 	assert(names.has(ACTION_TYPE), `${ACTION_TYPE} not among n8n's node types`);
 	const creds = await client.credentialTypes();
-	assert(creds.some((c) => c.name === CREDENTIAL_TYPE), `credential type ${CREDENTIAL_TYPE} not listed`);
-	const installed = JSON.parse(fs.readFileSync(path.join(userFolder, '.n8n', 'nodes', 'node_modules', pkg.name, 'package.json'), 'utf8'));
+	assert(
+		creds.some((c) => c.name === CREDENTIAL_TYPE),
+		`credential type ${CREDENTIAL_TYPE} not listed`,
+	);
+	const installed = JSON.parse(
+		fs.readFileSync(
+			path.join(userFolder, '.n8n', 'nodes', 'node_modules', pkg.name, 'package.json'),
+			'utf8',
+		),
+	);
 	assertEqual(installed.version, pkg.version, 'installed version');
 }
 
 /** The first trigger item whose record id is `id`, from the workflow's finished executions. */
 async function waitForRecord(client, workflowId, id) {
-	return waitFor(`an execution of workflow ${workflowId} with record ${id}`, async () => {
-		for (const e of await client.executions(workflowId)) {
-			if (!e.finished && e.status !== 'success') continue;
-			const item = (N8nClient.nodeOutput(await client.execution(e.id), 'Protime Trigger') ?? []).find((j) => String(j.id) === String(id));
-			if (item) return item;
-		}
-		return undefined;
-	}, { timeoutMs: 60_000, intervalMs: 1000 });
+	return waitFor(
+		`an execution of workflow ${workflowId} with record ${id}`,
+		async () => {
+			for (const e of await client.executions(workflowId)) {
+				if (!e.finished && e.status !== 'success') continue;
+				const item = (
+					N8nClient.nodeOutput(await client.execution(e.id), 'Protime Trigger') ?? []
+				).find((j) => String(j.id) === String(id));
+				if (item) return item;
+			}
+			return undefined;
+		},
+		{ timeoutMs: 60_000, intervalMs: 1000 },
+	);
 }
 
 export async function registry({ checks, runDir, install }) {
 	const tarball = await preparePackage(runDir);
 	const reg = await startRegistry(runDir);
-	const sim = await startSimulator({ runDir, name: 'simulator-registry', demo: true, trafficMs: 0 });
+	const sim = await startSimulator({
+		runDir,
+		name: 'simulator-registry',
+		demo: true,
+		trafficMs: 0,
+	});
 	let npmrc;
 	await checks.check('registry: the packed package publishes to a local npm registry', async () => {
 		npmrc = await publish(reg, tarball);
@@ -139,59 +184,102 @@ export async function registry({ checks, runDir, install }) {
 	const uiHome = path.join(runDir, 'n8n-registry-home');
 	let n8n;
 	try {
-		n8n = await startN8n(install, { runDir, userFolder: uiHome, name: 'n8n-registry', extra: { ...offline, E2E_TESTS: 'true', N8N_COMMUNITY_PACKAGES_REGISTRY: reg.url } });
+		n8n = await startN8n(install, {
+			runDir,
+			userFolder: uiHome,
+			name: 'n8n-registry',
+			extra: { ...offline, E2E_TESTS: 'true', N8N_COMMUNITY_PACKAGES_REGISTRY: reg.url },
+		});
 		const client = new N8nClient(n8n.baseUrl, install);
 		await client.setupOwner();
 		await client.patch('/rest/e2e/feature', { feature: CUSTOM_REGISTRY_FEATURE, enabled: true });
-		await checks.check('registry: Settings → Community Nodes → Install (n8n\'s installer) installs the package from the registry', async () => {
-			if (!npmrc) throw new Error('not published');
-			const r = await client.post('/rest/community-packages', { name: pkg.name });
-			assertEqual(r.packageName, pkg.name, 'installed package');
-			const nodeNames = (r.installedNodes ?? []).map((n) => n.type).sort();
-			assertEqual(nodeNames, [ACTION_TYPE, TRIGGER_TYPE].sort(), 'installed nodes');
-			await assertPackageLoaded(client, uiHome);
-			const listed = await client.get('/rest/community-packages');
-			assert(listed.some((p) => p.packageName === pkg.name && p.installedVersion === pkg.version), 'listed under Community Nodes');
-		});
-		await checks.check('registry: after that install a trigger activates and receives a change', async () => {
-			const credential = await client.createCredential('Protime (simulator)', CREDENTIAL_TYPE, sim.credentialData());
-			const wf = await client.createWorkflow(triggerWorkflow({ name: 'registry install', collectionName: 'counter-definitions', credential }));
-			await client.activate(wf.id);
-			const record = await sim.insert('counter-definitions', {});
-			const item = await waitForRecord(client, wf.id, record.id);
-			assertEqual(item.changeType, 'InsertOrUpdate', 'changeType');
-			assertEqual(item.changeVersion, record.changeVersion, 'changeVersion');
-		});
+		await checks.check(
+			"registry: Settings → Community Nodes → Install (n8n's installer) installs the package from the registry",
+			async () => {
+				if (!npmrc) throw new Error('not published');
+				const r = await client.post('/rest/community-packages', { name: pkg.name });
+				assertEqual(r.packageName, pkg.name, 'installed package');
+				const nodeNames = (r.installedNodes ?? []).map((n) => n.type).sort();
+				assertEqual(nodeNames, [ACTION_TYPE, TRIGGER_TYPE].sort(), 'installed nodes');
+				await assertPackageLoaded(client, uiHome);
+				const listed = await client.get('/rest/community-packages');
+				assert(
+					listed.some((p) => p.packageName === pkg.name && p.installedVersion === pkg.version),
+					'listed under Community Nodes',
+				);
+			},
+		);
+		await checks.check(
+			'registry: after that install a trigger activates and receives a change',
+			async () => {
+				const credential = await client.createCredential(
+					'Protime (simulator)',
+					CREDENTIAL_TYPE,
+					sim.credentialData(),
+				);
+				const wf = await client.createWorkflow(
+					triggerWorkflow({
+						name: 'registry install',
+						collectionName: 'counter-definitions',
+						credential,
+					}),
+				);
+				await client.activate(wf.id);
+				const record = await sim.insert('counter-definitions', {});
+				const item = await waitForRecord(client, wf.id, record.id);
+				assertEqual(item.changeType, 'InsertOrUpdate', 'changeType');
+				assertEqual(item.changeVersion, record.changeVersion, 'changeVersion');
+			},
+		);
 	} finally {
 		await stopN8n(n8n);
 	}
-	await checks.check('registry: the README\'s manual install (npm install in the user folder\'s nodes directory) loads in n8n', async () => {
-		if (!npmrc) throw new Error('not published');
-		const home = path.join(runDir, 'n8n-manual-home');
-		const nodesDir = path.join(home, '.n8n', 'nodes');
-		fs.mkdirSync(nodesDir, { recursive: true });
-		// as the README says: cd ~/.n8n/nodes; npm init -y unless n8n made package.json already (else npm
-		// installs into the nearest parent with one); npm install n8n-nodes-protime --legacy-peer-deps
-		// (n8n provides n8n-workflow; its own installer drops peer dependencies the same way)
-		const npm = (args) =>
-			execFileSync('npm', args, {
-				cwd: nodesDir,
-				env: { ...process.env, npm_config_userconfig: path.join(reg.dir, 'no-npmrc') },
-				stdio: ['ignore', 'ignore', 'pipe'],
-			});
-		npm(['init', '-y']);
-		npm(['install', pkg.name, '--legacy-peer-deps', '--registry', reg.url, '--no-audit', '--no-fund']);
-		assert(fs.existsSync(path.join(nodesDir, 'node_modules', pkg.name, 'package.json')), `npm installed nothing into ${nodesDir}`);
-		let manual;
-		try {
-			manual = await startN8n(install, { runDir, userFolder: home, name: 'n8n-manual', extra: offline });
-			const client = new N8nClient(manual.baseUrl, install);
-			await client.setupOwner();
-			await assertPackageLoaded(client, home);
-		} finally {
-			await stopN8n(manual);
-		}
-	});
+	await checks.check(
+		"registry: the README's manual install (npm install in the user folder's nodes directory) loads in n8n",
+		async () => {
+			if (!npmrc) throw new Error('not published');
+			const home = path.join(runDir, 'n8n-manual-home');
+			const nodesDir = path.join(home, '.n8n', 'nodes');
+			fs.mkdirSync(nodesDir, { recursive: true });
+			// as the README says: cd ~/.n8n/nodes; npm init -y unless n8n made package.json already (else npm
+			// installs into the nearest parent with one); npm install n8n-nodes-protime --legacy-peer-deps
+			// (n8n provides n8n-workflow; its own installer drops peer dependencies the same way)
+			const npm = (args) =>
+				execFileSync('npm', args, {
+					cwd: nodesDir,
+					env: { ...process.env, npm_config_userconfig: path.join(reg.dir, 'no-npmrc') },
+					stdio: ['ignore', 'ignore', 'pipe'],
+				});
+			npm(['init', '-y']);
+			npm([
+				'install',
+				pkg.name,
+				'--legacy-peer-deps',
+				'--registry',
+				reg.url,
+				'--no-audit',
+				'--no-fund',
+			]);
+			assert(
+				fs.existsSync(path.join(nodesDir, 'node_modules', pkg.name, 'package.json')),
+				`npm installed nothing into ${nodesDir}`,
+			);
+			let manual;
+			try {
+				manual = await startN8n(install, {
+					runDir,
+					userFolder: home,
+					name: 'n8n-manual',
+					extra: offline,
+				});
+				const client = new N8nClient(manual.baseUrl, install);
+				await client.setupOwner();
+				await assertPackageLoaded(client, home);
+			} finally {
+				await stopN8n(manual);
+			}
+		},
+	);
 	await sim.stop();
 	await stopProcess(reg.proc);
 }

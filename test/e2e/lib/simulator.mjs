@@ -8,15 +8,38 @@ import { freePort, log, startProcess, stopProcess, tail, waitFor } from './procs
  * Starts `node --import tsx test/simulator/cli.mjs` (http destinations allowed, the e2e needs them).
  * options: validitySeconds, retryMs (array), deliveryTimeoutMs, trafficMs (with demo), assumptions (object).
  */
-export async function startSimulator({ runDir, demo = false, port, tenant = 'acme', extraArgs = [], name = 'simulator', validitySeconds, retryMs, deliveryTimeoutMs, trafficMs, assumptions, clientId, clientSecret }) {
+export async function startSimulator({
+	runDir,
+	demo = false,
+	port,
+	tenant = 'acme',
+	extraArgs = [],
+	name = 'simulator',
+	validitySeconds,
+	retryMs,
+	deliveryTimeoutMs,
+	trafficMs,
+	assumptions,
+	clientId,
+	clientSecret,
+}) {
 	port = port ?? (await freePort());
 	const logFile = path.join(runDir, `${name}.log`);
-	const args = ['--import', 'tsx', path.join(repoRoot, 'test', 'simulator', 'cli.mjs'), '--port', String(port), '--tenant', tenant];
+	const args = [
+		'--import',
+		'tsx',
+		path.join(repoRoot, 'test', 'simulator', 'cli.mjs'),
+		'--port',
+		String(port),
+		'--tenant',
+		tenant,
+	];
 	if (demo) args.push('--demo');
 	if (trafficMs !== undefined) args.push('--traffic-ms', String(trafficMs));
 	if (validitySeconds !== undefined) args.push('--validity-seconds', String(validitySeconds));
 	if (retryMs) args.push('--retry-ms', retryMs.join(','));
-	if (deliveryTimeoutMs !== undefined) args.push('--delivery-timeout-ms', String(deliveryTimeoutMs));
+	if (deliveryTimeoutMs !== undefined)
+		args.push('--delivery-timeout-ms', String(deliveryTimeoutMs));
 	if (assumptions) args.push('--assumptions', JSON.stringify(assumptions));
 	if (clientId) args.push('--client-id', clientId, '--client-secret', clientSecret);
 	args.push(...extraArgs);
@@ -30,7 +53,8 @@ export async function startSimulator({ runDir, demo = false, port, tenant = 'acm
 	await waitFor(
 		`simulator on ${origin}`,
 		async () => {
-			if (proc.code !== undefined) throw new Error(`simulator exited with ${proc.code}:\n${tail(logFile)}`);
+			if (proc.code !== undefined)
+				throw new Error(`simulator exited with ${proc.code}:\n${tail(logFile)}`);
 			const r = await fetch(`${origin}/_sim/health`).catch(() => undefined);
 			if (!r?.ok) return false;
 			sim.info = await r.json();
@@ -57,7 +81,8 @@ export class SimulatorClient {
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await res.text();
-		if (expect && !expect.includes(res.status)) throw new Error(`simulator ${method} /_sim${p} → ${res.status}: ${text.slice(0, 500)}`);
+		if (expect && !expect.includes(res.status))
+			throw new Error(`simulator ${method} /_sim${p} → ${res.status}: ${text.slice(0, 500)}`);
 		try {
 			return text ? JSON.parse(text) : undefined;
 		} catch {
@@ -114,11 +139,19 @@ export class SimulatorClient {
 	/** Webhooks that are live: not deleted, Enabled (optionally for one destination URL). */
 	async liveWebhooks(destinationPrefix) {
 		return (await this.webhooks()).filter(
-			(w) => !w.deleted && w.status === 'Enabled' && (!destinationPrefix || w.destinationUrl.startsWith(destinationPrefix)),
+			(w) =>
+				!w.deleted &&
+				w.status === 'Enabled' &&
+				(!destinationPrefix || w.destinationUrl.startsWith(destinationPrefix)),
 		);
 	}
 	async deliveries(webhookId) {
-		return (await this.call('GET', `/deliveries${webhookId ? `?webhookId=${encodeURIComponent(webhookId)}` : ''}`)).value;
+		return (
+			await this.call(
+				'GET',
+				`/deliveries${webhookId ? `?webhookId=${encodeURIComponent(webhookId)}` : ''}`,
+			)
+		).value;
 	}
 	/** Queues `count` changes the webhook already delivered once more: kind `duplicate` or `older` (out of order). */
 	async redeliver(webhookId, kind, count) {

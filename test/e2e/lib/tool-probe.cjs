@@ -19,21 +19,98 @@ const { Protime } = require(path.join(pkgDir, 'dist/nodes/Protime/Protime.node.j
 const { runsAsTool } = require(path.join(pkgDir, 'dist/nodes/Protime/actions/tool.js'));
 
 const base = new Protime().description;
-const described = typeof base.usableAsTool === 'object' ? { ...deepCopy(base), ...base.usableAsTool.replacements } : deepCopy(base);
+const described =
+	typeof base.usableAsTool === 'object'
+		? { ...deepCopy(base), ...base.usableAsTool.replacements }
+		: deepCopy(base);
 const tool = convertNodeToAiTool({ description: described }).description;
 const toolDescription = tool.properties.find((p) => p.name === 'toolDescription');
 
-const node = (type, extra = {}) => ({ id: '1', name: 'Protime', type, typeVersion: 1, position: [0, 0], parameters: { resource: 'webhook', operation: 'create' }, ...extra });
-const nodeTypes = { getByNameAndVersion: () => ({ description: tool }), getByName: () => ({ description: tool }), getKnownTypes: () => ({}) };
-const runData = () => ({ resultData: { runData: {} }, executionData: { nodeExecutionStack: [], waitingExecution: {}, waitingExecutionSource: {} } });
+const node = (type, extra = {}) => ({
+	id: '1',
+	name: 'Protime',
+	type,
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: { resource: 'webhook', operation: 'create' },
+	...extra,
+});
+const nodeTypes = {
+	getByNameAndVersion: () => ({ description: tool }),
+	getByName: () => ({ description: tool }),
+	getKnownTypes: () => ({}),
+};
+const runData = () => ({
+	resultData: { runData: {} },
+	executionData: { nodeExecutionStack: [], waitingExecution: {}, waitingExecutionSource: {} },
+});
 const contexts = {};
 for (const [label, n, make] of [
-	['supplyDataAiTool', node(`n8n-nodes-protime.${tool.name}`), (wf, nd) => new SupplyDataContext(wf, nd, {}, 'manual', runData(), 0, [], {}, NodeConnectionTypes.AiTool, { node: nd, data: { main: [[{ json: {} }]] }, source: null }, [], undefined)],
-	['executeRewired', node('n8n-nodes-protime.protime', { rewireOutputLogTo: NodeConnectionTypes.AiTool }), (wf, nd) => new ExecuteContext(wf, nd, {}, 'manual', runData(), 0, [], { main: [[{ json: {} }]] }, { node: nd, data: { main: [[{ json: {} }]] }, source: null }, [])],
-	['executePlain', node('n8n-nodes-protime.protime'), (wf, nd) => new ExecuteContext(wf, nd, {}, 'manual', runData(), 0, [], { main: [[{ json: {} }]] }, { node: nd, data: { main: [[{ json: {} }]] }, source: null }, [])],
+	[
+		'supplyDataAiTool',
+		node(`n8n-nodes-protime.${tool.name}`),
+		(wf, nd) =>
+			new SupplyDataContext(
+				wf,
+				nd,
+				{},
+				'manual',
+				runData(),
+				0,
+				[],
+				{},
+				NodeConnectionTypes.AiTool,
+				{ node: nd, data: { main: [[{ json: {} }]] }, source: null },
+				[],
+				undefined,
+			),
+	],
+	[
+		'executeRewired',
+		node('n8n-nodes-protime.protime', { rewireOutputLogTo: NodeConnectionTypes.AiTool }),
+		(wf, nd) =>
+			new ExecuteContext(
+				wf,
+				nd,
+				{},
+				'manual',
+				runData(),
+				0,
+				[],
+				{ main: [[{ json: {} }]] },
+				{ node: nd, data: { main: [[{ json: {} }]] }, source: null },
+				[],
+			),
+	],
+	[
+		'executePlain',
+		node('n8n-nodes-protime.protime'),
+		(wf, nd) =>
+			new ExecuteContext(
+				wf,
+				nd,
+				{},
+				'manual',
+				runData(),
+				0,
+				[],
+				{ main: [[{ json: {} }]] },
+				{ node: nd, data: { main: [[{ json: {} }]] }, source: null },
+				[],
+			),
+	],
 ]) {
-	const wf = new Workflow({ id: 'w1', name: 'tool probe', nodes: [n], connections: {}, active: false, nodeTypes });
+	const wf = new Workflow({
+		id: 'w1',
+		name: 'tool probe',
+		nodes: [n],
+		connections: {},
+		active: false,
+		nodeTypes,
+	});
 	const ctx = make(wf, wf.getNode('Protime'));
 	contexts[label] = { isToolExecution: ctx.isToolExecution(), runsAsTool: runsAsTool(ctx) };
 }
-process.stdout.write(`${JSON.stringify({ toolName: tool.name, toolDescriptionDefault: toolDescription?.default, contexts })}\n`);
+process.stdout.write(
+	`${JSON.stringify({ toolName: tool.name, toolDescriptionDefault: toolDescription?.default, contexts })}\n`,
+);

@@ -18,26 +18,39 @@ export async function tool({ checks, runDir, install }) {
 	fs.mkdirSync(home, { recursive: true });
 	const pkgDir = installIntoUserFolder(tarball, home);
 	let result;
-	await checks.check("tool: n8n's tool variant of the Protime node says in its tool description why Webhook → Create leaves the key out", async () => {
-		result = JSON.parse(
-			execFileSync(install.nodeBin, [probe, pkgDir], {
-				env: { ...process.env, NODE_PATH: install.n8nModules, NODE_OPTIONS: '' },
-				encoding: 'utf8',
-				stdio: ['ignore', 'pipe', 'pipe'],
-			})
-				.trim()
-				.split('\n')
-				.at(-1),
-		);
-		assertEqual(result.toolName, 'protimeTool', 'tool node name');
-		assert(/one-time signing key out of its output/.test(String(result.toolDescriptionDefault)), `tool description: ${result.toolDescriptionDefault}`);
-	});
-	await checks.check("tool: n8n-core's tool contexts (SupplyDataContext on ai_tool, a rewired ExecuteContext) make the node withhold the key; a plain execution does not", async () => {
-		assert(result, 'the probe did not run');
-		assertEqual(result.contexts, {
-			supplyDataAiTool: { isToolExecution: true, runsAsTool: true },
-			executeRewired: { isToolExecution: false, runsAsTool: true },
-			executePlain: { isToolExecution: false, runsAsTool: false },
-		}, 'per context');
-	});
+	await checks.check(
+		"tool: n8n's tool variant of the Protime node says in its tool description why Webhook → Create leaves the key out",
+		async () => {
+			result = JSON.parse(
+				execFileSync(install.nodeBin, [probe, pkgDir], {
+					env: { ...process.env, NODE_PATH: install.n8nModules, NODE_OPTIONS: '' },
+					encoding: 'utf8',
+					stdio: ['ignore', 'pipe', 'pipe'],
+				})
+					.trim()
+					.split('\n')
+					.at(-1),
+			);
+			assertEqual(result.toolName, 'protimeTool', 'tool node name');
+			assert(
+				/one-time signing key out of its output/.test(String(result.toolDescriptionDefault)),
+				`tool description: ${result.toolDescriptionDefault}`,
+			);
+		},
+	);
+	await checks.check(
+		"tool: n8n-core's tool contexts (SupplyDataContext on ai_tool, a rewired ExecuteContext) make the node withhold the key; a plain execution does not",
+		async () => {
+			assert(result, 'the probe did not run');
+			assertEqual(
+				result.contexts,
+				{
+					supplyDataAiTool: { isToolExecution: true, runsAsTool: true },
+					executeRewired: { isToolExecution: false, runsAsTool: true },
+					executePlain: { isToolExecution: false, runsAsTool: false },
+				},
+				'per context',
+			);
+		},
+	);
 }

@@ -3,29 +3,53 @@ import { randomUUID } from 'node:crypto';
 import { ACTION_TYPE, CREDENTIAL_TYPE, TRIGGER_TYPE } from './package.mjs';
 
 function cred(credential) {
-	return credential ? { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } } : undefined;
+	return credential
+		? { [CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } }
+		: undefined;
 }
 
 function node(name, type, typeVersion, position, parameters, extra = {}) {
 	return { id: randomUUID(), name, type, typeVersion, position, parameters, ...extra };
 }
 
-export function protimeTriggerNode({ name = 'Protime Trigger', collectionName, credential, options = {}, events, externalReferences, position = [0, 0] }) {
+export function protimeTriggerNode({
+	name = 'Protime Trigger',
+	collectionName,
+	credential,
+	options = {},
+	events,
+	externalReferences,
+	position = [0, 0],
+}) {
 	const parameters = { collectionName, options };
 	if (events) parameters.events = events;
 	if (externalReferences) {
 		parameters.externalReferences = {
-			reference: externalReferences.map(({ collection, reference }) => ({ reference: `${collection}|${reference}` })),
+			reference: externalReferences.map(({ collection, reference }) => ({
+				reference: `${collection}|${reference}`,
+			})),
 		};
 	}
-	return node(name, TRIGGER_TYPE, 2, position, parameters, { webhookId: randomUUID(), credentials: cred(credential) });
+	return node(name, TRIGGER_TYPE, 2, position, parameters, {
+		webhookId: randomUUID(),
+		credentials: cred(credential),
+	});
 }
 
 /** Trigger-only workflow (items are the trigger's output). */
-export function triggerWorkflow({ name, collectionName, credential, options, events, externalReferences }) {
+export function triggerWorkflow({
+	name,
+	collectionName,
+	credential,
+	options,
+	events,
+	externalReferences,
+}) {
 	return {
 		name,
-		nodes: [protimeTriggerNode({ collectionName, credential, options, events, externalReferences })],
+		nodes: [
+			protimeTriggerNode({ collectionName, credential, options, events, externalReferences }),
+		],
 		connections: {},
 	};
 }
@@ -62,8 +86,13 @@ export function hoursCsvWorkflow({ credential, filesDir, checkInterval }) {
 		name: 'Protime: work interruptions → hours per employee per day → CSV',
 		nodes: [
 			trigger,
-			node('Hours per employee per day', 'n8n-nodes-base.code', 2, [260, 0], { jsCode: HOURS_CODE }),
-			node('To CSV', 'n8n-nodes-base.convertToFile', 1.1, [520, 0], { operation: 'csv', options: { fileName: 'hours.csv' } }),
+			node('Hours per employee per day', 'n8n-nodes-base.code', 2, [260, 0], {
+				jsCode: HOURS_CODE,
+			}),
+			node('To CSV', 'n8n-nodes-base.convertToFile', 1.1, [520, 0], {
+				operation: 'csv',
+				options: { fileName: 'hours.csv' },
+			}),
 			node('Write CSV file', 'n8n-nodes-base.readWriteFile', 1, [780, 0], {
 				operation: 'write',
 				fileName: `=${filesDir}/hours-{{ $now.toFormat('yyyyLLdd-HHmmss') }}-{{ $execution.id }}.csv`,
@@ -81,27 +110,56 @@ export function hoursCsvWorkflow({ credential, filesDir, checkInterval }) {
 /** A start node: Manual Trigger (examples) or a Webhook (e2e: the test can start it over HTTP). */
 function startNode(kind, webhookPath) {
 	if (kind === 'webhook') {
-		return node('Start', 'n8n-nodes-base.webhook', 2, [0, 0], { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', options: {} }, { webhookId: randomUUID() });
+		return node(
+			'Start',
+			'n8n-nodes-base.webhook',
+			2,
+			[0, 0],
+			{ httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', options: {} },
+			{ webhookId: randomUUID() },
+		);
 	}
 	return node('Start', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {});
 }
 
 /** Initial sync: all work interruptions of a date range (Return All) → CSV file. */
-export function workInterruptionsCsvWorkflow({ credential, filesDir, startDate, endDate, start = 'manual', webhookPath, fileName = 'work-interruptions.csv' }) {
+export function workInterruptionsCsvWorkflow({
+	credential,
+	filesDir,
+	startDate,
+	endDate,
+	start = 'manual',
+	webhookPath,
+	fileName = 'work-interruptions.csv',
+}) {
 	const s = startNode(start, webhookPath);
 	return {
 		name: 'Protime: work interruptions of a date range → CSV (initial sync)',
 		nodes: [
 			s,
-			node('Get work interruptions', ACTION_TYPE, 1, [260, 0], {
-				resource: 'workInterruption',
-				operation: 'getAll',
-				startDate,
-				endDate,
-				returnAll: true,
-			}, { credentials: cred(credential) }),
-			node('To CSV', 'n8n-nodes-base.convertToFile', 1.1, [520, 0], { operation: 'csv', options: { fileName } }),
-			node('Write CSV file', 'n8n-nodes-base.readWriteFile', 1, [780, 0], { operation: 'write', fileName: `${filesDir}/${fileName}`, options: {} }),
+			node(
+				'Get work interruptions',
+				ACTION_TYPE,
+				1,
+				[260, 0],
+				{
+					resource: 'workInterruption',
+					operation: 'getAll',
+					startDate,
+					endDate,
+					returnAll: true,
+				},
+				{ credentials: cred(credential) },
+			),
+			node('To CSV', 'n8n-nodes-base.convertToFile', 1.1, [520, 0], {
+				operation: 'csv',
+				options: { fileName },
+			}),
+			node('Write CSV file', 'n8n-nodes-base.readWriteFile', 1, [780, 0], {
+				operation: 'write',
+				fileName: `${filesDir}/${fileName}`,
+				options: {},
+			}),
 		],
 		connections: {
 			Start: { main: [[{ node: 'Get work interruptions', type: 'main', index: 0 }]] },
@@ -112,30 +170,57 @@ export function workInterruptionsCsvWorkflow({ credential, filesDir, startDate, 
 }
 
 /** Create a webhook subscription, list subscriptions, delete the one created. */
-export function webhookCrudWorkflow({ credential, destinationUrl, collection = 'absences', start = 'manual', webhookPath }) {
+export function webhookCrudWorkflow({
+	credential,
+	destinationUrl,
+	collection = 'absences',
+	start = 'manual',
+	webhookPath,
+}) {
 	const s = startNode(start, webhookPath);
 	return {
 		name: 'Protime: create, list and delete a webhook subscription',
 		nodes: [
 			s,
-			node('Create webhook', ACTION_TYPE, 1, [260, 0], {
-				resource: 'webhook',
-				operation: 'create',
-				collection,
-				destinationUrl,
-				options: {},
-			}, { credentials: cred(credential) }),
-			node('List webhooks', ACTION_TYPE, 1, [520, 0], {
-				resource: 'webhook',
-				operation: 'getAll',
-				returnAll: true,
-				filters: { collection },
-			}, { credentials: cred(credential), executeOnce: true }),
-			node('Delete webhook', ACTION_TYPE, 1, [780, 0], {
-				resource: 'webhook',
-				operation: 'delete',
-				webhookId: "={{ $('Create webhook').item.json.id }}",
-			}, { credentials: cred(credential) }),
+			node(
+				'Create webhook',
+				ACTION_TYPE,
+				1,
+				[260, 0],
+				{
+					resource: 'webhook',
+					operation: 'create',
+					collection,
+					destinationUrl,
+					options: {},
+				},
+				{ credentials: cred(credential) },
+			),
+			node(
+				'List webhooks',
+				ACTION_TYPE,
+				1,
+				[520, 0],
+				{
+					resource: 'webhook',
+					operation: 'getAll',
+					returnAll: true,
+					filters: { collection },
+				},
+				{ credentials: cred(credential), executeOnce: true },
+			),
+			node(
+				'Delete webhook',
+				ACTION_TYPE,
+				1,
+				[780, 0],
+				{
+					resource: 'webhook',
+					operation: 'delete',
+					webhookId: "={{ $('Create webhook').item.json.id }}",
+				},
+				{ credentials: cred(credential) },
+			),
 		],
 		connections: {
 			Start: { main: [[{ node: 'Create webhook', type: 'main', index: 0 }]] },
@@ -184,7 +269,10 @@ export function importAsEditor(def, { webhookTypes, credentials = {}, credential
 			copy.id = randomUUID();
 			if (webhookTypes.has(n.type) && !n.webhookId) copy.webhookId = randomUUID();
 			const credType = credentialFor[n.type];
-			if (credType && credentials[credType]) copy.credentials = { [credType]: { id: credentials[credType].id, name: credentials[credType].name } };
+			if (credType && credentials[credType])
+				copy.credentials = {
+					[credType]: { id: credentials[credType].id, name: credentials[credType].name },
+				};
 			return copy;
 		}),
 		connections: def.connections,
@@ -243,7 +331,9 @@ export function syncTableDdl(collection) {
 
 /** A JS expression mapping the simplified record `r` to a table row (undefined fields become null). */
 function rowExpression(collection, r) {
-	const fields = Object.entries(SYNC_TABLES[collection].columns).map(([c, [, f]]) => `${c}: ${r}.${f} ?? null`);
+	const fields = Object.entries(SYNC_TABLES[collection].columns).map(
+		([c, [, f]]) => `${c}: ${r}.${f} ?? null`,
+	);
 	return `({ ${fields.join(', ')} })`;
 }
 
@@ -254,13 +344,35 @@ function rowExpression(collection, r) {
  * All) → upsert them, and delete the rows of that window that Get Many no longer returned. Rows dated outside
  * the window are never deleted by a resync. `target`: `postgres` or `dataTable` (n8n's built-in Data Table).
  */
-export function syncTableWorkflow({ collection, credential, target = 'postgres', postgresCredential, dataTable, startDate, endDate, options = {} }) {
+export function syncTableWorkflow({
+	collection,
+	credential,
+	target = 'postgres',
+	postgresCredential,
+	dataTable,
+	startDate,
+	endDate,
+	options = {},
+}) {
 	const spec = SYNC_TABLES[collection];
-	const trigger = protimeTriggerNode({ collectionName: collection, credential, externalReferences: spec.references, options, position: [0, 0] });
+	const trigger = protimeTriggerNode({
+		collectionName: collection,
+		credential,
+		externalReferences: spec.references,
+		options,
+		position: [0, 0],
+	});
 	const rule = (value, i) => ({
 		conditions: {
 			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
-			conditions: [{ id: `rule-${i}`, leftValue: '={{ $json.changeType }}', rightValue: value, operator: { type: 'string', operation: 'equals' } }],
+			conditions: [
+				{
+					id: `rule-${i}`,
+					leftValue: '={{ $json.changeType }}',
+					rightValue: value,
+					operator: { type: 'string', operation: 'equals' },
+				},
+			],
 			combinator: 'and',
 		},
 		renameOutput: true,
@@ -274,35 +386,74 @@ export function syncTableWorkflow({ collection, credential, target = 'postgres',
 	const initial = node('Initial sync', 'n8n-nodes-base.manualTrigger', 1, [0, 400], {});
 	// the one setting of the window: Get Many reads it, and the resync deletes only inside it
 	const win = spec.dateRange
-		? node(SYNC_WINDOW, 'n8n-nodes-base.set', 3.4, [500, 400], {
-				assignments: {
-					assignments: [
-						{ id: 'window-start', name: 'startDate', value: startDate, type: 'string' },
-						{ id: 'window-end', name: 'endDate', value: endDate, type: 'string' },
-					],
+		? node(
+				SYNC_WINDOW,
+				'n8n-nodes-base.set',
+				3.4,
+				[500, 400],
+				{
+					assignments: {
+						assignments: [
+							{ id: 'window-start', name: 'startDate', value: startDate, type: 'string' },
+							{ id: 'window-end', name: 'endDate', value: endDate, type: 'string' },
+						],
+					},
+					options: {},
 				},
-				options: {},
-			}, { executeOnce: true })
+				{ executeOnce: true },
+			)
 		: undefined;
-	const getAll = node(`Get all ${spec.plural}`, ACTION_TYPE, 1, [760, 400], {
-		resource: spec.resource,
-		operation: 'getAll',
-		...(spec.dateRange ? { startDate: `={{ $('${SYNC_WINDOW}').first().json.startDate }}`, endDate: `={{ $('${SYNC_WINDOW}').first().json.endDate }}` } : {}),
-		returnAll: true,
-		externalReferences: { reference: spec.references.map(({ collection: c, reference }) => ({ reference: `${c}|${reference}` })) },
-	}, { credentials: cred(credential), executeOnce: true });
-	const writers = target === 'postgres' ? postgresWriters(collection, postgresCredential) : dataTableWriters(collection, dataTable);
+	const getAll = node(
+		`Get all ${spec.plural}`,
+		ACTION_TYPE,
+		1,
+		[760, 400],
+		{
+			resource: spec.resource,
+			operation: 'getAll',
+			...(spec.dateRange
+				? {
+						startDate: `={{ $('${SYNC_WINDOW}').first().json.startDate }}`,
+						endDate: `={{ $('${SYNC_WINDOW}').first().json.endDate }}`,
+					}
+				: {}),
+			returnAll: true,
+			externalReferences: {
+				reference: spec.references.map(({ collection: c, reference }) => ({
+					reference: `${c}|${reference}`,
+				})),
+			},
+		},
+		{ credentials: cred(credential), executeOnce: true },
+	);
+	const writers =
+		target === 'postgres'
+			? postgresWriters(collection, postgresCredential)
+			: dataTableWriters(collection, dataTable);
 	const [upsert, remove, ...replace] = writers;
 	const link = (a, b) => ({ [a.name]: { main: [[{ node: b.name, type: 'main', index: 0 }]] } });
 	const chain = replace.slice(1).reduce((acc, n, i) => ({ ...acc, ...link(replace[i], n) }), {});
 	const resyncStart = win ?? getAll;
 	return {
 		name: `Protime: keep a ${target === 'postgres' ? 'PostgreSQL table' : 'Data Table'} in sync with ${spec.plural}`,
-		nodes: [trigger, switchNode, upsert, remove, initial, ...(win ? [win] : []), getAll, ...replace],
+		nodes: [
+			trigger,
+			switchNode,
+			upsert,
+			remove,
+			initial,
+			...(win ? [win] : []),
+			getAll,
+			...replace,
+		],
 		connections: {
 			[trigger.name]: { main: [[{ node: switchNode.name, type: 'main', index: 0 }]] },
 			[switchNode.name]: {
-				main: [[{ node: upsert.name, type: 'main', index: 0 }], [{ node: remove.name, type: 'main', index: 0 }], [{ node: resyncStart.name, type: 'main', index: 0 }]],
+				main: [
+					[{ node: upsert.name, type: 'main', index: 0 }],
+					[{ node: remove.name, type: 'main', index: 0 }],
+					[{ node: resyncStart.name, type: 'main', index: 0 }],
+				],
 			},
 			...link(initial, resyncStart),
 			...(win ? link(win, getAll) : {}),
@@ -323,21 +474,37 @@ export function syncNotes(collection, target) {
 	const table =
 		target === 'postgres'
 			? `Create the table once (PostgreSQL):\n\n\`\`\`sql\n${syncTableDdl(collection)}\n\`\`\``
-			: `Create a Data Table named **Protime work interruptions** (Overview → Data tables) with these columns: ${dataTableColumns(collection).map((c) => `\`${c.name}\` (${c.type})`).join(', ')}. Then pick it in every Data Table node.`;
+			: `Create a Data Table named **Protime work interruptions** (Overview → Data tables) with these columns: ${dataTableColumns(
+					collection,
+				)
+					.map((c) => `\`${c.name}\` (${c.type})`)
+					.join(', ')}. Then pick it in every Data Table node.`;
 	return [
-		stickyNote('Setup', [-420, -260], [
-			'## Setup (about 10 minutes)',
-			`1. ${table}`,
-			`2. Pick your **Protime API** credential in the Protime Trigger and in **Get all ${spec.plural}**${target === 'postgres' ? ', and your PostgreSQL credential in the three Postgres nodes' : ''}.`,
-			'3. Run the initial sync **once**: at the bottom of the canvas, click the **⌄** arrow on the *Execute workflow* button, choose **Initial sync**, then click **Execute workflow from Initial sync**. (*from Protime Trigger* only waits for one test change from Protime.)',
-			'4. **Publish** the workflow. From then on every change in Protime updates the table.',
-		].join('\n'), { width: 400, height: 460, color: 4 }),
+		stickyNote(
+			'Setup',
+			[-420, -260],
+			[
+				'## Setup (about 10 minutes)',
+				`1. ${table}`,
+				`2. Pick your **Protime API** credential in the Protime Trigger and in **Get all ${spec.plural}**${target === 'postgres' ? ', and your PostgreSQL credential in the three Postgres nodes' : ''}.`,
+				'3. Run the initial sync **once**: at the bottom of the canvas, click the **⌄** arrow on the *Execute workflow* button, choose **Initial sync**, then click **Execute workflow from Initial sync**. (*from Protime Trigger* only waits for one test change from Protime.)',
+				'4. **Publish** the workflow. From then on every change in Protime updates the table.',
+			].join('\n'),
+			{ width: 400, height: 460, color: 4 },
+		),
 		...(spec.dateRange
-			? [stickyNote('About the window', [420, 600], [
-					'## The table holds this window',
-					`**Sync window** sets the dates the initial sync and every resync read (default: the last 30 days to tomorrow). A resync deletes only rows **inside** this window that Protime no longer has; older rows stay.`,
-					'Protime reads at most one year at a time.',
-				].join('\n\n'), { width: 420, height: 240, color: 5 })]
+			? [
+					stickyNote(
+						'About the window',
+						[420, 600],
+						[
+							'## The table holds this window',
+							`**Sync window** sets the dates the initial sync and every resync read (default: the last 30 days to tomorrow). A resync deletes only rows **inside** this window that Protime no longer has; older rows stay.`,
+							'Protime reads at most one year at a time.',
+						].join('\n\n'),
+						{ width: 420, height: 240, color: 5 },
+					),
+				]
 			: []),
 	];
 }
@@ -346,14 +513,31 @@ export function syncNotes(collection, target) {
 function postgresWriters(collection, postgresCredential) {
 	const { table, columns, dateRange } = SYNC_TABLES[collection];
 	const names = Object.keys(columns);
-	const set = names.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+	const set = names
+		.filter((c) => c !== 'id')
+		.map((c) => `${c} = EXCLUDED.${c}`)
+		.join(', ');
 	const upsertSql = (from) =>
 		`INSERT INTO ${table} SELECT * FROM ${from}\nON CONFLICT (id) DO UPDATE SET ${set}\nWHERE ${table}.change_version < EXCLUDED.change_version`;
-	const credentials = postgresCredential ? { postgres: { id: postgresCredential.id, name: postgresCredential.name } } : undefined;
+	const credentials = postgresCredential
+		? { postgres: { id: postgresCredential.id, name: postgresCredential.name } }
+		: undefined;
 	const pg = (name, position, query, replacement, extra = {}) =>
-		node(name, 'n8n-nodes-base.postgres', 2.6, position, { operation: 'executeQuery', query, options: { queryReplacement: replacement } }, { credentials, ...extra });
+		node(
+			name,
+			'n8n-nodes-base.postgres',
+			2.6,
+			position,
+			{ operation: 'executeQuery', query, options: { queryReplacement: replacement } },
+			{ credentials, ...extra },
+		);
 	return [
-		pg('Upsert row', [500, -220], upsertSql(`jsonb_populate_recordset(NULL::${table}, $1::jsonb)`), `={{ [JSON.stringify([${rowExpression(collection, '$json.data')}])] }}`),
+		pg(
+			'Upsert row',
+			[500, -220],
+			upsertSql(`jsonb_populate_recordset(NULL::${table}, $1::jsonb)`),
+			`={{ [JSON.stringify([${rowExpression(collection, '$json.data')}])] }}`,
+		),
 		pg('Delete row', [500, 0], `DELETE FROM ${table} WHERE id = $1`, '={{ [$json.id] }}'),
 		dateRange
 			? pg(
@@ -375,48 +559,133 @@ function postgresWriters(collection, postgresCredential) {
 
 /** Columns of the Data Table for a collection (n8n's types: string, number, boolean). */
 export function dataTableColumns(collection) {
-	const type = (sql) => (/int|bigint/.test(sql) ? 'number' : /boolean/.test(sql) ? 'boolean' : 'string');
-	return Object.entries(SYNC_TABLES[collection].columns).map(([c, [sql]]) => (c === 'id' ? { name: 'protimeId', type: 'string' } : { name: camel(c), type: type(sql) }));
+	const type = (sql) =>
+		/int|bigint/.test(sql) ? 'number' : /boolean/.test(sql) ? 'boolean' : 'string';
+	return Object.entries(SYNC_TABLES[collection].columns).map(([c, [sql]]) =>
+		c === 'id' ? { name: 'protimeId', type: 'string' } : { name: camel(c), type: type(sql) },
+	);
 }
 
 /** The same with n8n's Data Table (its own `id` column is the row number, so the Protime id is `protimeId`). */
-function dataTableWriters(collection, dataTable = { mode: 'name', value: 'Protime work interruptions' }) {
+function dataTableWriters(
+	collection,
+	dataTable = { mode: 'name', value: 'Protime work interruptions' },
+) {
 	const { columns, dateRange } = SYNC_TABLES[collection];
-	const byProtimeId = (value) => ({ matchType: 'allConditions', filters: { conditions: [{ keyName: 'protimeId', condition: 'eq', keyValue: value }] } });
+	const byProtimeId = (value) => ({
+		matchType: 'allConditions',
+		filters: { conditions: [{ keyName: 'protimeId', condition: 'eq', keyValue: value }] },
+	});
 	// the Protime id as text: the filter compares it as written, whatever the number formatting
-	const values = (r) => Object.fromEntries(Object.entries(columns).map(([c, [, f]]) => (c === 'id' ? ['protimeId', `={{ String(${r}.id) }}`] : [camel(c), `={{ ${r}.${f} ?? null }}`])));
-	const columnsParam = (r) => ({ mappingMode: 'defineBelow', value: values(r), matchingColumns: [], schema: [] });
-	const dt = (name, position, parameters, extra = {}) => node(name, 'n8n-nodes-base.dataTable', 1.1, position, { dataTableId: { __rl: true, ...dataTable }, ...parameters }, extra);
+	const values = (r) =>
+		Object.fromEntries(
+			Object.entries(columns).map(([c, [, f]]) =>
+				c === 'id'
+					? ['protimeId', `={{ String(${r}.id) }}`]
+					: [camel(c), `={{ ${r}.${f} ?? null }}`],
+			),
+		);
+	const columnsParam = (r) => ({
+		mappingMode: 'defineBelow',
+		value: values(r),
+		matchingColumns: [],
+		schema: [],
+	});
+	const dt = (name, position, parameters, extra = {}) =>
+		node(
+			name,
+			'n8n-nodes-base.dataTable',
+			1.1,
+			position,
+			{ dataTableId: { __rl: true, ...dataTable }, ...parameters },
+			extra,
+		);
 	return [
-		dt('Upsert row', [500, -220], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json.data') }),
-		dt('Delete row', [500, 0], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ String($json.id) }}') }),
-		dt('Upsert all rows', [1020, 400], { resource: 'row', operation: 'upsert', ...byProtimeId('={{ String($json.id) }}'), columns: columnsParam('$json') }),
-		node('Ids Protime has', 'n8n-nodes-base.code', 2, [1280, 400], {
-			jsCode: `// One item with the ids Get Many returned, for the next step.\nreturn [{ json: { ids: $('Get all ${SYNC_TABLES[collection].plural}').all().map((i) => String(i.json.id)) } }];`,
-		}, { executeOnce: true }),
+		dt('Upsert row', [500, -220], {
+			resource: 'row',
+			operation: 'upsert',
+			...byProtimeId('={{ String($json.id) }}'),
+			columns: columnsParam('$json.data'),
+		}),
+		dt('Delete row', [500, 0], {
+			resource: 'row',
+			operation: 'deleteRows',
+			...byProtimeId('={{ String($json.id) }}'),
+		}),
+		dt('Upsert all rows', [1020, 400], {
+			resource: 'row',
+			operation: 'upsert',
+			...byProtimeId('={{ String($json.id) }}'),
+			columns: columnsParam('$json'),
+		}),
+		node(
+			'Ids Protime has',
+			'n8n-nodes-base.code',
+			2,
+			[1280, 400],
+			{
+				jsCode: `// One item with the ids Get Many returned, for the next step.\nreturn [{ json: { ids: $('Get all ${SYNC_TABLES[collection].plural}').all().map((i) => String(i.json.id)) } }];`,
+			},
+			{ executeOnce: true },
+		),
 		dateRange
-			? dt('Rows of the window', [1540, 400], {
-					resource: 'row',
-					operation: 'get',
-					returnAll: true,
-					matchType: 'allConditions',
-					filters: {
-						conditions: [
-							{ keyName: 'date', condition: 'gte', keyValue: `={{ $('${SYNC_WINDOW}').first().json.startDate }}` },
-							{ keyName: 'date', condition: 'lte', keyValue: `={{ $('${SYNC_WINDOW}').first().json.endDate }}` },
-						],
+			? dt(
+					'Rows of the window',
+					[1540, 400],
+					{
+						resource: 'row',
+						operation: 'get',
+						returnAll: true,
+						matchType: 'allConditions',
+						filters: {
+							conditions: [
+								{
+									keyName: 'date',
+									condition: 'gte',
+									keyValue: `={{ $('${SYNC_WINDOW}').first().json.startDate }}`,
+								},
+								{
+									keyName: 'date',
+									condition: 'lte',
+									keyValue: `={{ $('${SYNC_WINDOW}').first().json.endDate }}`,
+								},
+							],
+						},
 					},
-				}, { executeOnce: true })
-			: dt('Rows in the table', [1540, 400], { resource: 'row', operation: 'get', returnAll: true, matchType: 'allConditions', filters: {} }, { executeOnce: true }),
+					{ executeOnce: true },
+				)
+			: dt(
+					'Rows in the table',
+					[1540, 400],
+					{
+						resource: 'row',
+						operation: 'get',
+						returnAll: true,
+						matchType: 'allConditions',
+						filters: {},
+					},
+					{ executeOnce: true },
+				),
 		node('Only rows Protime no longer has', 'n8n-nodes-base.filter', 2.2, [1800, 400], {
 			conditions: {
 				options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
-				conditions: [{ id: 'gone', leftValue: "={{ $('Ids Protime has').first().json.ids.includes($json.protimeId) }}", rightValue: '', operator: { type: 'boolean', operation: 'false', singleValue: true } }],
+				conditions: [
+					{
+						id: 'gone',
+						leftValue: "={{ $('Ids Protime has').first().json.ids.includes($json.protimeId) }}",
+						rightValue: '',
+						operator: { type: 'boolean', operation: 'false', singleValue: true },
+					},
+				],
 				combinator: 'and',
 			},
 			options: {},
 		}),
-		dt('Delete rows Protime no longer has', [2060, 400], { resource: 'row', operation: 'deleteRows', ...byProtimeId('={{ $json.protimeId }}') }),
+		dt('Delete rows Protime no longer has', [2060, 400], {
+			resource: 'row',
+			operation: 'deleteRows',
+			...byProtimeId('={{ $json.protimeId }}'),
+		}),
 	];
 }
 

@@ -10,7 +10,12 @@ import { pathSegment } from '../pathSegment';
 import type { Emit } from '../types';
 import { recordShaper } from './shape';
 
-export async function get(this: IExecuteFunctions, i: number, r: RecordResource, emit: Emit): Promise<void> {
+export async function get(
+	this: IExecuteFunctions,
+	i: number,
+	r: RecordResource,
+	emit: Emit,
+): Promise<void> {
 	const name = r.collection.name;
 	const byReference = this.getNodeParameter('lookUpBy', i, 'id') === 'externalReference';
 	const specs = readReferenceSpecs.call(this, i);
@@ -21,7 +26,10 @@ export async function get(this: IExecuteFunctions, i: number, r: RecordResource,
 		if (reference === '') {
 			throw problemError(
 				this.getNode(),
-				{ message: 'The reference name is empty', description: 'Enter the reference to look up by, e.g. @employee-number.' },
+				{
+					message: 'The reference name is empty',
+					description: 'Enter the reference to look up by, e.g. @employee-number.',
+				},
 				i,
 			);
 		}
@@ -44,7 +52,12 @@ export async function get(this: IExecuteFunctions, i: number, r: RecordResource,
 	let record: IDataObject;
 	try {
 		const path = `/${name}/${checked.segment}`;
-		record = (await protimeRequest.call(this, { method: 'GET', path, qs, itemIndex: i })) as IDataObject;
+		record = (await protimeRequest.call(this, {
+			method: 'GET',
+			path,
+			qs,
+			itemIndex: i,
+		})) as IDataObject;
 	} catch (error) {
 		if (!isNotFoundError(error)) throw asNodeError(this.getNode(), error, i);
 		throw problemError(

@@ -15,7 +15,12 @@ import { externalReferencesQuery, readReferenceSpecs } from '../externalReferenc
 import type { Emit } from '../types';
 import { recordShaper } from './shape';
 
-export async function getMany(this: IExecuteFunctions, i: number, r: RecordResource, emit: Emit): Promise<void> {
+export async function getMany(
+	this: IExecuteFunctions,
+	i: number,
+	r: RecordResource,
+	emit: Emit,
+): Promise<void> {
 	const name = r.collection.name;
 	const limit = readLimit.call(this, i);
 
@@ -55,5 +60,9 @@ const ORIGIN_ALLOWANCE = 100;
 /** The length of a list URL without its filter: origin, path and the external-references parameter. */
 function fixedUrlLength(name: string, references: string | undefined): number {
 	const path = `${API_PATH}/${name}?`.length;
-	return ORIGIN_ALLOWANCE + path + (references ? '&externalReferences='.length + encodedLength(references) : 0);
+	return (
+		ORIGIN_ALLOWANCE +
+		path +
+		(references ? '&externalReferences='.length + encodedLength(references) : 0)
+	);
 }

@@ -20,7 +20,10 @@ export const KEY_OMITTED_NOTICE =
 export async function create(this: IExecuteFunctions, i: number, emit: Emit): Promise<void> {
 	const collectionName = this.getNodeParameter('collection', i) as string;
 	const typedUrl = String(this.getNodeParameter('destinationUrl', i, ''));
-	const options = this.getNodeParameter('options', i, {}) as { includeKey?: boolean; allowN8nWebhookUrl?: boolean };
+	const options = this.getNodeParameter('options', i, {}) as {
+		includeKey?: boolean;
+		allowN8nWebhookUrl?: boolean;
+	};
 
 	const credentials = (await this.getCredentials('protimeApi', i)) as ProtimeEnvironmentFields;
 	const destination = checkDestination(typedUrl, {

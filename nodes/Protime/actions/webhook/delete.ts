@@ -7,6 +7,7 @@ import { readWebhookId, webhookNotFound } from './get';
 
 export async function remove(this: IExecuteFunctions, i: number, emit: Emit): Promise<void> {
 	const id = readWebhookId.call(this, i);
-	if ((await deleteWebhook.call(this, id, i)) === 'notFound') throw problemError(this.getNode(), webhookNotFound(id), i);
+	if ((await deleteWebhook.call(this, id, i)) === 'notFound')
+		throw problemError(this.getNode(), webhookNotFound(id), i);
 	emit({ deleted: true });
 }

@@ -12,7 +12,9 @@ export interface DestinationRules {
 }
 
 /** The outcome of checking a destination: the URL to send (normalised by the URL parser), or the problem. */
-export type DestinationCheck = { href: string; problem?: undefined } | { href?: undefined; problem: Problem };
+export type DestinationCheck =
+	| { href: string; problem?: undefined }
+	| { href?: undefined; problem: Problem };
 
 /**
  * Checks a destination URL and returns what to send to Protime: `url.href` of the very URL that passed the
@@ -44,13 +46,19 @@ export function destinationProblem(value: unknown, rules: DestinationRules): Pro
 }
 
 /** The problem with `text` as a destination, or the normalised URL (`href`) when there is none. */
-function parseDestination(text: string, rules: DestinationRules, example: string): Problem | string {
+function parseDestination(
+	text: string,
+	rules: DestinationRules,
+	example: string,
+): Problem | string {
 	let url: URL;
 	try {
 		url = new URL(text);
 	} catch {
 		return {
-			message: text ? `The destination URL '${text}' is not an absolute URL` : 'The destination URL is empty',
+			message: text
+				? `The destination URL '${text}' is not an absolute URL`
+				: 'The destination URL is empty',
 			description: `Enter the full address Protime should post changes to, ${example}.`,
 		};
 	}
@@ -63,13 +71,15 @@ function parseDestination(text: string, rules: DestinationRules, example: string
 	if (url.username || url.password) {
 		return {
 			message: 'The destination URL contains a user name or password',
-			description: 'Remove them: they would be stored at Protime and in execution logs. Authenticate deliveries with the webhook key instead.',
+			description:
+				'Remove them: they would be stored at Protime and in execution logs. Authenticate deliveries with the webhook key instead.',
 		};
 	}
 	if (url.hash) {
 		return {
 			message: 'The destination URL contains a #fragment',
-			description: 'Remove the part after #: it is never sent to the server, so Protime would post to a different address than the one shown.',
+			description:
+				'Remove the part after #: it is never sent to the server, so Protime would post to a different address than the one shown.',
 		};
 	}
 	if (!rules.allowN8nWebhookUrl && N8N_WEBHOOK_PATH.test(url.pathname)) {

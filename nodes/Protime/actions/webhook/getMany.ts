@@ -7,7 +7,10 @@ import { webhookJson } from './output';
 
 export async function getMany(this: IExecuteFunctions, i: number, emit: Emit): Promise<void> {
 	const limit = readLimit.call(this, i);
-	const filters = this.getNodeParameter('filters', i, {}) as { status?: string; collection?: string };
+	const filters = this.getNodeParameter('filters', i, {}) as {
+		status?: string;
+		collection?: string;
+	};
 	const webhooks = await listWebhooks.call(this, {
 		status: filters.status || undefined,
 		collectionName: filters.collection || undefined,

@@ -11,5 +11,8 @@ export function hoursRemaining(validUntil: unknown, now: number): number | null 
 }
 
 export function webhookJson(webhook: ProtimeWebhook, now: number): IDataObject {
-	return { ...(webhook as unknown as IDataObject), hoursRemaining: hoursRemaining(webhook.validUntil, now) };
+	return {
+		...(webhook as unknown as IDataObject),
+		hoursRemaining: hoursRemaining(webhook.validUntil, now),
+	};
 }
