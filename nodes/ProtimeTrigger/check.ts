@@ -3,93 +3,23 @@
  * recorded subscription, decides (decide.ts), renews, replaces or recovers it create-first, and sweeps
  * subscriptions at this URL whose key is not stored. It writes static data only when something changed.
  */
-import type {
-	IDataObject,
-	INodeExecutionData,
-	IWebhookFunctions,
-	IWebhookResponseData,
-} from 'n8n-workflow';
+import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { reply } from './answer';
 import type { HeaderMap } from '../shared/signature';
 import { getWebhook } from '../shared/webhooksApi';
 import { checkSecret, CHECK_HEADER, UNRECORDED, verifyCheck } from './checkSignature';
-import { decide, retireExpired, type RemoteView } from './decide';
+import { backlogReason, decide, renewalDuringBacklog, type RemoteView } from './decide';
 import { resyncItem, takePendingResync } from './items';
 import { keptCount } from './batch';
-import {
-	plainCopy,
-	rememberRecord,
-	takeOver,
-	takeOverBatch,
-	writeRecord,
-	type Memory,
-	type PendingResync,
-	type SubscriptionRecord,
-	type TriggerState,
-} from './record';
-import { readSettings, type TriggerSettings } from './settings';
-import {
-	deleteOthersAtUrl,
-	deleteRetired,
-	reachableWebhookUrl,
-	recordedIds,
-	replaceSubscription,
-} from './subscription';
+import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
+import { readSettings } from './settings';
+import { deleteOthersAtUrl, reachableWebhookUrl, replaceSubscription } from './subscription';
 import { nodeLog } from '../shared/log';
 
 export interface CheckRequestData {
 	headers: HeaderMap;
 	rawBody?: Buffer;
-}
-
-/** A gap found by the check: logged, and its ResyncRequired item. */
-function announceGap(
-	ctx: IWebhookFunctions,
-	gap: PendingResync,
-	settings: TriggerSettings,
-	state: TriggerState,
-): INodeExecutionData {
-	nodeLog(ctx).error(
-		`${gap.reason}. Run the Protime node's Get Many for ${settings.collectionName} to resync.`,
-	);
-	return resyncItem(gap, settings, state);
-}
-
-/**
- * The replaced subscriptions of the renewal overlap: deletes those whose key is no longer accepted (expired,
- * plus the grace), and returns as gaps those that expired while still delivering changes of their own.
- * Writes the record only when that changed something.
- */
-async function retirePrevious(
-	this: IWebhookFunctions,
-	memory: Memory,
-	state: TriggerState,
-	now: number,
-): Promise<{ problems: string[]; gaps: PendingResync[] }> {
-	// The memory's live record holds what deliveries noted (lastOwnAt) that n8n did not save.
-	const record = memory.record?.id === state.subscription?.id ? memory.record : state.subscription;
-	if (!record?.previous?.length) return { problems: [], gaps: [] };
-	const retired = retireExpired(plainCopy(record), now);
-	if (!retired.changed) {
-		// What deliveries noted in the memory only (n8n did not save them) is saved with this check.
-		if (
-			record !== state.subscription &&
-			JSON.stringify(record.previous) !== JSON.stringify(state.subscription?.previous)
-		) {
-			state.subscription = record as SubscriptionRecord & IDataObject;
-		}
-		return { problems: [], gaps: [] };
-	}
-	const current: SubscriptionRecord = plainCopy(record);
-	delete current.previous;
-	delete current.previousKey;
-	delete current.previousKeyUntil;
-	state.subscription = rememberRecord(
-		memory,
-		writeRecord(state, current, retired.previous),
-	) as SubscriptionRecord & IDataObject;
-	return { problems: await deleteRetired.call(this, retired.remove), gaps: retired.gaps };
 }
 
 export async function handleCheck(
@@ -125,14 +55,30 @@ export async function handleCheck(
 	const settings = readSettings(this);
 	let action = 'adopt';
 	const problems: string[] = [];
-	// Gaps found now; those waiting (pendingResync) are taken only once the check succeeded, or a 502 would lose them.
-	const items: INodeExecutionData[] = [];
+	const items = takePendingResync(state, settings);
 	try {
 		const url = record ? record.destination : await reachableWebhookUrl.call(this);
 		const remote: RemoteView = record
 			? ((await getWebhook.call(this, record.id)) ?? 'gone')
 			: 'gone';
-		const decision = decide(record, remote, url, settings, now);
+		let decision = decide(record, remote, url, settings, now);
+		// A renewal deletes the old subscription with whatever Protime still queues for it: while Protime is
+		// resending, wait if there is time; if not, renew and say that changes may be missing.
+		const backlog =
+			decision.action === 'renew' && record
+				? renewalDuringBacklog(
+						record,
+						memory.lastResendAt,
+						settings.checkIntervalMinutes * 60_000,
+						now,
+					)
+				: 'none';
+		if (decision.action === 'renew' && backlog === 'wait') {
+			nodeLog(this).info(
+				`${decision.reason}; renewal waits while Protime is still resending changes to it`,
+			);
+			decision = { action: 'adopt' };
+		}
 		action = decision.action;
 		if (decision.action !== 'adopt') {
 			const done = await replaceSubscription.call(
@@ -145,6 +91,19 @@ export async function handleCheck(
 				Date.now,
 			);
 			if (done) problems.push(...done.problems);
+			if (done && backlog === 'announce') {
+				const reason = backlogReason(decision.reason);
+				nodeLog(this).error(
+					`renewed the subscription for ${settings.collectionName} while Protime was still resending to it (${reason}); run the Protime node's Get Many to resync.`,
+				);
+				items.push(
+					resyncItem(
+						{ reason, detectedAt: new Date(now).toISOString(), previousWebhookId: done.replacedId },
+						settings,
+						state,
+					),
+				);
+			}
 			if (done && decision.action === 'recover') {
 				nodeLog(this).error(
 					`the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
@@ -162,20 +121,16 @@ export async function handleCheck(
 					),
 				);
 			}
-			for (const gap of done?.gaps ?? []) items.push(announceGap(this, gap, settings, state));
 		} else {
 			problems.push(
 				...(await deleteOthersAtUrl.call(
 					this,
 					url,
-					recordedIds(record),
+					record?.id,
 					'another subscription at this trigger URL, whose key is not stored',
 				)),
 			);
 		}
-		const retired = await retirePrevious.call(this, memory, state, now);
-		problems.push(...retired.problems);
-		for (const gap of retired.gaps) items.push(announceGap(this, gap, settings, state));
 	} catch (error) {
 		const message = (error as Error).message;
 		nodeLog(this).error(
@@ -183,7 +138,6 @@ export async function handleCheck(
 		);
 		return reply(this, 502, { ok: false, error: message });
 	}
-	items.unshift(...takePendingResync(state, settings, memory));
 	const current = state.subscription;
 	const answer = reply(this, 200, {
 		ok: true,

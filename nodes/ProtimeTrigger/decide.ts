@@ -4,13 +4,7 @@
  * docs/trigger-design.md.
  */
 import type { ProtimeWebhook } from '../shared/types';
-import {
-	MAX_PREVIOUS,
-	previousAccepted,
-	type PendingResync,
-	type PreviousSubscription,
-	type SubscriptionRecord,
-} from './record';
+import type { SubscriptionRecord } from './record';
 
 export interface DecisionSettings {
 	collectionName: string;
@@ -119,119 +113,25 @@ export function leaveRenewalToClock(
 	return !Number.isNaN(until) && until - now > intervalMs + 60_000;
 }
 
-/** A replaced subscription counts as still delivering when it delivered its own changes this close to its expiry (or after it). */
-export const STILL_DELIVERING_MS = 5 * 60_000;
-
-export interface Retirement {
-	/** The replaced subscriptions that stay (their keys accepted), newest first. */
-	previous: PreviousSubscription[];
-	/** Subscriptions to delete at Protime now. */
-	remove: Array<{ id: string; why: string }>;
-	/** Losses that cannot be excluded: each is announced once (ResyncRequired). */
-	gaps: PendingResync[];
-}
-
-function stillDelivering(previous: PreviousSubscription): boolean {
-	const until = Date.parse(previous.validUntil);
-	if (previous.lastOwnAt === undefined || Number.isNaN(until)) return false;
-	const window = Math.min(STILL_DELIVERING_MS, Math.max(0, (until - previous.replacedAt) / 2));
-	return previous.lastOwnAt >= until - window;
-}
-
-function expiredWhileDelivering(previous: PreviousSubscription, now: number): PendingResync {
-	return {
-		reason: `the replaced subscription ${previous.id} was still delivering changes of its own when it expired at ${previous.validUntil}; what Protime still held for it may be lost`,
-		detectedAt: new Date(now).toISOString(),
-		previousWebhookId: previous.id,
-	};
-}
+/** How long after a resend Protime may still be retrying other changes for the same subscription. */
+export const RESEND_BACKLOG_MS = 5 * 60_000;
 
 /**
- * The renewal overlap: which replaced subscriptions a create-first replace keeps. A replaced subscription
- * that delivers the same collection to the same URL, and whose key is stored, stays (Protime may still hold
- * changes for it that no other subscription will deliver, and its queue cannot be inspected) until it
- * expired; one for other settings is deleted at once. At most MAX_PREVIOUS unexpired ones stay (expired ones
- * stay for their grace, bounded by time); a newer one pushes the oldest out, and the loss of its queue is a gap.
+ * A due renewal deletes the old subscription with whatever Protime still queues for it. While Protime was
+ * resending lately (`lastResendAt`), the renewal `wait`s if the clock's next check comes well before expiry,
+ * else it goes ahead and is `announce`d (ResyncRequired); `none` when Protime was not resending.
  */
-export function overlapAfter(
-	old: SubscriptionRecord | undefined,
-	decision: Exclude<Decision, { action: 'adopt' }>,
-	url: string,
-	collection: string,
-	now: number,
-): Retirement {
-	const result: Retirement = { previous: [], remove: [], gaps: [] };
-	if (!old) return result;
-	const fits = old.destination === url && old.collection === collection;
-	const candidates: PreviousSubscription[] = [];
-	// A lapse is announced by the recovery itself: its subscription's expiry is not announced again.
-	if (fits && old.key) {
-		candidates.push({
-			id: old.id,
-			key: old.key,
-			validUntil: old.validUntil,
-			replacedAt: now,
-			...(old.firstVersion === undefined ? {} : { firstVersion: old.firstVersion }),
-			...(decision.action === 'recover' ? { announced: true } : {}),
-		});
-	} else result.remove.push({ id: old.id, why: `replaced: ${decision.reason}` });
-	for (const previous of old.previous ?? []) {
-		if (fits && previousAccepted(previous, now)) candidates.push(previous);
-		else
-			result.remove.push({
-				id: previous.id,
-				why: fits ? 'a replaced subscription that expired' : `replaced: ${decision.reason}`,
-			});
-	}
-	let live = 0;
-	for (const previous of candidates) {
-		// Expired ones stay for their grace (a Protime that drains an expired queue); the bound is on the others.
-		const expired = Date.parse(previous.validUntil) <= now;
-		if (expired || live++ < MAX_PREVIOUS) {
-			result.previous.push(previous);
-			continue;
-		}
-		result.remove.push({ id: previous.id, why: 'replaced again before it expired' });
-		if (!previous.announced) {
-			result.gaps.push({
-				reason: `the replaced subscription ${previous.id} was deleted before it expired (valid until ${previous.validUntil}) to keep at most ${MAX_PREVIOUS}; what Protime still held for it may be lost`,
-				detectedAt: new Date(now).toISOString(),
-				previousWebhookId: previous.id,
-			});
-		}
-	}
-	return result;
-}
-
-/**
- * The check's look at the replaced subscriptions: one whose key is no longer accepted (expired, plus the
- * grace) is deleted; one that expired while it was still delivering changes of its own is a gap, announced
- * once (`announced`). `changed` says whether the record must be written.
- */
-export function retireExpired(
+export function renewalDuringBacklog(
 	record: SubscriptionRecord,
+	lastResendAt: number | undefined,
+	intervalMs: number,
 	now: number,
-): Retirement & { changed: boolean } {
-	const result = {
-		previous: [] as PreviousSubscription[],
-		remove: [] as Retirement['remove'],
-		gaps: [] as PendingResync[],
-		changed: false,
-	};
-	for (const previous of record.previous ?? []) {
-		const expired = Date.parse(previous.validUntil) <= now;
-		const gap = expired && !previous.announced && stillDelivering(previous);
-		if (gap) result.gaps.push(expiredWhileDelivering(previous, now));
-		if (!previousAccepted(previous, now)) {
-			result.remove.push({
-				id: previous.id,
-				why: `a replaced subscription that expired at ${previous.validUntil}`,
-			});
-			result.changed = true;
-		} else {
-			result.previous.push(gap ? { ...previous, announced: true } : previous);
-			result.changed ||= gap;
-		}
-	}
-	return result;
+): 'none' | 'wait' | 'announce' {
+	if (lastResendAt === undefined || now - lastResendAt >= RESEND_BACKLOG_MS) return 'none';
+	return leaveRenewalToClock(record, intervalMs, now) ? 'wait' : 'announce';
+}
+
+/** The ResyncRequired reason of an announced renewal. */
+export function backlogReason(reason: string): string {
+	return `${reason}; Protime was still resending changes to it, and what it held for it is gone with it`;
 }

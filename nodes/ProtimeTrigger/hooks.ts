@@ -23,7 +23,6 @@ import {
 	deleteQuietly,
 	lifecycleError,
 	reachableWebhookUrl,
-	recordedIds,
 	replaceSubscription,
 } from './subscription';
 import { nodeLog } from '../shared/log';
@@ -78,7 +77,7 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 			await deleteOthersAtUrl.call(
 				this,
 				url,
-				recordedIds(record),
+				record.id,
 				'duplicate subscription for this trigger URL',
 			);
 			nodeLog(this).info(`kept subscription ${record.id}, valid until ${record.validUntil}`);
@@ -122,7 +121,7 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 		const reason = state.subscription
 			? `activation replaces subscription ${state.subscription.id}`
 			: 'activation';
-		const done = await replaceSubscription.call(
+		await replaceSubscription.call(
 			this,
 			memory,
 			state,
@@ -131,8 +130,6 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 			{ action: 'replace', reason },
 			Date.now,
 		);
-		// A replaced subscription deleted before it expired (at most MAX_PREVIOUS stay): announced with the next request.
-		if (done?.gaps.length && this.getMode() !== 'manual') state.pendingResync = { ...done.gaps[0] };
 		return true;
 	} catch (error) {
 		throw lifecycleError(this, `create a Protime webhook for ${settings.collectionName}`, error);
@@ -142,13 +139,12 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 export async function deleteSubscription(this: IHookFunctions): Promise<boolean> {
 	const state = triggerState(this.getWorkflowStaticData('node'));
 	const url = this.getNodeWebhookUrl('default');
-	// The recorded subscription and the replaced ones that may still deliver (the renewal overlap).
-	const recorded = recordedIds(state.subscription);
+	const recorded = state.subscription?.id;
 	const failures: string[] = [];
-	for (const id of recorded) {
+	if (recorded) {
 		const failure = await deleteQuietly.call(
 			this,
-			id,
+			recorded,
 			'n8n removed the webhook: deactivation, or a save on n8n 1.x',
 		);
 		if (failure) failures.push(failure);

@@ -80,31 +80,13 @@ export function resyncItem(
 	};
 }
 
-/**
- * The gaps waiting to be announced (found where no item could be emitted: activation, a delivery whose
- * copy of static data n8n does not save), taken out of static data and the memory: one item each.
- *
- * Call it only in a request that n8n saves before its execution starts, one the node answers itself
- * (the check, a flush that emits no changes, a delivery acknowledged on receipt): with n8n answering after
- * the execution, what `webhook()` wrote is never saved (docs/trigger-design.md, "Static data"), so the
- * gap would stay pending and be announced again by the next process.
- */
+/** The resync notice an activation left in static data, emitted once. */
 export function takePendingResync(
 	state: TriggerState,
 	settings: TriggerSettings,
-	memory?: { pendingResync?: PendingResync },
 ): INodeExecutionData[] {
-	const pending = [state.pendingResync, memory?.pendingResync].filter(
-		(gap): gap is PendingResync => gap !== undefined,
-	);
-	if (memory) delete memory.pendingResync;
-	if (!pending.length) return [];
+	const pending = state.pendingResync;
+	if (!pending) return [];
 	delete state.pendingResync;
-	if (
-		pending.length === 2 &&
-		pending[0].detectedAt === pending[1].detectedAt &&
-		pending[0].reason === pending[1].reason
-	)
-		pending.pop();
-	return pending.map((gap) => resyncItem(gap, settings, state));
+	return [resyncItem(pending, settings, state)];
 }

@@ -5,37 +5,14 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { compareChangeVersions } from '../shared/changes';
 import { holdsChanges, isEmpty, loadBatch, type Batch } from './batch';
-
-/**
- * A subscription this one replaced that may still deliver (renewal overlap, docs/trigger-design.md): kept at
- * Protime and its key accepted until it expired, then deleted.
- */
-export interface PreviousSubscription {
-	id: string;
-	key: string;
-	validUntil: string;
-	/** Epoch ms when it was replaced. */
-	replacedAt: number;
-	/** The lowest changeVersion it delivered: changes older than its successor's are ones only it holds. */
-	firstVersion?: string;
-	/** Epoch ms of its last delivery that carried a change raised before its successor existed (older than the successor's `firstVersion`). */
-	lastOwnAt?: number;
-	/** Its expiry while still delivering was announced (ResyncRequired). */
-	announced?: boolean;
-}
 
 export interface SubscriptionRecord {
 	/** The Protime webhook id. */
 	id: string;
 	/** Its private HMAC key (never logged). */
 	key: string;
-	/** The subscriptions it replaced that may still deliver, newest first (at most MAX_PREVIOUS). */
-	previous?: PreviousSubscription[];
-	/** During the overlap: the lowest changeVersion it delivered (see PreviousSubscription.firstVersion). */
-	firstVersion?: string;
-	/** Written by versions before the renewal overlap: a replaced key accepted until `previousKeyUntil` (epoch ms). */
+	/** The key of the subscription this one replaced, still accepted until `previousKeyUntil` (epoch ms). */
 	previousKey?: string;
 	previousKeyUntil?: number;
 	validUntil: string;
@@ -66,103 +43,37 @@ export interface TriggerState extends IDataObject {
 	batch?: IDataObject;
 }
 
-/**
- * A replaced subscription's key is accepted this long after it expired (a delivery in flight, or a Protime
- * that drains an expired webhook's queue); then it is dropped from the record and the subscription deleted.
- */
+/** Deliveries signed with a replaced key are accepted this long (Protime retries what was in flight). */
 export const PREVIOUS_KEY_GRACE_MS = 30 * 60_000;
-
-/** At most this many unexpired replaced subscriptions are kept (a renewal is due at most once per half validity). */
-export const MAX_PREVIOUS = 2;
 
 export function triggerState(staticData: IDataObject): TriggerState {
 	return staticData as TriggerState;
 }
 
 /**
- * The one writer of the record: the new subscription with the replaced ones that stay (`previous`, decided
- * by the caller, see `overlapAfter` in decide.ts).
+ * The one writer of the record. A renewal keeps the replaced key valid for a grace period; a replacement
+ * for changed settings does not.
  */
 export function writeRecord(
 	state: TriggerState,
-	next: Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil' | 'previous'>,
-	previous: PreviousSubscription[] = [],
+	next: Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil'>,
+	{ keepPreviousKey, now }: { keepPreviousKey: boolean; now: number },
 ): SubscriptionRecord {
+	const old = state.subscription;
 	const record: SubscriptionRecord = { ...next };
-	if (previous.length) record.previous = previous.map((p) => ({ ...p }));
+	if (keepPreviousKey && old?.key && old.key !== next.key) {
+		record.previousKey = old.key;
+		record.previousKeyUntil = now + PREVIOUS_KEY_GRACE_MS;
+	}
 	state.subscription = record as SubscriptionRecord & IDataObject;
 	return record;
 }
 
-/** Whether a replaced subscription's key is still accepted at `now`. */
-export function previousAccepted(previous: PreviousSubscription, now: number): boolean {
-	const until = Date.parse(previous.validUntil);
-	return Number.isNaN(until) || until + PREVIOUS_KEY_GRACE_MS > now;
-}
-
-/** The subscriptions a delivery may be signed by (id and key): the current one first, then the replaced ones still accepted. */
-export function acceptedSubscriptions(
-	record: SubscriptionRecord | undefined,
-	now: number,
-): Array<{ id: string; key: string }> {
-	if (!record?.key) return [];
-	const accepted = [{ id: record.id, key: record.key }];
-	for (const previous of record.previous ?? []) {
-		if (previous.key && previousAccepted(previous, now))
-			accepted.push({ id: previous.id, key: previous.key });
-	}
-	if (record.previousKey && (record.previousKeyUntil ?? 0) > now)
-		accepted.push({ id: '', key: record.previousKey });
-	return accepted;
-}
-
-/** The keys a delivery may be signed with (acceptedSubscriptions' keys). */
+/** The keys a delivery may be signed with: the current one, then the previous one during its grace period. */
 export function acceptedKeys(record: SubscriptionRecord | undefined, now: number): string[] {
-	return acceptedSubscriptions(record, now).map((s) => s.key);
-}
-
-/**
- * During the overlap, notes what a delivery signed by subscription `id` tells about the queues: the lowest
- * changeVersion each subscription delivered (`firstVersion`), and, for a replaced one, whether it still
- * delivered changes raised before its successor existed (older than the successor's `firstVersion`, or any
- * while the successor has delivered nothing): `lastOwnAt`, at most every 10 s. Written into the live record
- * and the request's copy; nothing outside the overlap.
- */
-export function noteDelivery(
-	memory: Memory | undefined,
-	state: TriggerState,
-	id: string,
-	lowest: string | undefined,
-	now: number,
-): void {
-	if (lowest === undefined) return;
-	let wrote = false;
-	for (const record of new Set([memory?.record, state.subscription])) {
-		if (!record?.previous?.length) continue;
-		const chain: Array<{ id: string; firstVersion?: string; lastOwnAt?: number }> = [
-			record,
-			...record.previous,
-		];
-		const index = chain.findIndex((s) => s.id === id);
-		if (index < 0) continue;
-		const signer = chain[index];
-		if (
-			signer.firstVersion === undefined ||
-			compareChangeVersions(lowest, signer.firstVersion) < 0
-		) {
-			signer.firstVersion = lowest;
-			wrote = true;
-		}
-		if (index === 0) continue;
-		const boundary = chain[index - 1].firstVersion;
-		const own = boundary === undefined || compareChangeVersions(lowest, boundary) < 0;
-		if (own && (signer.lastOwnAt ?? 0) <= now - 10_000) {
-			signer.lastOwnAt = now;
-			wrote = true;
-		}
-	}
-	// A write through the copy's own property, so n8n sees it changed (nested plain objects are not observed).
-	if (wrote && state.subscription) state.subscription = state.subscription; // eslint-disable-line no-self-assign
+	if (!record?.key) return [];
+	if (!record.previousKey || (record.previousKeyUntil ?? 0) <= now) return [record.key];
+	return [record.key, record.previousKey];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -182,8 +93,8 @@ export interface Memory {
 	batch?: Batch;
 	/** Timestamp of the last accepted flush request (replay protection, apart from checks). */
 	lastFlush?: number;
-	/** A gap a request found that n8n does not save (a delivery answered after its execution): the next check announces it. */
-	pendingResync?: PendingResync;
+	/** When a delivery last resent a change already seen: Protime was retrying, it may hold a backlog. */
+	lastResendAt?: number;
 }
 
 const MAX_TRIGGERS = 500;

@@ -14,7 +14,7 @@ import {
 import { isCustomEnvironment } from '../shared/environment';
 import type { ProtimeWebhook } from '../shared/types';
 import { createWebhook, deleteWebhook, listWebhooks } from '../shared/webhooksApi';
-import { overlapAfter, type Decision, type Retirement } from './decide';
+import type { Decision } from './decide';
 import { destinationProblem } from './destination';
 import {
 	rememberRecord,
@@ -22,7 +22,6 @@ import {
 	takeOver,
 	writeRecord,
 	type Memory,
-	type PendingResync,
 	type SubscriptionRecord,
 	type TriggerState,
 } from './record';
@@ -50,14 +49,11 @@ export async function deleteQuietly(
 	}
 }
 
-/**
- * Deletes every enabled subscription that delivers to `url` except those in `keep` (the recorded one and the
- * replaced ones that may still deliver, `recordedIds`): the others' keys are not stored.
- */
+/** Deletes every enabled subscription that delivers to `url` except `keepId` (their keys are not stored). */
 export async function deleteOthersAtUrl(
 	this: SubscriptionContext,
 	url: string,
-	keep: readonly string[],
+	keepId: string | undefined,
 	why: string,
 ): Promise<string[]> {
 	let all: ProtimeWebhook[];
@@ -70,8 +66,7 @@ export async function deleteOthersAtUrl(
 	}
 	const failures: string[] = [];
 	for (const hook of all) {
-		if (hook.destinationUrl !== url || keep.includes(hook.id) || hook.status === 'Disabled')
-			continue;
+		if (hook.destinationUrl !== url || hook.id === keepId || hook.status === 'Disabled') continue;
 		const failure = await deleteQuietly.call(this, hook.id, why);
 		if (failure) failures.push(failure);
 	}
@@ -87,38 +82,17 @@ export async function reachableWebhookUrl(this: SubscriptionContext): Promise<st
 	return url as string;
 }
 
-/** The ids of the recorded subscription and of the replaced ones it keeps. */
-export function recordedIds(record: SubscriptionRecord | undefined): string[] {
-	return record ? [record.id, ...(record.previous ?? []).map((p) => p.id)] : [];
-}
-
-/** Deletes the subscriptions a retirement removes; returns the failures (logged). */
-export async function deleteRetired(
-	this: SubscriptionContext,
-	remove: Retirement['remove'],
-): Promise<string[]> {
-	const problems: string[] = [];
-	for (const { id, why } of remove) {
-		const failure = await deleteQuietly.call(this, id, why);
-		if (failure) problems.push(failure);
-	}
-	return problems;
-}
-
 export interface Replacement {
 	record: SubscriptionRecord;
 	/** The subscription it replaced, if one was recorded. */
 	replacedId?: string;
 	/** Deletions that failed (logged). */
 	problems: string[];
-	/** Replaced subscriptions deleted before they expired (at most MAX_PREVIOUS stay): each a gap to announce. */
-	gaps: PendingResync[];
 }
 
 /**
- * Creates a subscription at `url`, records it, keeps the replaced one while it may still deliver (the renewal
- * overlap, `overlapAfter`), and deletes what it does not keep and any other subscription at `url`. At most
- * one runs per trigger in this process; a caller that had to wait takes over its result (undefined).
+ * Creates a subscription at `url`, records it, then deletes the recorded one and any other at `url`. At
+ * most one runs per trigger in this process; a caller that had to wait takes over its result (undefined).
  */
 export async function replaceSubscription(
 	this: SubscriptionContext,
@@ -146,7 +120,6 @@ export async function replaceSubscription(
 				},
 			);
 		}
-		const overlap = overlapAfter(state.subscription, decision, url, settings.collectionName, now());
 		const written = writeRecord(
 			state,
 			{
@@ -158,28 +131,27 @@ export async function replaceSubscription(
 				references: settings.referencesText,
 				createdAt: now(),
 			},
-			overlap.previous,
+			{ keepPreviousKey: decision.action === 'renew', now: now() },
 		);
 		const record = rememberRecord(memory, written);
 		state.subscription = record as SubscriptionRecord & TriggerState['subscription'];
 		nodeLog(this).info(
 			`created subscription ${webhook.id} for ${settings.collectionName}, valid until ${webhook.validUntil} (${decision.action}: ${decision.reason})`,
 		);
-		for (const previous of overlap.previous) {
-			nodeLog(this).info(
-				`keeping the replaced subscription ${previous.id} until it expires at ${previous.validUntil} (Protime may still deliver what it holds for it)`,
-			);
+		const problems: string[] = [];
+		if (replacedId) {
+			const failure = await deleteQuietly.call(this, replacedId, `replaced: ${decision.reason}`);
+			if (failure) problems.push(failure);
 		}
-		const problems = await deleteRetired.call(this, overlap.remove);
 		problems.push(
 			...(await deleteOthersAtUrl.call(
 				this,
 				url,
-				recordedIds(record),
+				webhook.id,
 				'another subscription at this trigger URL, whose key is not stored',
 			)),
 		);
-		return { record, replacedId, problems, gaps: overlap.gaps };
+		return { record, replacedId, problems };
 	});
 	if (outcome === undefined) takeOver(memory, state, true);
 	return outcome;

@@ -11,24 +11,17 @@ import type {
 } from 'n8n-workflow';
 
 import { reply } from './answer';
-import {
-	compareChangeVersions,
-	loadVersionStore,
-	parseDelivery,
-	selectChanges,
-	type Change,
-} from '../shared/changes';
+import { loadVersionStore, parseDelivery, selectChanges, type Change } from '../shared/changes';
 import { describeSignatureFailure, verifySignature } from '../shared/signature';
 import { hasRoomFor, keep, MAX_KEPT } from './batch';
 import { handleCheck, type CheckRequestData } from './check';
 import { CHECK_HEADER, isFlushRequest, triggerIdentity } from './checkSignature';
-import { clockMissedRenewal, decide } from './decide';
+import { backlogReason, clockMissedRenewal, decide, renewalDuringBacklog } from './decide';
 import { handleFlush } from './flush';
 import { changeItem, resyncItem, takePendingResync } from './items';
 import {
-	acceptedSubscriptions,
+	acceptedKeys,
 	memoryOf,
-	noteDelivery,
 	plainCopy,
 	takeOver,
 	takeOverBatch,
@@ -66,15 +59,14 @@ function deliveryBody(req: RawRequest): unknown {
 
 /**
  * A delivery renews only when the clock has evidently missed its chance (n8n cannot reach itself, say).
- * Returns the gaps to announce: the lapse when it had to recover, and any replaced subscription it deleted
- * before it expired.
+ * Returns the lapse when it had to recover.
  */
 async function renewIfClockMissed(
 	this: IWebhookFunctions,
 	memory: Memory,
 	state: TriggerState,
 	settings: TriggerSettings,
-): Promise<PendingResync[]> {
+): Promise<PendingResync | undefined> {
 	const record = state.subscription;
 	if (
 		!record ||
@@ -85,9 +77,19 @@ async function renewIfClockMissed(
 			Date.now(),
 		)
 	)
-		return [];
+		return undefined;
 	const decision = decide(record, 'unasked', record.destination, settings, Date.now());
-	if (decision.action === 'adopt') return [];
+	if (decision.action === 'adopt') return undefined;
+	const backlog =
+		decision.action === 'renew'
+			? renewalDuringBacklog(
+					record,
+					memory.lastResendAt,
+					settings.checkIntervalMinutes * 60_000,
+					Date.now(),
+				)
+			: 'none';
+	if (backlog === 'wait') return undefined;
 	try {
 		const done = await replaceSubscription.call(
 			this,
@@ -98,50 +100,24 @@ async function renewIfClockMissed(
 			decision,
 			Date.now,
 		);
-		if (!done) return [];
-		const gaps = [...done.gaps];
-		if (decision.action === 'recover')
-			gaps.unshift({
+		if (done && backlog === 'announce')
+			return {
+				reason: backlogReason(decision.reason),
+				detectedAt: new Date().toISOString(),
+				previousWebhookId: done.replacedId,
+			};
+		if (done && decision.action === 'recover')
+			return {
 				reason: decision.reason,
 				detectedAt: new Date().toISOString(),
 				previousWebhookId: done.replacedId,
-			});
-		return gaps;
+			};
 	} catch (error) {
 		nodeLog(this).error(
 			`renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`,
 		);
 	}
-	return [];
-}
-
-/** Who signed a delivery: the subscription's id ('' for a key from before the renewal overlap). */
-interface Signer {
-	id: string;
-}
-
-/**
- * The stale filter's source of a delivery: while replaced subscriptions may still deliver, changes are
- * recorded with the subscription that delivered them first, so a copy from another one is dropped.
- */
-function sourceOf(signer: Signer | undefined, state: TriggerState): string | undefined {
-	if (!signer?.id || !state.subscription?.previous?.length) return undefined;
-	return signer.id.slice(-8);
-}
-
-/** During the overlap: what the delivery tells about the subscriptions' queues (record.ts, noteDelivery). */
-function noteSigner(
-	memory: Memory | undefined,
-	state: TriggerState,
-	signer: Signer | undefined,
-	changes: readonly Change[],
-): void {
-	if (!signer?.id || !state.subscription?.previous?.length) return;
-	let lowest: string | undefined;
-	for (const change of changes)
-		if (lowest === undefined || compareChangeVersions(change.data.changeVersion, lowest) < 0)
-			lowest = change.data.changeVersion;
-	noteDelivery(memory, state, signer.id, lowest, Date.now());
+	return undefined;
 }
 
 /**
@@ -154,7 +130,6 @@ async function keepForBatch(
 	state: TriggerState,
 	memory: Memory,
 	settings: TriggerSettings,
-	signer: Signer | undefined,
 ): Promise<IWebhookResponseData> {
 	takeOver(memory, state, false);
 	const batch = takeOverBatch(memory, state);
@@ -170,18 +145,16 @@ async function keepForBatch(
 	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// A kept change is safe once saved, so a resend of it is a duplicate.
-	const { wanted, dropped, recorded } = selectChanges(changes, settings.events, store, {
-		source: sourceOf(signer, state),
-	});
-	noteSigner(memory, state, signer, changes);
+	const { wanted, dropped, recorded, resent } = selectChanges(changes, settings.events, store);
+	if (resent) memory.lastResendAt = Date.now();
 	if (store && recorded) {
 		memory.versions = store as unknown as IDataObject;
 		state.versions = store as unknown as IDataObject;
 	}
 	keep(batch, wanted, Date.now());
 	if (wanted.length) state.batch = batch as unknown as IDataObject;
-	const gaps = await renewIfClockMissed.call(this, memory, state, settings);
-	if (gaps.length) state.pendingResync ??= gaps[0] as PendingResync & IDataObject;
+	const lapse = await renewIfClockMissed.call(this, memory, state, settings);
+	if (lapse) state.pendingResync = lapse as PendingResync & IDataObject;
 	return { webhookResponse: { received: changes.length, kept: wanted.length, dropped } };
 }
 
@@ -194,14 +167,10 @@ async function handleDelivery(
 ): Promise<IWebhookResponseData> {
 	const now = Date.now();
 	// Verification reads the keys without writing: a request that does not verify changes nothing.
-	const signers = acceptedSubscriptions(state.subscription, now);
+	const keys = acceptedKeys(state.subscription, now);
 	if (memory?.record && memory.record.id !== state.subscription?.id)
-		signers.push(...acceptedSubscriptions(memory.record, now));
-	const check = verifySignature(
-		req.rawBody,
-		req.headers,
-		signers.map((s) => s.key),
-	);
+		keys.push(...acceptedKeys(memory.record, now));
+	const check = verifySignature(req.rawBody, req.headers, keys);
 	if (!check.valid) {
 		nodeLog(this).warn(`rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
 		return reply(this, 401, { error: 'Unauthorized', message: 'Invalid or missing signature' });
@@ -211,10 +180,9 @@ async function handleDelivery(
 		nodeLog(this).warn(`rejected a delivery (400): ${parsed.message}`);
 		return reply(this, 400, { error: 'Bad Request', message: parsed.message });
 	}
-	const signer: Signer | undefined = signers[check.keyIndex];
 	const settings = readSettings(this);
 	if (settings.batch && memory)
-		return await keepForBatch.call(this, parsed.changes, state, memory, settings, signer);
+		return await keepForBatch.call(this, parsed.changes, state, memory, settings);
 	const afterExecution = settings.acknowledge === 'afterExecution' && memory !== undefined;
 	if (memory) {
 		takeOver(memory, state, afterExecution);
@@ -227,24 +195,22 @@ async function handleDelivery(
 	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// An unacknowledged resend of the newest version is emitted again when 2xx means "executed" (its first
 	// execution may have failed); with acknowledgement on receipt it was taken, so it is dropped.
-	const { wanted, dropped, recorded } = selectChanges(parsed.changes, settings.events, store, {
-		keepResends: afterExecution,
-		source: memory ? sourceOf(signer, state) : undefined,
-	});
-	if (memory) noteSigner(memory, state, signer, parsed.changes);
+	const { wanted, dropped, recorded, resent } = selectChanges(
+		parsed.changes,
+		settings.events,
+		store,
+		{ keepResends: afterExecution },
+	);
+	if (memory && resent) memory.lastResendAt = now;
 	if (store && recorded) {
 		// The filter is shared live within this process, so concurrent requests do not save over each other's.
 		if (memory) memory.versions = store as unknown as IDataObject;
 		state.versions = store as unknown as IDataObject;
 	}
 
-	// Gaps are announced only where n8n saves this request before the execution (on receipt); answered after
-	// the execution, n8n never saves what webhook() wrote, so they are left to the next check.
-	const items: INodeExecutionData[] =
-		memory && !afterExecution ? takePendingResync(state, settings, memory) : [];
-	const gaps = memory ? await renewIfClockMissed.call(this, memory, state, settings) : [];
-	if (memory && afterExecution && gaps.length) memory.pendingResync ??= gaps[0];
-	else for (const gap of gaps) items.push(resyncItem(gap, settings, state));
+	const items: INodeExecutionData[] = memory ? takePendingResync(state, settings) : [];
+	const lapse = memory && (await renewIfClockMissed.call(this, memory, state, settings));
+	if (lapse) items.push(resyncItem(lapse, settings, state));
 	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
 	for (const change of wanted) items.push(changeItem(change, settings, state));
 	const summary = { received: parsed.changes.length, emitted: wanted.length, dropped };

@@ -168,11 +168,6 @@ export function loadVersionStore(raw: unknown, scope: string): VersionStore {
  * one seen for the same id), recording every fresh version in `store` (mutated in place). With
  * `keepResends`, a resend of the newest version seen is kept (not recorded again); only older ones drop.
  * `resent` counts resends of the newest version seen (kept or not): Protime is retrying.
- *
- * `source` names the subscription that delivered (while several may deliver, the renewal overlap): a fresh
- * version is recorded as `version@source`, and the same version from another source is a copy (`crossed`),
- * dropped even with `keepResends`: the subscription that delivered it first resends it if its execution
- * failed.
  */
 export function dropStaleChanges(
 	ordered: readonly Change[],
@@ -180,22 +175,14 @@ export function dropStaleChanges(
 	{
 		keepResends = false,
 		max = DEFAULT_VERSION_STORE_SIZE,
-		source,
-	}: { keepResends?: boolean; max?: number; source?: string } = {},
-): {
-	fresh: readonly Change[];
-	dropped: number;
-	recorded: number;
-	resent: number;
-	crossed: number;
-} {
+	}: { keepResends?: boolean; max?: number } = {},
+): { fresh: readonly Change[]; dropped: number; recorded: number; resent: number } {
 	const generation = Math.max(1, Math.floor(max / 2));
 	// Usually nothing is dropped: the fresh list is then `ordered` itself, and a copy starts at the first drop.
 	let fresh: Change[] | undefined;
 	let dropped = 0;
 	let recorded = 0;
 	let resent = 0;
-	let crossed = 0;
 	let recent = store.recent;
 	for (let i = 0; i < ordered.length; i++) {
 		const change = ordered[i];
@@ -205,20 +192,9 @@ export function dropStaleChanges(
 		let previous = recent[key];
 		const inRecent = previous !== undefined;
 		if (!inRecent) previous = store.older[key];
-		let seenFrom: string | undefined;
-		if (previous !== undefined) {
-			const at = previous.indexOf('@');
-			if (at >= 0) {
-				seenFrom = previous.slice(at + 1);
-				previous = previous.slice(0, at);
-			}
-		}
 		const order = previous === undefined ? 1 : compareChangeVersions(version, previous);
-		const copy =
-			order === 0 && source !== undefined && seenFrom !== undefined && seenFrom !== source;
-		if (copy) crossed++;
-		else if (order === 0) resent++;
-		if (order < 0 || (order === 0 && (copy || !keepResends))) {
+		if (order === 0) resent++;
+		if (order < 0 || (order === 0 && !keepResends)) {
 			dropped++;
 			if (fresh === undefined) fresh = ordered.slice(0, i);
 			continue;
@@ -235,11 +211,11 @@ export function dropStaleChanges(
 			}
 			store.count++;
 		}
-		recent[key] = source === undefined ? version : `${version}@${source}`;
+		recent[key] = version;
 		recorded++;
 		if (fresh !== undefined) fresh.push(change);
 	}
-	return { fresh: fresh ?? ordered, dropped, recorded, resent, crossed };
+	return { fresh: fresh ?? ordered, dropped, recorded, resent };
 }
 
 /**
@@ -250,17 +226,11 @@ export function selectChanges(
 	changes: readonly Change[],
 	events: readonly EventFilter[],
 	store: VersionStore | undefined,
-	options: { keepResends?: boolean; source?: string } = {},
-): {
-	wanted: readonly Change[];
-	dropped: number;
-	recorded: number;
-	resent: number;
-	crossed: number;
-} {
+	options: { keepResends?: boolean } = {},
+): { wanted: readonly Change[]; dropped: number; recorded: number; resent: number } {
 	const ordered = sortByChangeVersion(changes);
-	const { fresh, dropped, recorded, resent, crossed } = store
+	const { fresh, dropped, recorded, resent } = store
 		? dropStaleChanges(ordered, store, options)
-		: { fresh: ordered, dropped: 0, recorded: 0, resent: 0, crossed: 0 };
-	return { wanted: wantedChanges(fresh, events), dropped, recorded, resent, crossed };
+		: { fresh: ordered, dropped: 0, recorded: 0, resent: 0 };
+	return { wanted: wantedChanges(fresh, events), dropped, recorded, resent };
 }

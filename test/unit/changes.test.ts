@@ -109,28 +109,6 @@ describe('dropStaleChanges', () => {
 		expect(second.dropped).toBe(2);
 	});
 
-	it('with a source, keeps a resend from the same subscription and drops the copy from another (keepResends)', () => {
-		const store = emptyVersionStore('x');
-		dropStaleChanges([change(1, 5)], store, { keepResends: true }); // recorded before the overlap: no source
-		const untagged = dropStaleChanges([change(1, 5)], store, { keepResends: true, source: 'old' });
-		expect(untagged).toMatchObject({ dropped: 0, resent: 1, crossed: 0 });
-		const first = dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'new' });
-		expect(first).toMatchObject({ recorded: 1 });
-		expect(
-			dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'new' }),
-		).toMatchObject({ dropped: 0, resent: 1, crossed: 0 });
-		expect(
-			dropStaleChanges([change(2, 7)], store, { keepResends: true, source: 'old' }),
-		).toMatchObject({ dropped: 1, resent: 0, crossed: 1 });
-		// A newer version from the other one is fresh, and now belongs to it; older ones stay stale.
-		expect(
-			dropStaleChanges([change(2, 8)], store, { keepResends: true, source: 'old' }),
-		).toMatchObject({ recorded: 1 });
-		expect(
-			dropStaleChanges([change(2, 7), change(2, 8)], store, { keepResends: true, source: 'old' }),
-		).toMatchObject({ dropped: 1, resent: 1 });
-	});
-
 	it('returns the ordered input itself when nothing is dropped, a copy from the first drop on', () => {
 		const store = emptyVersionStore('x');
 		const first = [change(1, 1), change(2, 2)];

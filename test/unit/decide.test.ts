@@ -1,16 +1,6 @@
 /** The one decision about a subscription, from the record, what Protime says, the settings and the time. */
-import {
-	clockMissedRenewal,
-	decide,
-	overlapAfter,
-	retireExpired,
-	type RemoteView,
-} from '../../nodes/ProtimeTrigger/decide';
-import {
-	PREVIOUS_KEY_GRACE_MS,
-	type PreviousSubscription,
-	type SubscriptionRecord,
-} from '../../nodes/ProtimeTrigger/record';
+import { clockMissedRenewal, decide, type RemoteView } from '../../nodes/ProtimeTrigger/decide';
+import type { SubscriptionRecord } from '../../nodes/ProtimeTrigger/record';
 import type { ProtimeWebhook } from '../../nodes/shared/types';
 
 const URL = 'https://n8n.example.com/webhook/w/webhook';
@@ -88,96 +78,5 @@ describe('decide', () => {
 		const until = Date.parse(record.validUntil);
 		expect(clockMissedRenewal(record, HOUR, 10 * 60_000, until - 55 * 60_000)).toBe(false);
 		expect(clockMissedRenewal(record, HOUR, 10 * 60_000, until - 45 * 60_000)).toBe(true);
-	});
-});
-
-describe('the renewal overlap', () => {
-	const renew = { action: 'renew', reason: 'due' } as const;
-	const previous = (
-		id: string,
-		validUntil: number,
-		extra: Partial<PreviousSubscription> = {},
-	): PreviousSubscription => ({
-		id,
-		key: `k-${id}`,
-		validUntil: new Date(validUntil).toISOString(),
-		replacedAt: validUntil - HOUR,
-		...extra,
-	});
-
-	it('keeps a replaced subscription for the same collection and URL, deletes one for other settings or without a key', () => {
-		const now = T0 + HOUR;
-		expect(overlapAfter(record, renew, URL, 'clockings', now)).toEqual({
-			previous: [{ id: 'a', key: 'k', validUntil: record.validUntil, replacedAt: now }],
-			remove: [],
-			gaps: [],
-		});
-		expect(
-			overlapAfter(record, { action: 'replace', reason: 'collection' }, URL, 'people', now),
-		).toMatchObject({ previous: [], remove: [{ id: 'a' }], gaps: [] });
-		expect(
-			overlapAfter(record, { action: 'replace', reason: 'url' }, `${URL}x`, 'clockings', now),
-		).toMatchObject({ previous: [], remove: [{ id: 'a' }] });
-		expect(overlapAfter({ ...record, key: '' }, renew, URL, 'clockings', now)).toMatchObject({
-			previous: [],
-			remove: [{ id: 'a' }],
-		});
-		// A lapse is announced by its recovery: its expiry is not announced again.
-		expect(
-			overlapAfter(record, { action: 'recover', reason: 'disabled' }, URL, 'clockings', now)
-				.previous[0],
-		).toMatchObject({ id: 'a', announced: true });
-	});
-
-	it('keeps at most two unexpired ones (expired ones for their grace); pushing out one that has not expired is a gap', () => {
-		const now = T0 + HOUR;
-		const full = {
-			...record,
-			previous: [previous('b', now + HOUR), previous('c', now - 2 * HOUR)],
-		};
-		const result = overlapAfter(full, renew, URL, 'clockings', now);
-		expect(result.previous.map((p) => p.id)).toEqual(['a', 'b']);
-		expect(result.remove.map((r) => r.id)).toEqual(['c']); // long expired: deleted, no gap
-		expect(result.gaps).toEqual([]);
-		const inGrace = {
-			...record,
-			previous: [previous('b', now + HOUR), previous('c', now - 60_000)],
-		};
-		expect(overlapAfter(inGrace, renew, URL, 'clockings', now)).toMatchObject({
-			previous: [{ id: 'a' }, { id: 'b' }, { id: 'c' }],
-			remove: [],
-			gaps: [],
-		});
-		const fresh = { ...record, previous: [previous('b', now + HOUR), previous('c', now + HOUR)] };
-		expect(overlapAfter(fresh, renew, URL, 'clockings', now).gaps).toEqual([
-			expect.objectContaining({ previousWebhookId: 'c' }),
-		]);
-	});
-
-	it('retires an expired one after the grace; one that expired while still delivering its own changes is a gap once', () => {
-		const until = T0 + 2 * HOUR;
-		const quiet = previous('q', until, { lastOwnAt: until - 10 * 60_000 });
-		const busy = previous('b', until, { lastOwnAt: until - 60_000 });
-		const withBoth = { ...record, previous: [busy, quiet] };
-		expect(retireExpired(withBoth, until - 1)).toEqual({
-			previous: [busy, quiet],
-			remove: [],
-			gaps: [],
-			changed: false,
-		});
-		const expired = retireExpired(withBoth, until + 1);
-		expect(expired.gaps).toEqual([expect.objectContaining({ previousWebhookId: 'b' })]);
-		expect(expired.previous).toEqual([{ ...busy, announced: true }, quiet]);
-		expect(expired.changed).toBe(true);
-		expect(retireExpired({ ...record, previous: expired.previous }, until + 2)).toMatchObject({
-			gaps: [],
-			changed: false,
-		});
-		const gone = retireExpired(
-			{ ...record, previous: expired.previous },
-			until + PREVIOUS_KEY_GRACE_MS,
-		);
-		expect(gone).toMatchObject({ previous: [], gaps: [], changed: true });
-		expect(gone.remove.map((r) => r.id)).toEqual(['b', 'q']);
 	});
 });

@@ -13,7 +13,6 @@ import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 import { settledHeapUsed } from '../bench/memory';
 import { SeededRandom } from '../bench/prng';
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
-import { peekMemory } from '../../nodes/ProtimeTrigger/record';
 import { MAX_HEADER_LENGTH } from '../../nodes/shared/signature';
 import { ProtimeTestbed } from '../support/context';
 
@@ -461,8 +460,7 @@ describe('fuzz: mutated deliveries against the Protime Trigger webhook', () => {
 		} finally {
 			idSpace = 150;
 		}
-		// The process's live filter (n8n does not save what a delivery answered after its execution wrote).
-		const versions = peekMemory(`workflow-1/${NODE.webhookId}`)?.versions as {
+		const versions = bed.staticData(NODE.name).versions as {
 			count: number;
 			recent: IDataObject;
 			older: IDataObject;

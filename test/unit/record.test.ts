@@ -34,21 +34,13 @@ let n = 0;
 const freshMemory = () => memoryOf(`test/${n++}`);
 
 describe('writeRecord', () => {
-	it('records the replaced subscriptions it is given; their keys are accepted until they expired plus the grace', () => {
+	it('keeps the replaced key for the grace period on a renewal only', () => {
 		const state = triggerState({});
-		const validUntil = new Date(T0 + 3_600_000).toISOString();
-		const until = Date.parse(validUntil);
-		writeRecord(state, record('a', 'k1', T0));
-		writeRecord(state, record('b', 'k2', T0 + 1), [
-			{ id: 'a', key: 'k1', validUntil, replacedAt: T0 + 1 },
-		]);
+		writeRecord(state, record('a', 'k1', T0), { keepPreviousKey: true, now: T0 });
+		writeRecord(state, record('b', 'k2', T0 + 1), { keepPreviousKey: true, now: T0 + 1 });
 		expect(acceptedKeys(state.subscription, T0 + 2)).toEqual(['k2', 'k1']);
-		expect(acceptedKeys(state.subscription, until + PREVIOUS_KEY_GRACE_MS - 1)).toEqual([
-			'k2',
-			'k1',
-		]);
-		expect(acceptedKeys(state.subscription, until + PREVIOUS_KEY_GRACE_MS)).toEqual(['k2']);
-		writeRecord(state, record('c', 'k3', T0 + 2));
+		expect(acceptedKeys(state.subscription, T0 + 1 + PREVIOUS_KEY_GRACE_MS)).toEqual(['k2']);
+		writeRecord(state, record('c', 'k3', T0 + 2), { keepPreviousKey: false, now: T0 + 2 });
 		expect(acceptedKeys(state.subscription, T0 + 3)).toEqual(['k3']);
 	});
 });
@@ -56,7 +48,13 @@ describe('writeRecord', () => {
 describe('takeOver', () => {
 	it('gives an older copy of static data the newer record this process wrote, and leaves a newer copy alone', () => {
 		const memory = freshMemory();
-		rememberRecord(memory, writeRecord(triggerState({}), record('new', 'k2', T0 + 10)));
+		rememberRecord(
+			memory,
+			writeRecord(triggerState({}), record('new', 'k2', T0 + 10), {
+				keepPreviousKey: false,
+				now: T0,
+			}),
+		);
 		const older = triggerState({
 			subscription: { ...record('old', 'k1', T0), previousKey: undefined } as IDataObject &
 				SubscriptionRecord,

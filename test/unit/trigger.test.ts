@@ -6,7 +6,6 @@
 import { createHmac, randomBytes } from 'crypto';
 import {
 	ObservableObject,
-	sleep,
 	type IDataObject,
 	type INode,
 	type INodeExecutionData,
@@ -16,11 +15,7 @@ import {
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import { cronFor } from '../../nodes/ProtimeTrigger/clock';
 import { destinationProblem } from '../../nodes/ProtimeTrigger/destination';
-import {
-	acceptedKeys,
-	forgetMemory,
-	PREVIOUS_KEY_GRACE_MS,
-} from '../../nodes/ProtimeTrigger/record';
+import { acceptedKeys, forgetMemory } from '../../nodes/ProtimeTrigger/record';
 import { renewalMargin } from '../../nodes/ProtimeTrigger/decide';
 import {
 	deriveCheckSecret,
@@ -231,6 +226,38 @@ describe('activation lifecycle', () => {
 		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
 	});
 
+	it('while Protime is resending, a due renewal waits for it; with too little time left it renews and emits ResyncRequired', async () => {
+		const { ctx } = await activate();
+		const first = String(rec().id);
+		// Due for the check (60-minute margin), not yet for the delivery fallback (margin less one interval).
+		travelTo(Date.parse(String(rec().validUntil)) - 55 * 60_000);
+		await postSigned(wi(1, 5));
+		await postSigned(wi(1, 5)); // a resend: Protime is retrying
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
+		expect(rec().id).toBe(first);
+		travelTo(Date.now() + 6 * 60_000); // no resend for a while: the backlog went out
+		await ctx.tick();
+		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
+		const second = String(rec().id);
+		expect(second).not.toBe(first);
+
+		// Ten minutes before expiry (less than one check interval and a minute) a resend arrives: the delivery
+		// renews, and says that what Protime held for the old subscription may be lost.
+		await postSigned(wi(2, 7));
+		travelTo(Date.parse(String(rec().validUntil)) - 10 * 60_000);
+		await postSigned(wi(2, 7));
+		expect(rec().id).not.toBe(second);
+		expect(n8n.executions.at(-1)?.items.map((i) => i.json)).toEqual([
+			expect.objectContaining({
+				changeType: 'ResyncRequired',
+				previousWebhookId: second,
+				reason: expect.stringMatching(/still resending/),
+			}),
+			expect.objectContaining({ changeType: 'InsertOrUpdate', id: 2 }),
+		]);
+	});
+
 	it('on an n8n start leaves a due subscription to the next check while Protime may still be resending to it', async () => {
 		await activate();
 		const first = String(rec().id);
@@ -239,13 +266,9 @@ describe('activation lifecycle', () => {
 		const { ctx } = await activate({ activationMode: 'init', order: 'webhooksFirst' });
 		expect(rec().id).toBe(first);
 		expect(liveAt().map((w) => w.id)).toEqual([first]);
-		await ctx.tick(); // the check renews it, and keeps the replaced one until it expires
+		await ctx.tick(); // the check renews it
 		expect(rec().id).not.toBe(first);
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([first, rec().id].sort());
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 		// A start with little time left renews at once.
 		travelTo(Date.parse(String(rec().validUntil)) - 5 * 60_000);
 		const second = String(rec().id);
@@ -284,13 +307,8 @@ describe('activation lifecycle', () => {
 		travelToDue();
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
-		// The replaced subscription stays until it expires: Protime may still hold changes for it.
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([oldId, rec().id].sort());
-		expect((rec().previous as IDataObject[]).map((p) => p.id)).toEqual([oldId]);
+		expect(liveAt().map((w) => w.id)).not.toContain(oldId);
+		expect(liveAt()).toHaveLength(1);
 		expect(state().pendingResync).toBeUndefined();
 	});
 
@@ -300,19 +318,17 @@ describe('activation lifecycle', () => {
 		params.externalReferences = { reference: [{ reference: 'people|@employee-number' }] };
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
-		// Same collection and URL: the replaced subscription may still deliver changes of it, so it stays.
 		const live = liveAt();
-		expect(live.map((w) => w.id).sort()).toEqual([first, rec().id].sort());
-		expect(live.find((w) => w.id === rec().id)?.externalReferences).toEqual([
+		expect(live).toHaveLength(1);
+		expect(live[0].id).not.toBe(first);
+		expect(live[0].externalReferences).toEqual([
 			{ collection: 'people', reference: '@employee-number' },
 		]);
 		params.collectionName = 'counter-definitions';
 		params.externalReferences = {};
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
-		// Another collection: what the old ones hold is not wanted any more; they are deleted at once.
 		expect(liveAt().map((w) => w.collectionName)).toEqual(['counter-definitions']);
-		expect(rec().previous).toBeUndefined();
 	});
 
 	it('replaces a subscription whose key is not held', async () => {
@@ -394,41 +410,11 @@ describe('deactivation', () => {
 	it('a create() after a delete() (n8n 1.x does both on every save) announces the gap with ResyncRequired', async () => {
 		await activate();
 		await runHook('delete');
-		const { ctx } = await activate();
+		await activate();
 		expect(liveAt()).toHaveLength(1);
 		await postSigned(wi(12, 12));
-		travelTo(Date.now() + 1000);
-		await ctx.tick();
-		expect(flat().map((j) => j.changeType)).toEqual(['InsertOrUpdate', 'ResyncRequired']);
-		expect(String(flat()[1].reason)).toMatch(/n8n removed this trigger's webhook/);
-	});
-
-	it('a gap is announced once: deactivate, activate, deliver, restart, deliver (issue 20)', async () => {
-		await activate();
-		await runHook('delete');
-		const { ctx } = await activate();
-		const resyncs = () => flat().filter((j) => j.changeType === 'ResyncRequired');
-		// A delivery acknowledged after its execution: n8n never saves what webhook() wrote, so the gap is left
-		// to the check, which n8n saves before its execution starts.
-		await postSigned(wi(12, 12));
-		travelTo(Date.now() + 1000);
-		await ctx.tick();
-		expect(resyncs()).toHaveLength(1);
-		const detectedAt = resyncs()[0].detectedAt;
-		// Restart: a new process, static data as saved; more deliveries and checks.
-		forgetMemory('workflow-1/wh-1');
-		const again = await activate({ activationMode: 'init', order: 'webhooksFirst' });
-		await postSigned(wi(13, 13));
-		travelTo(Date.now() + 1000);
-		await again.ctx.tick();
-		await postSigned(wi(14, 14));
-		expect(resyncs()).toHaveLength(1);
-		expect(resyncs()[0].detectedAt).toBe(detectedAt);
-		expect(
-			flat()
-				.filter((j) => j.changeType === 'InsertOrUpdate')
-				.map((j) => j.id),
-		).toEqual([12, 13, 14]);
+		expect(flat().map((j) => j.changeType)).toEqual(['ResyncRequired', 'InsertOrUpdate']);
+		expect(String(flat()[0].reason)).toMatch(/n8n removed this trigger's webhook/);
 	});
 
 	it('counts a 404 as done', async () => {
@@ -714,54 +700,24 @@ describe('renewal through the maintenance ping', () => {
 		expect(n8n.executions).toHaveLength(0);
 	});
 
-	it('renews near expiry: new subscription first, new key saved, the old one and its key kept until it expired, then deleted', async () => {
+	it('renews near expiry: new subscription first, old one deleted, new key saved, previous key accepted for a grace period', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
-		const old = {
-			id: String(rec().id),
-			key: String(rec().key),
-			validUntil: String(rec().validUntil),
-		};
+		const old = { id: String(rec().id), key: String(rec().key) };
 		travelToDue();
 		await (ctx as unknown as { tick(): Promise<void> }).tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
 		const now = rec();
 		expect(now.id).not.toBe(old.id);
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([old.id, now.id].sort());
-		expect(now.previous).toEqual([
-			expect.objectContaining({
-				id: old.id,
-				validUntil: sim.webhooks().find((w) => w.id === old.id)?.validUntil,
-			}),
-		]);
+		expect(liveAt().map((w) => w.id)).toEqual([now.id]);
 		expect(n8n.executions).toHaveLength(0); // a planned renewal is not a lapse
 		// The new key verifies real deliveries of the new subscription...
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1, { webhookId: String(now.id) });
 		expect(n8n.executions).toHaveLength(1);
-		// ...and a delivery signed with the previous key still verifies.
+		// ...and an in-flight delivery signed with the previous key still verifies.
 		expect((await postSigned(wi(77, 77), old.key)).status).toBe(200);
 		expect(n8n.executions).toHaveLength(2);
-		// Expired: its key is still accepted for the grace period (a delivery in flight), and it stays.
-		travelTo(Date.parse(String(old.validUntil)) + 60_000);
-		await ctx.tick();
-		expect(liveAt().map((w) => w.id)).toContain(old.id);
-		expect((await postSigned(wi(78, 78), old.key)).status).toBe(200);
-		// After the grace: the check deletes it, and its key is refused.
-		travelTo(Date.parse(String(old.validUntil)) + PREVIOUS_KEY_GRACE_MS + 1000);
-		await ctx.tick();
-		expect(sim.webhooks().find((w) => w.id === old.id)?.deleted).toBe(true);
-		expect(((rec().previous ?? []) as IDataObject[]).map((p) => p.id)).not.toContain(old.id);
-		expect((await postSigned(wi(79, 79), old.key)).status).toBe(401);
-		// The only gap: the current subscription lapsed meanwhile (the clock slept 30 minutes); the old one's expiry is none.
-		const gaps = flat().filter((j) => j.changeType === 'ResyncRequired');
-		expect(gaps).toHaveLength(1);
-		expect(gaps[0].reason).toMatch(/Disabled|expired/);
-		expect(gaps[0].previousWebhookId).not.toBe(old.id);
 	});
 
 	it('a delivery leaves renewal to the clock while the clock is on time', async () => {
@@ -778,11 +734,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(rec().id).toBe(first);
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([first, rec().id].sort());
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 	});
 
 	it('renews again and again: each renewal starts from static data as n8n loads it (observable, previous keys included)', async () => {
@@ -799,14 +751,8 @@ describe('renewal through the maintenance ping', () => {
 			ids.push(String(rec().id));
 		}
 		expect(new Set(ids).size).toBe(4);
-		// Replaced subscriptions stay until their grace after expiry ended (at most two unexpired ones).
-		expect((rec().previous as IDataObject[]).map((p) => p.id)).toEqual([ids[2], ids[1], ids[0]]);
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([...ids].sort());
-		expect(flat()).toEqual([]);
+		expect(liveAt().map((w) => w.id)).toEqual([ids[3]]);
+		expect(rec().previousKey).toBeDefined();
 	});
 
 	it('renews ahead of validUntil when a delivery arrives after the clock missed its chance', async () => {
@@ -818,20 +764,9 @@ describe('renewal through the maintenance ping', () => {
 		travelTo(Date.parse(String(rec().validUntil)) - 20 * 60_000);
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1, { webhookId: oldId });
-		const renewed = liveAt()
-			.map((w) => w.id)
-			.filter((id) => id !== oldId);
-		expect(renewed).toHaveLength(1);
+		expect(rec().id).not.toBe(oldId);
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 		expect(n8n.executions).toHaveLength(1);
-		// n8n does not save what a delivery answered after its execution wrote: the process's memory holds the
-		// renewal, and the next request n8n saves (here a duplicate, answered at once) writes it.
-		expect(rec().id).toBe(oldId);
-		const newKey = String(sim.webhooks().find((w) => w.id === renewed[0])?.key);
-		await postSigned(wi(1, 2), newKey);
-		expect(rec().id).toBe(oldId);
-		const stale = await postSigned(wi(1, 1), newKey);
-		expect(stale.data).toMatchObject({ emitted: 0, dropped: 1 });
-		expect(rec().id).toBe(renewed[0]);
 	});
 
 	it('after a lapse creates a new subscription and emits a ResyncRequired item', async () => {
@@ -961,11 +896,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
 		expect(rec().id).not.toBe(old.id);
 		expect(Date.parse(String(rec().validUntil))).toBeGreaterThanOrEqual(Date.parse(old.validUntil));
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([old.id, rec().id].sort());
+		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
 		expect(n8n.executions).toHaveLength(0);
 		// The next change still arrives, signed with the renewed key.
 		sim.insert('work-interruptions', {});
@@ -1210,8 +1141,9 @@ describe('renewal through the maintenance ping', () => {
 		travelToDue();
 		// Each request works on its own copy of static data, loaded before either renewal was saved.
 		await Promise.all([ctx.tick(), postSigned(wi(5, 5)), postSigned(wi(6, 6))]);
-		const live = liveAt().filter((w) => w.id !== old);
+		const live = liveAt();
 		expect(live).toHaveLength(1);
+		expect(live[0].id).not.toBe(old);
 		// One renewal: a single subscription was created by the three requests.
 		expect(
 			sim
@@ -1225,251 +1157,6 @@ describe('renewal through the maintenance ping', () => {
 				.map((j) => j.id)
 				.sort(),
 		).toEqual([5, 6]);
-	});
-});
-
-describe('renewal overlap: the replaced subscription keeps delivering until it expired', () => {
-	/** Activates with a 2-minute validity and renews once: returns the old and the new subscription. */
-	async function renewed() {
-		sim.assumptions.webhookValiditySeconds = 120;
-		const { ctx } = await activate();
-		const old = {
-			id: String(rec().id),
-			key: String(rec().key),
-			validUntil: String(rec().validUntil),
-		};
-		travelToDue();
-		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
-		return {
-			ctx,
-			old,
-			current: {
-				id: String(rec().id),
-				key: String(rec().key),
-				validUntil: String(rec().validUntil),
-			},
-		};
-	}
-	/** A delivery as n8n runs it, with the workflow's outcome chosen by the test. */
-	async function deliverWith(
-		body: IDataObject,
-		key: string,
-		outcome: 'success' | 'error' = 'success',
-	) {
-		const raw = JSON.stringify(body);
-		const run = await bed.runWebhook(trigger.webhook, {
-			parameters: params,
-			node: NODE,
-			mode: 'webhook',
-			webhookUrl: n8n.productionUrl,
-			request: { headers: { 'x-protime-signature': sign(key, raw) }, rawBody: raw },
-			execution: (items) => {
-				n8n.executions.push({ items: items[0], mode: 'webhook' });
-				if (outcome === 'error') throw new Error('a node of the workflow failed');
-			},
-		});
-		return run.response.statusCode;
-	}
-	const versionsOf = (id: number) =>
-		flat()
-			.filter((j) => j.id === id)
-			.map((j) => Number.parseInt(String(j.changeVersion), 16));
-
-	it('a change delivered by both subscriptions is emitted once (default acknowledgement), whichever comes first', async () => {
-		const { old, current } = await renewed();
-		// Raised after the renewal: Protime queues it for both.
-		expect(await deliverWith(wi(1, 10), current.key)).toBe(200);
-		expect(await deliverWith(wi(1, 10), old.key)).toBe(200);
-		expect(await deliverWith(wi(2, 11), old.key)).toBe(200);
-		expect(await deliverWith(wi(2, 11), current.key)).toBe(200);
-		expect(versionsOf(1)).toEqual([10]);
-		expect(versionsOf(2)).toEqual([11]);
-	});
-
-	it('a change whose first execution failed is emitted again when its subscription resends it; the copy from the other one is not', async () => {
-		const { old, current } = await renewed();
-		expect(await deliverWith(wi(3, 30), current.key, 'error')).toBe(500);
-		expect(await deliverWith(wi(3, 30), old.key)).toBe(200); // the copy: dropped, its subscription resends
-		expect(await deliverWith(wi(3, 30), current.key)).toBe(200); // the resend after the failure
-		expect(versionsOf(3)).toEqual([30, 30]);
-		// A change only the old subscription held (raised before the renewal), failing first, is emitted again too.
-		expect(await deliverWith(wi(4, 40), old.key, 'error')).toBe(500);
-		expect(await deliverWith(wi(4, 40), old.key)).toBe(200);
-		expect(versionsOf(4)).toEqual([40, 40]);
-	});
-
-	it('with acknowledgement on receipt, a change delivered by both is emitted once', async () => {
-		params.options = { acknowledge: 'onReceipt' };
-		const { old, current } = await renewed();
-		await postSigned(wi(5, 50), old.key);
-		await postSigned(wi(5, 50), current.key);
-		await postSigned(wi(6, 60), current.key);
-		await postSigned(wi(6, 60), old.key);
-		expect(versionsOf(5)).toEqual([50]);
-		expect(versionsOf(6)).toEqual([60]);
-	});
-
-	it('real deliveries from the simulator on both subscriptions: every change once', async () => {
-		const { old, current } = await renewed();
-		const before = n8n.executions.length;
-		for (let i = 0; i < 3; i++) sim.insert('work-interruptions', {});
-		await sim.waitForDeliveries(3, { webhookId: old.id });
-		await sim.waitForDeliveries(3, { webhookId: current.id });
-		const ids = n8n.executions.slice(before).flatMap((e) => e.items.map((i) => i.json.id));
-		expect(ids).toHaveLength(3);
-		expect(new Set(ids).size).toBe(3);
-	});
-
-	it('the URL sweep keeps the replaced subscription; deactivation deletes every one of them', async () => {
-		const { ctx, old, current } = await renewed();
-		travelTo(Date.now() + 1000);
-		await ctx.tick(); // adopt: sweeps the URL
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([old.id, current.id].sort());
-		expect(await runHook('checkExists', { activationMode: 'init' })).toBe(true); // a start adopts and sweeps too
-		expect(
-			liveAt()
-				.map((w) => w.id)
-				.sort(),
-		).toEqual([old.id, current.id].sort());
-		await runHook('delete');
-		expect(liveAt()).toEqual([]);
-	});
-
-	it('a replaced subscription that expired while still delivering changes of its own is announced once', async () => {
-		const { ctx, old, current } = await renewed();
-		// Just before it expires, it still delivers a change no other subscription delivered.
-		travelTo(Date.parse(old.validUntil) - 5_000);
-		expect(await deliverWith(wi(7, 70), old.key)).toBe(200);
-		travelTo(Date.parse(old.validUntil) + 5_000);
-		await ctx.tick();
-		travelTo(Date.now() + 1000);
-		await ctx.tick();
-		const gaps = () => flat().filter((j) => j.changeType === 'ResyncRequired');
-		expect(gaps()).toEqual([
-			expect.objectContaining({
-				previousWebhookId: old.id,
-				webhookId: current.id,
-				reason: expect.stringMatching(/still delivering/),
-			}),
-		]);
-		// A restart (a new process, static data as saved) does not announce it again.
-		forgetMemory('workflow-1/wh-1');
-		expect(await runHook('checkExists', { activationMode: 'init' })).toBe(true);
-		travelTo(Date.now() + 1000);
-		await ctx.tick();
-		expect(gaps()).toHaveLength(1);
-	});
-
-	it.each(['dropped', 'drained'] as const)(
-		'a renewal during a backlog (queue %s on stop): every queued change arrives once, none is deleted with the old subscription',
-		async (queueOnStop) => {
-			sim.assumptions.queueOnStop = queueOnStop;
-			sim.assumptions.webhookValiditySeconds = 120;
-			const { ctx } = await activate();
-			const old = String(rec().id);
-			// n8n takes changes slower than Protime raises them: a backlog queues up for the old subscription.
-			n8n.execution = async () => await sleep(15);
-			try {
-				const raised = Array.from({ length: 30 }, () =>
-					String(sim.insert('work-interruptions', {}).id),
-				);
-				travelToDue();
-				await ctx.tick(); // renews while most of the backlog is still queued for the old subscription
-				expect(
-					n8n.answers.some((a) => (a.body as IDataObject | undefined)?.action === 'renew'),
-				).toBe(true);
-				expect(sim.pendingDeliveries()).toBeGreaterThan(0);
-				raised.push(
-					...Array.from({ length: 10 }, () => String(sim.insert('work-interruptions', {}).id)),
-				); // queued for both
-				for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await sleep(25);
-				expect(sim.pendingDeliveries()).toBe(0);
-				const ids = flat()
-					.filter((j) => j.changeType !== 'ResyncRequired')
-					.map((j) => String(j.id));
-				expect(ids.sort()).toEqual([...raised].sort());
-				expect(sim.droppedChanges(old)).toEqual([]);
-				expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([]);
-			} finally {
-				n8n.execution = undefined;
-				sim.assumptions.queueOnStop = 'dropped';
-			}
-		},
-	);
-
-	it('a renewal during a backlog the old subscription cannot deliver before it expires: Protime drops the rest, the trigger announces it', async () => {
-		sim.assumptions.webhookValiditySeconds = 120;
-		const { ctx } = await activate();
-		const old = String(rec().id);
-		n8n.execution = async () => await sleep(40);
-		try {
-			for (let i = 0; i < 30; i++) sim.insert('work-interruptions', {});
-			travelToDue();
-			await ctx.tick();
-			// Seconds before it expires it is still delivering its backlog...
-			const until = Date.parse(String(sim.webhooks().find((w) => w.id === old)?.validUntil));
-			travelTo(until - 5_000);
-			const before = (await sim.waitForDeliveries(1, { webhookId: old })).length;
-			await sim.waitForDeliveries(before + 2, { webhookId: old });
-			// ...and it expires with most of its queue undelivered (queue dropped: the simulator's default).
-			travelTo(until + 1000);
-			for (let i = 0; i < 200 && sim.pendingDeliveries() > 0; i++) await sleep(25);
-			expect(sim.droppedChanges(old).length).toBeGreaterThan(0);
-			travelTo(Date.now() + 1000);
-			await ctx.tick();
-			expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([
-				expect.objectContaining({
-					previousWebhookId: old,
-					reason: expect.stringMatching(/still delivering/),
-				}),
-			]);
-		} finally {
-			n8n.execution = undefined;
-		}
-	});
-
-	it('steady traffic: a replaced subscription that delivers first changes its successor also holds is no gap; an older change is', async () => {
-		const { ctx, old, current } = await renewed();
-		// The new subscription's first delivery marks where the changes raised after the renewal begin.
-		expect(await deliverWith(wi(20, 200), current.key)).toBe(200);
-		// Right before expiry the old one delivers first a newer change: the new one holds it too.
-		travelTo(Date.parse(old.validUntil) - 5_000);
-		expect(await deliverWith(wi(21, 210), old.key)).toBe(200);
-		expect(await deliverWith(wi(21, 210), current.key)).toBe(200);
-		travelTo(Date.parse(old.validUntil) + 5_000);
-		await ctx.tick();
-		expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([]);
-		expect(versionsOf(21)).toEqual([210]);
-	});
-
-	it("a replaced subscription still delivering changes older than its successor's first one at expiry is a gap", async () => {
-		const { ctx, old, current } = await renewed();
-		expect(await deliverWith(wi(22, 300), current.key)).toBe(200);
-		travelTo(Date.parse(old.validUntil) - 5_000);
-		expect(await deliverWith(wi(23, 250), old.key)).toBe(200); // raised before the renewal: only the old one has it
-		travelTo(Date.parse(old.validUntil) + 5_000);
-		await ctx.tick();
-		expect(
-			flat()
-				.filter((j) => j.changeType === 'ResyncRequired')
-				.map((j) => j.previousWebhookId),
-		).toEqual([old.id]);
-	});
-
-	it('a replaced subscription that only delivered copies, or went quiet well before it expired, is no gap', async () => {
-		const { ctx, old, current } = await renewed();
-		expect(await deliverWith(wi(8, 80), current.key)).toBe(200);
-		travelTo(Date.parse(old.validUntil) - 5_000);
-		expect(await deliverWith(wi(8, 80), old.key)).toBe(200); // a copy
-		travelTo(Date.parse(old.validUntil) + 5_000);
-		await ctx.tick();
-		expect(flat().filter((j) => j.changeType === 'ResyncRequired')).toEqual([]);
 	});
 });
 
