@@ -6,6 +6,7 @@
 import type { INode, ITriggerFunctions, IWebhookFunctions } from 'n8n-workflow';
 
 import type { ProtimeCredentialData } from '../../credentials/ProtimeApi.credentials';
+import { parseVersionEntries, type VersionEntry } from '../shared/changes';
 import { hmacSha256, safeEqual } from '../shared/signature';
 import type { FlushReport } from './batch';
 
@@ -97,13 +98,30 @@ export function signFlush(
 	return { body, header: `t=${now},v1=${mac(secret, now, body).toString('hex')}` };
 }
 
+/** A persist request (persist.ts): the versions a delivery recorded, for n8n to save before it runs. */
+export function signPersist(secret: string, now: number, versions: VersionEntry[]): CheckRequest {
+	const body = JSON.stringify({
+		protimeTriggerCheck: 1,
+		purpose: 'persist',
+		sentAt: new Date(now).toISOString(),
+		versions,
+	});
+	return { body, header: `t=${now},v1=${mac(secret, now, body).toString('hex')}` };
+}
+
 export interface FlushFields {
 	flushId: string;
 	report?: FlushReport;
 }
 
 export type CheckVerdict =
-	| { ok: true; timestamp: number; unrecordedChecks: number; flush?: FlushFields }
+	| {
+			ok: true;
+			timestamp: number;
+			unrecordedChecks: number;
+			flush?: FlushFields;
+			persist?: VersionEntry[];
+	  }
 	| { ok: false; reason: string };
 
 function bodyOf(rawBody: Buffer | undefined): Record<string, unknown> {
@@ -115,9 +133,10 @@ function bodyOf(rawBody: Buffer | undefined): Record<string, unknown> {
 	}
 }
 
-/** Whether a request to the check header claims to be a flush (routing only: the handler verifies it). */
-export function isFlushRequest(rawBody: Buffer | undefined): boolean {
-	return bodyOf(rawBody).purpose === 'flush';
+/** What a request to the check header claims to be (routing only: the handler verifies it). */
+export function requestPurpose(rawBody: Buffer | undefined): 'check' | 'flush' | 'persist' {
+	const purpose = bodyOf(rawBody).purpose;
+	return purpose === 'flush' || purpose === 'persist' ? purpose : 'check';
 }
 
 /** The signed count of earlier checks that found nothing recorded; 0 when absent or not a small whole number. */
@@ -180,6 +199,7 @@ export function verifyCheck(
 			timestamp,
 			unrecordedChecks: unrecordedChecksOf(body),
 			flush: flushFieldsOf(body),
+			persist: body.purpose === 'persist' ? parseVersionEntries(body.versions) : undefined,
 		};
 	} catch {
 		return { ok: false, reason: 'the check request could not be verified' };

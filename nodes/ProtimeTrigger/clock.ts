@@ -4,7 +4,6 @@
  * in n8n 2.x it may start before `create()` has saved anything (docs/trigger-design.md, "Activation order").
  */
 import {
-	NodeHelpers,
 	type CronExpression,
 	type IDataObject,
 	type ITriggerFunctions,
@@ -14,7 +13,6 @@ import {
 import { isEmpty, type FlushReport } from './batch';
 import { DEFAULT_CHECK_INTERVAL } from './description';
 import {
-	CHECK_HEADER,
 	checkSecret,
 	signCheck,
 	signFlush,
@@ -23,20 +21,13 @@ import {
 	type CheckRequest,
 } from './checkSignature';
 import { NOTHING_FLUSHED, REPORTED } from './flush';
+import { derivedWebhookUrl, isHttpUrl } from './destination';
+import { postSigned } from './ownWebhook';
 import { peekMemory, triggerState } from './record';
 import { handoffKey, takeTestItems } from './testHandoff';
 import { nodeLog } from '../shared/log';
-import {
-	ENGINE_V2_SETTING,
-	isEngineV2Refusal,
-	isSsrfRefusal,
-	ProblemReporter,
-	reportCheck,
-	SSRF_SETTINGS,
-} from './report';
+import { ENGINE_V2_SETTING, isEngineV2Refusal, ProblemReporter, reportCheck } from './report';
 
-/** The `path` of the node's webhook description (`ProtimeTrigger.node.ts`). */
-const WEBHOOK_PATH = 'webhook';
 const CHECK_TIMEOUT_MS = 120_000;
 /** A flush is answered once its execution ended; one that takes longer counts as failed and is emitted again. */
 const FLUSH_TIMEOUT_MS = 15 * 60_000;
@@ -55,31 +46,6 @@ export function cronFor(intervalMinutes: number, seed: string): CronExpression {
 	const second = spread(seed, 60);
 	if (intervalMinutes >= 60) return `${second} ${spread(`${seed}/m`, 60)} * * * *`;
 	return `${second} */${intervalMinutes} * * * *`;
-}
-
-function parseBody(body: unknown): IDataObject {
-	if (typeof body !== 'string') return (body ?? {}) as IDataObject;
-	try {
-		return JSON.parse(body) as IDataObject;
-	} catch {
-		return { text: body.slice(0, 200) };
-	}
-}
-
-function isHttpUrl(value: unknown): value is string {
-	if (typeof value !== 'string') return false;
-	try {
-		return ['http:', 'https:'].includes(new URL(value).protocol);
-	} catch {
-		return false;
-	}
-}
-
-/** n8n's production URL of this node, built from the instance base URL (see the top of this file). */
-export function derivedWebhookUrl(ctx: ITriggerFunctions): string | undefined {
-	const base = ctx.getInstanceBaseUrl().replace(/\/+$/, '');
-	const url = `${base}/webhook/${NodeHelpers.getNodeWebhookPath(String(ctx.getWorkflow().id ?? ''), ctx.getNode(), WEBHOOK_PATH)}`;
-	return isHttpUrl(url) ? url : undefined;
 }
 
 /** The check found no subscription recorded and did not subscribe (yet); see check.ts. */
@@ -121,60 +87,6 @@ export class ClockMemory {
 		if (!check) return;
 		if (isUnrecordedAnswer(statusCode, body)) this.unrecordedChecks++;
 		else if (statusCode >= 200 && statusCode < 300) this.unrecordedChecks = 0;
-	}
-}
-
-type CheckOutcome =
-	| { reached: true; statusCode: number; body: IDataObject }
-	| { reached: false; reason: string; tryNext: boolean; timedOut?: boolean; ssrf?: boolean };
-
-function describeNetworkError(error: unknown): { reason: string; timedOut: boolean } {
-	const e = (error ?? {}) as { message?: unknown; code?: unknown; cause?: { code?: unknown } };
-	const code =
-		typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : '';
-	const message = typeof e.message === 'string' ? e.message : 'request failed';
-	const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message);
-	return { reason: code && !message.includes(code) ? `${message} (${code})` : message, timedOut };
-}
-
-/** Sends one signed request to `url`; never throws. */
-async function postSigned(
-	this: ITriggerFunctions,
-	url: string,
-	request: CheckRequest,
-	timeout: number,
-): Promise<CheckOutcome> {
-	try {
-		const response = (await this.helpers.httpRequest({
-			method: 'POST',
-			url,
-			body: request.body,
-			headers: { 'Content-Type': 'application/json', [CHECK_HEADER]: request.header },
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			timeout,
-		})) as { statusCode: number; body: unknown };
-		if (response.statusCode === 404) {
-			return {
-				reached: false,
-				reason: 'answered 404: no active webhook of this workflow is registered at this address',
-				tryNext: true,
-			};
-		}
-		return { reached: true, statusCode: response.statusCode, body: parseBody(response.body) };
-	} catch (error) {
-		const { reason, timedOut } = describeNetworkError(error);
-		if (isSsrfRefusal(error))
-			return { reached: false, reason: `${reason}: ${SSRF_SETTINGS}`, tryNext: true, ssrf: true };
-		// A timeout may mean the request is still being handled there; a second one could renew twice.
-		if (timedOut)
-			return {
-				reached: false,
-				reason: `${reason}; it may still be running there, so no other address is tried`,
-				tryNext: false,
-				timedOut: true,
-			};
-		return { reached: false, reason, tryNext: true };
 	}
 }
 

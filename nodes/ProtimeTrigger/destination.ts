@@ -1,8 +1,35 @@
 /**
- * Whether Protime can reach the URL n8n gives this node. Protime requires HTTPS (docs/protime-reference.md),
- * and a loopback or private host can never be reached from Protime's cloud.
+ * This node's addresses: whether Protime can reach the URL n8n gives it (Protime requires HTTPS,
+ * docs/protime-reference.md, and a loopback or private host can never be reached from Protime's cloud), and
+ * the one n8n itself may use instead (built from the instance base URL).
  */
+import { NodeHelpers, type ITriggerFunctions } from 'n8n-workflow';
+
 import { invisibleUrlCharacter } from '../shared/environment';
+
+/** The `path` of the node's webhook description (`ProtimeTrigger.node.ts`). */
+const WEBHOOK_PATH = 'webhook';
+
+export function isHttpUrl(value: unknown): value is string {
+	if (typeof value !== 'string') return false;
+	try {
+		return ['http:', 'https:'].includes(new URL(value).protocol);
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * n8n's production URL of this node, built from the instance base URL (`N8N_EDITOR_BASE_URL`, else the webhook
+ * base): where n8n reaches itself when the public address does not loop back (docs/trigger-design.md).
+ */
+export function derivedWebhookUrl(
+	ctx: Pick<ITriggerFunctions, 'getInstanceBaseUrl' | 'getWorkflow' | 'getNode'>,
+): string | undefined {
+	const base = ctx.getInstanceBaseUrl().replace(/\/+$/, '');
+	const url = `${base}/webhook/${NodeHelpers.getNodeWebhookPath(String(ctx.getWorkflow().id ?? ''), ctx.getNode(), WEBHOOK_PATH)}`;
+	return isHttpUrl(url) ? url : undefined;
+}
 
 const LOCAL_HOST =
 	/^(localhost|.*\.localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1?|10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|.*\.local|.*\.internal)$/i;

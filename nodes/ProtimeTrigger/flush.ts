@@ -58,12 +58,14 @@ export async function handleFlush(
 	const changes = takeFlush(batch, settings.batch ?? DRAIN, verdict.flush.flushId, now);
 	if (changes) state.batch = batch as unknown as IDataObject;
 
-	const items = takePendingResync(state, settings);
-	for (const change of changes ?? []) items.push(changeItem(change, settings, state));
 	if (!changes) {
+		// Answered by the node, so saved before the execution starts: the one place a flush announces a gap
+		// (what a flush answered after its execution wrote is never saved, so a gap taken there would return).
+		const items = takePendingResync(state, settings);
 		const answer = reply(this, 200, { code: NOTHING_FLUSHED, kept: keptCount(batch) });
 		return items.length ? { ...answer, workflowData: [items] } : answer;
 	}
+	const items = changes.map((change) => changeItem(change, settings, state));
 	// n8n saves this request's copy only after the execution: it must hold the live record (the batch is live).
 	takeOver(memory, state, true);
 	// n8n answers once the execution has finished: 2xx when it succeeded, 500 when it failed.

@@ -15,9 +15,10 @@ import { loadVersionStore, parseDelivery, selectChanges, type Change } from '../
 import { describeSignatureFailure, verifySignature } from '../shared/signature';
 import { hasRoomFor, keep, MAX_KEPT } from './batch';
 import { handleCheck, type CheckRequestData } from './check';
-import { CHECK_HEADER, isFlushRequest, triggerIdentity } from './checkSignature';
+import { CHECK_HEADER, requestPurpose, triggerIdentity } from './checkSignature';
 import { backlogReason, clockMissedRenewal, decide, renewalDuringBacklog } from './decide';
 import { handleFlush } from './flush';
+import { handlePersist, persistVersions } from './persist';
 import { changeItem, resyncItem, takePendingResync } from './items';
 import {
 	acceptedKeys,
@@ -208,7 +209,12 @@ async function handleDelivery(
 		state.versions = store as unknown as IDataObject;
 	}
 
-	const items: INodeExecutionData[] = memory ? takePendingResync(state, settings) : [];
+	// A gap waiting in static data is announced only where n8n saves this request before the execution (on
+	// receipt): answered after the execution, what webhook() wrote is never saved, and the gap would return.
+	// Then the next check announces it.
+	const items: INodeExecutionData[] =
+		memory && !afterExecution ? takePendingResync(state, settings) : [];
+	const recordBefore = memory?.record?.id;
 	const lapse = memory && (await renewIfClockMissed.call(this, memory, state, settings));
 	if (lapse) items.push(resyncItem(lapse, settings, state));
 	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
@@ -219,8 +225,13 @@ async function handleDelivery(
 		putTestItems(handoffKey(this.getWorkflow().id, this.getNode().name), [items]);
 		return { ...reply(this, 200, summary), workflowData: [items] };
 	}
-	// n8n answers once the execution has finished: 2xx when it succeeded, 500 when it failed; a crash answers nothing.
-	if (afterExecution) return { workflowData: [items] };
+	// n8n answers once the execution has finished: 2xx when it succeeded, 500 when it failed; a crash answers
+	// nothing. It does not save what this request wrote, so the filter's new versions are saved first.
+	if (afterExecution) {
+		if ((store && recorded) || memory?.record?.id !== recordBefore)
+			await persistVersions.call(this, parsed.changes);
+		return { workflowData: [items] };
+	}
 	return { ...reply(this, 200, summary), workflowData: [items] };
 }
 
@@ -231,7 +242,9 @@ export async function receive(this: IWebhookFunctions): Promise<IWebhookResponse
 	const production = this.getMode() !== 'manual';
 	const memory = production ? memoryOf(triggerIdentity(this)) : undefined;
 	if (req.headers[CHECK_HEADER] !== undefined) {
-		if (isFlushRequest(req.rawBody)) return await handleFlush.call(this, req, state, memory);
+		const purpose = requestPurpose(req.rawBody);
+		if (purpose === 'flush') return await handleFlush.call(this, req, state, memory);
+		if (purpose === 'persist') return await handlePersist.call(this, req, state, memory);
 		return await handleCheck.call(this, req, state, memory);
 	}
 	return await handleDelivery.call(this, req, state, memory);

@@ -234,3 +234,38 @@ export function selectChanges(
 		: { fresh: ordered, dropped: 0, recorded: 0, resent: 0 };
 	return { wanted: wantedChanges(fresh, events), dropped, recorded, resent };
 }
+
+/** `[id, changeVersion]` pairs: what a persist request carries (ProtimeTrigger/persist.ts). */
+export type VersionEntry = [string | number, string];
+
+/** The `[id, changeVersion]` of each change, for a persist request. */
+export function versionEntries(changes: readonly Change[]): VersionEntry[] {
+	const entries: VersionEntry[] = [];
+	for (const change of changes) entries.push([change.data.id, change.data.changeVersion]);
+	return entries;
+}
+
+/** Well-formed entries out of a request body (ids as the parser accepts them, versions as short strings). */
+export function parseVersionEntries(value: unknown): VersionEntry[] | undefined {
+	if (!Array.isArray(value) || value.length > MAX_CHANGES_PER_DELIVERY) return undefined;
+	for (const entry of value) {
+		if (!Array.isArray(entry) || entry.length !== 2) return undefined;
+		const [id, version] = entry as unknown[];
+		if (!(typeof id === 'number' || (typeof id === 'string' && id !== '' && id.length <= 200)))
+			return undefined;
+		if (typeof version !== 'string' || version === '' || version.length > 100) return undefined;
+	}
+	return value as VersionEntry[];
+}
+
+/**
+ * Records entries in `store` where they are newer than what it holds (an older one never replaces a newer),
+ * by the same rules as the stale filter. Returns how many were newly recorded.
+ */
+export function mergeVersions(store: VersionStore, entries: readonly VersionEntry[]): number {
+	const changes: Change[] = entries.map(([id, changeVersion]) => ({
+		changeType: 'InsertOrUpdate',
+		data: { id, changeVersion },
+	}));
+	return dropStaleChanges(sortByChangeVersion(changes), store).recorded;
+}

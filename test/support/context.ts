@@ -797,9 +797,10 @@ export class ProtimeTestbed {
 	 * - no workflowData, `webhookResponse` given: static data is saved, then n8n sends it with a 200.
 	 * - `onReceived`, workflowData without `noWebhookResponse`: n8n answers itself and starts the run on the
 	 *   same static data object, which clears its "changed" flag: nothing is saved.
-	 * - `lastNode`: the run loads static data afresh; n8n answers when it ended, 200 with no body after
-	 *   success, 500 "Error in workflow" after a failure, and saves this request's static data just before
-	 *   answering, in both cases. A crash saves and answers nothing.
+	 * - `lastNode`: n8n answers when the run ended, 200 with no body after success, 500 "Error in workflow"
+	 *   after a failure; a crash answers nothing. What `webhook()` wrote is **not** saved: starting the run
+	 *   (`WorkflowRunner.establishContextForPersistence` in 2.41.1) builds a Workflow on the same static data
+	 *   object, which clears its "changed" flag, and the save before the answer then finds it clear.
 	 */
 	async runWebhook(
 		webhook: (this: IWebhookFunctions) => Promise<IWebhookResponseData>,
@@ -844,7 +845,6 @@ export class ProtimeTestbed {
 				staticDataSaved: false,
 				executed,
 			};
-		ctx.save();
 		Object.assign(
 			ctx.response,
 			executed === 'success'
@@ -852,7 +852,7 @@ export class ProtimeTestbed {
 				: { statusCode: 500, body: { message: 'Error in workflow' } },
 			{ ended: true },
 		);
-		return { result, response: ctx.response, staticDataSaved: true, executed };
+		return { result, response: ctx.response, staticDataSaved: false, executed };
 	}
 
 	private async runExecution(

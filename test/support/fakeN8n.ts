@@ -21,6 +21,8 @@ export interface Execution {
 export class FakeN8n {
 	readonly executions: Execution[] = [];
 	readonly answers: Array<{ status: number; body: unknown }> = [];
+	/** The node's persist requests to itself (persist.ts), apart from `answers`: their answers and the versions sent. */
+	readonly persists: Array<{ status: number; versions: unknown }> = [];
 	readonly notFound = new Set<'direct' | 'alias'>();
 	/**
 	 * The workflow runs on execution engine v2 (workflow setting engineType 'v2'): n8n 2.41.1 refuses the request
@@ -79,7 +81,13 @@ export class FakeN8n {
 				webhookUrl: `${this.origin}/${req.params.kind}/${req.params.id}/webhook`,
 				request: { headers, rawBody, body },
 			});
-			this.answers.push({ status: response.statusCode, body: response.body });
+			const persist = (body as { purpose?: unknown } | null)?.purpose === 'persist';
+			if (persist)
+				this.persists.push({
+					status: response.statusCode,
+					versions: (body as { versions?: unknown }).versions,
+				});
+			else this.answers.push({ status: response.statusCode, body: response.body });
 			if (result.workflowData)
 				this.executions.push({ items: result.workflowData[0], mode: test ? 'manual' : 'webhook' });
 			// A crash answers nothing: the connection is cut.

@@ -13,6 +13,7 @@ import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 import { settledHeapUsed } from '../bench/memory';
 import { SeededRandom } from '../bench/prng';
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
+import { forgetMemory, peekMemory } from '../../nodes/ProtimeTrigger/record';
 import { MAX_HEADER_LENGTH } from '../../nodes/shared/signature';
 import { ProtimeTestbed } from '../support/context';
 
@@ -362,6 +363,7 @@ function build(kind: Kind, rng: SeededRandom): Attempt {
 
 function freshBed(): ProtimeTestbed {
 	const bed = new ProtimeTestbed({ node: NODE });
+	forgetMemory(`workflow-1/${NODE.webhookId}`);
 	bed.db.staticData[`node:${NODE.name}`] = {
 		subscription: {
 			id: 'wh-fuzz',
@@ -460,7 +462,9 @@ describe('fuzz: mutated deliveries against the Protime Trigger webhook', () => {
 		} finally {
 			idSpace = 150;
 		}
-		const versions = bed.staticData(NODE.name).versions as {
+		// The filter as this process holds it (n8n 2.41.1 does not save what a delivery answered after its
+		// execution wrote; the persist request that saves it needs an n8n at URL, which this bed has not).
+		const versions = peekMemory(`workflow-1/${NODE.webhookId}`)?.versions as {
 			count: number;
 			recent: IDataObject;
 			older: IDataObject;

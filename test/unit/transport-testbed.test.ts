@@ -91,7 +91,7 @@ describe('static data is saved where n8n saves it', () => {
 		expect(bed.staticData()).toEqual({ id: 'w1' });
 	});
 
-	it('webhook(): lost when n8n answers on receipt, saved after the run when it answers after it, kept with noWebhookResponse', async () => {
+	it('webhook(): lost when n8n answers on receipt or after the run (the run clears the changed flag, n8n 2.41.1), kept with noWebhookResponse', async () => {
 		const bed = createProtimeTestbed();
 		const lost = await bed.runWebhook(write('lost'), {
 			request: { body: {} },
@@ -116,17 +116,17 @@ describe('static data is saved where n8n saves it', () => {
 			},
 		});
 		expect(failed).toMatchObject({
-			staticDataSaved: true,
+			staticDataSaved: false,
 			executed: 'error',
 			response: { statusCode: 500 },
 		});
 		const afterRun = await bed.runWebhook(write('after the run'), { request: { body: {} } });
 		expect(afterRun).toMatchObject({
-			staticDataSaved: true,
+			staticDataSaved: false,
 			executed: 'success',
 			response: { statusCode: 200 },
 		});
-		expect(bed.staticData()).toEqual({ value: 'after the run' });
+		expect(bed.staticData()).toEqual({});
 		const kept = await bed.runWebhook(
 			async function (this: IWebhookFunctions) {
 				this.getWorkflowStaticData('node').value = 'kept';

@@ -66,6 +66,7 @@ beforeEach(() => {
 	forgetMemory(IDENTITY);
 	n8n.executions.length = 0;
 	n8n.answers.length = 0;
+	n8n.persists.length = 0;
 	n8n.execution = undefined;
 	travelTo(Date.parse('2026-06-01T08:00:00Z'));
 });
@@ -352,9 +353,15 @@ describe('Batch Changes', () => {
 		const clock = await activate();
 		later(5_000);
 		await clock.tick(FLUSH_CRON);
-		// the gap while it was inactive is announced first (docs/trigger-design.md, n8n 1.x saves)
+		// the gap while it was inactive is announced by a flush with nothing to emit, which n8n saves before
+		// its execution (a flush answered after its execution is never saved, so the gap would come back), once
+		for (let i = 0; i < 3; i++) {
+			later(2_000);
+			await clock.tick(FLUSH_CRON);
+		}
 		expect(emitted()).toEqual([
-			['ResyncRequired:undefined@NaN', 'InsertOrUpdate:1@1', 'InsertOrUpdate:2@2'],
+			['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2'],
+			['ResyncRequired:undefined@NaN'],
 		]);
 	});
 
