@@ -96,6 +96,37 @@ describe('control API over HTTP', () => {
 			expect(
 				(await control().post(`/webhooks/${hook.id}/redeliver`, { kind: 'other' })).status,
 			).toBe(400);
+			// ids: older versions of those records whichever webhook delivered them, resent on this one
+			const hook2 = (
+				await api.post('/webhooks', {
+					destinationUrl: receiver.url,
+					collectionName: 'work-interruptions',
+				})
+			).data;
+			const b = (await control().post('/records/work-interruptions', { durationInMinutes: 5 }))
+				.data;
+			await control().post('/deliveries/wait', { n: 6, timeoutMs: 3000 });
+			const byId = await control().post(`/webhooks/${hook2.id}/redeliver`, {
+				kind: 'older',
+				count: 5,
+				ids: [a.id, b.id],
+			});
+			expect(byId.data.value).toEqual([
+				{ id: a.id, changeVersion: a.changeVersion },
+				{ id: a.id, changeVersion: a.changeVersion },
+			]);
+			const resent = await control().post('/deliveries/wait', { n: 8, timeoutMs: 3000 });
+			expect(
+				resent.data.value
+					.slice(-2)
+					.map((d: { webhookId: string; body: string }) => [
+						d.webhookId,
+						JSON.parse(d.body).data.changeVersion,
+					]),
+			).toEqual([
+				[hook2.id, a.changeVersion],
+				[hook2.id, a.changeVersion],
+			]);
 		} finally {
 			await receiver.stop();
 		}

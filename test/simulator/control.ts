@@ -140,10 +140,13 @@ export function controlRoutes(getSim: () => ProtimeSimulator): Router {
 	);
 	router.post('/webhooks/:id/redeliver', (req, res) =>
 		run(res, () => {
-			const { kind, count } = body(req);
+			const { kind, count, ids } = body(req);
 			if (kind !== 'duplicate' && kind !== 'older')
-				throw new Error("Expected {kind: 'duplicate' | 'older', count}");
-			return { value: sim().redeliver(req.params.id, { kind, count: Number(count ?? 1) }) };
+				throw new Error("Expected {kind: 'duplicate' | 'older', count, ids?: [record ids]}");
+			if (ids !== undefined && !Array.isArray(ids)) throw new Error('Expected ids to be an array');
+			return {
+				value: sim().redeliver(req.params.id, { kind, count: Number(count ?? 1), ids }),
+			};
 		}),
 	);
 	router.get('/deliveries/summary', (req, res) => {

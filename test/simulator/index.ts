@@ -327,16 +327,28 @@ export class ProtimeSimulator {
 	 * Delivers again, after whatever is queued, up to `count` changes this webhook already delivered
 	 * successfully: `duplicate` picks among the newest versions delivered (a plain resend), `older` picks
 	 * versions of records that were delivered again later with a newer changeVersion (a resend out of order).
-	 * Returns what was queued.
+	 * With `ids`, only changes of those records, delivered by any webhook of the same collection (an older
+	 * version resent after a newer one, whichever subscription carried it first). Returns what was queued.
 	 */
 	redeliver(
 		webhookId: string,
-		options: { kind: 'duplicate' | 'older'; count: number },
+		options: { kind: 'duplicate' | 'older'; count: number; ids?: unknown[] },
 	): Array<{ id: unknown; changeVersion: string }> {
 		const webhook = this.webhook(webhookId);
+		const ids = options.ids && new Set(options.ids.map(String));
+		const sources = new Set(
+			ids
+				? this.registry
+						.all()
+						.filter((w) => w.collectionName === webhook.collectionName)
+						.map((w) => w.id)
+				: [webhookId],
+		);
 		const delivered: ChangeItem[] = [];
 		for (const a of this.deliverer.attempts)
-			if (a.webhookId === webhookId && a.success) delivered.push(...changeItemsOf(a.body));
+			if (sources.has(a.webhookId) && a.success)
+				for (const item of changeItemsOf(a.body))
+					if (!ids || ids.has(String(item.data.id))) delivered.push(item);
 		const newest = new Map<string, string>();
 		for (const item of delivered) {
 			const key = String(item.data.id);

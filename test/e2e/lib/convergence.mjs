@@ -188,7 +188,7 @@ const COLLECTIONS = {
 };
 
 /** Raises one random change; `live` is the harness's view of the collection (id → record). */
-async function raiseOne({ sim, collection, rng, live, refs }) {
+async function raiseOne({ sim, collection, rng, live, refs, removed }) {
 	const c = COLLECTIONS[collection];
 	const ids = [...live.keys()];
 	const roll = rng.next();
@@ -204,6 +204,7 @@ async function raiseOne({ sim, collection, rng, live, refs }) {
 		const id = rng.pick(ids);
 		await sim.remove(collection, id);
 		live.delete(id);
+		removed?.push({ id, atMs: Date.now() });
 	}
 }
 
@@ -241,6 +242,7 @@ async function drive({
 	events = [],
 	live,
 	refs,
+	removed,
 	gapMs = RAISE_GAP_MS,
 }) {
 	const rng = random(seed);
@@ -271,7 +273,7 @@ async function drive({
 		// the backlog stays bounded: Protime's queue grows in a burst, but not past what n8n can catch up with
 		while ((await summary(sim)).pending > MAX_BACKLOG) await sleep(500);
 		for (let i = 0; i < burst; i++) {
-			await raiseOne({ sim, collection, rng, live, refs });
+			await raiseOne({ sim, collection, rng, live, refs, removed });
 			raised++;
 			while (pendingEvents.length && raised >= Math.ceil(changes * pendingEvents[0][0]))
 				start(pendingEvents.shift());
@@ -368,7 +370,38 @@ async function compare({ sim, db, collection, refs, trigger }) {
 					`${d.changeVersion} (${d.reason} ${d.webhookId.slice(0, 8)} at ${new Date(d.droppedAtMs).toISOString().slice(11, 19)})`,
 			);
 	}
+	if (mismatches.length) await trail(sim, hooks, mismatches);
 	return { rows: expected.size, tableRows: actual.size, mismatches, dropped };
+}
+
+/**
+ * Why a row differs: every delivery attempt that carried a change of that record (time, subscription, attempt,
+ * answer, change type and version), written to the log, so a failing seed can be read without replaying it.
+ */
+async function trail(sim, hooks, mismatches) {
+	const ids = new Set(mismatches.map((m) => m.id));
+	const lines = new Map([...ids].map((id) => [id, []]));
+	for (const a of await sim.deliveries()) {
+		if (!hooks.has(a.webhookId)) continue;
+		let items;
+		try {
+			const body = JSON.parse(a.body);
+			items = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : [body];
+		} catch {
+			continue;
+		}
+		for (const item of items) {
+			const id = String(item?.data?.id);
+			if (!ids.has(id)) continue;
+			lines
+				.get(id)
+				.push(
+					`${new Date(a.attemptedAtMs).toISOString().slice(11, 23)} ${a.webhookId.slice(0, 8)} #${a.attempt} ${a.statusCode || a.error} ${item.changeType} ${item.data.changeVersion}`,
+				);
+		}
+	}
+	for (const [id, l] of lines)
+		log(`convergence trail of ${id}: ${l.join(' | ') || 'never delivered'}`);
 }
 
 const pick = (o, keys) => Object.fromEntries(keys.map((k) => [k, o[k]]));
@@ -518,7 +551,9 @@ async function runOne({
 	});
 	const live = new Map();
 	const refs = new Map();
-	const ctx = { sim, client, workflowId, trigger, db };
+	/** Records deleted, in order ({id, atMs}): the "older versions of deleted records" resend picks from them. */
+	const removed = [];
+	const ctx = { sim, client, workflowId, trigger, db, removed };
 	const driven = await drive({
 		sim,
 		collection,
@@ -527,6 +562,7 @@ async function runOne({
 		events: process.env.E2E_CONVERGENCE_EVENTS === '0' ? [] : events(ctx),
 		live,
 		refs,
+		removed,
 		gapMs,
 	});
 	if (quietFirst) {
@@ -568,12 +604,23 @@ function verdict({ cmp, c, events, renewalsAtLeast }, { lapse = false } = {}) {
 
 // ---- disruptions ----
 
-function redeliver(sim, trigger, n) {
+/**
+ * Resends `n` newest versions (duplicates) and `n` older ones (out of order) the current subscription delivered;
+ * with `deletedIds`, also older versions of up to `n` records deleted earlier (any subscription's): the
+ * resend that brings a deleted row back unless the stale filter still knows the Delete (FINDINGS #6).
+ */
+function redeliver(sim, trigger, n, deletedIds) {
 	return async () => {
 		const hook = await currentHook(sim, trigger);
 		const duplicate = await sim.redeliver(hook.id, 'duplicate', n);
 		const older = await sim.redeliver(hook.id, 'older', n);
-		return { duplicate: duplicate.length, older: older.length };
+		const ids = deletedIds?.() ?? [];
+		const olderOfDeleted = ids.length ? await sim.redeliver(hook.id, 'older', n, ids) : [];
+		return {
+			duplicate: duplicate.length,
+			older: older.length,
+			olderOfDeleted: olderOfDeleted.map((o) => `${o.id}@${o.changeVersion}`),
+		};
 	};
 }
 
@@ -657,6 +704,7 @@ async function regularRuns({ checks, runDir, install }) {
 		 * SIGKILL while the subscription is due for renewal and Protime has changes queued for it: the restart's
 		 * activation then renews it, so this is the moment a backlog on the old subscription is at stake.
 		 */
+		let killedAtMs;
 		const killWhenDue = (trigger) => async () => {
 			const dueAfterMs = (VALIDITY_S - TRIGGER_OPTIONS.renewalMargin * 60) * 1000 + 1000;
 			const due = await waitFor(
@@ -671,6 +719,7 @@ async function regularRuns({ checks, runDir, install }) {
 				{ timeoutMs: 300_000, intervalMs: 250 },
 			);
 			const queued = (await summary(sim)).pending;
+			killedAtMs = Date.now();
 			return {
 				subscription: due.hook.id.slice(0, 8),
 				ageSeconds: Math.round(due.ageMs / 1000),
@@ -692,12 +741,22 @@ async function regularRuns({ checks, runDir, install }) {
 						seed: SEED,
 						renewalsAtLeast: 1,
 						// the lapse comes first: its resync would otherwise repair whatever an earlier disruption lost
-						events: ({ workflowId, trigger }) => [
+						events: ({ workflowId, trigger, removed }) => [
 							[0.1, 'redeliver', redeliver(sim, trigger, 15)],
 							[0.2, 'lapse', lapse(sim, client, workflowId, trigger)],
 							[0.35, '5xx', answer5xx(db, 'work-interruptions', 15)],
 							[0.55, 'sigkill when due', killWhenDue(trigger)],
-							[0.8, 'redeliver again', redeliver(sim, trigger, 15)],
+							// and older versions of the 15 records deleted last before the SIGKILL
+							[
+								0.8,
+								'redeliver again',
+								redeliver(sim, trigger, 15, () =>
+									removed
+										.filter((r) => killedAtMs !== undefined && r.atMs < killedAtMs)
+										.slice(-15)
+										.map((r) => r.id),
+								),
+							],
 						],
 					});
 					await sim.assumptions({ envelope: 'single' });

@@ -153,9 +153,13 @@ export class SimulatorClient {
 			)
 		).value;
 	}
-	/** Queues `count` changes the webhook already delivered once more: kind `duplicate` or `older` (out of order). */
-	async redeliver(webhookId, kind, count) {
-		return (await this.call('POST', `/webhooks/${webhookId}/redeliver`, { kind, count })).value;
+	/**
+	 * Queues `count` changes the webhook already delivered once more: kind `duplicate` or `older` (out of order);
+	 * with `ids`, older versions of those records, whichever webhook of the collection delivered them.
+	 */
+	async redeliver(webhookId, kind, count, ids) {
+		return (await this.call('POST', `/webhooks/${webhookId}/redeliver`, { kind, count, ids }))
+			.value;
 	}
 	/** Changes lost with a webhook's queue when it stopped delivering: [{webhookId, changeVersion, id, reason, droppedAtMs}]. */
 	async droppedChanges() {
