@@ -9,10 +9,17 @@ import { reply } from './answer';
 import type { HeaderMap } from '../shared/signature';
 import { getWebhook } from '../shared/webhooksApi';
 import { checkSecret, CHECK_HEADER, UNRECORDED, verifyCheck } from './checkSignature';
-import { backlogReason, decide, renewalDuringBacklog, type RemoteView } from './decide';
-import { resyncItem, takePendingResync } from './items';
+import { decide, overlapEnd, type RemoteView } from './decide';
+import { announceGap, takePendingResync } from './items';
 import { keptCount } from './batch';
-import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
+import {
+	takeOver,
+	takeOverBatch,
+	type Memory,
+	type PendingResync,
+	type SubscriptionRecord,
+	type TriggerState,
+} from './record';
 import { readSettings } from './settings';
 import { deleteOthersAtUrl, reachableWebhookUrl, replaceSubscription } from './subscription';
 import { nodeLog } from '../shared/log';
@@ -55,30 +62,13 @@ export async function handleCheck(
 	const settings = readSettings(this);
 	let action = 'adopt';
 	const problems: string[] = [];
-	const items = takePendingResync(state, settings);
+	const items = takePendingResync(state, settings, memory);
 	try {
 		const url = record ? record.destination : await reachableWebhookUrl.call(this);
 		const remote: RemoteView = record
 			? ((await getWebhook.call(this, record.id)) ?? 'gone')
 			: 'gone';
-		let decision = decide(record, remote, url, settings, now);
-		// A renewal deletes the old subscription with whatever Protime still queues for it: while Protime is
-		// resending, wait if there is time; if not, renew and say that changes may be missing.
-		const backlog =
-			decision.action === 'renew' && record
-				? renewalDuringBacklog(
-						record,
-						memory.lastResendAt,
-						settings.checkIntervalMinutes * 60_000,
-						now,
-					)
-				: 'none';
-		if (decision.action === 'renew' && backlog === 'wait') {
-			nodeLog(this).info(
-				`${decision.reason}; renewal waits while Protime is still resending changes to it`,
-			);
-			decision = { action: 'adopt' };
-		}
+		const decision = decide(record, remote, url, settings, now);
 		action = decision.action;
 		if (decision.action !== 'adopt') {
 			const done = await replaceSubscription.call(
@@ -91,26 +81,13 @@ export async function handleCheck(
 				Date.now,
 			);
 			if (done) problems.push(...done.problems);
-			if (done && backlog === 'announce') {
-				const reason = backlogReason(decision.reason);
-				nodeLog(this).error(
-					`renewed the subscription for ${settings.collectionName} while Protime was still resending to it (${reason}); run the Protime node's Get Many to resync.`,
-				);
-				items.push(
-					resyncItem(
-						{ reason, detectedAt: new Date(now).toISOString(), previousWebhookId: done.replacedId },
-						settings,
-						state,
-					),
-				);
-			}
 			if (done && decision.action === 'recover') {
 				nodeLog(this).error(
 					`the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
 						`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
 				);
 				items.push(
-					resyncItem(
+					announceGap(
 						{
 							reason: decision.reason,
 							detectedAt: new Date(now).toISOString(),
@@ -118,6 +95,7 @@ export async function handleCheck(
 						},
 						settings,
 						state,
+						memory,
 					),
 				);
 			}
@@ -126,7 +104,7 @@ export async function handleCheck(
 				...(await deleteOthersAtUrl.call(
 					this,
 					url,
-					record?.id,
+					state.subscription,
 					'another subscription at this trigger URL, whose key is not stored',
 				)),
 			);
@@ -137,6 +115,13 @@ export async function handleCheck(
 			`the subscription check failed and will be retried at the next check: ${message}`,
 		);
 		return reply(this, 502, { ok: false, error: message });
+	}
+	const gap = endOverlap(state.subscription, memory, now);
+	if (gap) {
+		nodeLog(this).error(
+			`${gap.reason}. Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
+		);
+		items.push(announceGap(gap, settings, state, memory));
 	}
 	const current = state.subscription;
 	const answer = reply(this, 200, {
@@ -151,4 +136,41 @@ export async function handleCheck(
 		problems,
 	});
 	return items.length ? { ...answer, workflowData: [items] } : answer;
+}
+
+/**
+ * Keeps what deliveries showed about the overlapped subscription in the record (so a restart keeps it),
+ * and ends the overlap once it can be told (decide.ts, `overlapEnd`): returns the gap when the renewed
+ * subscription stopped while it still held changes only it had.
+ */
+function endOverlap(
+	record: SubscriptionRecord | undefined,
+	memory: Memory,
+	now: number,
+): PendingResync | undefined {
+	if (!record?.previousId) return undefined;
+	const seen = memory.overlap?.id === record.previousId ? memory.overlap : undefined;
+	if (seen?.freshAt !== undefined && seen.freshAt > (record.previousFreshAt ?? 0))
+		record.previousFreshAt = seen.freshAt;
+	if (seen?.caughtUp && !record.previousCaughtUp) record.previousCaughtUp = true;
+	const end = overlapEnd(
+		record,
+		{ freshAt: record.previousFreshAt, caughtUp: record.previousCaughtUp },
+		now,
+	);
+	if (!end) return undefined;
+	const previousWebhookId = record.previousId;
+	for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
+		delete (record as unknown as Record<string, unknown>)[field];
+	if (memory.record && memory.record !== record) {
+		for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
+			delete (memory.record as unknown as Record<string, unknown>)[field];
+	}
+	delete memory.overlap;
+	if (end === 'quiet') return undefined;
+	return {
+		reason: `subscription ${previousWebhookId}, renewed, expired while Protime was still delivering changes that only it held`,
+		detectedAt: new Date(now).toISOString(),
+		previousWebhookId,
+	};
 }

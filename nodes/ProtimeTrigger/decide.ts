@@ -113,25 +113,37 @@ export function leaveRenewalToClock(
 	return !Number.isNaN(until) && until - now > intervalMs + 60_000;
 }
 
-/** How long after a resend Protime may still be retrying other changes for the same subscription. */
-export const RESEND_BACKLOG_MS = 5 * 60_000;
-
 /**
- * A due renewal deletes the old subscription with whatever Protime still queues for it. While Protime was
- * resending lately (`lastResendAt`), the renewal `wait`s if the clock's next check comes well before expiry,
- * else it goes ahead and is `announce`d (ResyncRequired); `none` when Protime was not resending.
+ * How close to its expiry a subscription left to overlap may deliver a change no other subscription had,
+ * and still count as holding a backlog: Protime delivers a queue one change at a time, so one with a
+ * backlog keeps delivering; one retrying a failed change may pause longer (docs/trigger-design.md, "Overlap").
  */
-export function renewalDuringBacklog(
-	record: SubscriptionRecord,
-	lastResendAt: number | undefined,
-	intervalMs: number,
-	now: number,
-): 'none' | 'wait' | 'announce' {
-	if (lastResendAt === undefined || now - lastResendAt >= RESEND_BACKLOG_MS) return 'none';
-	return leaveRenewalToClock(record, intervalMs, now) ? 'wait' : 'announce';
+export const BACKLOG_WINDOW_MS = 5 * 60_000;
+
+/** What deliveries showed about the overlapped subscription (record.ts, `OverlapEvidence`). */
+export interface Evidence {
+	freshAt?: number;
+	caughtUp?: boolean;
 }
 
-/** The ResyncRequired reason of an announced renewal. */
-export function backlogReason(reason: string): string {
-	return `${reason}; Protime was still resending changes to it, and what it held for it is gone with it`;
+/**
+ * The end of a renewal's overlap, told after the renewed subscription expired: `quiet` when it evidently
+ * delivered all it held (it delivered a change the new one had delivered first, or it was not delivering
+ * near its expiry), `gap` when it was still delivering changes only it had when it stopped; undefined
+ * while it has not expired, or still delivers (a queue drained after expiry).
+ */
+export function overlapEnd(
+	record: Pick<SubscriptionRecord, 'previousId' | 'previousValidUntil'>,
+	evidence: Evidence,
+	now: number,
+): 'quiet' | 'gap' | undefined {
+	if (!record.previousId) return undefined;
+	const until = Date.parse(record.previousValidUntil ?? '');
+	if (Number.isNaN(until)) return 'quiet';
+	// Not deleted early even when caught up: Protime does not document that a queue is delivered in order.
+	if (now < until) return undefined;
+	if (evidence.caughtUp) return 'quiet';
+	const freshAt = evidence.freshAt ?? -Infinity;
+	if (now - freshAt < BACKLOG_WINDOW_MS) return undefined;
+	return freshAt >= until - BACKLOG_WINDOW_MS ? 'gap' : 'quiet';
 }

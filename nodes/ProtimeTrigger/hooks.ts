@@ -77,7 +77,7 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 			await deleteOthersAtUrl.call(
 				this,
 				url,
-				record.id,
+				record,
 				'duplicate subscription for this trigger URL',
 			);
 			nodeLog(this).info(`kept subscription ${record.id}, valid until ${record.validUntil}`);
@@ -139,21 +139,21 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 export async function deleteSubscription(this: IHookFunctions): Promise<boolean> {
 	const state = triggerState(this.getWorkflowStaticData('node'));
 	const url = this.getNodeWebhookUrl('default');
-	const recorded = state.subscription?.id;
+	const record = state.subscription;
 	const failures: string[] = [];
-	if (recorded) {
+	// The recorded subscription and the one a renewal left to expire (overlap).
+	for (const id of [record?.id, record?.previousId]) {
+		if (!id) continue;
 		const failure = await deleteQuietly.call(
 			this,
-			recorded,
+			id,
 			'n8n removed the webhook: deactivation, or a save on n8n 1.x',
 		);
 		if (failure) failures.push(failure);
 	}
 	// Also what a create() that never completed, or lost static data, may have left behind.
 	if (url)
-		failures.push(
-			...(await deleteOthersAtUrl.call(this, url, recorded, 'n8n removed the webhook')),
-		);
+		failures.push(...(await deleteOthersAtUrl.call(this, url, record, 'n8n removed the webhook')));
 	// Changes Batch Changes kept were acknowledged to Protime: they stay for the next activation.
 	const production = this.getMode() !== 'manual';
 	const kept = production

@@ -5,7 +5,7 @@ import type { Change } from '../shared/changes';
 import { simplifyRecord } from '../shared/simplify';
 import type { BaseRecord, ChangeType, CollectionName, CollectionRecords } from '../shared/types';
 import type { TriggerSettings } from './settings';
-import type { PendingResync, TriggerState } from './record';
+import type { Memory, PendingResync, TriggerState } from './record';
 
 export const RESYNC_CHANGE_TYPE = 'ResyncRequired';
 
@@ -80,13 +80,30 @@ export function resyncItem(
 	};
 }
 
-/** The resync notice an activation left in static data, emitted once. */
+/**
+ * The item for a gap, marked announced on the record (this request's copy and this process's live one), so
+ * that no copy of static data loaded before this request emits it again (record.ts, `takeOver`).
+ */
+export function announceGap(
+	gap: PendingResync,
+	settings: TriggerSettings,
+	state: TriggerState,
+	memory: Memory | undefined,
+): INodeExecutionData {
+	if (state.subscription) state.subscription.announced = gap.detectedAt;
+	if (memory?.record) memory.record.announced = gap.detectedAt;
+	return resyncItem(gap, settings, state);
+}
+
+/** The gap an activation or a delivery left in static data, emitted once. */
 export function takePendingResync(
 	state: TriggerState,
 	settings: TriggerSettings,
+	memory?: Memory,
 ): INodeExecutionData[] {
 	const pending = state.pendingResync;
 	if (!pending) return [];
 	delete state.pendingResync;
-	return [resyncItem(pending, settings, state)];
+	if (pending.detectedAt === state.subscription?.announced) return [];
+	return [announceGap(pending, settings, state, memory)];
 }

@@ -12,7 +12,14 @@ import type { CheckRequestData } from './check';
 import { checkSecret, CHECK_HEADER, signPersist, verifyCheck } from './checkSignature';
 import { derivedWebhookUrl } from './destination';
 import { postSigned } from './ownWebhook';
-import { plainCopy, takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
+import {
+	inOverlap,
+	plainCopy,
+	takeOver,
+	takeOverBatch,
+	type Memory,
+	type TriggerState,
+} from './record';
 import { readSettings } from './settings';
 import { loadVersionStore, mergeVersions, versionEntries, type Change } from '../shared/changes';
 import { nodeLog } from '../shared/log';
@@ -28,13 +35,14 @@ const PERSIST_TIMEOUT_MS = 10_000;
 export async function persistVersions(
 	this: IWebhookFunctions,
 	changes: readonly Change[],
+	source?: string,
 ): Promise<boolean> {
 	const secret = await checkSecret.call(this);
 	const urls = [...new Set([this.getNodeWebhookUrl('default'), derivedWebhookUrl(this)])].filter(
 		(url): url is string => url !== undefined,
 	);
 	if (!secret || urls.length === 0) return false;
-	const request = signPersist(secret, Date.now(), versionEntries(changes));
+	const request = signPersist(secret, Date.now(), versionEntries(changes, source));
 	const failures: string[] = [];
 	for (const url of urls) {
 		const outcome = await postSigned.call(this, url, request, PERSIST_TIMEOUT_MS);
@@ -73,11 +81,13 @@ export async function handlePersist(
 		nodeLog(this).warn(`rejected a persist request (401): ${reason}`);
 		return reply(this, 401, { error: 'Unauthorized' });
 	}
-	// The whole copy is saved: it carries this process's newest record and kept changes, never older ones.
-	takeOver(memory, state, false);
+	// The whole copy is saved: it carries this process's live record (so a gap announced before the save
+	// is saved as announced) and kept changes, never older ones.
+	takeOver(memory, state, true);
 	takeOverBatch(memory, state);
 	const settings = readSettings(this);
-	if (!settings.dropStale) return reply(this, 200, { persisted: 0 });
+	if (!settings.dropStale && !inOverlap(state.subscription, Date.now()))
+		return reply(this, 200, { persisted: 0 });
 	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
 	const store = loadVersionStore(stored, settings.collectionName);
 	const recorded = mergeVersions(store, verdict.persist);

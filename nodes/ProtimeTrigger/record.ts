@@ -15,6 +15,17 @@ export interface SubscriptionRecord {
 	/** The key of the subscription this one replaced, still accepted until `previousKeyUntil` (epoch ms). */
 	previousKey?: string;
 	previousKeyUntil?: number;
+	/**
+	 * A renewed subscription kept until it expires (overlap), so what Protime still queues for it is
+	 * delivered: its id and `validUntil`. Cleared once the check has looked at its expiry.
+	 */
+	previousId?: string;
+	previousValidUntil?: string;
+	/** What deliveries showed about it (`OverlapEvidence`), kept by the check. */
+	previousFreshAt?: number;
+	previousCaughtUp?: boolean;
+	/** `detectedAt` of the last gap announced (ResyncRequired), so no copy of static data announces it again. */
+	announced?: string;
 	validUntil: string;
 	destination: string;
 	collection: string;
@@ -43,27 +54,46 @@ export interface TriggerState extends IDataObject {
 	batch?: IDataObject;
 }
 
-/** Deliveries signed with a replaced key are accepted this long (Protime retries what was in flight). */
+/** Deliveries signed with a replaced key are accepted this long after it was replaced, or after it expired when it was renewed (Protime retries what was in flight). */
 export const PREVIOUS_KEY_GRACE_MS = 30 * 60_000;
+
+/** The fields a renewal carries over: `previous*` (set anew by `writeRecord`) and `announced`. */
+type Written = Omit<
+	SubscriptionRecord,
+	| 'previousKey'
+	| 'previousKeyUntil'
+	| 'previousId'
+	| 'previousValidUntil'
+	| 'previousFreshAt'
+	| 'previousCaughtUp'
+	| 'announced'
+>;
 
 export function triggerState(staticData: IDataObject): TriggerState {
 	return staticData as TriggerState;
 }
 
 /**
- * The one writer of the record. A renewal keeps the replaced key valid for a grace period; a replacement
- * for changed settings does not.
+ * The one writer of the record. A renewal keeps the replaced subscription (overlap) and its key until it
+ * expires, plus a grace period; a replacement for changed settings or a lapse keeps neither.
  */
 export function writeRecord(
 	state: TriggerState,
-	next: Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil'>,
-	{ keepPreviousKey, now }: { keepPreviousKey: boolean; now: number },
+	next: Written,
+	{ overlap, now }: { overlap: boolean; now: number },
 ): SubscriptionRecord {
 	const old = state.subscription;
 	const record: SubscriptionRecord = { ...next };
-	if (keepPreviousKey && old?.key && old.key !== next.key) {
+	if (old?.announced) record.announced = old.announced;
+	if (overlap && old?.key && old.key !== next.key) {
 		record.previousKey = old.key;
 		record.previousKeyUntil = now + PREVIOUS_KEY_GRACE_MS;
+		const until = Date.parse(old.validUntil);
+		if (!Number.isNaN(until)) {
+			record.previousId = old.id;
+			record.previousValidUntil = old.validUntil;
+			record.previousKeyUntil = Math.max(record.previousKeyUntil, until + PREVIOUS_KEY_GRACE_MS);
+		}
 	}
 	state.subscription = record as SubscriptionRecord & IDataObject;
 	return record;
@@ -74,6 +104,22 @@ export function acceptedKeys(record: SubscriptionRecord | undefined, now: number
 	if (!record?.key) return [];
 	if (!record.previousKey || (record.previousKeyUntil ?? 0) <= now) return [record.key];
 	return [record.key, record.previousKey];
+}
+
+/**
+ * A short tag of the subscription that signed a delivery (a hash of its key, stable across renewals), for
+ * the stale filter: the same version delivered by another subscription (a renewal's overlap) is a
+ * duplicate, by the same one a retry (docs/trigger-design.md, "Overlap").
+ */
+export function sourceTag(key: string): string {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+	return hash.toString(36);
+}
+
+/** Whether a renewed subscription's key is still accepted (the overlap and its grace period). */
+export function inOverlap(record: SubscriptionRecord | undefined, now: number): boolean {
+	return record?.previousKey !== undefined && (record.previousKeyUntil ?? 0) > now;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -93,8 +139,17 @@ export interface Memory {
 	batch?: Batch;
 	/** Timestamp of the last accepted flush request (replay protection, apart from checks). */
 	lastFlush?: number;
-	/** When a delivery last resent a change already seen: Protime was retrying, it may hold a backlog. */
-	lastResendAt?: number;
+	/** What deliveries told about the subscription a renewal left to expire (`previousId`); see check.ts. */
+	overlap?: OverlapEvidence;
+}
+
+export interface OverlapEvidence {
+	/** The overlapped subscription. */
+	id: string;
+	/** When it last delivered a change no other subscription had delivered (it may still hold a backlog). */
+	freshAt?: number;
+	/** It delivered a change the new subscription had delivered first: it is past the renewal. */
+	caughtUp?: boolean;
 }
 
 const MAX_TRIGGERS = 500;
@@ -150,9 +205,14 @@ export function takeOver(
 ): SubscriptionRecord | undefined {
 	const mine = memory.record;
 	const theirs = state.subscription;
-	if (!mine || theirs === mine || (theirs && theirs.createdAt > mine.createdAt)) return theirs;
-	if (savesLate || !theirs || theirs.id !== mine.id || theirs.key !== mine.key)
-		state.subscription = mine as SubscriptionRecord & IDataObject;
+	if (mine && theirs !== mine && !(theirs && theirs.createdAt > mine.createdAt)) {
+		if (savesLate || !theirs || theirs.id !== mine.id || theirs.key !== mine.key)
+			state.subscription = mine as SubscriptionRecord & IDataObject;
+	}
+	// A copy loaded before a gap was announced must not save it back as pending.
+	const pending = state.pendingResync?.detectedAt;
+	if (pending !== undefined && (pending === mine?.announced || pending === theirs?.announced))
+		delete state.pendingResync;
 	return state.subscription;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The Protime side of the trigger: the one create-first replace, used by activation, the check and
  * deliveries alike, and the deletions around it. A new subscription is created and recorded before the old
- * one is deleted, so no change falls between the two.
+ * one is deleted, so no change falls between the two; a renewed one is not deleted at all but left to
+ * expire (overlap), so nothing Protime still queues for it is lost.
  */
 import {
 	NodeApiError,
@@ -49,11 +50,11 @@ export async function deleteQuietly(
 	}
 }
 
-/** Deletes every enabled subscription that delivers to `url` except `keepId` (their keys are not stored). */
+/** Deletes every enabled subscription that delivers to `url` except `keep` (the others' keys are not stored). */
 export async function deleteOthersAtUrl(
 	this: SubscriptionContext,
 	url: string,
-	keepId: string | undefined,
+	keep: Pick<SubscriptionRecord, 'id' | 'previousId'> | undefined,
 	why: string,
 ): Promise<string[]> {
 	let all: ProtimeWebhook[];
@@ -66,7 +67,8 @@ export async function deleteOthersAtUrl(
 	}
 	const failures: string[] = [];
 	for (const hook of all) {
-		if (hook.destinationUrl !== url || hook.id === keepId || hook.status === 'Disabled') continue;
+		if (hook.destinationUrl !== url || hook.status === 'Disabled') continue;
+		if (hook.id === keep?.id || hook.id === keep?.previousId) continue;
 		const failure = await deleteQuietly.call(this, hook.id, why);
 		if (failure) failures.push(failure);
 	}
@@ -131,7 +133,7 @@ export async function replaceSubscription(
 				references: settings.referencesText,
 				createdAt: now(),
 			},
-			{ keepPreviousKey: decision.action === 'renew', now: now() },
+			{ overlap: decision.action === 'renew', now: now() },
 		);
 		const record = rememberRecord(memory, written);
 		state.subscription = record as SubscriptionRecord & TriggerState['subscription'];
@@ -139,7 +141,8 @@ export async function replaceSubscription(
 			`created subscription ${webhook.id} for ${settings.collectionName}, valid until ${webhook.validUntil} (${decision.action}: ${decision.reason})`,
 		);
 		const problems: string[] = [];
-		if (replacedId) {
+		// A renewed subscription stays until it expires: Protime may still deliver what it queued for it.
+		if (replacedId && record.previousId !== replacedId) {
 			const failure = await deleteQuietly.call(this, replacedId, `replaced: ${decision.reason}`);
 			if (failure) problems.push(failure);
 		}
@@ -147,7 +150,7 @@ export async function replaceSubscription(
 			...(await deleteOthersAtUrl.call(
 				this,
 				url,
-				webhook.id,
+				record,
 				'another subscription at this trigger URL, whose key is not stored',
 			)),
 		);

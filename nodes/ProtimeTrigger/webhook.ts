@@ -16,19 +16,22 @@ import { describeSignatureFailure, verifySignature } from '../shared/signature';
 import { hasRoomFor, keep, MAX_KEPT } from './batch';
 import { handleCheck, type CheckRequestData } from './check';
 import { CHECK_HEADER, requestPurpose, triggerIdentity } from './checkSignature';
-import { backlogReason, clockMissedRenewal, decide, renewalDuringBacklog } from './decide';
+import { clockMissedRenewal, decide } from './decide';
 import { handleFlush } from './flush';
 import { handlePersist, persistVersions } from './persist';
-import { changeItem, resyncItem, takePendingResync } from './items';
+import { announceGap, changeItem, takePendingResync } from './items';
 import {
 	acceptedKeys,
 	memoryOf,
+	inOverlap,
+	sourceTag,
 	plainCopy,
 	takeOver,
 	takeOverBatch,
 	triggerState,
 	type Memory,
 	type PendingResync,
+	type SubscriptionRecord,
 	type TriggerState,
 } from './record';
 import { readSettings, type TriggerSettings } from './settings';
@@ -81,16 +84,6 @@ async function renewIfClockMissed(
 		return undefined;
 	const decision = decide(record, 'unasked', record.destination, settings, Date.now());
 	if (decision.action === 'adopt') return undefined;
-	const backlog =
-		decision.action === 'renew'
-			? renewalDuringBacklog(
-					record,
-					memory.lastResendAt,
-					settings.checkIntervalMinutes * 60_000,
-					Date.now(),
-				)
-			: 'none';
-	if (backlog === 'wait') return undefined;
 	try {
 		const done = await replaceSubscription.call(
 			this,
@@ -101,12 +94,6 @@ async function renewIfClockMissed(
 			decision,
 			Date.now,
 		);
-		if (done && backlog === 'announce')
-			return {
-				reason: backlogReason(decision.reason),
-				detectedAt: new Date().toISOString(),
-				previousWebhookId: done.replacedId,
-			};
 		if (done && decision.action === 'recover')
 			return {
 				reason: decision.reason,
@@ -121,6 +108,49 @@ async function renewIfClockMissed(
 	return undefined;
 }
 
+/** Who signed a delivery: the subscription's tag for the stale filter, and whether it is the overlapped one. */
+interface Source {
+	tag: string;
+	previous: boolean;
+}
+
+/**
+ * The delivery's changes to emit, through the stale filter (shared live within this process, so concurrent
+ * requests do not save over each other's). During a renewal's overlap the filter runs even with "Ignore
+ * Older Versions of a Record" off: a change both subscriptions deliver is emitted once. What the overlapped
+ * subscription delivers is evidence for the check (check.ts, `overlapGap`).
+ */
+function select(
+	changes: readonly Change[],
+	state: TriggerState,
+	memory: Memory | undefined,
+	settings: TriggerSettings,
+	source: Source | undefined,
+	keepResends: boolean,
+): { wanted: readonly Change[]; dropped: number; recorded: number; tag?: string } {
+	const overlap = source !== undefined && inOverlap(state.subscription, Date.now());
+	const stored = memory
+		? (memory.versions ?? (state.versions && plainCopy(state.versions)))
+		: state.versions;
+	const store =
+		settings.dropStale || overlap ? loadVersionStore(stored, settings.collectionName) : undefined;
+	const { wanted, dropped, recorded, twins } = selectChanges(changes, settings.events, store, {
+		keepResends,
+		source: overlap ? source.tag : undefined,
+	});
+	if (store && recorded) {
+		if (memory) memory.versions = store as unknown as IDataObject;
+		state.versions = store as unknown as IDataObject;
+	}
+	const previousId = state.subscription?.previousId;
+	if (memory && source?.previous && previousId) {
+		if (memory.overlap?.id !== previousId) memory.overlap = { id: previousId };
+		if (recorded) memory.overlap.freshAt = Date.now();
+		if (twins) memory.overlap.caughtUp = true;
+	}
+	return { wanted, dropped, recorded, tag: overlap ? source.tag : undefined };
+}
+
 /**
  * Batch Changes: the wanted changes are kept in static data and the node returns its answer to n8n, which
  * saves static data and only then sends the 200. The clock's flush emits them (flush.ts).
@@ -131,6 +161,7 @@ async function keepForBatch(
 	state: TriggerState,
 	memory: Memory,
 	settings: TriggerSettings,
+	source: Source | undefined,
 ): Promise<IWebhookResponseData> {
 	takeOver(memory, state, false);
 	const batch = takeOverBatch(memory, state);
@@ -143,15 +174,8 @@ async function keepForBatch(
 			message: `${MAX_KEPT} changes are waiting for their executions; send again later`,
 		});
 	}
-	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
-	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// A kept change is safe once saved, so a resend of it is a duplicate.
-	const { wanted, dropped, recorded, resent } = selectChanges(changes, settings.events, store);
-	if (resent) memory.lastResendAt = Date.now();
-	if (store && recorded) {
-		memory.versions = store as unknown as IDataObject;
-		state.versions = store as unknown as IDataObject;
-	}
+	const { wanted, dropped } = select(changes, state, memory, settings, source, false);
 	keep(batch, wanted, Date.now());
 	if (wanted.length) state.batch = batch as unknown as IDataObject;
 	const lapse = await renewIfClockMissed.call(this, memory, state, settings);
@@ -168,9 +192,16 @@ async function handleDelivery(
 ): Promise<IWebhookResponseData> {
 	const now = Date.now();
 	// Verification reads the keys without writing: a request that does not verify changes nothing.
-	const keys = acceptedKeys(state.subscription, now);
-	if (memory?.record && memory.record.id !== state.subscription?.id)
-		keys.push(...acceptedKeys(memory.record, now));
+	const signers: SubscriptionRecord[] = [];
+	const keys: string[] = [];
+	for (const record of [state.subscription, memory?.record]) {
+		if (!record || signers.some((r) => r.id === record.id)) continue;
+		for (const key of acceptedKeys(record, now)) {
+			if (!key) continue; // keyIndex counts usable keys only
+			signers.push(record);
+			keys.push(key);
+		}
+	}
 	const check = verifySignature(req.rawBody, req.headers, keys);
 	if (!check.valid) {
 		nodeLog(this).warn(`rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
@@ -181,42 +212,37 @@ async function handleDelivery(
 		nodeLog(this).warn(`rejected a delivery (400): ${parsed.message}`);
 		return reply(this, 400, { error: 'Bad Request', message: parsed.message });
 	}
+	const signer = signers[check.keyIndex];
+	const key = keys[check.keyIndex];
+	const source: Source | undefined =
+		signer && key ? { tag: sourceTag(key), previous: key !== signer.key } : undefined;
 	const settings = readSettings(this);
 	if (settings.batch && memory)
-		return await keepForBatch.call(this, parsed.changes, state, memory, settings);
+		return await keepForBatch.call(this, parsed.changes, state, memory, settings, source);
 	const afterExecution = settings.acknowledge === 'afterExecution' && memory !== undefined;
 	if (memory) {
 		takeOver(memory, state, afterExecution);
 		takeOverBatch(memory, state);
 	}
-
-	const stored = memory
-		? (memory.versions ?? (state.versions && plainCopy(state.versions)))
-		: state.versions;
-	const store = settings.dropStale ? loadVersionStore(stored, settings.collectionName) : undefined;
 	// An unacknowledged resend of the newest version is emitted again when 2xx means "executed" (its first
 	// execution may have failed); with acknowledgement on receipt it was taken, so it is dropped.
-	const { wanted, dropped, recorded, resent } = selectChanges(
+	const { wanted, dropped, recorded, tag } = select(
 		parsed.changes,
-		settings.events,
-		store,
-		{ keepResends: afterExecution },
+		state,
+		memory,
+		settings,
+		source,
+		afterExecution,
 	);
-	if (memory && resent) memory.lastResendAt = now;
-	if (store && recorded) {
-		// The filter is shared live within this process, so concurrent requests do not save over each other's.
-		if (memory) memory.versions = store as unknown as IDataObject;
-		state.versions = store as unknown as IDataObject;
-	}
 
 	// A gap waiting in static data is announced only where n8n saves this request before the execution (on
 	// receipt): answered after the execution, what webhook() wrote is never saved, and the gap would return.
 	// Then the next check announces it.
 	const items: INodeExecutionData[] =
-		memory && !afterExecution ? takePendingResync(state, settings) : [];
+		memory && !afterExecution ? takePendingResync(state, settings, memory) : [];
 	const recordBefore = memory?.record?.id;
 	const lapse = memory && (await renewIfClockMissed.call(this, memory, state, settings));
-	if (lapse) items.push(resyncItem(lapse, settings, state));
+	if (lapse) items.push(announceGap(lapse, settings, state, memory));
 	// A loop, not push(...map()): a delivery may hold up to 50,000 changes, too many for spread arguments.
 	for (const change of wanted) items.push(changeItem(change, settings, state));
 	const summary = { received: parsed.changes.length, emitted: wanted.length, dropped };
@@ -228,8 +254,8 @@ async function handleDelivery(
 	// n8n answers once the execution has finished: 2xx when it succeeded, 500 when it failed; a crash answers
 	// nothing. It does not save what this request wrote, so the filter's new versions are saved first.
 	if (afterExecution) {
-		if ((store && recorded) || memory?.record?.id !== recordBefore)
-			await persistVersions.call(this, parsed.changes);
+		if (recorded || memory?.record?.id !== recordBefore)
+			await persistVersions.call(this, parsed.changes, tag);
 		return { workflowData: [items] };
 	}
 	return { ...reply(this, 200, summary), workflowData: [items] };

@@ -165,9 +165,10 @@ export function loadVersionStore(raw: unknown, scope: string): VersionStore {
 
 /**
  * Splits ordered changes into fresh ones and stale-or-duplicate ones (a version not newer than the last
- * one seen for the same id), recording every fresh version in `store` (mutated in place). With
- * `keepResends`, a resend of the newest version seen is kept (not recorded again); only older ones drop.
- * `resent` counts resends of the newest version seen (kept or not): Protime is retrying.
+ * one seen for the same id), recording every fresh version in `store` (mutated in place), tagged with
+ * `source` when given (`version|source`). With `keepResends`, a resend of the newest version seen is kept
+ * (not recorded again) when it comes from the source that delivered it first (a retry); from another
+ * source it is a duplicate (`twins`: a renewal's overlap, both subscriptions deliver it) and drops.
  */
 export function dropStaleChanges(
 	ordered: readonly Change[],
@@ -175,14 +176,15 @@ export function dropStaleChanges(
 	{
 		keepResends = false,
 		max = DEFAULT_VERSION_STORE_SIZE,
-	}: { keepResends?: boolean; max?: number } = {},
-): { fresh: readonly Change[]; dropped: number; recorded: number; resent: number } {
+		source,
+	}: { keepResends?: boolean; max?: number; source?: string } = {},
+): { fresh: readonly Change[]; dropped: number; recorded: number; twins: number } {
 	const generation = Math.max(1, Math.floor(max / 2));
 	// Usually nothing is dropped: the fresh list is then `ordered` itself, and a copy starts at the first drop.
 	let fresh: Change[] | undefined;
 	let dropped = 0;
 	let recorded = 0;
-	let resent = 0;
+	let twins = 0;
 	let recent = store.recent;
 	for (let i = 0; i < ordered.length; i++) {
 		const change = ordered[i];
@@ -192,9 +194,15 @@ export function dropStaleChanges(
 		let previous = recent[key];
 		const inRecent = previous !== undefined;
 		if (!inRecent) previous = store.older[key];
-		const order = previous === undefined ? 1 : compareChangeVersions(version, previous);
-		if (order === 0) resent++;
-		if (order < 0 || (order === 0 && !keepResends)) {
+		let order = 1;
+		let twin = false;
+		if (previous !== undefined) {
+			const bar = previous.indexOf('|');
+			order = compareChangeVersions(version, bar < 0 ? previous : previous.slice(0, bar));
+			twin = order === 0 && bar >= 0 && previous.slice(bar + 1) !== source;
+		}
+		if (twin) twins++;
+		if (order < 0 || (order === 0 && (!keepResends || twin))) {
 			dropped++;
 			if (fresh === undefined) fresh = ordered.slice(0, i);
 			continue;
@@ -211,11 +219,11 @@ export function dropStaleChanges(
 			}
 			store.count++;
 		}
-		recent[key] = version;
+		recent[key] = source === undefined ? version : `${version}|${source}`;
 		recorded++;
 		if (fresh !== undefined) fresh.push(change);
 	}
-	return { fresh: fresh ?? ordered, dropped, recorded, resent };
+	return { fresh: fresh ?? ordered, dropped, recorded, twins };
 }
 
 /**
@@ -226,22 +234,25 @@ export function selectChanges(
 	changes: readonly Change[],
 	events: readonly EventFilter[],
 	store: VersionStore | undefined,
-	options: { keepResends?: boolean } = {},
-): { wanted: readonly Change[]; dropped: number; recorded: number; resent: number } {
+	options: { keepResends?: boolean; source?: string } = {},
+): { wanted: readonly Change[]; dropped: number; recorded: number; twins: number } {
 	const ordered = sortByChangeVersion(changes);
-	const { fresh, dropped, recorded, resent } = store
+	const { fresh, dropped, recorded, twins } = store
 		? dropStaleChanges(ordered, store, options)
-		: { fresh: ordered, dropped: 0, recorded: 0, resent: 0 };
-	return { wanted: wantedChanges(fresh, events), dropped, recorded, resent };
+		: { fresh: ordered, dropped: 0, recorded: 0, twins: 0 };
+	return { wanted: wantedChanges(fresh, events), dropped, recorded, twins };
 }
 
 /** `[id, changeVersion]` pairs: what a persist request carries (ProtimeTrigger/persist.ts). */
 export type VersionEntry = [string | number, string];
 
-/** The `[id, changeVersion]` of each change, for a persist request. */
-export function versionEntries(changes: readonly Change[]): VersionEntry[] {
+/** The `[id, changeVersion]` of each change (tagged with its `source`, as the filter records it), for a persist request. */
+export function versionEntries(changes: readonly Change[], source?: string): VersionEntry[] {
 	const entries: VersionEntry[] = [];
-	for (const change of changes) entries.push([change.data.id, change.data.changeVersion]);
+	for (const change of changes) {
+		const version = change.data.changeVersion;
+		entries.push([change.data.id, source === undefined ? version : `${version}|${source}`]);
+	}
 	return entries;
 }
 
@@ -263,9 +274,13 @@ export function parseVersionEntries(value: unknown): VersionEntry[] | undefined 
  * by the same rules as the stale filter. Returns how many were newly recorded.
  */
 export function mergeVersions(store: VersionStore, entries: readonly VersionEntry[]): number {
-	const changes: Change[] = entries.map(([id, changeVersion]) => ({
-		changeType: 'InsertOrUpdate',
-		data: { id, changeVersion },
-	}));
-	return dropStaleChanges(sortByChangeVersion(changes), store).recorded;
+	let recorded = 0;
+	for (const [id, tagged] of entries) {
+		const bar = tagged.indexOf('|');
+		const changeVersion = bar < 0 ? tagged : tagged.slice(0, bar);
+		const source = bar < 0 ? undefined : tagged.slice(bar + 1);
+		const change: Change = { changeType: 'InsertOrUpdate', data: { id, changeVersion } };
+		recorded += dropStaleChanges([change], store, { source }).recorded;
+	}
+	return recorded;
 }

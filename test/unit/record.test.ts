@@ -15,16 +15,12 @@ import {
 
 const T0 = 1_800_000_000_000;
 const base = {
-	validUntil: '2027-01-01T00:00:00Z',
+	validUntil: '2030-01-01T00:00:00Z',
 	destination: 'https://n8n.example.com/w',
 	collection: 'clockings',
 	references: '',
 };
-const record = (
-	id: string,
-	key: string,
-	createdAt: number,
-): Omit<SubscriptionRecord, 'previousKey' | 'previousKeyUntil'> => ({
+const record = (id: string, key: string, createdAt: number): SubscriptionRecord => ({
 	id,
 	key,
 	createdAt,
@@ -34,24 +30,74 @@ let n = 0;
 const freshMemory = () => memoryOf(`test/${n++}`);
 
 describe('writeRecord', () => {
-	it('keeps the replaced key for the grace period on a renewal only', () => {
+	it('a renewal keeps the replaced subscription and its key until it expires, plus the grace period; a replacement keeps neither', () => {
 		const state = triggerState({});
-		writeRecord(state, record('a', 'k1', T0), { keepPreviousKey: true, now: T0 });
-		writeRecord(state, record('b', 'k2', T0 + 1), { keepPreviousKey: true, now: T0 + 1 });
-		expect(acceptedKeys(state.subscription, T0 + 2)).toEqual(['k2', 'k1']);
-		expect(acceptedKeys(state.subscription, T0 + 1 + PREVIOUS_KEY_GRACE_MS)).toEqual(['k2']);
-		writeRecord(state, record('c', 'k3', T0 + 2), { keepPreviousKey: false, now: T0 + 2 });
+		const until = Date.parse(base.validUntil);
+		writeRecord(state, record('a', 'k1', T0), { overlap: true, now: T0 });
+		expect(state.subscription?.previousId).toBeUndefined();
+		writeRecord(state, record('b', 'k2', T0 + 1), { overlap: true, now: T0 + 1 });
+		expect(state.subscription).toMatchObject({
+			previousId: 'a',
+			previousValidUntil: base.validUntil,
+		});
+		expect(acceptedKeys(state.subscription, until - 1)).toEqual(['k2', 'k1']);
+		expect(acceptedKeys(state.subscription, until + PREVIOUS_KEY_GRACE_MS - 1)).toEqual([
+			'k2',
+			'k1',
+		]);
+		expect(acceptedKeys(state.subscription, until + PREVIOUS_KEY_GRACE_MS)).toEqual(['k2']);
+		writeRecord(state, record('c', 'k3', T0 + 2), { overlap: false, now: T0 + 2 });
 		expect(acceptedKeys(state.subscription, T0 + 3)).toEqual(['k3']);
+		expect(state.subscription?.previousId).toBeUndefined();
+	});
+
+	it('an old subscription with no readable expiry is kept for the grace period only', () => {
+		const state = triggerState({});
+		writeRecord(
+			state,
+			{ ...record('a', 'k1', T0), validUntil: 'soon' },
+			{ overlap: true, now: T0 },
+		);
+		writeRecord(state, record('b', 'k2', T0), { overlap: true, now: T0 });
+		expect(state.subscription?.previousId).toBeUndefined();
+		expect(acceptedKeys(state.subscription, T0 + PREVIOUS_KEY_GRACE_MS - 1)).toEqual(['k2', 'k1']);
+		expect(acceptedKeys(state.subscription, T0 + PREVIOUS_KEY_GRACE_MS)).toEqual(['k2']);
+	});
+
+	it('carries the last announced gap over to the new record', () => {
+		const state = triggerState({});
+		writeRecord(state, record('a', 'k1', T0), { overlap: false, now: T0 });
+		state.subscription!.announced = '2027-01-01T00:00:00.000Z';
+		writeRecord(state, record('b', 'k2', T0 + 1), { overlap: false, now: T0 + 1 });
+		expect(state.subscription?.announced).toBe('2027-01-01T00:00:00.000Z');
 	});
 });
 
 describe('takeOver', () => {
+	it('drops a pending gap from a copy loaded before that gap was announced', () => {
+		const memory = freshMemory();
+		const announced = { ...record('a', 'k', T0), announced: '2027-01-02T00:00:00.000Z' };
+		rememberRecord(memory, announced);
+		const stale = triggerState({
+			subscription: { ...record('a', 'k', T0) } as IDataObject & SubscriptionRecord,
+			pendingResync: { reason: 'x', detectedAt: '2027-01-02T00:00:00.000Z' },
+		});
+		takeOver(memory, stale, false);
+		expect(stale.pendingResync).toBeUndefined();
+		const other = triggerState({
+			subscription: { ...record('a', 'k', T0) } as IDataObject & SubscriptionRecord,
+			pendingResync: { reason: 'y', detectedAt: '2027-01-03T00:00:00.000Z' },
+		});
+		takeOver(memory, other, false);
+		expect(other.pendingResync?.detectedAt).toBe('2027-01-03T00:00:00.000Z');
+	});
+
 	it('gives an older copy of static data the newer record this process wrote, and leaves a newer copy alone', () => {
 		const memory = freshMemory();
 		rememberRecord(
 			memory,
 			writeRecord(triggerState({}), record('new', 'k2', T0 + 10), {
-				keepPreviousKey: false,
+				overlap: false,
 				now: T0,
 			}),
 		);

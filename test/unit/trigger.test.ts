@@ -144,6 +144,8 @@ const state = (test = false) => bed.staticData(NODE.name, test);
 const rec = (test = false) => (state(test).subscription ?? {}) as IDataObject;
 const liveAt = (url = n8n.productionUrl) =>
 	sim.webhooks().filter((w) => !w.deleted && w.destinationUrl === url);
+/** The ones not yet expired either. */
+const validAt = () => liveAt().filter((w) => w.validUntilMs > Date.now());
 const editRecord = (patch: IDataObject) => {
 	Object.assign(bed.db.staticData[`node:${NODE.name}`].subscription as IDataObject, patch);
 };
@@ -228,36 +230,105 @@ describe('activation lifecycle', () => {
 		expect(bed.logs.map((l) => l.message).join('\n')).not.toContain(live[0].key);
 	});
 
-	it('while Protime is resending, a due renewal waits for it; with too little time left it renews and emits ResyncRequired', async () => {
+	/** Activates, renews at the check, and returns the old subscription (left to expire) and the clock. */
+	async function renewWithOverlap() {
 		const { ctx } = await activate();
-		const first = String(rec().id);
-		// Due for the check (60-minute margin), not yet for the delivery fallback (margin less one interval).
-		travelTo(Date.parse(String(rec().validUntil)) - 55 * 60_000);
-		await postSigned(wi(1, 5));
-		await postSigned(wi(1, 5)); // a resend: Protime is retrying
-		await ctx.tick();
-		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
-		expect(rec().id).toBe(first);
-		travelTo(Date.now() + 6 * 60_000); // no resend for a while: the backlog went out
+		const old = {
+			id: String(rec().id),
+			key: String(rec().key),
+			until: Date.parse(String(rec().validUntil)),
+		};
+		travelTo(old.until - 55 * 60_000); // due for the check (60-minute margin)
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
-		const second = String(rec().id);
-		expect(second).not.toBe(first);
+		expect(rec()).toMatchObject({ previousId: old.id });
+		return { ctx, old };
+	}
+	const resyncs = () => flat().filter((j) => j.changeType === 'ResyncRequired');
+	const emittedIds = () =>
+		flat()
+			.filter((j) => j.changeType === 'InsertOrUpdate')
+			.map((j) => j.id);
 
-		// Ten minutes before expiry (less than one check interval and a minute) a resend arrives: the delivery
-		// renews, and says that what Protime held for the old subscription may be lost.
+	it('a renewal keeps the old subscription: a change both deliver is emitted once, a retry of the same one again', async () => {
+		const { old } = await renewWithOverlap();
+		expect(liveAt().map((w) => w.id)).toEqual([old.id, rec().id]);
+		await postSigned(wi(1, 5), old.key); // only the old one held it: its backlog
+		await postSigned(wi(2, 7)); // new first...
+		await postSigned(wi(2, 7), old.key); // ...then the old one: a duplicate
+		await postSigned(wi(3, 9), old.key); // old first...
+		await postSigned(wi(3, 9)); // ...then the new one: a duplicate
+		expect(emittedIds()).toEqual([1, 2, 3]);
+		// The same subscription sending it again is a retry (its execution may have failed): emitted again.
+		await postSigned(wi(3, 9), old.key);
 		await postSigned(wi(2, 7));
-		travelTo(Date.parse(String(rec().validUntil)) - 10 * 60_000);
+		expect(emittedIds()).toEqual([1, 2, 3, 3, 2]);
+		expect(resyncs()).toEqual([]);
+	});
+
+	it.each([
+		['Ignore Older Versions off', { dropStale: false }],
+		['acknowledged on receipt', { acknowledge: 'onReceipt' }],
+		['Batch Changes', { batchChanges: true }],
+	])('during the overlap a change both deliver is emitted once: %s', async (_name, options) => {
+		params.options = options;
+		const { ctx, old } = await renewWithOverlap();
 		await postSigned(wi(2, 7));
-		expect(rec().id).not.toBe(second);
-		expect(n8n.executions.at(-1)?.items.map((i) => i.json)).toEqual([
+		await postSigned(wi(2, 7), old.key);
+		await postSigned(wi(3, 9), old.key);
+		await postSigned(wi(3, 9));
+		if ('batchChanges' in options) {
+			travelTo(Date.now() + 120_000); // past any batch window
+			await ctx.tick(1); // the flush cron
+		}
+		expect(emittedIds()).toEqual([2, 3]);
+	});
+
+	it('announces a gap once when the old subscription was still delivering changes only it held as it expired', async () => {
+		const { ctx, old } = await renewWithOverlap();
+		travelTo(old.until - 60_000);
+		await postSigned(wi(1, 5), old.key); // its backlog, a minute before it expires
+		travelTo(old.until + 2 * 60_000);
+		await ctx.tick();
+		expect(resyncs()).toEqual([]); // it may still be draining what it held
+		travelTo(old.until + 6 * 60_000);
+		await ctx.tick();
+		expect(resyncs()).toEqual([
 			expect.objectContaining({
-				changeType: 'ResyncRequired',
-				previousWebhookId: second,
-				reason: expect.stringMatching(/still resending/),
+				previousWebhookId: old.id,
+				reason: expect.stringMatching(/still delivering changes that only it held/),
 			}),
-			expect.objectContaining({ changeType: 'InsertOrUpdate', id: 2 }),
 		]);
+		expect(rec().previousId).toBeUndefined();
+		await ctx.tick();
+		await postSigned(wi(4, 11));
+		expect(resyncs()).toHaveLength(1);
+	});
+
+	it.each([
+		['delivered a change the new one had delivered first (caught up)', true],
+		['was quiet well before it expired', false],
+	])('announces nothing when the old subscription %s', async (_name, caughtUp) => {
+		const { ctx, old } = await renewWithOverlap();
+		if (caughtUp) {
+			travelTo(old.until - 2 * 60_000);
+			await postSigned(wi(1, 5), old.key);
+			await postSigned(wi(2, 7));
+			await postSigned(wi(2, 7), old.key);
+		} else {
+			await postSigned(wi(1, 5), old.key);
+		}
+		travelTo(old.until + 6 * 60_000);
+		await ctx.tick();
+		expect(resyncs()).toEqual([]);
+		expect(rec().previousId).toBeUndefined();
+	});
+
+	it('deactivation deletes the old subscription of an overlap too', async () => {
+		const { old } = await renewWithOverlap();
+		await runHook('delete');
+		expect(liveAt()).toEqual([]);
+		expect(sim.webhooks().find((w) => w.id === old.id)?.deleted).toBe(true);
 	});
 
 	it('on an n8n start leaves a due subscription to the next check while Protime may still be resending to it', async () => {
@@ -270,7 +341,7 @@ describe('activation lifecycle', () => {
 		expect(liveAt().map((w) => w.id)).toEqual([first]);
 		await ctx.tick(); // the check renews it
 		expect(rec().id).not.toBe(first);
-		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
+		expect(liveAt().map((w) => w.id)).toEqual([first, rec().id]); // the old one is left to expire (overlap)
 		// A start with little time left renews at once.
 		travelTo(Date.parse(String(rec().validUntil)) - 5 * 60_000);
 		const second = String(rec().id);
@@ -807,7 +878,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(n8n.executions).toHaveLength(0);
 	});
 
-	it('renews near expiry: new subscription first, old one deleted, new key saved, previous key accepted for a grace period', async () => {
+	it('renews near expiry: new subscription first, old one kept until it expires, new key saved, previous key accepted meanwhile', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx } = await activate();
 		const old = { id: String(rec().id), key: String(rec().key) };
@@ -816,11 +887,13 @@ describe('renewal through the maintenance ping', () => {
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
 		const now = rec();
 		expect(now.id).not.toBe(old.id);
-		expect(liveAt().map((w) => w.id)).toEqual([now.id]);
+		expect(liveAt().map((w) => w.id)).toEqual([old.id, now.id]); // the old one is left to expire (overlap)
 		expect(n8n.executions).toHaveLength(0); // a planned renewal is not a lapse
-		// The new key verifies real deliveries of the new subscription...
+		// The new key verifies real deliveries of the new subscription; the old one delivers the same change,
+		// which is emitted once.
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1, { webhookId: String(now.id) });
+		await sim.waitForDeliveries(1, { webhookId: old.id });
 		expect(n8n.executions).toHaveLength(1);
 		// ...and an in-flight delivery signed with the previous key still verifies.
 		expect((await postSigned(wi(77, 77), old.key)).status).toBe(200);
@@ -841,7 +914,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(rec().id).toBe(first);
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'renew' } });
-		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
+		expect(liveAt().map((w) => w.id)).toEqual([first, rec().id]);
 	});
 
 	it('renews again and again: each renewal starts from static data as n8n loads it (observable, previous keys included)', async () => {
@@ -858,7 +931,7 @@ describe('renewal through the maintenance ping', () => {
 			ids.push(String(rec().id));
 		}
 		expect(new Set(ids).size).toBe(4);
-		expect(liveAt().map((w) => w.id)).toEqual([ids[3]]);
+		expect(validAt().map((w) => w.id)).toEqual([ids[2], ids[3]]);
 		expect(rec().previousKey).toBeDefined();
 	});
 
@@ -872,7 +945,7 @@ describe('renewal through the maintenance ping', () => {
 		sim.insert('work-interruptions', {});
 		await sim.waitForDeliveries(1, { webhookId: oldId });
 		expect(rec().id).not.toBe(oldId);
-		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
+		expect(liveAt().map((w) => w.id)).toEqual([oldId, rec().id]);
 		expect(n8n.executions).toHaveLength(1);
 	});
 
@@ -1003,7 +1076,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'renew' } });
 		expect(rec().id).not.toBe(old.id);
 		expect(Date.parse(String(rec().validUntil))).toBeGreaterThanOrEqual(Date.parse(old.validUntil));
-		expect(liveAt().map((w) => w.id)).toEqual([rec().id]);
+		expect(liveAt().map((w) => w.id)).toEqual([old.id, rec().id]);
 		expect(n8n.executions).toHaveLength(0);
 		// The next change still arrives, signed with the renewed key.
 		sim.insert('work-interruptions', {});
@@ -1248,9 +1321,9 @@ describe('renewal through the maintenance ping', () => {
 		travelToDue();
 		// Each request works on its own copy of static data, loaded before either renewal was saved.
 		await Promise.all([ctx.tick(), postSigned(wi(5, 5)), postSigned(wi(6, 6))]);
-		const live = liveAt();
+		const live = liveAt().filter((w) => w.id !== old);
 		expect(live).toHaveLength(1);
-		expect(live[0].id).not.toBe(old);
+		expect(liveAt().map((w) => w.id)).toEqual([old, live[0].id]);
 		// One renewal: a single subscription was created by the three requests.
 		expect(
 			sim
