@@ -346,6 +346,71 @@ async function batchBurst({ client, sim, credential, name, timeoutMs }) {
 	await client.deactivate(wf.id);
 }
 
+/**
+ * Issue 20: deactivate, change a record while the trigger is unpublished, activate: one ResyncRequired. Then
+ * restart n8n and publish again: still one, with the same detectedAt (a re-publish on n8n 1.x deletes and
+ * re-creates the subscription, a real new gap, announced once more).
+ */
+async function gapAnnouncedOnce({ client, sim, credential, inst }) {
+	const wf = await createWorkflow(
+		client,
+		triggerWorkflow({
+			name: 'e2e gap once',
+			collectionName: 'work-interruptions',
+			credential,
+			options: { checkInterval: 1 },
+		}),
+	);
+	const resyncs = async () =>
+		(await emittedItems(client, wf.id)).filter((i) => i.json.changeType === 'ResyncRequired');
+	const change = (minute) =>
+		sim.insert('work-interruptions', {
+			date: today(),
+			durationInMinutes: 1,
+			startTimeInMinutes: minute,
+			endTimeInMinutes: minute + 1,
+		});
+	const first = await change(800);
+	await waitForItem(client, wf.id, first.id);
+	await client.deactivate(wf.id);
+	await change(802); // made while the trigger is unpublished: the gap
+	await client.activate(wf.id);
+	await waitFor(
+		'a ResyncRequired item after the re-activation',
+		async () => (await resyncs()).length > 0,
+		{
+			timeoutMs: 150_000,
+			intervalMs: 2000,
+		},
+	);
+	const created = async () => (await subscriptionsOf(sim, wf.trigger, { live: false })).length;
+	const before = await created();
+	await inst.restart();
+	await sleep(5000);
+	const after = await change(804);
+	await waitForItem(client, wf.id, after.id);
+	const saved = await client.getWorkflow(wf.id);
+	await client.updateWorkflow(wf.id, { nodes: saved.nodes, name: 'e2e gap once (saved)' });
+	await client.activate(wf.id);
+	const republished = (await created()) - before;
+	await sleep(75_000); // more than one check interval
+	const last = await change(806);
+	await waitForItem(client, wf.id, last.id);
+	const all = await resyncs();
+	const distinct = [...new Set(all.map((i) => i.json.detectedAt))];
+	log(
+		`gap once (n8n ${inst.install.version}): ${all.length} ResyncRequired, detectedAt ${distinct.join(', ')}; the re-publish created ${republished} subscription(s)`,
+	);
+	assertEqual(
+		all.length,
+		distinct.length,
+		'ResyncRequired items with the same detectedAt (a gap announced twice)',
+	);
+	// A re-publish that re-created the subscription (n8n 1.x deletes it first) is a new gap, announced once.
+	assertEqual(all.length, 1 + (republished > 0 ? 1 : 0), 'ResyncRequired items');
+	await client.deactivate(wf.id);
+}
+
 async function triggerChecks({ checks, client, sim, credential, inst }) {
 	let wi; // work-interruptions workflow
 	let cd; // counter-definitions workflow
@@ -621,6 +686,13 @@ async function triggerChecks({ checks, client, sim, credential, inst }) {
 			await waitForItem(client, wi.id, record.id);
 			const record2 = await sim.insert('counter-definitions', {});
 			await waitForItem(client, cd.id, record2.id);
+		},
+	);
+
+	await checks.check(
+		'trigger: a gap is announced once, across a deactivation, a re-activation, a restart and a re-publish',
+		async () => {
+			await gapAnnouncedOnce({ client, sim, credential, inst });
 		},
 	);
 
