@@ -128,8 +128,8 @@ export interface Evidence {
 
 /**
  * The end of a renewal's overlap, told after the renewed subscription expired: `quiet` when it evidently
- * delivered all it held (it delivered a change the new one had delivered first, or it was not delivering
- * near its expiry), `gap` when it was still delivering changes only it had when it stopped; undefined
+ * delivered all it held (both subscriptions delivered a change, which only a change made after the renewal
+ * can be, or it was not delivering near its expiry), `gap` when it was still delivering changes only it had when it stopped; undefined
  * while it has not expired, or still delivers (a queue drained after expiry).
  */
 export function overlapEnd(

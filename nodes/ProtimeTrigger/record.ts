@@ -148,7 +148,7 @@ export interface OverlapEvidence {
 	id: string;
 	/** When it last delivered a change no other subscription had delivered (it may still hold a backlog). */
 	freshAt?: number;
-	/** It delivered a change the new subscription had delivered first: it is past the renewal. */
+	/** Both subscriptions delivered a change (a twin): the old one is past the renewal. */
 	caughtUp?: boolean;
 }
 

@@ -142,10 +142,12 @@ function select(
 		if (memory) memory.versions = store as unknown as IDataObject;
 		state.versions = store as unknown as IDataObject;
 	}
+	// A twin, whichever subscription brought it second, is a change made after the renewal that the old
+	// subscription delivered: it is past what it held before (if it delivers in order).
 	const previousId = state.subscription?.previousId;
-	if (memory && source?.previous && previousId) {
+	if (memory && previousId && (twins || (source?.previous && recorded))) {
 		if (memory.overlap?.id !== previousId) memory.overlap = { id: previousId };
-		if (recorded) memory.overlap.freshAt = Date.now();
+		if (source?.previous && recorded) memory.overlap.freshAt = Date.now();
 		if (twins) memory.overlap.caughtUp = true;
 	}
 	return { wanted, dropped, recorded, tag: overlap ? source.tag : undefined };

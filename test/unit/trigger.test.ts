@@ -306,17 +306,19 @@ describe('activation lifecycle', () => {
 	});
 
 	it.each([
-		['delivered a change the new one had delivered first (caught up)', true],
-		['was quiet well before it expired', false],
-	])('announces nothing when the old subscription %s', async (_name, caughtUp) => {
+		['delivered, late, a change the new one had delivered first', 'second'],
+		['delivered first a change the new one delivered too', 'first'],
+		['was quiet well before it expired', 'quiet'],
+	])('announces nothing when the old subscription %s', async (_name, how) => {
 		const { ctx, old } = await renewWithOverlap();
-		if (caughtUp) {
+		if (how === 'quiet') {
+			await postSigned(wi(1, 5), old.key);
+		} else {
+			// Its backlog until a minute before it expires, then a change made after the renewal: caught up.
 			travelTo(old.until - 2 * 60_000);
 			await postSigned(wi(1, 5), old.key);
-			await postSigned(wi(2, 7));
-			await postSigned(wi(2, 7), old.key);
-		} else {
-			await postSigned(wi(1, 5), old.key);
+			const order = how === 'second' ? [undefined, old.key] : [old.key, undefined];
+			for (const key of order) await postSigned(wi(2, 7), key);
 		}
 		travelTo(old.until + 6 * 60_000);
 		await ctx.tick();
