@@ -43,7 +43,7 @@ export function secretMaterial(credentials: ProtimeCredentialData): string | und
 	return material === '' ? undefined : material;
 }
 
-/** The ping secret of one trigger node (hex). Pure: the same inputs give the same secret on every n8n instance and worker. */
+/** The check secret of one trigger node (hex). Pure: the same inputs give the same secret on every n8n instance and worker. */
 export function deriveCheckSecret(material: string, workflowId: string, node: INode): string {
 	return hmacSha256(material, `${DERIVATION_LABEL}/${identityOf(workflowId, node)}`).toString(
 		'hex',
@@ -180,7 +180,7 @@ export function verifyCheck(
 		if (!Buffer.isBuffer(rawBody)) return { ok: false, reason: 'the raw body is missing' };
 		const value = Array.isArray(header) ? header[0] : header;
 		const match = /^t=(\d{10,16}),v1=([0-9a-f]{64})$/.exec((value ?? '').trim());
-		if (!match) return { ok: false, reason: 'the maintenance header is malformed' };
+		if (!match) return { ok: false, reason: 'the check header is malformed' };
 		const timestamp = Number(match[1]);
 		if (Math.abs(now - timestamp) > CHECK_MAX_AGE_MS)
 			return { ok: false, reason: 'the check request is too old or from the future' };

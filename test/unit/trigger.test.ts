@@ -194,24 +194,24 @@ async function postSigned(body: unknown, key = String(rec().key)) {
 	return await n8n.post(raw, { 'x-protime-signature': sign(key, raw) });
 }
 const flat = () => n8n.executions.flatMap((e) => e.items.map((i) => i.json));
-/** The ping secret as both sides derive it, for the default client, workflow and node. */
-const pingSecret = (
+/** The check secret as both sides derive it, for the default client, workflow and node. */
+const checkSecretOf = (
 	material = sim.defaultClient.clientSecret,
 	workflowId = 'workflow-1',
 	node: Partial<INode> = NODE,
 ) => deriveCheckSecret(material, workflowId, node as INode);
-async function postPing(secret: string, now?: number) {
-	const ping = signCheck(secret, now);
-	return await n8n.post(ping.body, { [CHECK_HEADER]: ping.header });
+async function postCheck(secret: string, now?: number) {
+	const check = signCheck(secret, now);
+	return await n8n.post(check.body, { [CHECK_HEADER]: check.header });
 }
-/** The URLs the clock sent its pings to, in order. */
-const pingUrls = () =>
+/** The URLs the clock sent its checks to, in order. */
+const checkUrls = () =>
 	bed.sentRequests.filter((r) => r.headers[CHECK_HEADER] !== undefined).map((r) => r.url);
 
 // ---------------------------------------------------------------------------------------------------------
 
 describe('activation lifecycle', () => {
-	it('creates exactly one subscription and stores id, key, validUntil, createdAt and URL (no ping secret)', async () => {
+	it('creates exactly one subscription and stores id, key, validUntil, createdAt and URL (no check secret)', async () => {
 		expect(await runHook('checkExists')).toBe(false);
 		expect(await runHook('create')).toBe(true);
 		const live = liveAt();
@@ -661,7 +661,7 @@ describe('deliveries', () => {
 		await postSigned(wi(5, 3));
 		const saved = () => JSON.stringify(state().versions);
 		const before = saved();
-		const secret = pingSecret();
+		const secret = checkSecretOf();
 		const forged = signPersist('0'.repeat(64), Date.now(), [[5, cv(9)]]);
 		const refused = await n8n.post(forged.body, { [CHECK_HEADER]: forged.header });
 		expect(refused.status).toBe(401);
@@ -861,7 +861,7 @@ describe('verification failures: 401 and no execution', () => {
 	});
 });
 
-describe('renewal through the maintenance ping', () => {
+describe('renewal through the check', () => {
 	it('registers one cron tick at the chosen interval, spread by a stable second', async () => {
 		params.options = { checkInterval: 5 };
 		const { ctx } = await activate();
@@ -984,14 +984,14 @@ describe('renewal through the maintenance ping', () => {
 		expect(state().pendingResync).toBeUndefined();
 	});
 
-	it('refuses forged, replayed and stale pings with 401', async () => {
+	it('refuses forged, replayed and stale checks with 401', async () => {
 		await activate();
-		const secret = pingSecret();
-		expect((await postPing(randomBytes(32).toString('hex'))).status).toBe(401);
+		const secret = checkSecretOf();
+		expect((await postCheck(randomBytes(32).toString('hex'))).status).toBe(401);
 		const good = signCheck(secret);
 		expect((await n8n.post(good.body, { [CHECK_HEADER]: good.header })).status).toBe(200);
 		expect((await n8n.post(good.body, { [CHECK_HEADER]: good.header })).status).toBe(401);
-		expect((await postPing(secret, Date.now() - 10 * 60_000)).status).toBe(401);
+		expect((await postCheck(secret, Date.now() - 10 * 60_000)).status).toBe(401);
 		const altered = signCheck(secret);
 		expect(
 			(await n8n.post(altered.body.replace('1', '2'), { [CHECK_HEADER]: altered.header })).status,
@@ -1018,21 +1018,21 @@ describe('renewal through the maintenance ping', () => {
 		expect(bed.db.staticData).toEqual(before);
 	});
 
-	it('refuses with 401 a ping whose secret is derived from another credential, workflow or node', async () => {
+	it('refuses with 401 a check whose secret is derived from another credential, workflow or node', async () => {
 		await activate();
-		expect((await postPing(pingSecret('another-client-secret'))).status).toBe(401);
-		expect((await postPing(pingSecret(undefined, 'workflow-2'))).status).toBe(401);
+		expect((await postCheck(checkSecretOf('another-client-secret'))).status).toBe(401);
+		expect((await postCheck(checkSecretOf(undefined, 'workflow-2'))).status).toBe(401);
 		expect(
-			(await postPing(pingSecret(undefined, undefined, { ...NODE, webhookId: 'wh-2' }))).status,
+			(await postCheck(checkSecretOf(undefined, undefined, { ...NODE, webhookId: 'wh-2' }))).status,
 		).toBe(401);
 		expect(n8n.answers.map((a) => a.status)).toEqual([401, 401, 401]);
 		expect(
 			bed.logs.filter((l) => l.level === 'warn' && l.message.includes('signature does not match')),
 		).toHaveLength(3);
-		expect((await postPing(pingSecret())).status).toBe(200);
+		expect((await postCheck(checkSecretOf())).status).toBe(200);
 	});
 
-	it('logs clearly when the ping cannot reach n8n, and when the check fails at Protime', async () => {
+	it('logs clearly when the check cannot reach n8n, and when the check fails at Protime', async () => {
 		const { ctx } = await activate();
 		sim.injectFault({ status: 500, path: /\/webhooks\//, times: 10 });
 		await ctx.tick();
@@ -1054,7 +1054,7 @@ describe('renewal through the maintenance ping', () => {
 		);
 	});
 
-	it('activation order of n8n 2.41 (trigger() before create(), separate static data): the clock still pings and a quiet subscription is renewed before validUntil', async () => {
+	it('activation order of n8n 2.41 (trigger() before create(), separate static data): the clock still checks and a quiet subscription is renewed before validUntil', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		const { ctx, created } = await activate({ order: 'publication' });
 		expect(created).toBe(true);
@@ -1065,7 +1065,7 @@ describe('renewal through the maintenance ping', () => {
 		expect(bed.logs.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
 
 		await ctx.tick();
-		expect(pingUrls()).toEqual([n8n.productionUrl]); // derived from the instance base URL and the webhook id
+		expect(checkUrls()).toEqual([n8n.productionUrl]); // derived from the instance base URL and the webhook id
 		expect(n8n.answers.at(-1)).toMatchObject({
 			status: 200,
 			body: { ok: true, action: 'adopt', destinationUrl: n8n.productionUrl },
@@ -1105,7 +1105,7 @@ describe('renewal through the maintenance ping', () => {
 		});
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { ok: true, action: 'adopt' } });
-		expect(pingUrls()).toEqual([n8n.productionUrl]);
+		expect(checkUrls()).toEqual([n8n.productionUrl]);
 		expect(bed.sentRequests.some((r) => r.url.startsWith(unreachableBase))).toBe(false);
 	});
 
@@ -1113,7 +1113,7 @@ describe('renewal through the maintenance ping', () => {
 		n8n.notFound.add('alias'); // the main's own base URL: no production webhooks there
 		const { ctx } = await activate({ instanceBaseUrl: n8n.aliasBase });
 		await ctx.tick();
-		expect(pingUrls()).toEqual([n8n.productionUrl]);
+		expect(checkUrls()).toEqual([n8n.productionUrl]);
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 		expect(bed.logs.filter((l) => l.level === 'error')).toEqual([]);
 	});
@@ -1125,19 +1125,19 @@ describe('renewal through the maintenance ping', () => {
 		forgetMemory('workflow-1/wh-1');
 		const alias = `${n8n.origin}/alias/webhook/${NODE.webhookId}/webhook`;
 		await ctx.tick();
-		expect(pingUrls()).toEqual([alias]);
+		expect(checkUrls()).toEqual([alias]);
 		// The answer named the production URL; when the alias stops answering (404), the clock uses it.
 		n8n.notFound.add('alias');
 		await ctx.tick();
-		expect(pingUrls().slice(1)).toEqual([alias, n8n.productionUrl]);
+		expect(checkUrls().slice(1)).toEqual([alias, n8n.productionUrl]);
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
 		expect(bed.logs.filter((l) => l.level === 'warn').at(-1)?.message).toMatch(
 			/could not use .*alias.*404.*reached .*\/webhook\/wh-1\/webhook instead/s,
 		);
 		// ...and keeps using the address that answered.
 		await ctx.tick();
-		expect(pingUrls().at(-1)).toBe(n8n.productionUrl);
-		expect(pingUrls()).toHaveLength(4);
+		expect(checkUrls().at(-1)).toBe(n8n.productionUrl);
+		expect(checkUrls()).toHaveLength(4);
 		// Nothing answers: an error that says what to check.
 		n8n.notFound.add('direct');
 		await ctx.tick();
@@ -1151,7 +1151,7 @@ describe('renewal through the maintenance ping', () => {
 		const restarted = await bed.runTrigger(trigger.trigger, hookInput({ activationMode: 'init' }));
 		editRecord({ destination: n8n.productionUrl });
 		await (restarted.ctx as TriggerControls).tick();
-		expect(pingUrls().slice(-2)).toEqual([
+		expect(checkUrls().slice(-2)).toEqual([
 			'http://127.0.0.1:9/webhook/wh-1/webhook',
 			n8n.productionUrl,
 		]);
@@ -1161,7 +1161,7 @@ describe('renewal through the maintenance ping', () => {
 		);
 	});
 
-	it('credential secret changed: pings use the new derivation and still verify (client secret, then a pasted token)', async () => {
+	it('credential secret changed: checks use the new derivation and still verify (client secret, then a pasted token)', async () => {
 		sim.addClient({
 			clientId: 'rotating',
 			clientSecret: 'first-secret',
@@ -1186,24 +1186,24 @@ describe('renewal through the maintenance ping', () => {
 		bed.credentials.edit({ clientSecret: 'second-secret' });
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
-		expect((await postPing(pingSecret('first-secret'))).status).toBe(401);
-		expect((await postPing(pingSecret('second-secret'))).status).toBe(200);
+		expect((await postCheck(checkSecretOf('first-secret'))).status).toBe(401);
+		expect((await postCheck(checkSecretOf('second-secret'))).status).toBe(200);
 
 		// Switched to a pasted access token: the token is the material now.
 		const token = String(bed.credentials.read().sessionToken);
 		bed.credentials.edit({ authentication: 'accessToken', accessToken: `Bearer ${token}` });
 		await ctx.tick();
 		expect(n8n.answers.at(-1)).toMatchObject({ status: 200, body: { action: 'adopt' } });
-		expect((await postPing(pingSecret('second-secret'))).status).toBe(401);
-		expect((await postPing(pingSecret(token))).status).toBe(200);
+		expect((await postCheck(checkSecretOf('second-secret'))).status).toBe(401);
+		expect((await postCheck(checkSecretOf(token))).status).toBe(200);
 
 		const logged = bed.logs.map((l) => l.message).join('\n');
 		for (const secret of [
 			'first-secret',
 			'second-secret',
 			token,
-			pingSecret('second-secret'),
-			pingSecret(token),
+			checkSecretOf('second-secret'),
+			checkSecretOf(token),
 		]) {
 			expect(logged).not.toContain(secret);
 		}
@@ -1213,7 +1213,7 @@ describe('renewal through the maintenance ping', () => {
 		const { ctx } = await activate();
 		bed.credentials.edit({ clientSecret: '' });
 		await ctx.tick();
-		expect(pingUrls()).toEqual([]);
+		expect(checkUrls()).toEqual([]);
 		expect(bed.logs.filter((l) => l.level === 'error').at(-1)?.message).toMatch(
 			/cannot sign the subscription check.*credential/,
 		);
@@ -1222,14 +1222,14 @@ describe('renewal through the maintenance ping', () => {
 	it('a check that arrives while activation is still saving writes nothing, so what create() stored survives', async () => {
 		// n8n 2.41 starts the clock first; its first tick may come before create() has been saved.
 		const { ctx } = await bed.runTrigger(trigger.trigger, hookInput());
-		const ping = signCheck(pingSecret());
+		const check = signCheck(checkSecretOf());
 		const early = bed.webhookFunctions({
 			...hookInput(),
 			mode: 'webhook',
 			request: {
-				headers: { [CHECK_HEADER]: ping.header },
-				rawBody: Buffer.from(ping.body),
-				body: JSON.parse(ping.body),
+				headers: { [CHECK_HEADER]: check.header },
+				rawBody: Buffer.from(check.body),
+				body: JSON.parse(check.body),
 			},
 		});
 		await trigger.webhook.call(early); // before create() has stored anything
@@ -1395,7 +1395,7 @@ describe('pure helpers', () => {
 		}
 	});
 
-	it('derives the ping secret from the credential by mode, per workflow and node', () => {
+	it('derives the check secret from the credential by mode, per workflow and node', () => {
 		expect(
 			secretMaterial({
 				authentication: 'clientCredentials',
