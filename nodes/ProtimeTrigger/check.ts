@@ -81,24 +81,7 @@ export async function handleCheck(
 				Date.now,
 			);
 			if (done) problems.push(...done.problems);
-			if (done && decision.action === 'recover') {
-				nodeLog(this).error(
-					`the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
-						`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
-				);
-				items.push(
-					announceGap(
-						{
-							reason: decision.reason,
-							detectedAt: new Date(now).toISOString(),
-							previousWebhookId: done.replacedId,
-						},
-						settings,
-						state,
-						memory,
-					),
-				);
-			}
+			if (done?.gap) items.push(announceGap(done.gap, settings, state, memory));
 		} else {
 			problems.push(
 				...(await deleteOthersAtUrl.call(

@@ -23,6 +23,7 @@ import {
 	takeOver,
 	writeRecord,
 	type Memory,
+	type PendingResync,
 	type SubscriptionRecord,
 	type TriggerState,
 } from './record';
@@ -90,6 +91,8 @@ export interface Replacement {
 	replacedId?: string;
 	/** Deletions that failed (logged). */
 	problems: string[];
+	/** A recover: the gap it leaves, for the caller to announce (logged here). */
+	gap?: PendingResync;
 }
 
 /**
@@ -154,7 +157,13 @@ export async function replaceSubscription(
 				'another subscription at this trigger URL, whose key is not stored',
 			)),
 		);
-		return { record, replacedId, problems };
+		if (decision.action !== 'recover') return { record, replacedId, problems };
+		nodeLog(this).error(
+			`the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
+				`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
+		);
+		const gap = { reason: decision.reason, detectedAt: new Date(now()).toISOString() };
+		return { record, replacedId, problems, gap: { ...gap, previousWebhookId: replacedId } };
 	});
 	if (outcome === undefined) takeOver(memory, state, true);
 	return outcome;

@@ -94,12 +94,7 @@ async function renewIfClockMissed(
 			decision,
 			Date.now,
 		);
-		if (done && decision.action === 'recover')
-			return {
-				reason: decision.reason,
-				detectedAt: new Date().toISOString(),
-				previousWebhookId: done.replacedId,
-			};
+		return done?.gap;
 	} catch (error) {
 		nodeLog(this).error(
 			`renewing the subscription on a delivery failed; the next check retries: ${(error as Error).message}`,
