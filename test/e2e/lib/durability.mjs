@@ -384,12 +384,20 @@ async function count({ sim, client, workflowId, trigger, raised, disruptions, si
 		attributedByFailedAttempts(runs.get(v), failedOf.get(v) ?? []),
 	);
 	// With Batch Changes the answer went out long before the execution; a batch runs again only when n8n died
-	// after its execution reached the sink but before the clock's report of it was saved (docs/trigger-design.md,
-	// "Batching"): a disruption began within REPORT_GAP_MS of the first run's end. One such batch per disruption.
-	const cutBy = (v) =>
-		disruptions.findIndex(
-			(d) => runs.get(v)[0].done - SLACK_MS <= d.at && d.at <= runs.get(v)[0].done + REPORT_GAP_MS,
+	// between emitting it and saving the clock's report of it (docs/trigger-design.md, "Batching"), so that the
+	// clock of the next start emits it again. Either the first run reached the sink and the disruption began
+	// within REPORT_GAP_MS of its end, or the first run was created before the disruption and finished after it:
+	// n8n 2.41 ran it at its next start (`EnqueuedExecutionRecoveryService` runs executions still `new` at boot,
+	// `executions/enqueued-execution-recovery.service.js`) while the new clock emitted the batch again, whose
+	// second run starts after the disruption. One such batch per disruption.
+	const cutBy = (v) => {
+		const [first, second] = runs.get(v);
+		return disruptions.findIndex(
+			(d) =>
+				(first.done - SLACK_MS <= d.at && d.at <= first.done + REPORT_GAP_MS) ||
+				(first.t <= d.at && d.at <= first.done && second.t > d.at),
 		);
+	};
 	const batchGroups = new Map(); // disruption → first executions of the doubled batches it explains
 	for (const v of doubled) {
 		const k = cutBy(v);
