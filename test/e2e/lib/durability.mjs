@@ -418,6 +418,11 @@ async function count({ sim, client, workflowId, trigger, raised, disruptions, si
 		recordDoubled: [...seen].filter(([, n]) => n > 1).map(([v]) => v),
 		effectDoubled: [...effects].filter(([, ids]) => ids.size > 1).map(([v]) => v),
 		unattributed: doubled.filter((v) => !byAttempts.includes(v)),
+		// doubles whose failed attempt timed out: n8n answered after Protime's delivery timeout, which in queue
+		// mode happens without any disruption (measured: a 52 ms execution answered after more than 10 s)
+		lateAnswered: byAttempts.filter((v) =>
+			(failedOf.get(v) ?? []).some((a) => a.error === 'ECONNABORTED'),
+		),
 		batchUnattributed: doubled.filter((v) => cutBy(v) < 0),
 		batchesRunTwice: [...batchGroups.values()].map((ids) => ids.size),
 		successfulExecutions: byStatus.success ?? 0,
@@ -455,7 +460,7 @@ function report(label, c, { run, variant, batch = false } = {}) {
 	const line =
 		`durability ${label}: changes ${c.raised}, deliveries ${c.deliveries}, retries ${c.retries}, executions ${statuses || 'none'}, ` +
 		`acknowledged ${c.acknowledged}, LOST ${c.lost.length} (effect lost ${c.effectLost.length}, record only ${c.recordOnlyLost.length}), ` +
-		`DOUBLED ${c.doubled.length} (records ${c.recordDoubled.length}, effects ${c.effectDoubled.length}, unattributed ${unattributed.length}) ` +
+		`DOUBLED ${c.doubled.length} (records ${c.recordDoubled.length}, effects ${c.effectDoubled.length}, unattributed ${unattributed.length}, after a late answer ${c.lateAnswered.length}) ` +
 		`(${c.seconds} s; ${GATED ? `readiness gate refused ${c.gate.refused}` : 'no readiness gate'}, n8n's "starting up" 200s passed on ${c.gate.startingUp}; failed answers: ${failed}; in flight at each disruption: ${c.inFlight.map((x) => `[${x.join(', ') || 'none'}]`).join(' ')})`;
 	process.stdout.write(`${line}\n`);
 	log(line);
@@ -501,8 +506,8 @@ function verdict(c, { batch = false } = {}) {
 		);
 	} else {
 		assert(
-			c.unattributed.length === 0 && c.doubled.length <= c.disruptionCount,
-			`${c.doubled.length} doubled (${c.doubled.slice(0, 5).join(', ')}) in ${c.disruptionCount} disruptions, of which ${c.unattributed.length} not explained by a failed attempt and its resend (${c.unattributed.slice(0, 5).join(', ')})`,
+			c.unattributed.length === 0 && c.doubled.length - c.lateAnswered.length <= c.disruptionCount,
+			`${c.doubled.length} doubled (${c.doubled.slice(0, 5).join(', ')}) in ${c.disruptionCount} disruptions (${c.lateAnswered.length} after an answer later than the delivery timeout), of which ${c.unattributed.length} not explained by a failed attempt and its resend (${c.unattributed.slice(0, 5).join(', ')})`,
 		);
 	}
 }
