@@ -84,6 +84,7 @@ export async function checkExists(this: IHookFunctions): Promise<boolean> {
 			return true;
 		}
 		nodeLog(this).info(`replacing the subscription: ${decision.reason}`);
+		if (decision.action === 'renew') memoryFor(this).renewOnCreate = record.id;
 		if (decision.action === 'recover' && this.getMode() !== 'manual') {
 			nodeLog(this).error(
 				`the subscription for ${settings.collectionName} lapsed (${decision.reason}). Changes may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync; the trigger also emits a ResyncRequired item with its next request.`,
@@ -105,9 +106,12 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 	const settings = readSettings(this);
 	const url = await reachableWebhookUrl.call(this);
 	const memory = memoryFor(this);
+	const renew =
+		memory.renewOnCreate !== undefined && memory.renewOnCreate === state.subscription?.id;
 	// What this process remembers belongs to an earlier activation.
 	delete memory.record;
 	delete memory.versions;
+	delete memory.renewOnCreate;
 	// n8n removed the webhook before (deactivation, or on n8n 1.x any save of the active workflow): nothing was
 	// delivered in between.
 	if (state.removedAt && this.getMode() !== 'manual') {
@@ -119,15 +123,16 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 	delete state.removedAt;
 	try {
 		const reason = state.subscription
-			? `activation replaces subscription ${state.subscription.id}`
+			? `activation ${renew ? 'renews' : 'replaces'} subscription ${state.subscription.id}`
 			: 'activation';
+		// A due subscription is renewed like the check does: kept until it expires (overlap).
 		await replaceSubscription.call(
 			this,
 			memory,
 			state,
 			url,
 			settings,
-			{ action: 'replace', reason },
+			{ action: renew ? 'renew' : 'replace', reason },
 			Date.now,
 		);
 		return true;

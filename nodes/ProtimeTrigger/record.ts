@@ -139,6 +139,8 @@ export interface Memory {
 	batch?: Batch;
 	/** Timestamp of the last accepted flush request (replay protection, apart from checks). */
 	lastFlush?: number;
+	/** The subscription `checkExists` found due: `create()` renews it (overlap) instead of replacing it. */
+	renewOnCreate?: string;
 	/** What deliveries told about the subscription a renewal left to expire (`previousId`); see check.ts. */
 	overlap?: OverlapEvidence;
 }

@@ -344,11 +344,14 @@ describe('activation lifecycle', () => {
 		await ctx.tick(); // the check renews it
 		expect(rec().id).not.toBe(first);
 		expect(liveAt().map((w) => w.id)).toEqual([first, rec().id]); // the old one is left to expire (overlap)
-		// A start with little time left renews at once.
+		// A start with little time left renews at once, and keeps the old one until it expires (overlap): what
+		// Protime still holds for it is delivered.
 		travelTo(Date.parse(String(rec().validUntil)) - 5 * 60_000);
 		const second = String(rec().id);
 		await activate({ activationMode: 'init', order: 'webhooksFirst' });
 		expect(rec().id).not.toBe(second);
+		expect(rec().previousId).toBe(second);
+		expect(liveAt().map((w) => w.id)).toContain(second);
 	});
 
 	it('adopts a healthy subscription on the next activation (no new one, nothing deleted)', async () => {
@@ -375,15 +378,15 @@ describe('activation lifecycle', () => {
 		expect(bed.logs.some((l) => l.level === 'error' && l.message.includes('lapsed'))).toBe(true);
 	});
 
-	it('replaces a subscription near its expiry (a planned renewal, no resync)', async () => {
+	it('renews a subscription near its expiry on activation, keeping the old one until it expires (a planned renewal, no resync)', async () => {
 		sim.assumptions.webhookValiditySeconds = 120;
 		await activate();
 		const oldId = String(rec().id);
 		travelToDue();
 		expect(await runHook('checkExists')).toBe(false);
 		await runHook('create');
-		expect(liveAt().map((w) => w.id)).not.toContain(oldId);
-		expect(liveAt()).toHaveLength(1);
+		expect(liveAt().map((w) => w.id)).toEqual([oldId, rec().id]);
+		expect(rec().previousId).toBe(oldId);
 		expect(state().pendingResync).toBeUndefined();
 	});
 
