@@ -410,8 +410,21 @@ async function counts({ sim, client, workflowId, trigger }) {
 	const hooks = (await hooksOf(sim, trigger)).map((w) => w.id);
 	const attempts = (await sim.deliveries()).filter((a) => hooks.includes(a.webhookId));
 	const executions = {};
-	for (const e of await client.executions(workflowId))
+	// a change version in two or more successful executions is a double; ResyncRequired items are counted too
+	const seen = new Map();
+	let resyncs = 0;
+	for (const e of await client.executions(workflowId)) {
 		executions[e.status] = (executions[e.status] ?? 0) + 1;
+		if (e.status !== 'success') continue;
+		for (const item of N8nClient.nodeOutput(
+			await client.execution(e.id),
+			trigger.name ?? 'Protime Trigger',
+		) ?? []) {
+			if (item.changeType === 'ResyncRequired') resyncs++;
+			else if (item.changeVersion !== undefined)
+				seen.set(item.changeVersion, (seen.get(item.changeVersion) ?? 0) + 1);
+		}
+	}
 	const failed = {};
 	for (const a of attempts.filter((x) => !x.success))
 		failed[a.statusCode || a.error] = (failed[a.statusCode || a.error] ?? 0) + 1;
@@ -428,6 +441,8 @@ async function counts({ sim, client, workflowId, trigger }) {
 		retries: attempts.filter((a) => a.attempt > 1).length,
 		failed,
 		executions,
+		doubled: [...seen.values()].filter((n) => n > 1).length,
+		resyncs,
 	};
 }
 
@@ -476,7 +491,7 @@ function report(label, { raised, c, cmp, seconds, events }) {
 			.join(', ') || 'none';
 	const line =
 		`convergence ${label}: changes raised ${raised}, deliveries ${c.deliveries} (2xx answered in ms: ${c.answerMs}), retries ${c.retries} (failed answers: ${failed}), ` +
-		`executions ${statuses}, subscriptions ${c.subscriptions}, changes Protime dropped from a stopped webhook's queue ${droppedText(cmp.dropped)}, rows compared ${cmp.rows} (table ${cmp.tableRows}), MISMATCHES ${cmp.mismatches.length}` +
+		`executions ${statuses}, subscriptions ${c.subscriptions}, changes Protime dropped from a stopped webhook's queue ${droppedText(cmp.dropped)}, ResyncRequired ${c.resyncs}, DOUBLED ${c.doubled}, rows compared ${cmp.rows} (table ${cmp.tableRows}), MISMATCHES ${cmp.mismatches.length}` +
 		`${cmp.mismatches.length ? ` (${cmp.mismatches.filter((m) => m.droppedByProtime).length} of them rows whose change Protime dropped)` : ''}` +
 		`${cmp.mismatches.length ? ` first: ${JSON.stringify(cmp.mismatches.slice(0, 5))}` : ''} (${seconds} s; events: ${events.map((e) => `${e.name}@${e.at}`).join(', ') || 'none'})`;
 	process.stdout.write(`${line}\n`);
