@@ -127,10 +127,16 @@ export interface Evidence {
 }
 
 /**
+ * How long an expired overlapped subscription that was delivering must stay quiet before its overlap ends:
+ * Protime may still drain its queue after expiry (`queueOnStop` in docs/protime-assumptions.md).
+ */
+export const DRAIN_QUIET_MS = 2 * 60_000;
+
+/**
  * The end of a renewal's overlap, told after the renewed subscription expired: `quiet` when it evidently
  * delivered all it held (both subscriptions delivered a change, which only a change made after the renewal
- * can be, or it was not delivering near its expiry), `gap` when it was still delivering changes only it had when it stopped; undefined
- * while it has not expired, or still delivers (a queue drained after expiry).
+ * can be, or it was not delivering near its expiry), `gap` when it was still delivering changes only it had
+ * and then stopped; undefined while it has not expired, or still delivers (a queue drained after expiry).
  */
 export function overlapEnd(
 	record: Pick<SubscriptionRecord, 'previousId' | 'previousValidUntil'>,
@@ -144,6 +150,6 @@ export function overlapEnd(
 	if (now < until) return undefined;
 	if (evidence.caughtUp) return 'quiet';
 	const freshAt = evidence.freshAt ?? -Infinity;
-	if (now - freshAt < BACKLOG_WINDOW_MS) return undefined;
-	return freshAt >= until - BACKLOG_WINDOW_MS ? 'gap' : 'quiet';
+	if (freshAt < until - BACKLOG_WINDOW_MS) return 'quiet';
+	return now - Math.max(freshAt, until) < DRAIN_QUIET_MS ? undefined : 'gap';
 }

@@ -288,10 +288,15 @@ describe('activation lifecycle', () => {
 		const { ctx, old } = await renewWithOverlap();
 		travelTo(old.until - 60_000);
 		await postSigned(wi(1, 5), old.key); // its backlog, a minute before it expires
-		travelTo(old.until + 2 * 60_000);
+		travelTo(old.until + 60_000);
 		await ctx.tick();
 		expect(resyncs()).toEqual([]); // it may still be draining what it held
-		travelTo(old.until + 6 * 60_000);
+		travelTo(old.until + 90_000);
+		await postSigned(wi(2, 6), old.key); // and it is (queueOnStop: drained)
+		travelTo(old.until + 3 * 60_000);
+		await ctx.tick();
+		expect(resyncs()).toEqual([]);
+		travelTo(old.until + 4 * 60_000); // quiet for more than two minutes since
 		await ctx.tick();
 		expect(resyncs()).toEqual([
 			expect.objectContaining({

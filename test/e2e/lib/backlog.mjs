@@ -245,6 +245,21 @@ export async function backlog({ checks, runDir, install }) {
 				{ timeoutMs: 900_000, intervalMs: 2000 },
 			);
 		}
+		// A renewed subscription's overlap ends a few minutes after it expired (docs/trigger-design.md,
+		// "Overlap"); only then is a gap it left announced. Wait for that before counting silent losses.
+		let endsAt = 0;
+		for (const r of runs) {
+			const hooks = (await r.sim.webhooks()).filter((w) =>
+				w.destinationUrl.includes(r.wf.trigger.webhookId),
+			);
+			const newest = Math.max(...hooks.map((w) => w.validUntilMs));
+			for (const w of hooks) if (w.validUntilMs < newest) endsAt = Math.max(endsAt, w.validUntilMs);
+		}
+		const overlapWait = endsAt + 4 * 60_000 - Date.now();
+		if (overlapWait > 0) {
+			log(`backlog: waiting ${Math.round(overlapWait / 1000)} s for the last overlap to end`);
+			await sleep(Math.min(overlapWait, 15 * 60_000));
+		}
 		// the Batch Changes triggers may still hold kept changes, and executions may still run
 		let last = '';
 		let stableSince = Date.now();
