@@ -9,19 +9,17 @@ import { reply } from './answer';
 import type { HeaderMap } from '../shared/signature';
 import { getWebhook } from '../shared/webhooksApi';
 import { checkSecret, CHECK_HEADER, UNRECORDED, verifyCheck } from './checkSignature';
-import { decide, overlapEnd, type RemoteView } from './decide';
+import { decide, type RemoteView } from './decide';
 import { announceGap, takePendingResync } from './items';
 import { keptCount } from './batch';
-import {
-	takeOver,
-	takeOverBatch,
-	type Memory,
-	type PendingResync,
-	type SubscriptionRecord,
-	type TriggerState,
-} from './record';
+import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
 import { readSettings } from './settings';
-import { deleteOthersAtUrl, reachableWebhookUrl, replaceSubscription } from './subscription';
+import {
+	deleteOthersAtUrl,
+	endOverlap,
+	reachableWebhookUrl,
+	replaceSubscription,
+} from './subscription';
 import { nodeLog } from '../shared/log';
 
 export interface CheckRequestData {
@@ -119,41 +117,4 @@ export async function handleCheck(
 		problems,
 	});
 	return items.length ? { ...answer, workflowData: [items] } : answer;
-}
-
-/**
- * Keeps what deliveries showed about the overlapped subscription in the record (so a restart keeps it),
- * and ends the overlap once it can be told (decide.ts, `overlapEnd`): returns the gap when the renewed
- * subscription stopped while it still held changes only it had.
- */
-function endOverlap(
-	record: SubscriptionRecord | undefined,
-	memory: Memory,
-	now: number,
-): PendingResync | undefined {
-	if (!record?.previousId) return undefined;
-	const seen = memory.overlap?.id === record.previousId ? memory.overlap : undefined;
-	if (seen?.freshAt !== undefined && seen.freshAt > (record.previousFreshAt ?? 0))
-		record.previousFreshAt = seen.freshAt;
-	if (seen?.caughtUp && !record.previousCaughtUp) record.previousCaughtUp = true;
-	const end = overlapEnd(
-		record,
-		{ freshAt: record.previousFreshAt, caughtUp: record.previousCaughtUp },
-		now,
-	);
-	if (!end) return undefined;
-	const previousWebhookId = record.previousId;
-	for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
-		delete (record as unknown as Record<string, unknown>)[field];
-	if (memory.record && memory.record !== record) {
-		for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
-			delete (memory.record as unknown as Record<string, unknown>)[field];
-	}
-	delete memory.overlap;
-	if (end === 'quiet') return undefined;
-	return {
-		reason: `subscription ${previousWebhookId}, renewed, expired while Protime was still delivering changes that only it held`,
-		detectedAt: new Date(now).toISOString(),
-		previousWebhookId,
-	};
 }

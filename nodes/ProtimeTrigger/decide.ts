@@ -142,14 +142,17 @@ export function overlapEnd(
 	record: Pick<SubscriptionRecord, 'previousId' | 'previousValidUntil'>,
 	evidence: Evidence,
 	now: number,
+	/** End it now with what is known (a renewal replaces the record's overlap). */
+	force = false,
 ): 'quiet' | 'gap' | undefined {
 	if (!record.previousId) return undefined;
 	const until = Date.parse(record.previousValidUntil ?? '');
 	if (Number.isNaN(until)) return 'quiet';
 	// Not deleted early even when caught up: Protime does not document that a queue is delivered in order.
-	if (now < until) return undefined;
+	if (now < until && !force) return undefined;
 	if (evidence.caughtUp) return 'quiet';
 	const freshAt = evidence.freshAt ?? -Infinity;
-	if (freshAt < until - BACKLOG_WINDOW_MS) return 'quiet';
+	if (freshAt < Math.min(until, now) - BACKLOG_WINDOW_MS) return 'quiet';
+	if (force) return 'gap';
 	return now - Math.max(freshAt, until) < DRAIN_QUIET_MS ? undefined : 'gap';
 }

@@ -16,6 +16,7 @@ import {
 	plainCopy,
 	rememberRecord,
 	triggerState,
+	type TriggerState,
 } from './record';
 import { readSettings } from './settings';
 import {
@@ -126,7 +127,7 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 			? `activation ${renew ? 'renews' : 'replaces'} subscription ${state.subscription.id}`
 			: 'activation';
 		// A due subscription is renewed like the check does: kept until it expires (overlap).
-		await replaceSubscription.call(
+		const done = await replaceSubscription.call(
 			this,
 			memory,
 			state,
@@ -135,6 +136,8 @@ export async function create(this: IHookFunctions): Promise<boolean> {
 			{ action: renew ? 'renew' : 'replace', reason },
 			Date.now,
 		);
+		if (done?.gap && this.getMode() !== 'manual')
+			state.pendingResync = done.gap as TriggerState['pendingResync'];
 		return true;
 	} catch (error) {
 		throw lifecycleError(this, `create a Protime webhook for ${settings.collectionName}`, error);

@@ -15,7 +15,7 @@ import {
 import { isCustomEnvironment } from '../shared/environment';
 import type { ProtimeWebhook } from '../shared/types';
 import { createWebhook, deleteWebhook, listWebhooks } from '../shared/webhooksApi';
-import type { Decision } from './decide';
+import { overlapEnd, type Decision } from './decide';
 import { destinationProblem } from './destination';
 import {
 	rememberRecord,
@@ -110,6 +110,10 @@ export async function replaceSubscription(
 ): Promise<Replacement | undefined> {
 	const outcome = await singleFlight(memory, async (): Promise<Replacement> => {
 		const replacedId = state.subscription?.id;
+		// A renewal while the previous one's overlap is still open (validity shorter than two margins plus
+		// the drain) ends that overlap now, so its gap, if any, is not lost with the record's fields.
+		const ended =
+			decision.action === 'renew' ? endOverlap(state.subscription, memory, now(), true) : undefined;
 		const { webhook, key } = await createWebhook.call(this, {
 			collectionName: settings.collectionName,
 			destinationUrl: url,
@@ -157,7 +161,7 @@ export async function replaceSubscription(
 				'another subscription at this trigger URL, whose key is not stored',
 			)),
 		);
-		if (decision.action !== 'recover') return { record, replacedId, problems };
+		if (decision.action !== 'recover') return { record, replacedId, problems, gap: ended };
 		nodeLog(this).error(
 			`the subscription for ${settings.collectionName} lapsed (${decision.reason}); a new one was created. ` +
 				`Changes made meanwhile may be missing: run the Protime node's Get Many for ${settings.collectionName} to resync.`,
@@ -179,4 +183,44 @@ export function lifecycleError(
 	return new NodeApiError(ctx.getNode(), (error ?? {}) as JsonObject, {
 		message: `Protime Trigger could not ${what}`,
 	});
+}
+
+/**
+ * Keeps what deliveries showed about the overlapped subscription in the record (so a restart keeps it),
+ * and ends the overlap once it can be told (decide.ts, `overlapEnd`): returns the gap when the renewed
+ * subscription stopped while it still held changes only it had.
+ */
+export function endOverlap(
+	record: SubscriptionRecord | undefined,
+	memory: Memory,
+	now: number,
+	/** A renewal is about to replace the record's overlap: end it with what is known now. */
+	force = false,
+): PendingResync | undefined {
+	if (!record?.previousId) return undefined;
+	const seen = memory.overlap?.id === record.previousId ? memory.overlap : undefined;
+	if (seen?.freshAt !== undefined && seen.freshAt > (record.previousFreshAt ?? 0))
+		record.previousFreshAt = seen.freshAt;
+	if (seen?.caughtUp && !record.previousCaughtUp) record.previousCaughtUp = true;
+	const end = overlapEnd(
+		record,
+		{ freshAt: record.previousFreshAt, caughtUp: record.previousCaughtUp },
+		now,
+		force,
+	);
+	if (!end) return undefined;
+	const previousWebhookId = record.previousId;
+	for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
+		delete (record as unknown as Record<string, unknown>)[field];
+	if (memory.record && memory.record !== record) {
+		for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
+			delete (memory.record as unknown as Record<string, unknown>)[field];
+	}
+	delete memory.overlap;
+	if (end === 'quiet') return undefined;
+	return {
+		reason: `subscription ${previousWebhookId}, renewed, expired while Protime was still delivering changes that only it held`,
+		detectedAt: new Date(now).toISOString(),
+		previousWebhookId,
+	};
 }

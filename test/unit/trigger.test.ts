@@ -310,6 +310,17 @@ describe('activation lifecycle', () => {
 		expect(resyncs()).toHaveLength(1);
 	});
 
+	it('a renewal that comes before the previous overlap ended ends it, announcing its gap', async () => {
+		const { ctx, old } = await renewWithOverlap();
+		travelTo(old.until - 60_000);
+		await postSigned(wi(1, 5), old.key); // its backlog, a minute before it expires
+		travelTo(Date.parse(String(rec().validUntil)) - 55 * 60_000); // the new one is due in turn
+		const second = String(rec().id);
+		await ctx.tick();
+		expect(rec()).toMatchObject({ previousId: second });
+		expect(resyncs()).toEqual([expect.objectContaining({ previousWebhookId: old.id })]);
+	});
+
 	it.each([
 		['delivered, late, a change the new one had delivered first', 'second'],
 		['delivered first a change the new one delivered too', 'first'],
