@@ -4,7 +4,7 @@
  * docs/trigger-design.md.
  */
 import type { ProtimeWebhook } from '../shared/types';
-import type { SubscriptionRecord } from './record';
+import type { OverlapEvidence, SubscriptionRecord } from './record';
 
 export interface DecisionSettings {
 	collectionName: string;
@@ -120,12 +120,6 @@ export function leaveRenewalToClock(
  */
 export const BACKLOG_WINDOW_MS = 5 * 60_000;
 
-/** What deliveries showed about the overlapped subscription (record.ts, `OverlapEvidence`). */
-export interface Evidence {
-	freshAt?: number;
-	caughtUp?: boolean;
-}
-
 /**
  * How long an expired overlapped subscription that was delivering must stay quiet before its overlap ends:
  * Protime may still drain its queue after expiry (`queueOnStop` in docs/protime-assumptions.md).
@@ -140,7 +134,7 @@ export const DRAIN_QUIET_MS = 2 * 60_000;
  */
 export function overlapEnd(
 	record: Pick<SubscriptionRecord, 'previousId' | 'previousValidUntil'>,
-	evidence: Evidence,
+	evidence: Omit<OverlapEvidence, 'id'>,
 	now: number,
 	/** End it now with what is known (a renewal replaces the record's overlap). */
 	force = false,

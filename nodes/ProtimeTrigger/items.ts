@@ -103,7 +103,6 @@ export function takePendingResync(
 ): INodeExecutionData[] {
 	const pending = state.pendingResync;
 	if (!pending) return [];
-	delete state.pendingResync;
-	if (pending.detectedAt === state.subscription?.announced) return [];
+	delete state.pendingResync; // one already announced was dropped by `takeOver`
 	return [announceGap(pending, settings, state, memory)];
 }

@@ -13,7 +13,7 @@ import { checkSecret, CHECK_HEADER, signPersist, verifyCheck } from './checkSign
 import { derivedWebhookUrl } from './destination';
 import { postSigned } from './ownWebhook';
 import {
-	inOverlap,
+	staleFilterOn,
 	plainCopy,
 	takeOver,
 	takeOverBatch,
@@ -86,7 +86,7 @@ export async function handlePersist(
 	takeOver(memory, state, true);
 	takeOverBatch(memory, state);
 	const settings = readSettings(this);
-	if (!settings.dropStale && !inOverlap(state.subscription, Date.now()))
+	if (!staleFilterOn(settings.dropStale, state.subscription, Date.now()))
 		return reply(this, 200, { persisted: 0 });
 	const stored = memory.versions ?? (state.versions && plainCopy(state.versions));
 	const store = loadVersionStore(stored, settings.collectionName);

@@ -122,6 +122,22 @@ export function inOverlap(record: SubscriptionRecord | undefined, now: number): 
 	return record?.previousKey !== undefined && (record.previousKeyUntil ?? 0) > now;
 }
 
+/** The stale filter runs when the user asked for it, and always during an overlap (twins run once). */
+export function staleFilterOn(
+	dropStale: boolean,
+	record: SubscriptionRecord | undefined,
+	now: number,
+): boolean {
+	return dropStale || inOverlap(record, now);
+}
+
+const OVERLAP_FIELDS = ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'];
+
+/** Ends the overlap on the record (its key stays accepted until `previousKeyUntil`). */
+export function closeOverlap(record: SubscriptionRecord): void {
+	for (const field of OVERLAP_FIELDS) delete (record as unknown as IDataObject)[field];
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Per-process memory, keyed by trigger identity, bounded as a whole.
 // ---------------------------------------------------------------------------------------------------------

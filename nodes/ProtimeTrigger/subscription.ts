@@ -18,6 +18,7 @@ import { createWebhook, deleteWebhook, listWebhooks } from '../shared/webhooksAp
 import { overlapEnd, type Decision } from './decide';
 import { destinationProblem } from './destination';
 import {
+	closeOverlap,
 	rememberRecord,
 	singleFlight,
 	takeOver,
@@ -210,12 +211,8 @@ export function endOverlap(
 	);
 	if (!end) return undefined;
 	const previousWebhookId = record.previousId;
-	for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
-		delete (record as unknown as Record<string, unknown>)[field];
-	if (memory.record && memory.record !== record) {
-		for (const field of ['previousId', 'previousValidUntil', 'previousFreshAt', 'previousCaughtUp'])
-			delete (memory.record as unknown as Record<string, unknown>)[field];
-	}
+	closeOverlap(record);
+	if (memory.record) closeOverlap(memory.record);
 	delete memory.overlap;
 	if (end === 'quiet') return undefined;
 	return {

@@ -31,7 +31,6 @@ import {
 	triggerState,
 	type Memory,
 	type PendingResync,
-	type SubscriptionRecord,
 	type TriggerState,
 } from './record';
 import { readSettings, type TriggerSettings } from './settings';
@@ -103,9 +102,9 @@ async function renewIfClockMissed(
 	return undefined;
 }
 
-/** Who signed a delivery: the subscription's tag for the stale filter, and whether it is the overlapped one. */
+/** Who signed a delivery: its key, and whether that is a renewed subscription's (the overlapped one). */
 interface Source {
-	tag: string;
+	key: string;
 	previous: boolean;
 }
 
@@ -113,25 +112,28 @@ interface Source {
  * The delivery's changes to emit, through the stale filter (shared live within this process, so concurrent
  * requests do not save over each other's). During a renewal's overlap the filter runs even with "Ignore
  * Older Versions of a Record" off: a change both subscriptions deliver is emitted once. What the overlapped
- * subscription delivers is evidence for the check (check.ts, `overlapGap`).
+ * subscription delivers is evidence for the check (subscription.ts, `endOverlap`).
  */
 function select(
 	changes: readonly Change[],
 	state: TriggerState,
 	memory: Memory | undefined,
 	settings: TriggerSettings,
-	source: Source | undefined,
+	source: Source,
 	keepResends: boolean,
 ): { wanted: readonly Change[]; dropped: number; recorded: number; tag?: string } {
-	const overlap = source !== undefined && inOverlap(state.subscription, Date.now());
+	// During an overlap each version is tagged with the subscription that brought it.
+	const tag = inOverlap(state.subscription, Date.now()) ? sourceTag(source.key) : undefined;
 	const stored = memory
 		? (memory.versions ?? (state.versions && plainCopy(state.versions)))
 		: state.versions;
 	const store =
-		settings.dropStale || overlap ? loadVersionStore(stored, settings.collectionName) : undefined;
+		settings.dropStale || tag !== undefined
+			? loadVersionStore(stored, settings.collectionName)
+			: undefined;
 	const { wanted, dropped, recorded, twins } = selectChanges(changes, settings.events, store, {
 		keepResends,
-		source: overlap ? source.tag : undefined,
+		source: tag,
 	});
 	if (store && recorded) {
 		if (memory) memory.versions = store as unknown as IDataObject;
@@ -140,12 +142,12 @@ function select(
 	// A twin, whichever subscription brought it second, is a change made after the renewal that the old
 	// subscription delivered: it is past what it held before (if it delivers in order).
 	const previousId = state.subscription?.previousId;
-	if (memory && previousId && (twins || (source?.previous && recorded))) {
+	if (memory && previousId && (twins || (source.previous && recorded))) {
 		if (memory.overlap?.id !== previousId) memory.overlap = { id: previousId };
-		if (source?.previous && recorded) memory.overlap.freshAt = Date.now();
+		if (source.previous && recorded) memory.overlap.freshAt = Date.now();
 		if (twins) memory.overlap.caughtUp = true;
 	}
-	return { wanted, dropped, recorded, tag: overlap ? source.tag : undefined };
+	return { wanted, dropped, recorded, tag };
 }
 
 /**
@@ -158,7 +160,7 @@ async function keepForBatch(
 	state: TriggerState,
 	memory: Memory,
 	settings: TriggerSettings,
-	source: Source | undefined,
+	source: Source,
 ): Promise<IWebhookResponseData> {
 	takeOver(memory, state, false);
 	const batch = takeOverBatch(memory, state);
@@ -189,16 +191,9 @@ async function handleDelivery(
 ): Promise<IWebhookResponseData> {
 	const now = Date.now();
 	// Verification reads the keys without writing: a request that does not verify changes nothing.
-	const signers: SubscriptionRecord[] = [];
-	const keys: string[] = [];
-	for (const record of [state.subscription, memory?.record]) {
-		if (!record || signers.some((r) => r.id === record.id)) continue;
-		for (const key of acceptedKeys(record, now)) {
-			if (!key) continue; // keyIndex counts usable keys only
-			signers.push(record);
-			keys.push(key);
-		}
-	}
+	const keys = acceptedKeys(state.subscription, now);
+	if (memory?.record && memory.record.id !== state.subscription?.id)
+		keys.push(...acceptedKeys(memory.record, now));
 	const check = verifySignature(req.rawBody, req.headers, keys);
 	if (!check.valid) {
 		nodeLog(this).warn(`rejected a delivery (401): ${describeSignatureFailure(check.reason)}`);
@@ -209,10 +204,11 @@ async function handleDelivery(
 		nodeLog(this).warn(`rejected a delivery (400): ${parsed.message}`);
 		return reply(this, 400, { error: 'Bad Request', message: parsed.message });
 	}
-	const signer = signers[check.keyIndex];
-	const key = keys[check.keyIndex];
-	const source: Source | undefined =
-		signer && key ? { tag: sourceTag(key), previous: key !== signer.key } : undefined;
+	const key = keys[check.keyIndex]; // acceptedKeys gives non-empty keys only, all of which verify counts
+	const source: Source = {
+		key,
+		previous: key !== state.subscription?.key && key !== memory?.record?.key,
+	};
 	const settings = readSettings(this);
 	if (settings.batch && memory)
 		return await keepForBatch.call(this, parsed.changes, state, memory, settings, source);

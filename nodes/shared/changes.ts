@@ -163,6 +163,17 @@ export function loadVersionStore(raw: unknown, scope: string): VersionStore {
 	return emptyVersionStore(scope);
 }
 
+/** A version as the filter stores it: `version|source` when the source matters (a renewal's overlap). */
+function tag(version: string, source: string | undefined): string {
+	return source === undefined ? version : `${version}|${source}`;
+}
+
+/** `[version, source]` of a stored or persisted version. */
+function untag(stored: string): [string, string | undefined] {
+	const bar = stored.indexOf('|');
+	return bar < 0 ? [stored, undefined] : [stored.slice(0, bar), stored.slice(bar + 1)];
+}
+
 /**
  * Splits ordered changes into fresh ones and stale-or-duplicate ones (a version not newer than the last
  * one seen for the same id), recording every fresh version in `store` (mutated in place), tagged with
@@ -197,9 +208,9 @@ export function dropStaleChanges(
 		let order = 1;
 		let twin = false;
 		if (previous !== undefined) {
-			const bar = previous.indexOf('|');
-			order = compareChangeVersions(version, bar < 0 ? previous : previous.slice(0, bar));
-			twin = order === 0 && bar >= 0 && previous.slice(bar + 1) !== source;
+			const [seen, seenFrom] = untag(previous);
+			order = compareChangeVersions(version, seen);
+			twin = order === 0 && seenFrom !== undefined && seenFrom !== source;
 		}
 		if (twin) twins++;
 		if (order < 0 || (order === 0 && (!keepResends || twin))) {
@@ -219,7 +230,7 @@ export function dropStaleChanges(
 			}
 			store.count++;
 		}
-		recent[key] = source === undefined ? version : `${version}|${source}`;
+		recent[key] = tag(version, source);
 		recorded++;
 		if (fresh !== undefined) fresh.push(change);
 	}
@@ -249,10 +260,8 @@ export type VersionEntry = [string | number, string];
 /** The `[id, changeVersion]` of each change (tagged with its `source`, as the filter records it), for a persist request. */
 export function versionEntries(changes: readonly Change[], source?: string): VersionEntry[] {
 	const entries: VersionEntry[] = [];
-	for (const change of changes) {
-		const version = change.data.changeVersion;
-		entries.push([change.data.id, source === undefined ? version : `${version}|${source}`]);
-	}
+	for (const change of changes)
+		entries.push([change.data.id, tag(change.data.changeVersion, source)]);
 	return entries;
 }
 
@@ -274,13 +283,16 @@ export function parseVersionEntries(value: unknown): VersionEntry[] | undefined 
  * by the same rules as the stale filter. Returns how many were newly recorded.
  */
 export function mergeVersions(store: VersionStore, entries: readonly VersionEntry[]): number {
-	let recorded = 0;
-	for (const [id, tagged] of entries) {
-		const bar = tagged.indexOf('|');
-		const changeVersion = bar < 0 ? tagged : tagged.slice(0, bar);
-		const source = bar < 0 ? undefined : tagged.slice(bar + 1);
-		const change: Change = { changeType: 'InsertOrUpdate', data: { id, changeVersion } };
-		recorded += dropStaleChanges([change], store, { source }).recorded;
+	// One pass per source (a persist request carries one delivery's, so usually one).
+	const bySource = new Map<string | undefined, Change[]>();
+	for (const [id, stored] of entries) {
+		const [changeVersion, source] = untag(stored);
+		let changes = bySource.get(source);
+		if (!changes) bySource.set(source, (changes = []));
+		changes.push({ changeType: 'InsertOrUpdate', data: { id, changeVersion } });
 	}
+	let recorded = 0;
+	for (const [source, changes] of bySource)
+		recorded += dropStaleChanges(sortByChangeVersion(changes), store, { source }).recorded;
 	return recorded;
 }
