@@ -31,6 +31,11 @@ import { ENGINE_V2_SETTING, isEngineV2Refusal, ProblemReporter, reportCheck } fr
 const CHECK_TIMEOUT_MS = 120_000;
 /** A flush is answered once its execution ended; one that takes longer counts as failed and is emitted again. */
 const FLUSH_TIMEOUT_MS = 15 * 60_000;
+/**
+ * A flush unanswered this long is logged: n8n 2.x in queue mode can lose the answer of an execution that ends
+ * before its webhook process waits for it (docs/queue-mode.md, "Fast executions").
+ */
+export const FLUSH_UNANSWERED_WARN_MS = 60_000;
 /** Flushes in a row per tick at most, while full batches are waiting. */
 const MAX_FLUSHES_PER_TICK = 50;
 const EVERY_SECOND: CronExpression = '* * * * * *';
@@ -210,9 +215,32 @@ export class Flusher {
 
 	private problem?: string;
 
+	/** When the flush now waiting for its answer was sent, and whether that wait was logged. */
+	private waitingSince?: number;
+
+	private waitLogged = false;
+
 	next(): { id: string; timestamp: number } {
 		this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp + 1);
 		return { id: `${this.prefix}-${++this.count}`, timestamp: this.lastTimestamp };
+	}
+
+	sent(now: number): void {
+		this.waitingSince = now;
+		this.waitLogged = false;
+	}
+
+	answered(): void {
+		this.waitingSince = undefined;
+	}
+
+	/** A warning to log, once per flush, when its answer is overdue. */
+	overdueToLog(now: number): string | undefined {
+		if (this.waitingSince === undefined || this.waitLogged) return undefined;
+		const seconds = Math.round((now - this.waitingSince) / 1000);
+		if (now - this.waitingSince < FLUSH_UNANSWERED_WARN_MS) return undefined;
+		this.waitLogged = true;
+		return `an execution of batched changes was started ${seconds} s ago and n8n has not answered yet; newer batches wait behind it. If the workflow is quick and n8n runs in queue mode, n8n lost the answer: set N8N_EXECUTIONS_QUEUE_KEEP_LAST_COMPLETED=100 and N8N_EXECUTIONS_QUEUE_KEEP_LAST_FAILED=100 on every n8n process and restart. The batch is emitted again ${FLUSH_TIMEOUT_MS / 60_000} minutes after it started.`;
 	}
 
 	/** A problem to log, or undefined when it was logged last time already. */
@@ -231,6 +259,7 @@ async function flushOnce(
 	secret: string,
 ): Promise<boolean> {
 	const { id, timestamp } = flusher.next();
+	flusher.sent(Date.now());
 	const reached = await reachOwnWebhook.call(
 		this,
 		route,
@@ -238,6 +267,7 @@ async function flushOnce(
 		FLUSH_TIMEOUT_MS,
 		false,
 	);
+	flusher.answered();
 	let problem: string | undefined;
 	let more = false;
 	if (!('url' in reached)) {
@@ -344,7 +374,12 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 	);
 	if (batching) {
 		this.helpers.registerCron({ expression: EVERY_SECOND }, async () => {
-			if (flushing || nothingToFlush.call(this, flusher)) return;
+			if (flushing) {
+				const overdue = flusher.overdueToLog(Date.now());
+				if (overdue) nodeLog(this).warn(overdue);
+				return;
+			}
+			if (nothingToFlush.call(this, flusher)) return;
 			await flush();
 		});
 	}

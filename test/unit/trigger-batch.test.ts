@@ -12,6 +12,7 @@ import {
 	deriveCheckSecret,
 	signFlush,
 } from '../../nodes/ProtimeTrigger/checkSignature';
+import { Flusher, FLUSH_UNANSWERED_WARN_MS } from '../../nodes/ProtimeTrigger/clock';
 import { forgetMemory } from '../../nodes/ProtimeTrigger/record';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type TriggerControls } from '../support/context';
@@ -396,6 +397,21 @@ describe('Batch Changes', () => {
 		);
 		expect(answer.status).toBe(200);
 		expect(n8n.executions).toEqual([expect.objectContaining({ mode: 'manual' })]);
+	});
+
+	it('warns once per flush, with the fix, when its answer is a minute late (queue mode can lose it)', () => {
+		const flusher = new Flusher();
+		expect(flusher.overdueToLog(10 * FLUSH_UNANSWERED_WARN_MS)).toBeUndefined(); // nothing sent
+		flusher.sent(1_000);
+		expect(flusher.overdueToLog(1_000 + FLUSH_UNANSWERED_WARN_MS - 1)).toBeUndefined();
+		const warning = flusher.overdueToLog(1_000 + FLUSH_UNANSWERED_WARN_MS);
+		expect(warning).toContain('60 s ago');
+		expect(warning).toContain('N8N_EXECUTIONS_QUEUE_KEEP_LAST_COMPLETED');
+		expect(flusher.overdueToLog(1_000 + 5 * FLUSH_UNANSWERED_WARN_MS)).toBeUndefined();
+		flusher.answered();
+		expect(flusher.overdueToLog(100 * FLUSH_UNANSWERED_WARN_MS)).toBeUndefined();
+		flusher.sent(7_000);
+		expect(flusher.overdueToLog(7_000 + FLUSH_UNANSWERED_WARN_MS)).toBeDefined();
 	});
 
 	it('says how to fix a batch window out of range', async () => {

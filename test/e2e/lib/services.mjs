@@ -178,5 +178,9 @@ export function queueModeEnv({ pg, redis, mainPort, webhookPort }) {
 		N8N_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/`,
 		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${mainPort}/`,
 		N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
+		// As docs/queue-mode.md ("Fast executions") asks: n8n's default 0 loses the answer of an execution that
+		// ends within milliseconds. E2E_QUEUE_KEEP_COMPLETED=0 runs n8n's default.
+		N8N_EXECUTIONS_QUEUE_KEEP_LAST_COMPLETED: process.env.E2E_QUEUE_KEEP_COMPLETED ?? '100',
+		N8N_EXECUTIONS_QUEUE_KEEP_LAST_FAILED: process.env.E2E_QUEUE_KEEP_COMPLETED ?? '100',
 	};
 }
