@@ -10,7 +10,7 @@
 //   E2E_ONLY=smoke,trigger npm run test:e2e    a subset: smoke, trigger, action, renewal, queue, versions (the
 //                                     other versions' core), core (= smoke,trigger,renewal), and the modules
 //                                     run after them: scopes, tool, reporting, registry, browser, durability,
-//                                     convergence; and, only when named (not in CI: ~12 min), backlog
+//                                     convergence; and, only when named (not in CI: ~25 min), backlog
 //   E2E_SEED=N                        the backlog and convergence modules' random pattern from seed N (drawn per run otherwise)
 //   E2E_KEEP=1                        keep the run directory (.e2e/...) with logs even when all passed
 import fs from 'node:fs';
