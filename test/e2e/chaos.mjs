@@ -6,6 +6,7 @@
 //   E2E_CHAOS_ONLY=convergence,backlog …      the modules to run per seed (default convergence)
 // On a shared machine wrap it: flock /tmp/e2e-machine.lock npm run test:chaos -- --runs 10
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +32,15 @@ function runSeed(seed) {
 		child.stdout.on('data', (d) => (out += d));
 		child.stderr.on('data', (d) => (out += d));
 		child.on('close', (code) => {
+			// a failing seed's whole output is kept: the one line below cannot say why it failed
+			const kept =
+				code === 0
+					? undefined
+					: path.join(path.dirname(runner), '..', '..', '.e2e', `chaos-seed-${seed}.log`);
+			if (kept) {
+				fs.mkdirSync(path.dirname(kept), { recursive: true });
+				fs.writeFileSync(kept, out);
+			}
 			const summary = out.match(/e2e: (\d+) passed, (\d+) failed/);
 			const mismatches = [...out.matchAll(/MISMATCHES (\d+)/g)].reduce(
 				(n, m) => n + Number(m[1]),
@@ -50,6 +60,7 @@ function runSeed(seed) {
 				doubles,
 				silent: lost,
 				seconds: Math.round((Date.now() - t0) / 1000),
+				kept,
 			});
 		});
 	});
@@ -60,7 +71,7 @@ for (const seed of seeds) {
 	const r = await runSeed(seed);
 	if (r.code !== 0) failures++;
 	process.stdout.write(
-		`seed ${r.seed}: ${r.code === 0 ? 'PASS' : 'FAIL'} (checks ${r.passed} passed, ${r.failed} failed; mismatches ${r.mismatches}; silent losses ${r.silent}; doubles ${r.doubles}; ${r.seconds} s)\n`,
+		`seed ${r.seed}: ${r.code === 0 ? 'PASS' : 'FAIL'} (checks ${r.passed} passed, ${r.failed} failed; mismatches ${r.mismatches}; silent losses ${r.silent}; doubles ${r.doubles}; ${r.seconds} s)${r.kept ? `; output in ${r.kept}` : ''}\n`,
 	);
 }
 process.stdout.write(`chaos: ${seeds.length - failures} of ${seeds.length} seeds passed\n`);
