@@ -215,10 +215,8 @@ export class Flusher {
 
 	private problem?: string;
 
-	/** When the flush now waiting for its answer was sent, and whether that wait was logged. */
+	/** When the flush now waiting for its answer was sent; cleared once answered or its wait was logged. */
 	private waitingSince?: number;
-
-	private waitLogged = false;
 
 	next(): { id: string; timestamp: number } {
 		this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp + 1);
@@ -227,7 +225,6 @@ export class Flusher {
 
 	sent(now: number): void {
 		this.waitingSince = now;
-		this.waitLogged = false;
 	}
 
 	answered(): void {
@@ -236,10 +233,10 @@ export class Flusher {
 
 	/** A warning to log, once per flush, when its answer is overdue. */
 	overdueToLog(now: number): string | undefined {
-		if (this.waitingSince === undefined || this.waitLogged) return undefined;
+		if (this.waitingSince === undefined || now - this.waitingSince < FLUSH_UNANSWERED_WARN_MS)
+			return undefined;
 		const seconds = Math.round((now - this.waitingSince) / 1000);
-		if (now - this.waitingSince < FLUSH_UNANSWERED_WARN_MS) return undefined;
-		this.waitLogged = true;
+		this.waitingSince = undefined;
 		return `an execution of batched changes was started ${seconds} s ago and n8n has not answered yet; newer batches wait behind it. If the workflow is quick and n8n runs in queue mode, n8n lost the answer: set N8N_EXECUTIONS_QUEUE_KEEP_LAST_COMPLETED=100 and N8N_EXECUTIONS_QUEUE_KEEP_LAST_FAILED=100 on every n8n process and restart. The batch is emitted again ${FLUSH_TIMEOUT_MS / 60_000} minutes after it started.`;
 	}
 

@@ -149,7 +149,7 @@ async function count(client, sim, wf, raised) {
 		for (const a of await sim.deliveries(w.id))
 			if (a.success)
 				for (const e of a.events)
-					if (!(firstOk.get(e.changeVersion) <= a.attemptedAtMs))
+					if (!firstOk.has(e.changeVersion) || a.attemptedAtMs < firstOk.get(e.changeVersion))
 						firstOk.set(e.changeVersion, a.attemptedAtMs);
 	// when each renewal created its subscription (a stopped webhook's validUntil is when it stopped, so only
 	// for those that ran their course) and whether a change was then waiting in a backlog
