@@ -28,8 +28,13 @@ function runSeed(seed) {
 			env: { ...process.env, E2E_ONLY: only, E2E_SEED: String(seed) },
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
+		// the counts come from stdout alone: each result line is also logged to stderr, and counting both doubled them
 		let out = '';
-		child.stdout.on('data', (d) => (out += d));
+		let stdout = '';
+		child.stdout.on('data', (d) => {
+			out += d;
+			stdout += d;
+		});
 		child.stderr.on('data', (d) => (out += d));
 		child.on('close', (code) => {
 			// a failing seed's whole output is kept: the one line below cannot say why it failed
@@ -41,16 +46,13 @@ function runSeed(seed) {
 				fs.mkdirSync(path.dirname(kept), { recursive: true });
 				fs.writeFileSync(kept, out);
 			}
-			const summary = out.match(/e2e: (\d+) passed, (\d+) failed/);
-			const mismatches = [...out.matchAll(/MISMATCHES (\d+)/g)].reduce(
-				(n, m) => n + Number(m[1]),
-				0,
-			);
-			const doubles = [...out.matchAll(/DOUBLED (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-			const lost = [...out.matchAll(/LOST (\d+) \(silent (\d+)/g)].reduce(
-				(n, m) => n + Number(m[2]),
-				0,
-			);
+			const summary = stdout.match(/e2e: (\d+) passed, (\d+) failed/);
+			const sum = (re, group = 1) =>
+				[...stdout.matchAll(re)].reduce((n, m) => n + Number(m[group]), 0);
+			const mismatches = sum(/MISMATCHES (\d+)/g);
+			const doubles = sum(/DOUBLED (\d+)/g);
+			const unattributed = sum(/DOUBLED \d+ \(unattributed (\d+)/g);
+			const lost = sum(/LOST (\d+) \(silent (\d+)/g, 2);
 			resolve({
 				seed,
 				code,
@@ -58,6 +60,7 @@ function runSeed(seed) {
 				failed: summary?.[2] ?? '?',
 				mismatches,
 				doubles,
+				unattributed,
 				silent: lost,
 				seconds: Math.round((Date.now() - t0) / 1000),
 				kept,
@@ -71,7 +74,7 @@ for (const seed of seeds) {
 	const r = await runSeed(seed);
 	if (r.code !== 0) failures++;
 	process.stdout.write(
-		`seed ${r.seed}: ${r.code === 0 ? 'PASS' : 'FAIL'} (checks ${r.passed} passed, ${r.failed} failed; mismatches ${r.mismatches}; silent losses ${r.silent}; doubles ${r.doubles}; ${r.seconds} s)${r.kept ? `; output in ${r.kept}` : ''}\n`,
+		`seed ${r.seed}: ${r.code === 0 ? 'PASS' : 'FAIL'} (checks ${r.passed} passed, ${r.failed} failed; mismatches ${r.mismatches}; silent losses ${r.silent}; doubles ${r.doubles} (unattributed ${r.unattributed}); ${r.seconds} s)${r.kept ? `; output in ${r.kept}` : ''}\n`,
 	);
 }
 process.stdout.write(`chaos: ${seeds.length - failures} of ${seeds.length} seeds passed\n`);
