@@ -32,14 +32,13 @@ const OPTIONS = {
 	checkInterval: 1,
 	renewalMargin: Number(process.env.E2E_BACKLOG_MARGIN_MIN || 8),
 };
+/** E2E_BACKLOG_MODE=queue: PostgreSQL, Redis, a main, a worker and a webhook processor; else one n8n. */
+const MODE = process.env.E2E_BACKLOG_MODE === 'queue' ? 'queue' : 'regular';
 const DELAY_S = Number(process.env.E2E_BACKLOG_DELAY_S || 420);
 const PAUSE_MS = {
 	default: Number(process.env.E2E_BACKLOG_PAUSE_MS || 2500),
 	// regular mode takes Batch Changes deliveries faster: at 600 ms one trigger kept up until after its renewal
-	batch: Number(
-		process.env.E2E_BACKLOG_BATCH_PAUSE_MS ||
-			(process.env.E2E_BACKLOG_MODE === 'queue' ? 600 : 450),
-	),
+	batch: Number(process.env.E2E_BACKLOG_BATCH_PAUSE_MS || (MODE === 'queue' ? 600 : 450)),
 };
 const BATCH = { batchChanges: true, batchWindow: 2, batchMaxChanges: 100 };
 /** Raising crosses the renewal (due VALIDITY_S - margin after activation, a check every minute). */
@@ -226,9 +225,6 @@ async function traceBatches(client, runs) {
 		);
 	}
 }
-
-/** E2E_BACKLOG_MODE=queue: PostgreSQL, Redis, a main, a worker and a webhook processor; else one n8n. */
-const MODE = process.env.E2E_BACKLOG_MODE === 'queue' ? 'queue' : 'regular';
 
 async function startBacklogN8n({ install, dir, userFolder }) {
 	const common = { runDir: dir, userFolder, filesDir: path.join(dir, 'files') };

@@ -455,7 +455,7 @@ async function counts({ sim, client, workflowId, trigger, resent = new Map() }) 
 }
 
 /** The versions run more often than 1 + their failed delivery attempts + the duplicates the test resent. */
-export function unattributedDoubles(runs, attempts, resent) {
+function unattributedDoubles(runs, attempts, resent) {
 	const failed = new Map();
 	for (const a of attempts)
 		if (!a.success)
@@ -582,13 +582,14 @@ async function runOne({
 	gapMs,
 }) {
 	const t0 = Date.now();
+	const options = optionsFor(label);
 	const { workflowId, trigger } = await syncWorkflow({
 		client,
 		db,
 		collection,
 		credential,
 		pgCredential,
-		options: optionsFor(label),
+		options,
 	});
 	const live = new Map();
 	const refs = new Map();
@@ -635,7 +636,7 @@ async function runOne({
 		renewalsAtLeast,
 		workflowId,
 		trigger,
-		batch: optionsFor(label).batchChanges === true,
+		batch: options.batchChanges === true,
 	};
 }
 
