@@ -20,6 +20,8 @@ export interface InFlight {
 	changes: Change[];
 	/** Executions of this batch that failed or were never reported (n8n killed, clock restarted). */
 	attempts: number;
+	/** Of those, the executions n8n reported failed: at the limit the batch is set aside. */
+	failures: number;
 	/** Not emitted again before this time (epoch ms): a failing workflow is retried with a growing pause. */
 	retryAt: number;
 }
@@ -32,6 +34,8 @@ export interface Batch {
 export interface BatchSettings {
 	windowMs: number;
 	maxChanges: number;
+	/** Failed executions of one batch before it is set aside (newer changes go on). */
+	maxFailures: number;
 }
 
 /** What the clock says about its previous flush: the execution succeeded (2xx), or not. */
@@ -72,6 +76,7 @@ export function loadBatch(raw: unknown): Batch {
 				(c): c is Change => isObject(c) && isObject(c.data),
 			),
 			attempts: Number(flight.attempts) || 0,
+			failures: Number(flight.failures) || 0,
 			retryAt: Number(flight.retryAt) || 0,
 		};
 	}
@@ -107,22 +112,40 @@ export function retryPause(attempts: number): number {
 	return Math.min(FLUSH_TICK_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_PAUSE_MS);
 }
 
+/** What a report did to the batch: nothing, or it changed it; `setAside` holds a batch that failed too often. */
+export interface Applied {
+	changed: boolean;
+	setAside?: InFlight;
+}
+
 /**
  * Applies the clock's report on the batch in flight. A batch in flight that the report does not name was
- * emitted by a flush whose answer nobody saw (n8n died, the clock restarted): it counts as failed and is
- * emitted again at once. Returns whether the batch changed.
+ * emitted by a flush whose answer nobody saw (n8n died): it is emitted again at once. One whose execution
+ * failed is emitted again after a growing pause, until it failed `maxFailures` times: then it is set aside,
+ * so that one bad change does not stop the stream (a death is no failure: it never sets a batch aside).
  */
-export function applyReport(batch: Batch, report: FlushReport | undefined, now: number): boolean {
+export function applyReport(
+	batch: Batch,
+	report: FlushReport | undefined,
+	now: number,
+	maxFailures: number,
+): Applied {
 	const flight = batch.inFlight;
-	if (!flight || flight.id === '') return false;
-	if (report?.id === flight.id && report.outcome === 'done') {
+	if (!flight || flight.id === '') return { changed: false };
+	const named = report?.id === flight.id;
+	if (named && report.outcome === 'done') {
 		delete batch.inFlight;
-		return true;
+		return { changed: true };
 	}
 	flight.attempts++;
-	flight.retryAt = report?.id === flight.id ? now + retryPause(flight.attempts) : now;
+	if (named) flight.failures++;
+	if (flight.failures >= maxFailures) {
+		delete batch.inFlight;
+		return { changed: true, setAside: flight };
+	}
+	flight.retryAt = named ? now + retryPause(flight.attempts) : now;
 	flight.id = '';
-	return true;
+	return { changed: true };
 }
 
 /** Whether the pending changes are due: enough of them, or the oldest's window ends before the next tick. */
@@ -155,6 +178,6 @@ export function takeFlush(
 	if (!isDue(batch, settings, now)) return undefined;
 	const taken = batch.pending.splice(0, settings.maxChanges);
 	const changes = [...sortByChangeVersion(taken.map((k) => k.change))];
-	batch.inFlight = { id, changes, attempts: 0, retryAt: 0 };
+	batch.inFlight = { id, changes, attempts: 0, failures: 0, retryAt: 0 };
 	return [...changes];
 }

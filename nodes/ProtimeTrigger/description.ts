@@ -12,6 +12,8 @@ export const DEFAULT_BATCH_WINDOW = 5;
 export const MAX_BATCH_WINDOW = 300;
 export const DEFAULT_BATCH_MAX_CHANGES = 100;
 export const MAX_BATCH_MAX_CHANGES = 1000;
+export const DEFAULT_BATCH_MAX_FAILURES = 10;
+export const MAX_BATCH_MAX_FAILURES = 1000;
 
 const SAMPLE_TIP =
 	"To build the next steps before a change arrives, a Protime node with this collection and Get Many (same Simplify options) returns records shaped like the <code>data</code> of an item here, and its fields show in the next node's input even before it runs.";
@@ -81,7 +83,7 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether changes that arrive close together start one execution instead of one each. Protime is answered once n8n has saved the changes; their execution starts within the batch window and is retried until it succeeds.',
+					'Whether changes that arrive close together start one execution instead of one each. Protime is answered once n8n has saved the changes; their execution starts within the batch window and is retried until it succeeds, or until Max Failed Executions per Batch is reached.',
 			},
 			{
 				displayName: 'Batch Window (Seconds)',
@@ -117,6 +119,16 @@ export const triggerProperties: INodeProperties[] = [
 				default: DEFAULT_BATCH_MAX_CHANGES,
 				description:
 					'A batch that reaches this many changes starts its execution at once, without waiting for the window',
+				displayOptions: { show: { batchChanges: [true] } },
+			},
+			{
+				displayName: 'Max Failed Executions per Batch',
+				name: 'batchMaxFailures',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_BATCH_MAX_FAILURES },
+				default: DEFAULT_BATCH_MAX_FAILURES,
+				description:
+					'A batch whose execution failed this many times (it is run again after a growing pause) is set aside, so that newer changes go on. The failed executions stay in the executions list, and a ResyncRequired item lists the changes set aside.',
 				displayOptions: { show: { batchChanges: [true] } },
 			},
 			{

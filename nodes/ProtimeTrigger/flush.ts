@@ -9,13 +9,18 @@ import { reply } from './answer';
 import { applyReport, keptCount, takeFlush, type BatchSettings } from './batch';
 import type { CheckRequestData } from './check';
 import { checkSecret, CHECK_HEADER, verifyCheck } from './checkSignature';
-import { changeItem, takePendingResync } from './items';
+import { changeItem, setAsideItem, takePendingResync } from './items';
 import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
+import { DEFAULT_BATCH_MAX_FAILURES } from './description';
 import { readSettings } from './settings';
 import { nodeLog } from '../shared/log';
 
 /** With Batch Changes switched off, changes still kept go out at once, in executions of this many. */
-const DRAIN: BatchSettings = { windowMs: 0, maxChanges: 500 };
+const DRAIN: BatchSettings = {
+	windowMs: 0,
+	maxChanges: 500,
+	maxFailures: DEFAULT_BATCH_MAX_FAILURES,
+};
 
 /** The node's own answers (n8n's answer after an execution has no body): nothing was emitted, or ... */
 export const NOTHING_FLUSHED = 'nothingFlushed';
@@ -47,15 +52,29 @@ export async function handleFlush(
 	}
 	memory.lastFlush = Math.max(verdict.timestamp, memory.lastFlush ?? 0);
 	const settings = readSettings(this);
+	const batchSettings = settings.batch ?? DRAIN;
 	takeOver(memory, state, false);
 	const batch = takeOverBatch(memory, state);
-	const reported = applyReport(batch, verdict.flush.report, now);
-	if (reported) state.batch = batch as unknown as IDataObject;
+	const report = verdict.flush.report;
+	const applied = applyReport(batch, report, now, batchSettings.maxFailures);
+	if (applied.changed) state.batch = batch as unknown as IDataObject;
+	// A batch set aside is announced in an execution of its own, answered by the node: saved before it runs,
+	// so that it is announced once.
+	if (applied.setAside) {
+		const { changes, failures } = applied.setAside;
+		nodeLog(this).error(
+			`set aside ${changes.length} batched change(s) after ${failures} failed executions; newer changes go on, and a ResyncRequired item lists them`,
+		);
+		return {
+			...reply(this, 200, { code: REPORTED, kept: keptCount(batch) }),
+			workflowData: [[setAsideItem(changes, failures, settings, state, now)]],
+		};
+	}
 	// A finished batch leaves static data now: saved only after a next execution, a crash during that
 	// execution would emit the finished batch again.
-	if (reported && verdict.flush.report?.outcome === 'done')
+	if (applied.changed && report?.outcome === 'done')
 		return reply(this, 200, { code: REPORTED, kept: keptCount(batch) });
-	const changes = takeFlush(batch, settings.batch ?? DRAIN, verdict.flush.flushId, now);
+	const changes = takeFlush(batch, batchSettings, verdict.flush.flushId, now);
 	if (changes) state.batch = batch as unknown as IDataObject;
 
 	if (!changes) {

@@ -1,4 +1,4 @@
-/** The items the trigger emits: one per change, plus the resync notice after a lapse. */
+/** The items the trigger emits: one per change, plus the resync notice after a gap or a batch set aside. */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { Change } from '../shared/changes';
@@ -29,7 +29,12 @@ export interface ProtimeTriggerResync {
 	webhookId: string | null;
 	validUntil: string | null;
 	message: string;
+	/** With reason `executionsFailed`: the changes of the batch set aside. */
+	setAside?: Array<{ changeType: ChangeType; id: number | string; changeVersion: string }>;
 }
+
+/** The reason of the resync notice for a batch set aside after its executions failed (batch.ts). */
+export const SET_ASIDE_REASON = 'executionsFailed';
 
 function subscriptionInfo(state: TriggerState): IDataObject {
 	return {
@@ -76,6 +81,42 @@ export function resyncItem(
 				`The Protime subscription for ${settings.collectionName} lapsed (${lapse.reason}), so changes made before ` +
 				`${lapse.detectedAt} may not have been delivered. A new subscription is active. Run a full initial sync: ` +
 				`a Protime node with this collection and the Get Many operation (Return All), and apply its result.`,
+		},
+	};
+}
+
+/**
+ * Tells the workflow that a batch was set aside after `failures` failed executions: its changes are not emitted
+ * again, so a sink misses them until it reads those records again.
+ */
+export function setAsideItem(
+	changes: readonly Change[],
+	failures: number,
+	settings: TriggerSettings,
+	state: TriggerState,
+	now: number,
+): INodeExecutionData {
+	const ids = changes.map((c) => String(c.data.id));
+	const shown =
+		ids.length > 20 ? `${ids.slice(0, 20).join(', ')} and ${ids.length - 20} more` : ids.join(', ');
+	return {
+		json: {
+			changeType: RESYNC_CHANGE_TYPE,
+			collectionName: settings.collectionName,
+			reason: SET_ASIDE_REASON,
+			detectedAt: new Date(now).toISOString(),
+			previousWebhookId: null,
+			webhookId: state.subscription?.id ?? null,
+			validUntil: state.subscription?.validUntil ?? null,
+			message:
+				`The execution of ${changes.length === 1 ? 'a change' : `${changes.length} changes`} of ${settings.collectionName} failed ${failures} times, so ` +
+				`${changes.length === 1 ? 'it was' : 'they were'} set aside and newer changes go on (records ${shown}). The failed executions show the error. ` +
+				`Fix the workflow, then read these records again with a Protime node (Get Many), or run a full initial sync.`,
+			setAside: changes.map((c) => ({
+				changeType: c.changeType,
+				id: c.data.id,
+				changeVersion: c.data.changeVersion,
+			})),
 		},
 	};
 }

@@ -15,10 +15,12 @@ import type { BatchSettings } from './batch';
 import {
 	CHECK_INTERVALS,
 	DEFAULT_BATCH_MAX_CHANGES,
+	DEFAULT_BATCH_MAX_FAILURES,
 	DEFAULT_BATCH_WINDOW,
 	DEFAULT_CHECK_INTERVAL,
 	DEFAULT_RENEWAL_MARGIN,
 	MAX_BATCH_MAX_CHANGES,
+	MAX_BATCH_MAX_FAILURES,
 	MAX_BATCH_WINDOW,
 } from './description';
 
@@ -77,7 +79,15 @@ function readBatch(node: INode, options: IDataObject): BatchSettings | undefined
 		MAX_BATCH_MAX_CHANGES,
 		'Max Changes per Execution',
 	);
-	return { windowMs: windowSeconds * 1000, maxChanges };
+	const maxFailures = boundedWhole(
+		node,
+		options.batchMaxFailures,
+		DEFAULT_BATCH_MAX_FAILURES,
+		1,
+		MAX_BATCH_MAX_FAILURES,
+		'Max Failed Executions per Batch',
+	);
+	return { windowMs: windowSeconds * 1000, maxChanges, maxFailures };
 }
 
 /**
