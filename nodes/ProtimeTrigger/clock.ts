@@ -287,17 +287,51 @@ async function flushOnce(
 	return more;
 }
 
-/** Flushes while batches are due, one execution at a time, so batches run in `changeVersion` order. */
+/**
+ * Flushes while batches are due and this clock runs, one execution at a time, so batches run in
+ * `changeVersion` order.
+ */
 export async function flushDue(
 	this: ITriggerFunctions,
 	route: ClockMemory,
 	flusher: Flusher,
+	running: () => boolean = () => true,
 ): Promise<void> {
 	const secret = await checkSecret.call(this);
 	if (secret === undefined) return; // the check logs this every interval
-	for (let i = 0; i < MAX_FLUSHES_PER_TICK; i++) {
+	for (let i = 0; i < MAX_FLUSHES_PER_TICK && running(); i++) {
 		if (!(await flushOnce.call(this, route, flusher, secret))) return;
 	}
+}
+
+/**
+ * A trigger's flushes in this process, shared by its clocks: a re-publish (any save on n8n 1.x) closes the
+ * clock and starts a new one while a batch may still be executing. The new clock waits for that flush's
+ * answer and reports it, instead of emitting the batch again beside it.
+ */
+interface Lane {
+	flusher: Flusher;
+	flushing?: Promise<void>;
+	clocks: number;
+}
+
+const lanes = new Map<string, Lane>();
+
+function joinLane(identity: string): Lane {
+	let lane = lanes.get(identity);
+	if (!lane) lanes.set(identity, (lane = { flusher: new Flusher(), clocks: 0 }));
+	lane.clocks++;
+	return lane;
+}
+
+/** A lane no clock uses and that holds nothing to report is dropped (a report is kept for the next clock). */
+function dropIfIdle(identity: string, lane: Lane): void {
+	if (lane.clocks === 0 && !lane.flushing && !lane.flusher.report) lanes.delete(identity);
+}
+
+/** A process that dies forgets its lanes (the unit tests' restart). */
+export function forgetLane(identity: string): void {
+	lanes.delete(identity);
 }
 
 /** This process serves the webhook too and holds nothing to flush or report: the request can be spared. */
@@ -347,16 +381,20 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 	const interval =
 		Number(options.checkInterval ?? DEFAULT_CHECK_INTERVAL) || DEFAULT_CHECK_INTERVAL;
 	const batching = options.batchChanges === true;
-	const flusher = new Flusher();
+	const lane = joinLane(identity);
+	const flusher = lane.flusher;
 	const reporter = new ProblemReporter();
+	let open = true;
 	// One request at a time of each kind: a slow Protime must not pile up renewals, and batches go in order.
 	let checking: Promise<unknown> | undefined;
-	let flushing: Promise<void> | undefined;
 	const flush = async () => {
-		flushing ??= flushDue.call(this, route, flusher).finally(() => {
-			flushing = undefined;
-		});
-		await flushing;
+		lane.flushing ??= flushDue
+			.call(this, route, flusher, () => open)
+			.finally(() => {
+				lane.flushing = undefined;
+				dropIfIdle(identity, lane);
+			});
+		await lane.flushing;
 	};
 	this.helpers.registerCron(
 		{ expression: cronFor(interval, `${this.getWorkflow().id}/${this.getNode().name}`) },
@@ -371,7 +409,7 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 	);
 	if (batching) {
 		this.helpers.registerCron({ expression: EVERY_SECOND }, async () => {
-			if (flushing) {
+			if (lane.flushing) {
 				const overdue = flusher.overdueToLog(Date.now());
 				if (overdue) nodeLog(this).warn(overdue);
 				return;
@@ -380,5 +418,11 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 			await flush();
 		});
 	}
-	return {};
+	return {
+		closeFunction: async () => {
+			open = false;
+			lane.clocks--;
+			dropIfIdle(identity, lane);
+		},
+	};
 }

@@ -12,7 +12,7 @@ import {
 	deriveCheckSecret,
 	signFlush,
 } from '../../nodes/ProtimeTrigger/checkSignature';
-import { Flusher, FLUSH_UNANSWERED_WARN_MS } from '../../nodes/ProtimeTrigger/clock';
+import { Flusher, FLUSH_UNANSWERED_WARN_MS, forgetLane } from '../../nodes/ProtimeTrigger/clock';
 import { forgetMemory } from '../../nodes/ProtimeTrigger/record';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type TriggerControls } from '../support/context';
@@ -65,6 +65,7 @@ beforeEach(() => {
 	});
 	params = batchParams();
 	forgetMemory(IDENTITY);
+	forgetLane(IDENTITY);
 	n8n.executions.length = 0;
 	n8n.answers.length = 0;
 	n8n.persists.length = 0;
@@ -111,6 +112,7 @@ async function activate(): Promise<TriggerControls> {
 /** A hard kill and a start: this process's memory is gone, the database stays, a new clock starts. */
 async function restart(): Promise<TriggerControls> {
 	forgetMemory(IDENTITY);
+	forgetLane(IDENTITY);
 	const { ctx } = await bed.activate(trigger, { ...hookInput('init'), order: 'webhooksFirst' });
 	return ctx as unknown as TriggerControls;
 }
@@ -302,6 +304,69 @@ describe('Batch Changes', () => {
 		later(5_000);
 		await clock.tick(FLUSH_CRON);
 		expect(emitted().slice(2)).toEqual([['InsertOrUpdate:1@1'], ['InsertOrUpdate:2@2']]);
+	});
+
+	it('sets a batch aside after Max Failed Executions per Batch, announces it once, and goes on', async () => {
+		params = batchParams({ batchMaxFailures: 2 });
+		const clock = await activate();
+		await deliver(wi(1, 1));
+		later(5_000);
+		// the workflow fails on record 1, whatever else the batch holds
+		n8n.execution = (items) => {
+			if (items[0].some((i) => i.json.id === 1)) throw new Error('a node of the workflow failed');
+		};
+		await clock.tick(FLUSH_CRON); // fails once
+		await deliver(wi(2, 2));
+		later(1_000);
+		await clock.tick(FLUSH_CRON); // reports it, pauses 1 s
+		later(1_000);
+		await clock.tick(FLUSH_CRON); // fails twice
+		expect(n8n.answers.filter((a) => a.status === 500)).toHaveLength(2);
+		later(5_000);
+		await clock.tick(FLUSH_CRON); // sets it aside, then emits record 2
+		const [notice] = n8n.executions[2].items.map((i) => i.json);
+		expect(notice).toMatchObject({
+			changeType: 'ResyncRequired',
+			reason: 'executionsFailed',
+			setAside: [{ changeType: 'InsertOrUpdate', id: 1, changeVersion: cv(1) }],
+		});
+		expect(String(notice.message)).toContain('failed 2 times');
+		expect(emitted().slice(3)).toEqual([['InsertOrUpdate:2@2']]);
+		later(10_000);
+		await clock.tick(FLUSH_CRON);
+		await clock.tick(FLUSH_CRON);
+		expect(kept()).toBe(0);
+		expect(n8n.executions).toHaveLength(4); // the notice once, record 1 never again
+	});
+
+	it('a re-publish while a batch executes never runs it a second time beside it, nor after it', async () => {
+		const first = await bed.activate(trigger, hookInput());
+		await deliver([wi(1, 1), wi(2, 2)]);
+		later(5_000);
+		let started = 0;
+		let release = () => {};
+		const gate = new Promise<void>((resolve) => (release = resolve));
+		n8n.execution = async () => {
+			started++;
+			await gate;
+		};
+		const running = first.ctx!.tick(FLUSH_CRON);
+		while (started === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+		// n8n closes the published version's trigger and starts the new one's, in this process
+		await first.response?.closeFunction?.();
+		const second = (await activate()) as TriggerControls;
+		const secondTick = second.tick(FLUSH_CRON);
+		await Promise.race([secondTick, new Promise((resolve) => setTimeout(resolve, 300))]);
+		expect(started).toBe(1);
+		release();
+		await Promise.all([running, secondTick]);
+		later(1_000);
+		await second.tick(FLUSH_CRON); // reports the first clock's success
+		later(1_000);
+		await second.tick(FLUSH_CRON);
+		expect(started).toBe(1);
+		expect(emitted()).toEqual([['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2']]);
+		expect(kept()).toBe(0);
 	});
 
 	it('answers 503 rather than keep more than 5,000 changes, so Protime sends them again later', async () => {

@@ -20,6 +20,7 @@ import { startSimulator } from './simulator.mjs';
 import { preparePackage, startInstance } from './stack.mjs';
 import {
 	importAsEditor,
+	triggerStepWorkflow,
 	triggerWorkflow,
 	webhookCrudWorkflow,
 	workInterruptionsCsvWorkflow,
@@ -346,6 +347,115 @@ async function batchBurst({ client, sim, credential, name, timeoutMs }) {
 	await client.deactivate(wf.id);
 }
 
+const workInterruption = (sim, minutes) =>
+	sim.insert('work-interruptions', {
+		date: today(),
+		durationInMinutes: minutes,
+		startTimeInMinutes: 600,
+		endTimeInMinutes: 600 + minutes,
+	});
+
+/**
+ * Issue 22: a workflow that always fails on one change does not stop the stream. Its batch fails Max Failed
+ * Executions per Batch (3) times, is set aside and announced once (ResyncRequired, reason executionsFailed);
+ * the changes made after it reach a successful execution each once.
+ */
+async function batchSetAside({ client, sim, credential }) {
+	const POISON = 13;
+	const wf = await createWorkflow(
+		client,
+		triggerStepWorkflow({
+			name: 'e2e batch set aside',
+			collectionName: 'work-interruptions',
+			credential,
+			options: { batchChanges: true, batchWindow: 1, batchMaxChanges: 100, batchMaxFailures: 3 },
+			code: `for (const item of $input.all()) {
+  if (item.json.data?.durationInMinutes === ${POISON}) throw new Error('this workflow refuses record ' + item.json.id);
+}
+return $input.all();`,
+		}),
+	);
+	const poison = await workInterruption(sim, POISON);
+	await waitFor(
+		'a failed execution of the poisoned batch',
+		async () => (await finishedExecutions(client, wf.id)).some((e) => e.status === 'error'),
+		{ timeoutMs: 60_000, intervalMs: 1000 },
+	);
+	const goods = [];
+	for (const minutes of [21, 22, 23]) goods.push(await workInterruption(sim, minutes));
+	const items = await waitFor(
+		'the changes after the poisoned one in a successful execution',
+		async () => {
+			const all = await emittedItems(client, wf.id);
+			const ok = all.filter((i) => i.status === 'success');
+			return goods.every((g) => ok.some((i) => i.json.id === g.id)) ? all : false;
+		},
+		{ timeoutMs: 90_000, intervalMs: 1000 },
+	);
+	const runsOf = (id, status) =>
+		items.filter((i) => i.json.id === id && (!status || i.status === status)).length;
+	const notices = items.filter((i) => i.json.reason === 'executionsFailed');
+	log(
+		`set aside: record ${poison.id} ran ${runsOf(poison.id)} times (failed ${runsOf(poison.id, 'error')}), ${notices.length} notice(s), later changes ${goods.map((g) => runsOf(g.id, 'success')).join('/')} successful run(s)`,
+	);
+	assertEqual(runsOf(poison.id, 'error'), 3, 'failed executions of the poisoned change');
+	assertEqual(runsOf(poison.id), 3, 'executions of the poisoned change');
+	assertEqual(notices.length, 1, 'ResyncRequired notices for the batch set aside');
+	assertEqual(
+		notices[0].json.setAside.map((c) => c.id).join(','),
+		String(poison.id),
+		'the notice names the change set aside',
+	);
+	for (const g of goods) assertEqual(runsOf(g.id), 1, `executions of later change ${g.id}`);
+	await client.deactivate(wf.id);
+}
+
+/**
+ * Issue 22: a re-publish with a changed trigger parameter while a batch executes (a Wait step of 10 s) starts
+ * a new clock; the batch must not run a second time beside the first, nor after it.
+ */
+async function batchRepublish({ client, sim, credential }) {
+	const wf = await createWorkflow(
+		client,
+		triggerStepWorkflow({
+			name: 'e2e batch re-publish',
+			collectionName: 'work-interruptions',
+			credential,
+			options: { batchChanges: true, batchWindow: 1, batchMaxChanges: 100 },
+			waitSeconds: 10,
+		}),
+	);
+	const record = await workInterruption(sim, 31);
+	await waitFor(
+		'the batch execution running',
+		async () => (await client.executions(wf.id)).some((e) => e.status === 'running'),
+		{ timeoutMs: 30_000, intervalMs: 250 },
+	);
+	// n8n 2.x restarts a trigger on publication only when its parameters changed (publication/trigger-diff.js)
+	const saved = await client.getWorkflow(wf.id);
+	const nodes = saved.nodes.map((n) =>
+		n.type === TRIGGER_TYPE
+			? {
+					...n,
+					parameters: { ...n.parameters, options: { ...n.parameters.options, batchWindow: 2 } },
+				}
+			: n,
+	);
+	await client.updateWorkflow(wf.id, { nodes, name: 'e2e batch re-publish (saved)' });
+	await client.activate(wf.id); // 2.x: publishes the saved version; 1.x: the save re-activated it already
+	const later = await workInterruption(sim, 32);
+	await waitForItem(client, wf.id, later.id, { timeoutMs: 90_000 });
+	await sleep(12_000); // a second run of the first batch would have started and ended by now
+	const items = await emittedItems(client, wf.id);
+	const runs = items.filter((i) => i.json.id === record.id);
+	log(
+		`re-publish during a batch: record ${record.id} ran ${runs.length} time(s) (${runs.map((r) => r.status).join(', ')})`,
+	);
+	assertEqual(runs.length, 1, 'executions of the batch running during the re-publish');
+	assertEqual(runs[0].status, 'success', 'its status');
+	await client.deactivate(wf.id);
+}
+
 /**
  * Issue 20: deactivate, change a record while the trigger is unpublished, activate: one ResyncRequired. Then
  * restart n8n and publish again: still one, with the same detectedAt (a re-publish on n8n 1.x deletes and
@@ -617,6 +727,20 @@ async function triggerChecks({ checks, client, sim, credential, inst }) {
 		'trigger: Batch Changes: a burst of 12 changes arrives in one or two executions, in changeVersion order, each once',
 		async () => {
 			await batchBurst({ client, sim, credential, name: 'e2e batch changes', timeoutMs: 60_000 });
+		},
+	);
+
+	await checks.check(
+		'trigger: Batch Changes: a batch that always fails is set aside after 3 failed executions, announced once, and the stream goes on',
+		async () => {
+			await batchSetAside({ client, sim, credential });
+		},
+	);
+
+	await checks.check(
+		'trigger: Batch Changes: a re-publish while a batch executes does not run it a second time',
+		async () => {
+			await batchRepublish({ client, sim, credential });
 		},
 	);
 

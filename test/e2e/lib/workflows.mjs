@@ -54,6 +54,31 @@ export function triggerWorkflow({
 	};
 }
 
+/** Trigger → one step: a Code node (`code`, run once for all items) or a Wait node (`waitSeconds`). */
+export function triggerStepWorkflow({
+	name,
+	collectionName,
+	credential,
+	options,
+	code,
+	waitSeconds,
+}) {
+	const step =
+		code !== undefined
+			? node('Step', 'n8n-nodes-base.code', 2, [260, 0], { jsCode: code })
+			: node('Step', 'n8n-nodes-base.wait', 1.1, [260, 0], {
+					amount: waitSeconds,
+					unit: 'seconds',
+				});
+	return {
+		name,
+		nodes: [protimeTriggerNode({ collectionName, credential, options }), step],
+		connections: {
+			'Protime Trigger': { main: [[{ node: 'Step', type: 'main', index: 0 }]] },
+		},
+	};
+}
+
 const HOURS_CODE = `// Totals the work interruptions that arrived in this run per employee and day.
 const totals = {};
 for (const item of $input.all()) {
