@@ -23,7 +23,7 @@ import {
 import { NOTHING_FLUSHED, REPORTED } from './flush';
 import { derivedWebhookUrl, isHttpUrl } from './destination';
 import { postSigned } from './ownWebhook';
-import { peekMemory, triggerState } from './record';
+import { KEPT_ELSEWHERE, peekMemory, triggerState } from './record';
 import { handoffKey, takeTestItems } from './testHandoff';
 import { nodeLog } from '../shared/log';
 import { ENGINE_V2_SETTING, isEngineV2Refusal, ProblemReporter, reportCheck } from './report';
@@ -240,6 +240,16 @@ export class Flusher {
 		return `an execution of batched changes was started ${seconds} s ago and n8n has not answered yet; newer batches wait behind it. If the workflow is quick and n8n runs in queue mode, n8n lost the answer: set N8N_EXECUTIONS_QUEUE_KEEP_LAST_COMPLETED=100 and N8N_EXECUTIONS_QUEUE_KEEP_LAST_FAILED=100 on every n8n process and restart. The batch is emitted again ${FLUSH_TIMEOUT_MS / 60_000} minutes after it started.`;
 	}
 
+	private keptElsewhereLoggedAt?: number;
+
+	/** Whether to log now that a flush reached a process that does not keep the batch (once a minute). */
+	keptElsewhereToLog(now: number): boolean {
+		const last = this.keptElsewhereLoggedAt;
+		if (last !== undefined && now - last < 60_000) return false;
+		this.keptElsewhereLoggedAt = now;
+		return true;
+	}
+
 	/** A problem to log, or undefined when it was logged last time already. */
 	problemToLog(problem: string | undefined): string | undefined {
 		const changed = problem !== this.problem;
@@ -278,6 +288,14 @@ async function flushOnce(
 		more = reached.body.code !== NOTHING_FLUSHED;
 	} else if (reached.statusCode === 401) {
 		problem = `the flush of batched changes was refused (401) by ${reached.url}; they stay saved. Check the node's Protime credential.`;
+	} else if (reached.statusCode === 503 && reached.body.code === KEPT_ELSEWHERE) {
+		// Nothing was emitted or applied there: the report goes with the next flush. Logged once a minute at
+		// most (flushes that reach the keeper in between are no news).
+		if (flusher.keptElsewhereToLog(Date.now()))
+			nodeLog(this).error(
+				`flushes of batched changes reach an n8n process that does not keep them (${reached.url}); they stay saved, and wait for a flush that reaches the process that keeps them. Route this workflow's webhook URL to one webhook processor, or turn Batch Changes off.`,
+			);
+		return false;
 	} else {
 		flusher.report = { id, outcome: 'failed' };
 		problem = `the execution of batched changes ended with ${reached.statusCode}; they stay saved and are emitted again, with a growing pause, until an execution succeeds.`;

@@ -3,14 +3,21 @@
  * Changes is on. It applies the clock's report on the previous batch, then emits the next one, answered by
  * n8n once its execution ended (docs/trigger-design.md, "Batching").
  */
-import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { reply } from './answer';
 import { applyReport, keptCount, takeFlush, type BatchSettings } from './batch';
 import type { CheckRequestData } from './check';
 import { checkSecret, CHECK_HEADER, verifyCheck } from './checkSignature';
 import { changeItem, setAsideItem, takePendingResync } from './items';
-import { takeOver, takeOverBatch, type Memory, type TriggerState } from './record';
+import {
+	carryBatch,
+	keptByOther,
+	takeOver,
+	takeOverBatch,
+	type Memory,
+	type TriggerState,
+} from './record';
 import { DEFAULT_BATCH_MAX_FAILURES } from './description';
 import { readSettings } from './settings';
 import { nodeLog } from '../shared/log';
@@ -53,11 +60,12 @@ export async function handleFlush(
 	memory.lastFlush = Math.max(verdict.timestamp, memory.lastFlush ?? 0);
 	const settings = readSettings(this);
 	const batchSettings = settings.batch ?? DRAIN;
+	const takingOver = keptByOther(state, memory);
 	takeOver(memory, state, false);
-	const batch = takeOverBatch(memory, state);
+	const batch = takeOverBatch(memory, state, now);
 	const report = verdict.flush.report;
 	const applied = applyReport(batch, report, now, batchSettings.maxFailures);
-	if (applied.changed) state.batch = batch as unknown as IDataObject;
+	if (applied.changed) carryBatch(memory, state, now);
 	// A batch set aside is announced in an execution of its own, answered by the node: saved before it runs,
 	// so that it is announced once.
 	if (applied.setAside) {
@@ -71,11 +79,12 @@ export async function handleFlush(
 		};
 	}
 	// A finished batch leaves static data now: saved only after a next execution, a crash during that
-	// execution would emit the finished batch again.
-	if (applied.changed && report?.outcome === 'done')
+	// execution would emit the finished batch again. A process taking the batch over saves that it keeps it
+	// before it emits anything (what a flush that emits writes is never saved).
+	if ((applied.changed && report?.outcome === 'done') || takingOver)
 		return reply(this, 200, { code: REPORTED, kept: keptCount(batch) });
 	const changes = takeFlush(batch, batchSettings, verdict.flush.flushId, now);
-	if (changes) state.batch = batch as unknown as IDataObject;
+	if (changes) carryBatch(memory, state, now);
 
 	if (!changes) {
 		// Answered by the node, so saved before the execution starts: the one place a flush announces a gap

@@ -16,6 +16,7 @@ import {
 	plainCopy,
 	rememberRecord,
 	triggerState,
+	type Memory,
 	type TriggerState,
 } from './record';
 import { readSettings } from './settings';
@@ -44,8 +45,8 @@ function webhookUrl(ctx: IHookFunctions): string {
 }
 
 /** The process memory of a production trigger; a test listen has its own static data and none. */
-function memoryFor(ctx: IHookFunctions) {
-	return ctx.getMode() === 'manual' ? {} : memoryOf(triggerIdentity(ctx));
+function memoryFor(ctx: IHookFunctions): Memory {
+	return ctx.getMode() === 'manual' ? { mark: 'test' } : memoryOf(triggerIdentity(ctx));
 }
 
 export async function checkExists(this: IHookFunctions): Promise<boolean> {

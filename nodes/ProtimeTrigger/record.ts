@@ -3,6 +3,7 @@
  * process's memory of it. Why both, and why the memory hands out live objects: docs/trigger-design.md
  * ("Static data" and "Per-process memory").
  */
+import { randomUUID } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { holdsChanges, isEmpty, loadBatch, type Batch } from './batch';
@@ -52,6 +53,8 @@ export interface TriggerState extends IDataObject {
 	removedAt?: string;
 	/** Changes acknowledged and kept for a later execution (Batch Changes, batch.ts). */
 	batch?: IDataObject;
+	/** The process that keeps the batch, and when it last saved it (`Keeper`). */
+	keeper?: IDataObject;
 }
 
 /** Deliveries signed with a replaced key are accepted this long after it was replaced, or after it expired when it was renewed (Protime retries what was in flight). */
@@ -159,6 +162,12 @@ export interface Memory {
 	renewOnCreate?: string;
 	/** What deliveries told about the subscription a renewal left to expire (`previousId`); see check.ts. */
 	overlap?: OverlapEvidence;
+	/** This process's mark as the batch's keeper (random, one per memory). */
+	mark: string;
+	/** Since when this process keeps the batch (its memory is the newest copy); see `takeOverBatch`. */
+	keepingSince?: number;
+	/** When this process last logged that another one keeps the batch (logged at most once a minute). */
+	keptElsewhereLoggedAt?: number;
 }
 
 export interface OverlapEvidence {
@@ -177,7 +186,7 @@ export function memoryOf(identity: string): Memory {
 	let memory = memories.get(identity);
 	if (!memory) {
 		if (memories.size >= MAX_TRIGGERS) memories.delete(memories.keys().next().value as string);
-		memory = {};
+		memory = { mark: randomUUID() };
 		memories.set(identity, memory);
 	}
 	return memory;
@@ -252,15 +261,66 @@ export async function singleFlight<T>(
 	}
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The keeper: static data is saved whole, so only one process may keep a trigger's batch at a time.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The process that keeps a trigger's batch (its memory's mark), and when it last saved it (epoch ms). */
+export interface Keeper {
+	mark: string;
+	at: number;
+}
+
+/**
+ * A keeper that saved within this time is alive: another process must write nothing. A keeper with changes
+ * saves at least once a second (its flushes); a process killed and started again waits out the rest.
+ */
+export const KEEPER_LEASE_MS = 15_000;
+
+/** The code of the 503 a process answers while another one keeps the batch. */
+export const KEPT_ELSEWHERE = 'keptElsewhere';
+
+function keeperOf(state: TriggerState): Keeper | undefined {
+	const keeper = state.keeper;
+	if (typeof keeper?.mark !== 'string' || typeof keeper.at !== 'number') return undefined;
+	return { mark: keeper.mark, at: keeper.at };
+}
+
+/**
+ * The keeper whose save this request's copy shows, when it is another process and newer than what this one
+ * kept: undefined when this process may go on.
+ */
+export function otherKeeper(state: TriggerState, memory: Memory): Keeper | undefined {
+	const keeper = keeperOf(state);
+	if (!keeper || keeper.mark === memory.mark) return undefined;
+	if (memory.keepingSince !== undefined && keeper.at <= memory.keepingSince) return undefined;
+	return keeper;
+}
+
+/** Whether this request's copy still names another keeper than this process (it would take over). */
+export function keptByOther(state: TriggerState, memory: Memory): boolean {
+	const keeper = keeperOf(state);
+	return holdsChanges(state.batch) && keeper?.mark !== memory.mark;
+}
+
 /**
  * The kept changes of this trigger, live from the memory (loaded from the request's static data the first
- * time). A request whose copy holds kept changes, or whose memory does, carries the live batch, so whatever
- * it saves is the newest this process knows; with nothing kept anywhere it writes nothing.
+ * time, and again when another process kept them since: its save is newer than this memory). A request whose
+ * copy holds kept changes, or whose memory does, carries the live batch and names this process its keeper, so
+ * whatever it saves is the newest this process knows; with nothing kept anywhere it writes nothing.
  */
-export function takeOverBatch(memory: Memory, state: TriggerState): Batch {
-	memory.batch ??= loadBatch(state.batch === undefined ? undefined : plainCopy(state.batch));
-	if (!isEmpty(memory.batch) || holdsChanges(state.batch)) {
-		state.batch = memory.batch as unknown as IDataObject;
+export function takeOverBatch(memory: Memory, state: TriggerState, now = Date.now()): Batch {
+	if (memory.batch === undefined || otherKeeper(state, memory)) {
+		if (memory.batch !== undefined) memory.versions = undefined; // the other process's filter is newer too
+		memory.batch = loadBatch(state.batch === undefined ? undefined : plainCopy(state.batch));
+		memory.keepingSince = now;
 	}
+	if (!isEmpty(memory.batch) || holdsChanges(state.batch)) carryBatch(memory, state, now);
 	return memory.batch;
+}
+
+/** Puts this process's live batch into the request's copy, naming this process its keeper. */
+export function carryBatch(memory: Memory, state: TriggerState, now = Date.now()): void {
+	state.batch = memory.batch as unknown as IDataObject;
+	state.keeper = { mark: memory.mark, at: now };
 }

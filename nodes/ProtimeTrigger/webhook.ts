@@ -22,13 +22,18 @@ import { handlePersist, persistVersions } from './persist';
 import { announceGap, changeItem, takePendingResync } from './items';
 import {
 	acceptedKeys,
+	carryBatch,
+	KEEPER_LEASE_MS,
+	KEPT_ELSEWHERE,
 	memoryOf,
+	otherKeeper,
 	inOverlap,
 	sourceTag,
 	plainCopy,
 	takeOver,
 	takeOverBatch,
 	triggerState,
+	type Keeper,
 	type Memory,
 	type PendingResync,
 	type TriggerState,
@@ -176,7 +181,7 @@ async function keepForBatch(
 	// A kept change is safe once saved, so a resend of it is a duplicate.
 	const { wanted, dropped } = select(changes, state, memory, settings, source, false);
 	keep(batch, wanted, Date.now());
-	if (wanted.length) state.batch = batch as unknown as IDataObject;
+	if (wanted.length) carryBatch(memory, state);
 	const lapse = await renewIfClockMissed.call(this, memory, state, settings);
 	if (lapse) state.pendingResync = lapse as PendingResync & IDataObject;
 	return { webhookResponse: { received: changes.length, kept: wanted.length, dropped } };
@@ -254,12 +259,49 @@ async function handleDelivery(
 	return { ...reply(this, 200, summary), workflowData: [items] };
 }
 
+const KEPT_ELSEWHERE_FIX =
+	"Batch Changes keeps a trigger's changes in one n8n process at a time, and this workflow's webhook requests reach more than one (queue mode with several webhook processors). Route this workflow's webhook URL to one webhook processor, or turn Batch Changes off. Right after an n8n restart this lasts at most 15 seconds and needs nothing.";
+
+/**
+ * Another process keeps this trigger's batch (record.ts, "The keeper"): it saved within the lease, so this one
+ * refuses and writes nothing, or it went quiet and this one takes over, reloading the batch it saved. Either
+ * way two processes receive this trigger's requests, which is logged (at most once a minute).
+ */
+function keeperProblem(
+	this: IWebhookFunctions,
+	memory: Memory,
+	keeper: Keeper,
+	now: number,
+): IWebhookResponseData | undefined {
+	const alive = now - keeper.at < KEEPER_LEASE_MS;
+	// A process that never kept the batch may be the first after a restart: taking over is then expected.
+	if (!alive && memory.keepingSince === undefined) return undefined;
+	const since = memory.keptElsewhereLoggedAt;
+	if (since === undefined || now - since >= 60_000) {
+		memory.keptElsewhereLoggedAt = now;
+		const seconds = Math.round((now - keeper.at) / 1000);
+		// Certain when this process kept the batch itself before; else it may be the first after a restart.
+		nodeLog(this)[memory.keepingSince === undefined ? 'warn' : 'error'](
+			`another n8n process saved this trigger's kept changes ${seconds} s ago; ${alive ? 'this one refuses its requests (503) so as not to save over them' : 'this one takes them over'}. ${KEPT_ELSEWHERE_FIX}`,
+		);
+	}
+	if (!alive) return undefined;
+	return reply(this, 503, {
+		code: KEPT_ELSEWHERE,
+		error: 'Service Unavailable',
+		message: "Another n8n process keeps this trigger's changes; send again later",
+	});
+}
+
 export async function receive(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const req = this.getRequestObject() as unknown as RawRequest;
 	await ensureRawBody(req);
 	const state = triggerState(this.getWorkflowStaticData('node'));
 	const production = this.getMode() !== 'manual';
 	const memory = production ? memoryOf(triggerIdentity(this)) : undefined;
+	const keeper = memory && otherKeeper(state, memory);
+	const refused = keeper && keeperProblem.call(this, memory, keeper, Date.now());
+	if (refused) return refused;
 	if (req.headers[CHECK_HEADER] !== undefined) {
 		const purpose = requestPurpose(req.rawBody);
 		if (purpose === 'flush') return await handleFlush.call(this, req, state, memory);

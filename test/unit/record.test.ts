@@ -1,16 +1,24 @@
 /** The subscription record's one writer and this process's memory of it (live objects, one take-over point). */
 import { ObservableObject, type IDataObject } from 'n8n-workflow';
 
+import { keep, keptCount } from '../../nodes/ProtimeTrigger/batch';
 import {
 	acceptedKeys,
+	carryBatch,
+	KEEPER_LEASE_MS,
+	keptByOther,
 	memoryOf,
+	otherKeeper,
 	PREVIOUS_KEY_GRACE_MS,
 	rememberRecord,
 	singleFlight,
 	takeOver,
+	takeOverBatch,
 	triggerState,
 	writeRecord,
+	type Memory,
 	type SubscriptionRecord,
+	type TriggerState,
 } from '../../nodes/ProtimeTrigger/record';
 
 const T0 = 1_800_000_000_000;
@@ -133,6 +141,54 @@ describe('takeOver', () => {
 			id: 'renewed',
 			key: 'k2',
 		});
+	});
+});
+
+describe('the keeper (two processes, one static data)', () => {
+	const change = (id: number) => ({
+		changeType: 'InsertOrUpdate',
+		data: { id, changeVersion: id.toString(16).padStart(20, '0') },
+	});
+	/** What n8n saves: a plain copy of the request's static data. */
+	const save = (state: IDataObject) => JSON.parse(JSON.stringify(state)) as IDataObject;
+	/** A kept delivery as webhook.ts does it: take the batch over, keep, carry it into the copy. */
+	const keepIn = (memory: Memory, state: TriggerState, id: number, now: number) => {
+		keep(takeOverBatch(memory, state, now), [change(id)], now);
+		carryBatch(memory, state, now);
+	};
+
+	it('a second process sees the first keep the batch within the lease, and reloads it once the first went quiet', () => {
+		const a = freshMemory();
+		const b = freshMemory();
+		let db: IDataObject = {};
+		// A keeps change 1: its save names A the keeper
+		let state = triggerState(save(db));
+		keepIn(a, state, 1, T0);
+		db = save(state);
+		expect(otherKeeper(triggerState(save(db)), a)).toBeUndefined();
+		expect(otherKeeper(triggerState(save(db)), b)).toMatchObject({ mark: a.mark, at: T0 });
+		// B, after the lease: takes over from the saved copy (change 1 included) and keeps change 2
+		state = triggerState(save(db));
+		expect(keptByOther(state, b)).toBe(true);
+		keepIn(b, state, 2, T0 + KEEPER_LEASE_MS);
+		db = save(state);
+		// A's memory still holds only change 1: B's newer save makes A reload, so change 2 is not saved over
+		state = triggerState(save(db));
+		expect(otherKeeper(state, a)).toMatchObject({ mark: b.mark });
+		expect(keptCount(takeOverBatch(a, state, T0 + KEEPER_LEASE_MS + 1))).toBe(2);
+		keepIn(a, state, 3, T0 + KEEPER_LEASE_MS + 1);
+		db = save(state);
+		expect(keptCount(takeOverBatch(freshMemory(), triggerState(save(db))))).toBe(3);
+	});
+
+	it('a copy loaded before this process took over does not count as another keeper', () => {
+		const a = freshMemory();
+		const b = freshMemory();
+		const state = triggerState({});
+		keepIn(a, state, 1, T0);
+		const before = save(state); // loaded by a request of B before B took over
+		takeOverBatch(b, triggerState(save(state)), T0 + KEEPER_LEASE_MS);
+		expect(otherKeeper(triggerState(before), b)).toBeUndefined();
 	});
 });
 

@@ -13,7 +13,7 @@ import {
 	signFlush,
 } from '../../nodes/ProtimeTrigger/checkSignature';
 import { Flusher, FLUSH_UNANSWERED_WARN_MS, forgetLane } from '../../nodes/ProtimeTrigger/clock';
-import { forgetMemory } from '../../nodes/ProtimeTrigger/record';
+import { forgetMemory, KEEPER_LEASE_MS } from '../../nodes/ProtimeTrigger/record';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type TriggerControls } from '../support/context';
 import { FakeN8n } from '../support/fakeN8n';
@@ -109,10 +109,14 @@ async function activate(): Promise<TriggerControls> {
 	const { ctx } = await bed.activate(trigger, hookInput());
 	return ctx as unknown as TriggerControls;
 }
-/** A hard kill and a start: this process's memory is gone, the database stays, a new clock starts. */
-async function restart(): Promise<TriggerControls> {
+/**
+ * A hard kill and a start: this process's memory is gone, the database stays, a new clock starts, once the
+ * dead process's keeper lease is over (`soon`: at once, inside it).
+ */
+async function restart(soon = false): Promise<TriggerControls> {
 	forgetMemory(IDENTITY);
 	forgetLane(IDENTITY);
+	if (!soon) later(KEEPER_LEASE_MS);
 	const { ctx } = await bed.activate(trigger, { ...hookInput('init'), order: 'webhooksFirst' });
 	return ctx as unknown as TriggerControls;
 }
@@ -236,6 +240,23 @@ describe('Batch Changes', () => {
 		const clock = await restart();
 		later(5_000);
 		await clock.tick(FLUSH_CRON);
+		expect(emitted()).toEqual([['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2']]);
+	});
+
+	it('a process started while the one that kept the batch may still live refuses (503) and saves nothing, then takes over', async () => {
+		await activate();
+		await deliver(wi(1, 1));
+		const clock = await restart(true);
+		expect((await deliver(wi(2, 2))).status).toBe(503);
+		expect(kept()).toBe(1);
+		later(5_000);
+		await clock.tick(FLUSH_CRON);
+		expect(n8n.answers.at(-1)?.status).toBe(503);
+		expect(n8n.executions).toHaveLength(0);
+		later(KEEPER_LEASE_MS);
+		expect((await deliver(wi(2, 2))).status).toBe(200);
+		later(5_000);
+		await clock.tick(FLUSH_CRON); // saves that it keeps the batch, then emits it
 		expect(emitted()).toEqual([['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2']]);
 	});
 

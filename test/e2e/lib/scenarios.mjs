@@ -16,6 +16,7 @@ import {
 } from './package.mjs';
 import { freePort, log, sleep, stopProcess, waitFor } from './procs.mjs';
 import { queueModeEnv, startPostgres, startRedis } from './services.mjs';
+import { startRoundRobin } from './proxy.mjs';
 import { startSimulator } from './simulator.mjs';
 import { preparePackage, startInstance } from './stack.mjs';
 import {
@@ -1157,6 +1158,91 @@ function startRenewal({ checks, client, sim, credential, inst }) {
 	})();
 }
 
+const KEPT_ELSEWHERE_LOG = "another n8n process saved this trigger's kept changes";
+
+/**
+ * Issue 22: a Batch Changes trigger whose requests a load balancer spreads over two webhook processors. Only one
+ * process may keep a trigger's changes (static data is saved whole); the other refuses (503) and logs the fix.
+ * Every change Protime got a 2xx for must reach a successful execution.
+ */
+async function twoProcessors({ client, sim, credential, proxy, logFiles }) {
+	const wf = await createWorkflow(
+		client,
+		triggerWorkflow({
+			name: 'e2e two webhook processors',
+			collectionName: 'work-interruptions',
+			credential,
+			options: { batchChanges: true, batchWindow: 2, batchMaxChanges: 100 },
+		}),
+	);
+	const sentBefore = proxy.sent();
+	const raised = [];
+	for (let i = 0; i < 10; i++) {
+		raised.push(await workInterruption(sim, 40 + i));
+		await sleep(300);
+	}
+	const hooks = async () =>
+		(await sim.webhooks()).filter((w) => w.destinationUrl.includes(wf.trigger.webhookId));
+	const attempts = async () => {
+		const ids = (await hooks()).map((w) => w.id);
+		return (await sim.deliveries()).filter((a) => ids.includes(a.webhookId));
+	};
+	// Refused deliveries wait for the simulator's retries (1 s, 3 s, then every 10 s): slow, on purpose.
+	const versions = raised.map((r) => r.changeVersion);
+	let acknowledged = new Set();
+	let lost = [];
+	let shown = 0;
+	const settled = await waitFor(
+		'every raised change acknowledged and in a successful execution',
+		async () => {
+			const all = await attempts();
+			acknowledged = new Set(
+				all.filter((a) => a.success).flatMap((a) => a.events.map((e) => e.changeVersion)),
+			);
+			const executed = new Set(
+				(await emittedItems(client, wf.id))
+					.filter((i) => i.status === 'success')
+					.map((i) => i.json.changeVersion),
+			);
+			lost = [...acknowledged].filter((v) => !executed.has(v));
+			if (Date.now() - shown > 15_000) {
+				shown = Date.now();
+				log(
+					`two webhook processors: ${acknowledged.size}/${versions.length} acknowledged, ${executed.size} executed, ${all.filter((a) => a.statusCode === 503).length} refusals so far`,
+				);
+			}
+			return versions.every((v) => acknowledged.has(v)) && lost.length === 0;
+		},
+		{ timeoutMs: 240_000, intervalMs: 2000 },
+	).catch(() => false);
+	const all = await attempts();
+	const refused = all.filter((a) => a.statusCode === 503).length;
+	const logged = logFiles.some((f) => fs.readFileSync(f, 'utf8').includes(KEPT_ELSEWHERE_LOG));
+	const disabled = (await hooks()).filter((w) => w.status === 'Disabled').length;
+	const resyncs = (await emittedItems(client, wf.id)).filter(
+		(i) => i.json.changeType === 'ResyncRequired',
+	).length;
+	const sent = Object.entries(proxy.sent()).map(
+		([port, n]) => `${port}: ${n - (sentBefore[port] ?? 0)}`,
+	);
+	log(
+		`two webhook processors: ${raised.length} changes raised, ${acknowledged.size} acknowledged, LOST ${lost.length}, ` +
+			`${refused} delivery attempts refused (503), ${disabled} subscription(s) disabled by the simulator after its retries, ` +
+			`${resyncs} ResyncRequired, refusal logged: ${logged}; requests per processor ${sent.join(', ')}`,
+	);
+	assertEqual(
+		lost.length,
+		0,
+		`acknowledged changes in no successful execution (${lost.slice(0, 5).join(', ')})`,
+	);
+	assert(
+		settled,
+		'every raised change acknowledged and in a successful execution within 4 minutes',
+	);
+	assert(refused === 0 || logged, 'a processor that refused deliveries logged why, with the fix');
+	await client.deactivate(wf.id);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export async function queue({ checks, runDir, install }) {
@@ -1184,7 +1270,11 @@ export async function queue({ checks, runDir, install }) {
 	fs.mkdirSync(filesDir, { recursive: true });
 	installIntoUserFolder(tarball, userFolder);
 	const mainPort = await freePort();
+	// N8N_WEBHOOK_URL points at a round-robin proxy, as at a load balancer: one webhook processor behind it,
+	// two for the check of issue 22
 	const webhookPort = await freePort();
+	const processorPorts = [await freePort(), await freePort()];
+	const proxy = await startRoundRobin({ targets: [processorPorts[0]], port: webhookPort });
 	const shared = {
 		...queueModeEnv({ pg, redis, mainPort, webhookPort }),
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
@@ -1220,7 +1310,7 @@ export async function queue({ checks, runDir, install }) {
 					runDir: qDir,
 					userFolder,
 					filesDir,
-					port: webhookPort,
+					port: processorPorts[0],
 					extra: shared,
 				}),
 			]);
@@ -1323,6 +1413,33 @@ export async function queue({ checks, runDir, install }) {
 			});
 		},
 	);
+	await checks.check(
+		'queue mode: two webhook processors with Batch Changes lose no acknowledged change, and log why they refuse',
+		async () => {
+			const second = await startN8n(install, {
+				role: 'webhook',
+				name: 'n8n-queue-webhook-2',
+				runDir: qDir,
+				userFolder,
+				filesDir,
+				port: processorPorts[1],
+				extra: shared,
+			});
+			try {
+				proxy.route(processorPorts);
+				await twoProcessors({
+					client,
+					sim,
+					credential,
+					proxy,
+					logFiles: [webhook.logFile, second.logFile],
+				});
+			} finally {
+				proxy.route([processorPorts[0]]);
+				await stopN8n(second);
+			}
+		},
+	);
 	await checks.check('queue mode: deactivation leaves no subscription', async () => {
 		await client.deactivate(wf.id);
 		await waitFor(
@@ -1332,6 +1449,7 @@ export async function queue({ checks, runDir, install }) {
 		);
 	});
 	for (const p of [webhook, worker, main]) await stopN8n(p);
+	await proxy.stop();
 	await sim.stop();
 	await stopProcess(redis.proc);
 	await stopProcess(pg.proc, { graceMs: 20_000 });
