@@ -279,6 +279,8 @@ export const KEEPER_LEASE_MS = 15_000;
 
 /** The code of the 503 a process answers while another one keeps the batch. */
 export const KEPT_ELSEWHERE = 'keptElsewhere';
+export const KEPT_ELSEWHERE_FIX =
+	"Batch Changes keeps a trigger's changes in one n8n process at a time, and this workflow's webhook requests reach more than one (queue mode with several webhook processors). Route this workflow's webhook URL to one webhook processor, or turn Batch Changes off. Right after an n8n restart this lasts at most 15 seconds and needs nothing.";
 
 function keeperOf(state: TriggerState): Keeper | undefined {
 	const keeper = state.keeper;

@@ -12,6 +12,7 @@ import { NodeOperationError, type IDataObject, type ITriggerFunctions } from 'n8
 
 import { nodeLog } from '../shared/log';
 import { UNRECORDED } from './checkSignature';
+import { KEPT_ELSEWHERE, KEPT_ELSEWHERE_FIX } from './record';
 
 export const SSRF_SETTINGS =
 	"n8n's SSRF protection (N8N_SSRF_PROTECTION_ENABLED=true) refused the request to this workflow's own webhook. " +
@@ -129,6 +130,12 @@ export function problemOf(result: CheckResult, collection: string): Problem | un
 		};
 	}
 	if (statusCode === 409 && body.code === UNRECORDED) return undefined; // nothing recorded yet: expected right after activation
+	if (statusCode === 503 && body.code === KEPT_ELSEWHERE) {
+		return {
+			message: "Another n8n process keeps this Protime Trigger's batched changes",
+			description: `${KEPT_ELSEWHERE_FIX} ${NOT_RENEWED}`,
+		};
+	}
 	if (isEngineV2Refusal(statusCode, body)) {
 		return {
 			message: 'Execution engine v2 refuses the Protime Trigger',

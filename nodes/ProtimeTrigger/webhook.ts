@@ -25,6 +25,7 @@ import {
 	carryBatch,
 	KEEPER_LEASE_MS,
 	KEPT_ELSEWHERE,
+	KEPT_ELSEWHERE_FIX,
 	memoryOf,
 	otherKeeper,
 	inOverlap,
@@ -258,9 +259,6 @@ async function handleDelivery(
 	}
 	return { ...reply(this, 200, summary), workflowData: [items] };
 }
-
-const KEPT_ELSEWHERE_FIX =
-	"Batch Changes keeps a trigger's changes in one n8n process at a time, and this workflow's webhook requests reach more than one (queue mode with several webhook processors). Route this workflow's webhook URL to one webhook processor, or turn Batch Changes off. Right after an n8n restart this lasts at most 15 seconds and needs nothing.";
 
 /**
  * Another process keeps this trigger's batch (record.ts, "The keeper"): it saved within the lease, so this one

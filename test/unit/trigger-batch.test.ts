@@ -4,7 +4,7 @@
  * process that dies (a fresh memory and clock on the same database).
  */
 import { createHmac } from 'crypto';
-import type { IDataObject, INode } from 'n8n-workflow';
+import { sleep, type IDataObject, type INode } from 'n8n-workflow';
 
 import { ProtimeTrigger } from '../../nodes/ProtimeTrigger/ProtimeTrigger.node';
 import {
@@ -372,12 +372,12 @@ describe('Batch Changes', () => {
 			await gate;
 		};
 		const running = first.ctx!.tick(FLUSH_CRON);
-		while (started === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+		while (started === 0) await sleep(10);
 		// n8n closes the published version's trigger and starts the new one's, in this process
 		await first.response?.closeFunction?.();
 		const second = (await activate()) as TriggerControls;
 		const secondTick = second.tick(FLUSH_CRON);
-		await Promise.race([secondTick, new Promise((resolve) => setTimeout(resolve, 300))]);
+		await Promise.race([secondTick, sleep(300)]);
 		expect(started).toBe(1);
 		release();
 		await Promise.all([running, secondTick]);

@@ -232,4 +232,13 @@ describe('problem recognition', () => {
 			)?.message,
 		).toMatch(/failed \(409\)/);
 	});
+
+	it('a check refused because another process keeps the batch names the fix, not a renewal failure', () => {
+		const problem = problemOf(
+			{ kind: 'answer', url: 'u', statusCode: 503, body: { code: 'keptElsewhere' } },
+			'clockings',
+		);
+		expect(problem?.message).toMatch(/Another n8n process keeps/);
+		expect(problem?.description).toMatch(/one webhook processor/);
+	});
 });
