@@ -11,7 +11,7 @@ import {
 } from 'n8n-workflow';
 
 import { isEmpty, type FlushReport } from './batch';
-import { DEFAULT_CHECK_INTERVAL } from './description';
+import { DEFAULT_BATCH_WINDOW, DEFAULT_CHECK_INTERVAL } from './description';
 import {
 	checkSecret,
 	signCheck,
@@ -218,6 +218,23 @@ export class Flusher {
 	/** When the flush now waiting for its answer was sent; cleared once answered or its wait was logged. */
 	private waitingSince?: number;
 
+	/** When a flush last found nothing kept where the webhook is served (cleared by any other answer). */
+	private emptyAt?: number;
+
+	/** Notes what a flush answered: nothing kept at all, or something else. */
+	found(nothingKept: boolean, now: number): void {
+		this.emptyAt = nothingKept ? now : undefined;
+	}
+
+	/**
+	 * Whether to skip this tick: the last flush found nothing kept less than `restMs` ago. A change kept since
+	 * is then seen within its batch window anyway, so an idle trigger costs one request per window, not one a
+	 * second (in queue mode, where the clock cannot see the webhook processor's batch).
+	 */
+	resting(now: number, restMs: number): boolean {
+		return this.emptyAt !== undefined && now - this.emptyAt < restMs;
+	}
+
 	next(): { id: string; timestamp: number } {
 		this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp + 1);
 		return { id: `${this.prefix}-${++this.count}`, timestamp: this.lastTimestamp };
@@ -284,6 +301,7 @@ async function flushOnce(
 	} else if (reached.statusCode >= 200 && reached.statusCode < 300) {
 		// n8n's answer after a successful execution has no body; the node's own answers carry a code.
 		const emitted = reached.body.code !== NOTHING_FLUSHED && reached.body.code !== REPORTED;
+		flusher.found(reached.body.code === NOTHING_FLUSHED && reached.body.kept === 0, Date.now());
 		flusher.report = emitted ? { id, outcome: 'done' } : undefined;
 		more = reached.body.code !== NOTHING_FLUSHED;
 	} else if (reached.statusCode === 401) {
@@ -426,13 +444,15 @@ export async function startClock(this: ITriggerFunctions): Promise<ITriggerRespo
 		},
 	);
 	if (batching) {
+		const restMs =
+			(Number(options.batchWindow ?? DEFAULT_BATCH_WINDOW) || DEFAULT_BATCH_WINDOW) * 1000;
 		this.helpers.registerCron({ expression: EVERY_SECOND }, async () => {
 			if (lane.flushing) {
 				const overdue = flusher.overdueToLog(Date.now());
 				if (overdue) nodeLog(this).warn(overdue);
 				return;
 			}
-			if (nothingToFlush.call(this, flusher)) return;
+			if (nothingToFlush.call(this, flusher) || flusher.resting(Date.now(), restMs)) return;
 			await flush();
 		});
 	}

@@ -1,6 +1,6 @@
 /**
  * The flush: what `webhook()` does with the signed flush request the clock sends every second while Batch
- * Changes is on. It applies the clock's report on the previous batch, then emits the next one, answered by
+ * Changes keeps changes (once per batch window while it cannot see any). It applies the clock's report on the previous batch, then emits the next one, answered by
  * n8n once its execution ended (docs/trigger-design.md, "Batching").
  */
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';

@@ -13,7 +13,7 @@ import {
 	signFlush,
 } from '../../nodes/ProtimeTrigger/checkSignature';
 import { Flusher, FLUSH_UNANSWERED_WARN_MS, forgetLane } from '../../nodes/ProtimeTrigger/clock';
-import { forgetMemory, KEEPER_LEASE_MS } from '../../nodes/ProtimeTrigger/record';
+import { forgetMemory, KEEPER_LEASE_MS, peekMemory } from '../../nodes/ProtimeTrigger/record';
 import { ProtimeSimulator } from '../simulator';
 import { ProtimeTestbed, type TriggerControls } from '../support/context';
 import { FakeN8n } from '../support/fakeN8n';
@@ -409,6 +409,27 @@ describe('Batch Changes', () => {
 		expect(emitted()).toEqual([['InsertOrUpdate:1@1', 'InsertOrUpdate:2@2']]);
 		expect((await deliver(wi(3, 3))).status).toBe(200); // and deliveries are executed one by one again
 		expect(emitted()[1]).toEqual(['InsertOrUpdate:3@3']);
+	});
+
+	it('a clock that cannot see the batch (queue mode) asks once per window while nothing is kept, and a kept change still goes out within its window', async () => {
+		const clock = await activate();
+		/** One second, as on a main that does not serve the webhook: the clock sees no batch in memory. */
+		const second = async () => {
+			const memory = peekMemory(IDENTITY);
+			if (memory) delete memory.batch; // the webhook side reloads it from static data
+			later(1_000);
+			await clock.tick(FLUSH_CRON);
+		};
+		const flushes = () =>
+			n8n.answers.filter((a) => (a.body as IDataObject | undefined)?.code === 'nothingFlushed')
+				.length;
+		for (let i = 0; i < 20; i++) await second();
+		expect(flushes()).toBe(4); // one per 5-second window, not 20
+		await deliver(wi(1, 1));
+		const keptAt = Date.now();
+		while (n8n.executions.length === 0 && Date.now() - keptAt < 10_000) await second();
+		expect(emitted()).toEqual([['InsertOrUpdate:1@1']]);
+		expect(Date.now() - keptAt).toBeLessThanOrEqual(5_000); // the window
 	});
 
 	it('writes nothing to static data while nothing is kept (a flush every second must cost no save)', async () => {

@@ -6,10 +6,11 @@ import { freePort, log } from './procs.mjs';
 
 export async function startRoundRobin({ targets, port }) {
 	port ??= await freePort();
-	const state = { targets: [...targets], next: 0, sent: new Map() };
+	const state = { targets: [...targets], next: 0, sent: new Map(), paths: new Map() };
 	const server = http.createServer((req, res) => {
 		const target = state.targets[state.next++ % state.targets.length];
 		state.sent.set(target, (state.sent.get(target) ?? 0) + 1);
+		state.paths.set(req.url, (state.paths.get(req.url) ?? 0) + 1);
 		const upstream = http.request(
 			{
 				host: '127.0.0.1',
@@ -38,6 +39,9 @@ export async function startRoundRobin({ targets, port }) {
 			state.targets = [...ports];
 			log(`round-robin proxy on port ${port} → ${state.targets.join(', ')}`);
 		},
+		/** Requests forwarded so far whose path contains `fragment`. */
+		requestsTo: (fragment) =>
+			[...state.paths].filter(([p]) => p.includes(fragment)).reduce((n, [, k]) => n + k, 0),
 		/** Requests forwarded per target port so far. */
 		sent: () => Object.fromEntries(state.sent),
 		stop: () =>

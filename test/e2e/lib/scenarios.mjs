@@ -1414,6 +1414,31 @@ export async function queue({ checks, runDir, install }) {
 		},
 	);
 	await checks.check(
+		'queue mode: Batch Changes with nothing kept: the clock asks the webhook processor once per batch window, not every second',
+		async () => {
+			const idle = await createWorkflow(
+				client,
+				triggerWorkflow({
+					name: 'e2e queue batch idle',
+					collectionName: 'counter-definitions',
+					credential,
+					options: { batchChanges: true, batchWindow: 5, batchMaxChanges: 100 },
+				}),
+			);
+			await sleep(10_000); // past activation and the first flush
+			const before = proxy.requestsTo(idle.trigger.webhookId);
+			const seconds = 60;
+			await sleep(seconds * 1000);
+			const requests = proxy.requestsTo(idle.trigger.webhookId) - before;
+			log(
+				`queue mode, Batch Changes, nothing kept: ${requests} requests to the trigger's webhook in ${seconds} s (${Math.round((requests * 3600) / seconds)} an hour; one a second would be ${seconds})`,
+			);
+			// one flush per 5-second window, and at most one check (Check Interval 10 minutes)
+			assert(requests <= seconds / 5 + 2, `requests while idle: ${requests} in ${seconds} s`);
+			await client.deactivate(idle.id);
+		},
+	);
+	await checks.check(
 		'queue mode: two webhook processors with Batch Changes lose no acknowledged change, and log why they refuse',
 		async () => {
 			const second = await startN8n(install, {
