@@ -303,7 +303,8 @@ async function summary(sim) {
 async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 240_000 }) {
 	let last = '';
 	let stableSince = Date.now();
-	await waitFor(
+	const t0 = Date.now();
+	const settled = waitFor(
 		`${label}: deliveries done, newest subscription live, executions settled`,
 		async () => {
 			const { pending } = await summary(sim);
@@ -312,7 +313,7 @@ async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 240
 			const healthy = newest !== undefined && newest.status === 'Enabled';
 			const liveCount = kept.filter((w) => w.status === 'Enabled').length;
 			const list = await client.executions(workflowId);
-			const sig = `${pending}|${healthy}|${liveCount}|${list.length}|${list.filter((e) => !FINISHED.includes(e.status)).length}`;
+			const sig = `pending ${pending}, newest subscription live ${healthy}, live ${liveCount}, executions ${list.length} (unfinished ${list.filter((e) => !FINISHED.includes(e.status)).length})`;
 			if (sig !== last) {
 				last = sig;
 				stableSince = Date.now();
@@ -327,6 +328,11 @@ async function settle({ sim, client, workflowId, trigger, label, timeoutMs = 240
 		},
 		{ timeoutMs, intervalMs: 1000 },
 	);
+	// What it waited for last, so a timeout says which condition held out
+	await settled.catch((err) => {
+		throw new Error(`${err.message} (last seen: ${last})`);
+	});
+	log(`${label}: settled in ${Math.round((Date.now() - t0) / 1000)} s`);
 }
 
 /** The table against the simulator's collection, row for row and field for field. */
